@@ -1,0 +1,12 @@
+import { runtimeStatus } from '@/lib/matching/runtime';
+
+export const dynamic = 'force-dynamic';
+
+/** Liveness and readiness: 503 until the database, backend and models are ready, then 200. */
+export function GET(): Response {
+  const status = runtimeStatus();
+  return Response.json(status, {
+    status: status.status === 'ready' ? 200 : 503,
+    headers: { 'cache-control': 'no-store' },
+  });
+}

@@ -1,0 +1,135 @@
+// Lint: typescript-eslint's recommended rules plus the module map of ../shared/STYLE.md (what may
+// import what), the one-owner rule for native dependencies, and the one reader of process.env.
+import tseslint from 'typescript-eslint';
+
+const LIB = ['auth', 'config', 'datasets', 'db', 'embedder', 'errors', 'evaluation', 'http', 'imaging', 'index', 'jobs', 'matching', 'plots', 'training'];
+
+/** What each lib folder may import (besides itself). `type:` entries are allowed as `import type` only. */
+const MAP = {
+  config: [],
+  errors: [],
+  imaging: ['errors'],
+  index: ['errors'],
+  plots: ['errors'],
+  embedder: ['errors', 'type:imaging', 'type:training'],
+  datasets: ['errors', 'imaging'],
+  db: ['errors', 'config'],
+  jobs: ['db', 'errors'],
+  auth: ['db', 'errors', 'config'],
+  http: ['errors', 'auth', 'config'],
+  training: ['embedder', 'datasets', 'plots', 'errors', 'type:imaging'],
+  evaluation: ['datasets', 'embedder', 'index', 'training', 'imaging', 'errors', 'matching/decision'],
+  matching: ['db', 'imaging', 'embedder', 'index', 'training', 'datasets', 'plots', 'jobs', 'errors', 'config'],
+};
+
+/** Native or heavy dependencies and the only files allowed to import them. */
+const OWNERS = [
+  { names: ['sharp'], owner: 'lib/imaging/**' },
+  { names: ['@tensorflow/*'], owner: 'lib/embedder/backend.ts' },
+  { names: ['hnswlib-node'], owner: 'lib/index/ann.ts' },
+  { names: ['@prisma/*', 'better-sqlite3', 'pg'], owner: 'lib/db/**' },
+];
+
+const ownerPatterns = (file) =>
+  OWNERS.filter((o) => o.owner !== file && !(o.owner.endsWith('/**') && file.startsWith(o.owner.slice(0, -2)))).map((o) => ({
+    group: o.names,
+    message: `only ${o.owner} may import ${o.names.join(', ')}; go through its API`,
+  }));
+
+function restrict(folder, allowed, file) {
+  const plain = new Set(allowed.filter((a) => !a.startsWith('type:')));
+  const typeOnly = allowed.filter((a) => a.startsWith('type:')).map((a) => a.slice(5));
+  const patterns = [];
+  for (const other of LIB) {
+    if (other === folder) continue;
+    const exceptions = [...plain].filter((a) => a.startsWith(`${other}/`));
+    if (plain.has(other)) continue;
+    patterns.push({
+      group: [`@/lib/${other}`, `@/lib/${other}/**`, ...exceptions.map((e) => `!@/lib/${e}`)],
+      allowTypeImports: typeOnly.includes(other),
+      message: `lib/${folder} may not import lib/${other} (module map, ../shared/STYLE.md section 1)`,
+    });
+  }
+  patterns.push({ group: ['../*', '@/app/**', 'next', 'next/*', 'react'], message: `lib/${folder}: import other lib folders through @/lib/<folder>; never app/, Next or React` });
+  return {
+    files: [file ?? `lib/${folder}/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...patterns, ...ownerPatterns(file ?? `lib/${folder}/`)] }] },
+  };
+}
+
+const pageRule = {
+  files: ['app/**/page.tsx', 'app/**/layout.tsx'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: ['@/lib/**', '!@/lib/matching', '!@/lib/matching/**', '!@/lib/auth', '!@/lib/auth/**', '!@/lib/config', '!@/lib/config/**', '!@/lib/plots', '!@/lib/plots/**'], message: 'pages read through lib/matching (module map)' },
+          ...ownerPatterns('app/'),
+        ],
+      },
+    ],
+  },
+};
+
+const routeRule = {
+  files: ['app/**/route.ts'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: ['@/lib/**', '!@/lib/http', '!@/lib/http/**', '!@/lib/auth', '!@/lib/auth/**', '!@/lib/matching', '!@/lib/matching/**'], message: 'route handlers call lib/http, lib/auth and lib/matching only (module map)' },
+          ...ownerPatterns('app/'),
+        ],
+      },
+    ],
+  },
+};
+
+// Client components are named *.client.tsx: they may only `import type` from lib.
+const clientRule = {
+  files: ['app/**/*.client.tsx'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['@/lib/**'], allowTypeImports: true, message: 'client components import only types from lib' }] }],
+  },
+};
+
+const scriptsRule = {
+  files: ['scripts/**/*.ts'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      { patterns: [{ group: ['@/lib/http', '@/lib/http/**', '@/app/**'], message: 'scripts use lib (not lib/http) and never app/' }, ...ownerPatterns('scripts/')] },
+    ],
+  },
+};
+
+const envRule = {
+  files: ['lib/**/*.ts', 'app/**/*.ts', 'app/**/*.tsx'],
+  ignores: ['lib/config/env.ts'],
+  rules: {
+    'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration from lib/config/env.ts (or take it as an argument)' }],
+  },
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.next/**', 'lib/db/generated/**', 'data/**', 'runs/**', 'models/**', 'bench/results/**', 'next-env.d.ts', 'test-results/**', 'playwright-report/**', 'tmp/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...Object.entries(MAP).map(([folder, allowed]) => restrict(folder, allowed)),
+  // The single-file owners get their folder's map without their own dependency's ban.
+  ...OWNERS.filter((o) => o.owner.endsWith('.ts')).map((o) => {
+    const folder = o.owner.split('/')[1];
+    return restrict(folder, MAP[folder], o.owner);
+  }),
+  pageRule,
+  routeRule,
+  clientRule,
+  scriptsRule,
+  envRule,
+);

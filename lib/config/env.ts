@@ -1,0 +1,49 @@
+/**
+ * The one reader of `process.env`: parsed once with zod into a frozen `env`.
+ * Every variable is documented in README.md ("Configuration").
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const schema = z.object({
+  /** Where SQLite, blobs, indexes and trained models live. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** `postgresql://…` selects PostgreSQL; unset (or `file:…`) uses SQLite under DATA_DIR. */
+  DATABASE_URL: z.string().optional(),
+  /** HTTP port of `npm start`. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Listen address of `npm start`. */
+  HOST: z.string().default('0.0.0.0'),
+  /** TF.js backend: auto tries tfjs-node then wasm. */
+  ML_BACKEND: z.enum(['auto', 'tensorflow', 'wasm']).default('auto'),
+  /** Admin password; when unset one is generated and printed on first start. */
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** An API key with admin rights, accepted while set. */
+  API_KEY: z.string().min(16).optional(),
+  /** Folder of committed default models. */
+  MODELS_DIR: z.string().default('./models'),
+  /** Largest accepted upload body in bytes. */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  /** Largest decoded image in pixels. */
+  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+});
+
+/** Parsed configuration. */
+export type Env = Readonly<z.infer<typeof schema> & { dataDir: string; modelsDir: string }>;
+
+function parseEnv(): Env {
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid environment: ${issues}`);
+  }
+  return Object.freeze({
+    ...parsed.data,
+    dataDir: path.resolve(parsed.data.DATA_DIR),
+    modelsDir: path.resolve(parsed.data.MODELS_DIR),
+  });
+}
+
+/** The process configuration, parsed on first use. */
+export const env: Env = parseEnv();

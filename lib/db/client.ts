@@ -1,0 +1,44 @@
+/**
+ * The Prisma client singleton: SQLite (better-sqlite3) by default, PostgreSQL (pg) when
+ * DATABASE_URL says so. Both generated clients come from schemas that differ only in
+ * `provider` (tests/db/schemas.test.ts), so one type serves both.
+ */
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client';
+import { PrismaClient as PostgresClient } from './generated/postgresql/client';
+import type { DbProvider } from './schemas';
+
+/** The database client type shared by both providers. */
+export type Db = InstanceType<typeof SqliteClient>;
+
+/** Where a database lives: a SQLite file or a PostgreSQL URL. */
+export interface DbTarget {
+  provider: DbProvider;
+  /** SQLite file path, or PostgreSQL connection string. */
+  url: string;
+}
+
+/** Resolves DATABASE_URL and DATA_DIR into a database target. */
+export function resolveDbTarget(databaseUrl: string | undefined, dataDir: string): DbTarget {
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) return { provider: 'postgresql', url: databaseUrl };
+  if (databaseUrl && databaseUrl.startsWith('file:')) {
+    return { provider: 'sqlite', url: path.resolve(databaseUrl.slice('file:'.length)) };
+  }
+  if (databaseUrl) throw new Error(`DATABASE_URL must start with postgresql:// or file:, got "${databaseUrl.split(':')[0]}:"`);
+  return { provider: 'sqlite', url: path.join(dataDir, 'fewshot.db') };
+}
+
+/** Opens a new client for a target (callers own its lifetime; the app uses `getDb`). */
+export function openDb(target: DbTarget): Db {
+  if (target.provider === 'postgresql') {
+    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: target.url }) });
+    return client as unknown as Db;
+  }
+  mkdirSync(path.dirname(target.url), { recursive: true });
+  // WAL lets readers proceed during a write; busy_timeout waits out a concurrent writer.
+  const adapter = new PrismaBetterSqlite3({ url: target.url, timeout: 10_000 });
+  return new SqliteClient({ adapter });
+}

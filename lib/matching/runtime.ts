@@ -1,0 +1,122 @@
+/**
+ * The service runtime: database (migrated), TF.js backend and default models, started once per
+ * process. State lives on `globalThis` so the custom server (scripts/start.ts) and Next's route
+ * bundles, which load separate module copies, see one runtime.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { env } from '@/lib/config/env';
+import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client';
+import { migrate, type MigrationState } from '@/lib/db/migrate';
+import { initTf, type BackendName } from '@/lib/embedder/backend';
+import { NotReadyError } from '@/lib/errors';
+import { loadDefaultModels, type LoadedModels } from './models';
+
+/** A started runtime. */
+export interface Runtime {
+  db: Db;
+  dbTarget: DbTarget;
+  migrations: MigrationState;
+  backend: BackendName;
+  models: LoadedModels;
+}
+
+/** Health snapshot of the runtime, cheap to take at any moment. */
+export interface RuntimeStatus {
+  status: 'starting' | 'ready' | 'failed';
+  version: string;
+  uptimeSeconds: number;
+  backend: BackendName | null;
+  database: { kind: DbTarget['provider']; migrations: { applied: number; latest: string | null; pending: number } | null };
+  models: { kind: string; version: string; embeddingDim: number }[];
+  error?: string;
+}
+
+interface Holder {
+  startedAtMs: number;
+  promise: Promise<Runtime>;
+  runtime?: Runtime;
+  error?: Error;
+}
+
+const KEY = Symbol.for('fewshot.runtime');
+const SHUTDOWN_KEY = Symbol.for('fewshot.shutdown');
+type Global = typeof globalThis & { [KEY]?: Holder; [SHUTDOWN_KEY]?: () => Promise<void> };
+const g = globalThis as Global;
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function boot(): Promise<Runtime> {
+  const dbTarget = resolveDbTarget(env.DATABASE_URL, env.dataDir);
+  const migrations = await migrate(process.cwd(), dbTarget);
+  const db = openDb(dbTarget);
+  const { backend } = await initTf(env.ML_BACKEND);
+  const models = await loadDefaultModels(env.modelsDir);
+  return { db, dbTarget, migrations, backend, models };
+}
+
+/** Starts the runtime once per process; later calls return the same promise. */
+export function startRuntime(): Promise<Runtime> {
+  return holder().promise;
+}
+
+function holder(): Holder {
+  const existing = g[KEY];
+  if (existing) return existing;
+  const created: Holder = { startedAtMs: Date.now(), promise: boot() };
+  g[KEY] = created;
+  created.promise.then(
+    (runtime) => {
+      created.runtime = runtime;
+      console.info(`[runtime] ready: ${runtime.dbTarget.provider}, ${runtime.backend}, ${runtime.models.size} model(s)`);
+    },
+    (err: Error) => {
+      created.error = err;
+      console.error('[runtime] start failed:', err);
+    },
+  );
+  g[SHUTDOWN_KEY] = stopRuntime;
+  return created;
+}
+
+/** The ready runtime, or a `NotReadyError` (503) while it starts or after it failed. */
+export function getRuntime(): Runtime {
+  const h = holder();
+  if (h.runtime) return h.runtime;
+  if (h.error) throw new NotReadyError('runtime_failed', `the service failed to start: ${h.error.message}`);
+  throw new NotReadyError('starting', 'the service is starting: database, TF.js backend and models are loading');
+}
+
+/** Snapshot for `GET /api/health`. */
+export function runtimeStatus(): RuntimeStatus {
+  const h = holder();
+  const rt = h.runtime;
+  const target = rt?.dbTarget ?? resolveDbTarget(env.DATABASE_URL, env.dataDir);
+  return {
+    status: rt ? 'ready' : h.error ? 'failed' : 'starting',
+    version: readVersion(),
+    uptimeSeconds: Math.round((Date.now() - h.startedAtMs) / 1000),
+    backend: rt?.backend ?? null,
+    database: {
+      kind: target.provider,
+      migrations: rt
+        ? { applied: rt.migrations.applied.length, latest: rt.migrations.applied.at(-1) ?? null, pending: rt.migrations.pending.length }
+        : null,
+    },
+    models: rt
+      ? [...rt.models.values()].map((m) => ({ kind: m.manifest.kind, version: m.manifest.version, embeddingDim: m.manifest.embeddingDim }))
+      : [],
+    ...(h.error ? { error: 'start failed; see the server log' } : {}),
+  };
+}
+
+/** Flushes state and closes the database (called on SIGTERM by the server). */
+export async function stopRuntime(): Promise<void> {
+  const rt = g[KEY]?.runtime;
+  if (!rt) return;
+  for (const model of rt.models.values()) model.dispose();
+  await rt.db.$disconnect();
+}

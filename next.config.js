@@ -1,0 +1,28 @@
+// @ts-check
+/**
+ * Native and wasm packages stay outside the server bundle: Node loads them from node_modules at
+ * run time, where their .node/.wasm files sit beside their JavaScript.
+ * @type {import('next').NextConfig}
+ */
+const nextConfig = {
+  serverExternalPackages: [
+    'hnswlib-node',
+    'better-sqlite3',
+    'sharp',
+    'pg',
+    '@prisma/adapter-better-sqlite3',
+    '@prisma/adapter-pg',
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-layers',
+    '@tensorflow/tfjs-converter',
+    '@tensorflow/tfjs-backend-cpu',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-node',
+  ],
+  poweredByHeader: false,
+  // `npm test` type-checks the whole project with tsc; the build need not do it again.
+  typescript: { ignoreBuildErrors: true },
+};
+
+export default nextConfig;

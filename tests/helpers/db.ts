@@ -1,0 +1,44 @@
+// A fresh, empty database for one test file: a temporary SQLite file, or a new database on the
+// throwaway PostgreSQL cluster that scripts/test.sh starts (TEST_PG_URL).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { DbTarget } from '@/lib/db/client';
+import type { DbProvider } from '@/lib/db/schemas';
+
+/** The provider the current integration suite runs on (TEST_DB, default sqlite). */
+export function suiteProvider(): DbProvider {
+  return process.env.TEST_DB === 'postgresql' ? 'postgresql' : 'sqlite';
+}
+
+/** The PostgreSQL server URL, or null when no cluster was started. */
+export function pgServerUrl(): string | null {
+  return process.env.TEST_PG_URL ?? null;
+}
+
+/** Creates an empty database of `provider`; `drop()` removes it. */
+export async function createTestDatabase(provider: DbProvider): Promise<{ target: DbTarget; drop: () => Promise<void> }> {
+  if (provider === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fewshot-db-'));
+    return { target: { provider, url: path.join(dir, 'test.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const server = pgServerUrl();
+  if (!server) throw new Error('TEST_PG_URL is not set: run the suite through `npm test`, which starts PostgreSQL');
+  const name = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    target: { provider, url: url.toString() },
+    drop: async () => {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
