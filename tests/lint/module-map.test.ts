@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const eslint = new ESLint({ cwd: root });
+
+async function ruleIds(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, filePath) });
+  return result.messages.map((m) => m.ruleId ?? 'parse');
+}
+
+describe('eslint module map', () => {
+  it.each([
+    { name: 'training may not import the database', file: 'lib/training/probe.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
+    { name: 'training may not read process.env', file: 'lib/training/probe.ts', code: 'export const x = process.env.X;\n' },
+    { name: 'only lib/imaging imports sharp', file: 'lib/matching/probe.ts', code: "import sharp from 'sharp';\nexport const x = sharp;\n" },
+    { name: 'only lib/embedder/backend.ts imports TF.js', file: 'lib/embedder/probe.ts', code: "import * as tf from '@tensorflow/tfjs';\nexport const x = tf;\n" },
+    { name: 'only lib/index/ann.ts imports hnswlib-node', file: 'lib/index/exact.ts', code: "import h from 'hnswlib-node';\nexport const x = h;\n" },
+    { name: 'route handlers do not query the database', file: 'app/api/x/route.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
+    { name: 'client components import only types from lib', file: 'app/x/widget.client.tsx', code: "import { env } from '@/lib/config/env';\nexport const x = env;\n" },
+    { name: 'lib escapes its folder only through @/lib', file: 'lib/index/probe.ts', code: "import { env } from '../config/env';\nexport const x = env;\n" },
+  ])('refuses: $name', async ({ file, code }) => {
+    expect((await ruleIds(file, code)).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    { name: 'matching may use the database and the index', file: 'lib/matching/probe.ts', code: "import { openDb } from '@/lib/db/client';\nimport { AppError } from '@/lib/errors';\nexport const x = [openDb, AppError];\n" },
+    { name: 'the backend owns TF.js', file: 'lib/embedder/backend.ts', code: "import * as tf from '@tensorflow/tfjs';\nexport const x = tf;\n" },
+    { name: 'client components may import types', file: 'app/x/widget.client.tsx', code: "import type { Env } from '@/lib/config/env';\nexport type X = Env;\n" },
+  ])('allows: $name', async ({ file, code }) => {
+    expect(await ruleIds(file, code)).toEqual([]);
+  });
+});
