@@ -2,7 +2,7 @@
 // import what), the one-owner rule for native dependencies, and the one reader of process.env.
 import tseslint from 'typescript-eslint';
 
-const LIB = ['auth', 'config', 'datasets', 'db', 'embedder', 'errors', 'evaluation', 'http', 'imaging', 'index', 'jobs', 'matching', 'plots', 'training'];
+const LIB = ['auth', 'config', 'datasets', 'db', 'embedder', 'errors', 'evaluation', 'faces', 'http', 'imaging', 'index', 'jobs', 'matching', 'plots', 'training'];
 
 /** What each lib folder may import (besides itself). `type:` entries are allowed as `import type` only. */
 const MAP = {
@@ -18,8 +18,9 @@ const MAP = {
   auth: ['db', 'errors', 'config'],
   http: ['errors', 'auth', 'config'],
   training: ['embedder', 'datasets', 'plots', 'errors', 'type:imaging'],
-  evaluation: ['datasets', 'embedder', 'index', 'training', 'imaging', 'errors', 'matching/decision'],
-  matching: ['db', 'imaging', 'embedder', 'index', 'training', 'datasets', 'plots', 'jobs', 'errors', 'config'],
+  faces: ['errors', 'imaging', 'embedder', 'training', 'datasets', 'type:evaluation'],
+  evaluation: ['datasets', 'embedder', 'faces', 'index', 'training', 'imaging', 'errors', 'matching/decision'],
+  matching: ['db', 'imaging', 'embedder', 'faces', 'index', 'training', 'datasets', 'plots', 'jobs', 'errors', 'config'],
 };
 
 /** Native or heavy dependencies and the only files allowed to import them. */
@@ -27,6 +28,7 @@ const OWNERS = [
   { names: ['sharp'], owner: 'lib/imaging/**' },
   { names: ['@tensorflow/*'], owner: 'lib/embedder/backend.ts' },
   { names: ['hnswlib-node'], owner: 'lib/index/ann.ts' },
+  { names: ['@vladmandic/face-api', '@vladmandic/face-api/*'], owner: 'lib/faces/face-api.ts' },
   { names: ['@prisma/*', 'better-sqlite3', 'pg'], owner: 'lib/db/**' },
 ];
 
