@@ -46,8 +46,10 @@ function restrict(folder, allowed, file) {
     if (other === folder) continue;
     const exceptions = [...plain].filter((a) => a.startsWith(`${other}/`));
     if (plain.has(other)) continue;
+    // With exceptions (a single allowed file), a regex: gitignore-style groups cannot re-include below a match.
+    const allowedFiles = exceptions.map((e) => e.slice(other.length + 1)).join('|');
     patterns.push({
-      group: [`@/lib/${other}`, `@/lib/${other}/**`, ...exceptions.map((e) => `!@/lib/${e}`)],
+      ...(exceptions.length ? { regex: `^@/lib/${other}(/(?!(${allowedFiles})$).*)?$` } : { group: [`@/lib/${other}`, `@/lib/${other}/**`] }),
       allowTypeImports: typeOnly.includes(other),
       message: `lib/${folder} may not import lib/${other} (module map, ../shared/STYLE.md section 1)`,
     });

@@ -19,6 +19,9 @@ const nextConfig = {
     '@tensorflow/tfjs-backend-cpu',
     '@tensorflow/tfjs-backend-wasm',
     '@tensorflow/tfjs-node',
+    // The embedding worker loads lib/ sources through tsx at run time.
+    'tsx',
+    'esbuild',
   ],
   poweredByHeader: false,
   // `npm test` type-checks the whole project with tsc; the build need not do it again.

@@ -81,8 +81,8 @@ tfjs_node_loads() {
 ensure_packages
 FAILED=0
 # Suites that need a database run once per database; everything else is a unit suite.
-DB_SUITES=(tests/db tests/http)
-EXCLUDE_DB=(--exclude 'tests/db/**' --exclude 'tests/http/**')
+DB_SUITES=(tests/db tests/service tests/http)
+EXCLUDE_DB=(--exclude 'tests/db/**' --exclude 'tests/service/**' --exclude 'tests/http/**')
 
 echo "== type check"; npx tsc --noEmit || FAILED=1
 echo "== lint"; npx eslint --max-warnings=0 . || FAILED=1

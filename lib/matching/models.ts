@@ -20,13 +20,18 @@ export function readDefaults(modelsDir: string): z.infer<typeof defaultsSchema> 
   return defaultsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
 
+/** Folder of a model version: `<modelsDir>/<kind>/<version>`. */
+export function modelDir(modelsDir: string, kind: ModelKind, version: string): string {
+  return path.join(/*turbopackIgnore: true*/ modelsDir, kind, version);
+}
+
 /** Loads every default model named in defaults.json. */
 export async function loadDefaultModels(modelsDir: string): Promise<LoadedModels> {
   const defaults = readDefaults(modelsDir);
   const loaded: LoadedModels = new Map();
   for (const kind of ['object', 'face'] as const) {
     const version = defaults[kind];
-    if (version) loaded.set(kind, await loadModel(path.join(/*turbopackIgnore: true*/ modelsDir, kind, version)));
+    if (version) loaded.set(kind, await loadModel(modelDir(modelsDir, kind, version)));
   }
   return loaded;
 }

@@ -10,7 +10,11 @@ import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client
 import { migrate, type MigrationState } from '@/lib/db/migrate';
 import { initTf, type BackendName } from '@/lib/embedder/backend';
 import { NotReadyError } from '@/lib/errors';
-import { loadDefaultModels, type LoadedModels } from './models';
+import { pruneAudit } from './audit';
+import { BlobStore } from './blob-store';
+import { startEmbeddingPool, type EmbeddingPool } from './embedding-pool';
+import { IndexStore } from './index-store';
+import { loadDefaultModels, modelDir, readDefaults, type LoadedModels } from './models';
 
 /** A started runtime. */
 export interface Runtime {
@@ -19,6 +23,12 @@ export interface Runtime {
   migrations: MigrationState;
   backend: BackendName;
   models: LoadedModels;
+  /** The embedding worker (TF.js off the request thread). */
+  embedder: EmbeddingPool;
+  /** Original image bytes under DATA_DIR/blobs. */
+  blobs: BlobStore;
+  /** HNSW indexes under DATA_DIR/indexes, kept in step with the change log. */
+  indexes: IndexStore;
 }
 
 /** Health snapshot of the runtime, cheap to take at any moment. */
@@ -55,7 +65,23 @@ async function boot(): Promise<Runtime> {
   const db = openDb(dbTarget);
   const { backend } = await initTf(env.ML_BACKEND);
   const models = await loadDefaultModels(env.modelsDir);
-  return { db, dbTarget, migrations, backend, models };
+  const defaults = readDefaults(env.modelsDir);
+  const embedder = await startEmbeddingPool({
+    backend,
+    models: [...models.entries()].map(([kind, m]) => ({ version: m.manifest.version, dir: modelDir(env.modelsDir, kind, defaults[kind]!) })),
+  });
+  const blobs = new BlobStore(env.dataDir);
+  // Files written before a transaction that never committed (crash) or left by an interrupted delete.
+  const removed = await blobs.removeOrphans(async (shas) => {
+    const rows = await db.blob.findMany({ where: { sha256: { in: shas } }, select: { sha256: true } });
+    return new Set(rows.map((r) => r.sha256));
+  });
+  if (removed.length > 0) console.info(`[runtime] removed ${removed.length} orphan blob file(s)`);
+  const indexes = new IndexStore(db, env.dataDir);
+  const dims = new Map([...models.values()].map((m) => [m.manifest.version, m.manifest.embeddingDim]));
+  await indexes.open((version) => dims.get(version) ?? null);
+  await pruneAudit(db);
+  return { db, dbTarget, migrations, backend, models, embedder, blobs, indexes };
 }
 
 /** Starts the runtime once per process; later calls return the same promise. */
@@ -117,6 +143,8 @@ export function runtimeStatus(): RuntimeStatus {
 export async function stopRuntime(): Promise<void> {
   const rt = g[KEY]?.runtime;
   if (!rt) return;
+  await rt.indexes.close();
+  await rt.embedder.close();
   for (const model of rt.models.values()) model.dispose();
   await rt.db.$disconnect();
 }

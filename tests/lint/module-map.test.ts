@@ -19,6 +19,7 @@ describe('eslint module map', () => {
     { name: 'only lib/index/ann.ts imports hnswlib-node', file: 'lib/index/exact.ts', code: "import h from 'hnswlib-node';\nexport const x = h;\n" },
     { name: 'route handlers do not query the database', file: 'app/api/x/route.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
     { name: 'client components import only types from lib', file: 'app/x/widget.client.tsx', code: "import { env } from '@/lib/config/env';\nexport const x = env;\n" },
+    { name: 'evaluation may use only the pure decision of matching', file: 'lib/evaluation/probe.ts', code: "import { search } from '@/lib/matching/search';\nexport const x = search;\n" },
     { name: 'lib escapes its folder only through @/lib', file: 'lib/index/probe.ts', code: "import { env } from '../config/env';\nexport const x = env;\n" },
   ])('refuses: $name', async ({ file, code }) => {
     expect((await ruleIds(file, code)).length).toBeGreaterThan(0);
@@ -26,6 +27,7 @@ describe('eslint module map', () => {
 
   it.each([
     { name: 'matching may use the database and the index', file: 'lib/matching/probe.ts', code: "import { openDb } from '@/lib/db/client';\nimport { AppError } from '@/lib/errors';\nexport const x = [openDb, AppError];\n" },
+    { name: 'evaluation may use the pure decision function', file: 'lib/evaluation/probe.ts', code: "import { decide } from '@/lib/matching/decision';\nexport const x = decide;\n" },
     { name: 'the backend owns TF.js', file: 'lib/embedder/backend.ts', code: "import * as tf from '@tensorflow/tfjs';\nexport const x = tf;\n" },
     { name: 'client components may import types', file: 'app/x/widget.client.tsx', code: "import type { Env } from '@/lib/config/env';\nexport type X = Env;\n" },
   ])('allows: $name', async ({ file, code }) => {

@@ -1,0 +1,17 @@
+/** Auth: API keys, admin sessions and password, resolving a request's credentials to a `Principal`. */
+export type { Db as AuthDb } from '@/lib/db/client';
+export { authenticate, type Credentials } from './authenticate';
+export { bootstrapAuth } from './bootstrap';
+export { createApiKey, listApiKeys, revokeApiKey, KEY_PREFIX, type ApiKeyView, type NewApiKey } from './keys';
+export type { AuthPage } from './page';
+export { NotAllowedError, NotAuthenticatedError, requireAdminRole, ROLES, type Principal } from './principal';
+export {
+  clearedSessionCookie,
+  createSession,
+  endSession,
+  readSessionToken,
+  sessionCookie,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  type NewSession,
+} from './sessions';

@@ -1,0 +1,101 @@
+/**
+ * API keys: a random secret shown once at creation; only its SHA-256 is stored, with a short
+ * prefix for lists. Roles admin|user, an optional collection scope, revocation.
+ */
+import type { Db } from '@/lib/db/client';
+import { NotFoundError } from '@/lib/errors';
+import { afterCursor, decodeCursor, encodeCursor, type AuthPage } from './page';
+import type { Principal } from './principal';
+import { randomToken, sha256Text } from './tokens';
+
+/** Every generated key starts with this, so leaked keys are easy to grep for. */
+export const KEY_PREFIX = 'fsk_';
+/** Characters of the key kept in clear for lists (prefix + 8 random characters). */
+const SHOWN_CHARS = KEY_PREFIX.length + 8;
+/** `lastUsedAt` is written at most once a minute per key, not on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** A key as lists show it (never the secret). */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  role: 'admin' | 'user';
+  collectionId: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** What `createApiKey` takes. */
+export interface NewApiKey {
+  name: string;
+  role: 'admin' | 'user';
+  collectionId?: string | null;
+}
+
+type KeyRow = Awaited<ReturnType<Db['apiKey']['findUniqueOrThrow']>>;
+
+function toView(row: KeyRow): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role === 'admin' ? 'admin' : 'user',
+    collectionId: row.collectionId,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** Creates a key; the returned `key` is the only time the secret is ever shown. */
+export async function createApiKey(db: Db, actor: string, input: NewApiKey): Promise<ApiKeyView & { key: string }> {
+  const collectionId = input.collectionId ?? null;
+  if (collectionId !== null && !(await db.collection.findUnique({ where: { id: collectionId }, select: { id: true } }))) {
+    throw new NotFoundError('collection_not_found', `no collection ${collectionId} to scope the key to`);
+  }
+  const key = randomToken(KEY_PREFIX);
+  const row = await db.$transaction(async (tx) => {
+    const created = await tx.apiKey.create({
+      data: { name: input.name, prefix: key.slice(0, SHOWN_CHARS), hash: sha256Text(key), role: input.role, collectionId },
+    });
+    await tx.auditEntry.create({ data: { actor, action: 'key.create', collectionId, details: { keyId: created.id, role: input.role } } });
+    return created;
+  });
+  return { ...toView(row), key };
+}
+
+/** Lists keys newest first, revoked ones included (with `revokedAt`). */
+export async function listApiKeys(db: Db, page: { limit: number; cursor?: string }): Promise<AuthPage<ApiKeyView>> {
+  const rows = await db.apiKey.findMany({
+    where: afterCursor(decodeCursor(page.cursor)),
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: page.limit + 1,
+  });
+  const kept = rows.slice(0, page.limit);
+  const last = kept.at(-1);
+  return { items: kept.map(toView), nextCursor: rows.length > page.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+}
+
+/** Revokes a key at once; revoking a revoked key again is a no-op. */
+export async function revokeApiKey(db: Db, actor: string, id: string): Promise<void> {
+  const row = await db.apiKey.findUnique({ where: { id } });
+  if (!row) throw new NotFoundError('key_not_found', `no API key ${id}`);
+  if (row.revokedAt) return;
+  await db.$transaction([
+    db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }),
+    db.auditEntry.create({ data: { actor, action: 'key.revoke', collectionId: row.collectionId, details: { keyId: id } } }),
+  ]);
+}
+
+/** The principal of a presented key, or null when it matches no live key. */
+export async function resolveApiKey(db: Db, presented: string): Promise<Principal | null> {
+  const row = await db.apiKey.findUnique({ where: { hash: sha256Text(presented) } });
+  if (!row || row.revokedAt) return null;
+  const now = Date.now();
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
+  }
+  return { actor: `key:${row.id}`, role: row.role === 'admin' ? 'admin' : 'user', collectionId: row.collectionId };
+}

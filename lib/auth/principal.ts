@@ -1,0 +1,36 @@
+/** Who is calling, as resolved from an API key or the admin session. */
+import { AppError } from '@/lib/errors';
+
+/** A resolved caller; structurally the `Caller` that lib/matching takes. */
+export interface Principal {
+  /** 'admin-session' | 'key:<id>' | 'key:env' (the API_KEY variable). */
+  actor: string;
+  /** Admins manage collections, keys and the audit log; users enroll, search and verify. */
+  role: 'admin' | 'user';
+  /** Key scope: the one collection this caller may touch, or null for all. */
+  collectionId: string | null;
+}
+
+/** Roles a key can have. */
+export const ROLES = ['admin', 'user'] as const;
+
+/** No credentials, or credentials that match nothing (401 at the edge). */
+export class NotAuthenticatedError extends AppError {
+  constructor(message: string) {
+    super('not_authenticated', message);
+  }
+}
+
+/** Valid credentials without the right to do this (403 at the edge). */
+export class NotAllowedError extends AppError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
+/** Throws `forbidden` unless the principal is an admin. */
+export function requireAdminRole(principal: Principal): void {
+  if (principal.role !== 'admin') {
+    throw new NotAllowedError(`this route needs an admin key or the admin session; ${principal.actor} has role 'user'`);
+  }
+}

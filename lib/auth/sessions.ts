@@ -1,0 +1,72 @@
+/**
+ * Admin browser sessions: `POST /api/session {password}` issues a random token in an HttpOnly,
+ * SameSite=Strict cookie; only the token's SHA-256 is stored, with an expiry.
+ */
+import type { Db } from '@/lib/db/client';
+import { bootstrapAuth } from './bootstrap';
+import { readPasswordHash, verifyPassword } from './password';
+import { NotAuthenticatedError, type Principal } from './principal';
+import { randomToken, sha256Text } from './tokens';
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'fewshot_session';
+/** A session lasts 12 hours from sign-in. */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+/** A new session: the token goes into the cookie and nowhere else. */
+export interface NewSession {
+  id: string;
+  token: string;
+  expiresAt: Date;
+}
+
+/** Signs the admin in; a wrong password is `invalid_credentials` (401). */
+export async function createSession(db: Db, password: string): Promise<NewSession> {
+  await bootstrapAuth(db);
+  const hash = await readPasswordHash(db);
+  if (!hash || !(await verifyPassword(password, hash))) {
+    throw new NotAuthenticatedError('wrong admin password');
+  }
+  const token = randomToken('');
+  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  const session = await db.$transaction(async (tx) => {
+    await tx.session.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+    const created = await tx.session.create({ data: { tokenHash: sha256Text(token), expiresAt } });
+    await tx.auditEntry.create({ data: { actor: 'admin-session', action: 'session.create', details: { sessionId: created.id } } });
+    return created;
+  });
+  return { id: session.id, token, expiresAt };
+}
+
+/** Ends the session of a token (no-op when it is unknown or expired). */
+export async function endSession(db: Db, token: string): Promise<void> {
+  await db.session.deleteMany({ where: { tokenHash: sha256Text(token) } });
+}
+
+/** The admin principal of a live session token, or null. */
+export async function resolveSession(db: Db, token: string): Promise<Principal | null> {
+  const row = await db.session.findUnique({ where: { tokenHash: sha256Text(token) } });
+  if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+  return { actor: 'admin-session', role: 'admin', collectionId: null };
+}
+
+/** `Set-Cookie` value carrying a session token; `secure` when the request came over https. */
+export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {
+  const maxAge = Math.max(0, Math.round((expiresAt.getTime() - Date.now()) / 1000));
+  return [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAge}`, ...(secure ? ['Secure'] : [])].join('; ');
+}
+
+/** `Set-Cookie` value that removes the session cookie. */
+export function clearedSessionCookie(secure: boolean): string {
+  return [`${SESSION_COOKIE}=`, 'Path=/', 'HttpOnly', 'SameSite=Strict', 'Max-Age=0', ...(secure ? ['Secure'] : [])].join('; ');
+}
+
+/** The session token in a `Cookie` header, or null. */
+export function readSessionToken(cookieHeader: string | null): string | null {
+  if (!cookieHeader) return null;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || null;
+  }
+  return null;
+}

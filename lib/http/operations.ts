@@ -1,0 +1,155 @@
+/** Every operation of the REST API: the routes are built from these and the OpenAPI document lists them. */
+import { defineOperation as op } from './operation';
+import * as req from './request-schemas';
+import * as res from './response-schemas';
+
+const created = (what: string) => `The created ${what}.`;
+
+/** Sign-in, sign-out and API keys. */
+export const authOps = {
+  createSession: op({
+    id: 'createSession', method: 'POST', path: '/api/session', tag: 'Auth', auth: 'none',
+    summary: 'Sign in as admin',
+    description: 'Checks the admin password and sets the session cookie (HttpOnly, SameSite=Strict; Secure over https). A wrong password is 401.',
+    body: { json: req.loginBody },
+    success: { status: 201, description: 'Signed in; the `Set-Cookie` header carries the session.', schema: res.sessionSchema },
+    extraProblems: [401],
+  }),
+  deleteSession: op({
+    id: 'deleteSession', method: 'DELETE', path: '/api/session', tag: 'Auth', auth: 'any',
+    summary: 'Sign out', description: 'Ends the session of the cookie (if any) and clears the cookie.',
+    success: { status: 204, description: 'Signed out.' },
+  }),
+  createKey: op({
+    id: 'createKey', method: 'POST', path: '/api/keys', tag: 'Auth', auth: 'admin',
+    summary: 'Create an API key', description: 'The key is in the response once and never again; only its SHA-256 is stored.',
+    body: { json: req.createKeyBody },
+    success: { status: 201, description: created('key, with the secret'), schema: res.createdKeySchema },
+    extraProblems: [404],
+  }),
+  listKeys: op({
+    id: 'listKeys', method: 'GET', path: '/api/keys', tag: 'Auth', auth: 'admin', summary: 'List API keys',
+    query: req.pageQuery, success: { status: 200, description: 'A page of keys, newest first.', schema: res.apiKeyPage },
+  }),
+  revokeKey: op({
+    id: 'revokeKey', method: 'DELETE', path: '/api/keys/{id}', tag: 'Auth', auth: 'admin', summary: 'Revoke an API key',
+    success: { status: 204, description: 'Revoked; the key stops working at once.' },
+  }),
+  listAudit: op({
+    id: 'listAudit', method: 'GET', path: '/api/audit', tag: 'Auth', auth: 'admin', summary: 'Read the audit log',
+    description: 'Every decision (search, verify) with its threshold, neighbours and query image hash, and every admin operation.',
+    query: req.auditQuery, success: { status: 200, description: 'A page of entries, newest first.', schema: res.auditPage },
+  }),
+};
+
+/** Collections and identities. */
+export const galleryOps = {
+  createCollection: op({
+    id: 'createCollection', method: 'POST', path: '/api/collections', tag: 'Collections', auth: 'admin', summary: 'Create a collection',
+    body: { json: req.createCollectionBody },
+    success: { status: 201, description: created('collection'), schema: res.collectionSchema }, extraProblems: [409],
+  }),
+  listCollections: op({
+    id: 'listCollections', method: 'GET', path: '/api/collections', tag: 'Collections', auth: 'any', summary: 'List collections',
+    description: 'A scoped key sees only its collection.',
+    query: req.pageQuery, success: { status: 200, description: 'A page of collections.', schema: res.collectionPage },
+  }),
+  getCollection: op({
+    id: 'getCollection', method: 'GET', path: '/api/collections/{id}', tag: 'Collections', auth: 'any', summary: 'Get a collection',
+    success: { status: 200, description: 'The collection.', schema: res.collectionSchema },
+  }),
+  updateCollection: op({
+    id: 'updateCollection', method: 'PATCH', path: '/api/collections/{id}', tag: 'Collections', auth: 'admin', summary: 'Update a collection',
+    body: { json: req.updateCollectionBody },
+    success: { status: 200, description: 'The updated collection.', schema: res.collectionSchema }, extraProblems: [409],
+  }),
+  deleteCollection: op({
+    id: 'deleteCollection', method: 'DELETE', path: '/api/collections/{id}', tag: 'Collections', auth: 'admin',
+    summary: 'Delete a collection with its identities, images and index', success: { status: 204, description: 'Deleted.' },
+  }),
+  createIdentity: op({
+    id: 'createIdentity', method: 'POST', path: '/api/collections/{id}/identities', tag: 'Identities', auth: 'any', summary: 'Create an identity',
+    body: { json: req.createIdentityBody },
+    success: { status: 201, description: created('identity'), schema: res.identitySchema }, extraProblems: [409],
+  }),
+  listIdentities: op({
+    id: 'listIdentities', method: 'GET', path: '/api/collections/{id}/identities', tag: 'Identities', auth: 'any', summary: 'List identities',
+    query: req.identityListQuery, success: { status: 200, description: 'A page of identities.', schema: res.identityPage },
+  }),
+  getIdentity: op({
+    id: 'getIdentity', method: 'GET', path: '/api/identities/{id}', tag: 'Identities', auth: 'any', summary: 'Get an identity',
+    success: { status: 200, description: 'The identity.', schema: res.identitySchema },
+  }),
+  updateIdentity: op({
+    id: 'updateIdentity', method: 'PATCH', path: '/api/identities/{id}', tag: 'Identities', auth: 'any', summary: 'Update an identity',
+    body: { json: req.updateIdentityBody },
+    success: { status: 200, description: 'The updated identity.', schema: res.identitySchema }, extraProblems: [409],
+  }),
+  deleteIdentity: op({
+    id: 'deleteIdentity', method: 'DELETE', path: '/api/identities/{id}', tag: 'Identities', auth: 'any',
+    summary: 'Delete an identity', description: 'Its images stop matching at once.', success: { status: 204, description: 'Deleted.' },
+  }),
+};
+
+/** Images, search and verify. */
+export const imageOps = {
+  enrollImages: op({
+    id: 'enrollImages', method: 'POST', path: '/api/identities/{id}/images', tag: 'Images', auth: 'any', summary: 'Enroll images',
+    description:
+      'Multipart field `images` (one or more files) or JSON `imagesBase64`. 201 when at least one image was enrolled, else 422 ' +
+      'carrying the same `rejected`. The same bytes again for this identity answer as enrolled with verdict `duplicate`; bytes ' +
+      'enrolled for another identity of the collection are 409 and nothing of the request is stored.',
+    body: { multipart: req.enrollMultipart, json: req.enrollJson },
+    success: { status: 201, description: 'What was enrolled and what was rejected, with reasons.', schema: res.enrollResultSchema },
+    extraProblems: [409],
+  }),
+  listImages: op({
+    id: 'listImages', method: 'GET', path: '/api/identities/{id}/images', tag: 'Images', auth: 'any', summary: "List an identity's images",
+    query: req.pageQuery, success: { status: 200, description: 'A page of images.', schema: res.imagePage },
+  }),
+  getImageFile: op({
+    id: 'getImageFile', method: 'GET', path: '/api/images/{id}/file', tag: 'Images', auth: 'any', summary: 'Download the original image',
+    success: { status: 200, description: 'The original bytes with their image content type.', binary: true },
+  }),
+  moveImage: op({
+    id: 'moveImage', method: 'PATCH', path: '/api/images/{id}', tag: 'Images', auth: 'any', summary: 'Move an image to another identity',
+    body: { json: req.moveImageBody },
+    success: { status: 200, description: 'The moved image.', schema: res.imageSchema }, extraProblems: [409],
+  }),
+  deleteImage: op({
+    id: 'deleteImage', method: 'DELETE', path: '/api/images/{id}', tag: 'Images', auth: 'any', summary: 'Delete an image',
+    success: { status: 204, description: 'Deleted; it stops matching at once.' },
+  }),
+  search: op({
+    id: 'search', method: 'POST', path: '/api/collections/{id}/search', tag: 'Search', auth: 'any', summary: 'Search a collection with an image',
+    description: 'Multipart `image` (and `k`) or JSON `imageBase64`. Unknown is `match: false, identityId: null, name: null` with the best distance still given.',
+    body: { multipart: req.searchMultipart, json: req.searchJson },
+    success: { status: 200, description: 'One result per query face (one for object collections).', schema: res.searchResultSchema },
+  }),
+  verifyPair: op({
+    id: 'verifyPair', method: 'POST', path: '/api/collections/{id}/verify', tag: 'Search', auth: 'any', summary: 'Do two images show the same identity?',
+    body: { multipart: req.verifyPairMultipart, json: req.verifyPairJson },
+    success: { status: 200, description: 'Same or not, at the collection threshold.', schema: res.verifyResultSchema },
+  }),
+  verifyIdentity: op({
+    id: 'verifyIdentity', method: 'POST', path: '/api/identities/{id}/verify', tag: 'Search', auth: 'any', summary: 'Does an image show this identity?',
+    body: { multipart: req.verifyImageMultipart, json: req.verifyImageJson },
+    success: { status: 200, description: "Same or not, against the identity's closest image.", schema: res.verifyResultSchema },
+  }),
+};
+
+/** The service itself. */
+export const metaOps = {
+  health: op({
+    id: 'health', method: 'GET', path: '/api/health', tag: 'Service', auth: 'none', summary: 'Liveness and readiness',
+    description: '200 when ready, 503 with the same body while starting or after a failed start.',
+    success: { status: 200, description: 'Ready.', schema: res.healthSchema }, sameBodyStatuses: [503],
+  }),
+  openapi: op({
+    id: 'openapi', method: 'GET', path: '/api/openapi.json', tag: 'Service', auth: 'none', summary: 'This OpenAPI 3.1 document',
+    success: { status: 200, description: 'The document.' },
+  }),
+};
+
+/** All operations, in document order. */
+export const OPERATIONS = [...Object.values(metaOps), ...Object.values(authOps), ...Object.values(galleryOps), ...Object.values(imageOps)];

@@ -1,0 +1,124 @@
+/**
+ * RFC 9457 problem details: the ONE table from error `code` to HTTP status, and the
+ * `application/problem+json` body. Raw zod issues, Prisma messages and stacks never get here:
+ * only an `AppError`'s own message is shown; anything else is a generic 500.
+ */
+import { AppError, ConflictError, InputError, NotFoundError, NotReadyError } from '@/lib/errors';
+
+/** Content type of every error body. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** One `{path, message}` of a 422 validation failure. */
+export interface FieldError {
+  /** Dotted path of the field in the body or query, e.g. `images.0` or `limit`. */
+  path: string;
+  /** What was expected and what arrived. */
+  message: string;
+}
+
+/** One file an enrollment rejected (carried by the enroll 422). */
+export interface RejectedFile {
+  file: string;
+  reason: string;
+  detail: string;
+}
+
+/** The problem+json body. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  errors?: FieldError[];
+  rejected?: RejectedFile[];
+}
+
+type Status = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+
+/** code -> [status, title]: the one table. Codes not listed fall back by error class below. */
+const BY_CODE: Record<string, [Status, string]> = {
+  bad_request: [400, 'Bad request'],
+  invalid_json: [400, 'Malformed JSON body'],
+  invalid_multipart: [400, 'Malformed multipart body'],
+  invalid_cursor: [400, 'Invalid cursor'],
+  not_authenticated: [401, 'Not authenticated'],
+  forbidden: [403, 'Not allowed'],
+  not_found: [404, 'Not found'],
+  collection_not_found: [404, 'Collection not found'],
+  identity_not_found: [404, 'Identity not found'],
+  image_not_found: [404, 'Image not found'],
+  key_not_found: [404, 'API key not found'],
+  blob_not_found: [404, 'Image file not found'],
+  conflict: [409, 'Conflict'],
+  request_too_large: [413, 'Request body too large'],
+  unsupported_media_type: [415, 'Unsupported media type'],
+  validation_failed: [422, 'Invalid request'],
+  invalid_limit: [422, 'Invalid request'],
+  enroll_rejected: [422, 'No image was enrolled'],
+  undecodable: [422, 'Image cannot be decoded'],
+  unsupported_type: [422, 'Unsupported image type'],
+  too_large: [422, 'Image too large'],
+  too_many_pixels: [422, 'Image has too many pixels'],
+  no_face: [422, 'No face found'],
+  face_too_small: [422, 'Face too small'],
+  low_score: [422, 'Face detection score too low'],
+  invalid_image: [422, 'Invalid image'],
+  starting: [503, 'Service starting'],
+  runtime_failed: [503, 'Service unavailable'],
+  index_not_ready: [503, 'Index not ready'],
+  model_not_trained: [503, 'No model for this kind'],
+  invariant: [500, 'Internal error'],
+};
+
+/** Fallback for codes not in the table, by the error's class (most specific first). */
+const BY_CLASS: [new (...args: never[]) => AppError, Status, string][] = [
+  [NotFoundError, 404, 'Not found'],
+  [ConflictError, 409, 'Conflict'],
+  [NotReadyError, 503, 'Service unavailable'],
+  [InputError, 422, 'Invalid request'],
+];
+
+/** Every status a problem can have (for the OpenAPI document). */
+export const PROBLEM_STATUSES: readonly Status[] = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
+
+const GENERIC_500 = 'an unexpected error occurred; the server log has the details under this request id';
+
+/** Status and title of an error; unknown errors and invariants are 500. */
+export function statusOf(err: unknown): { status: Status; title: string } {
+  if (!(err instanceof AppError)) return { status: 500, title: 'Internal error' };
+  const byCode = BY_CODE[err.code];
+  if (byCode) return { status: byCode[0], title: byCode[1] };
+  for (const [cls, status, title] of BY_CLASS) if (err instanceof cls) return { status, title };
+  return { status: 500, title: 'Internal error' };
+}
+
+/** The problem body of an error; a 500 never carries the error's own message. */
+export function toProblem(err: unknown, requestId: string): Problem {
+  const { status, title } = statusOf(err);
+  if (status === 500 || !(err instanceof AppError)) {
+    return { type: '/problems/internal', title, status: 500, detail: GENERIC_500, instance: requestId, code: 'internal' };
+  }
+  const problem: Problem = { type: `/problems/${err.code}`, title, status, detail: err.message, instance: requestId, code: err.code };
+  // Every 422 carries `errors`, empty when the error names no field (e.g. an undecodable image).
+  const errors = err.details?.errors;
+  if (status === 422) problem.errors = Array.isArray(errors) ? (errors as FieldError[]) : [];
+  const rejected = err.details?.rejected;
+  if (err.code === 'enroll_rejected' && Array.isArray(rejected)) problem.rejected = rejected as RejectedFile[];
+  return problem;
+}
+
+/** A problem+json response. */
+export function problemResponse(problem: Problem, headers?: HeadersInit): Response {
+  const h = new Headers(headers);
+  h.set('content-type', PROBLEM_CONTENT_TYPE);
+  h.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(problem), { status: problem.status, headers: h });
+}
+
+/** The enroll 422: nothing was enrolled; the body carries why each file was rejected. */
+export function enrollRejectedError(rejected: RejectedFile[]): InputError {
+  const reasons = [...new Set(rejected.map((r) => r.reason))].join(', ');
+  return new InputError('enroll_rejected', `none of the ${rejected.length} file(s) was enrolled (${reasons}); see \`rejected\``, { rejected });
+}

@@ -1,0 +1,153 @@
+/**
+ * zod schemas of every request body and query. Multipart and JSON variants of an upload both
+ * transform into the same `Upload` list, so a handler never cares which one arrived.
+ */
+import { z } from 'zod';
+import { requestRegistry as reg } from './registry';
+
+/** One uploaded file, as lib/matching takes it. */
+export interface Upload {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Most files one request may enroll. */
+export const MAX_FILES_PER_REQUEST = 100;
+
+const id = z.string().min(1).max(100);
+const name = z.string().trim().min(1).max(200);
+const metadata = z.record(z.string(), z.unknown());
+const base64 = z.base64().min(1, 'expected base64 image bytes, got an empty string');
+const kParam = z.string().regex(/^\d+$/, 'expected an integer 1..100').transform(Number).pipe(z.number().int().min(1).max(100));
+
+async function fromFile(file: File, index: number, field: string): Promise<Upload> {
+  return { name: file.name && file.name !== 'blob' ? file.name : `${field}[${index}]`, bytes: new Uint8Array(await file.arrayBuffer()) };
+}
+
+function fromBase64(text: string, index: number, field: string): Upload {
+  return { name: `${field}[${index}]`, bytes: new Uint8Array(Buffer.from(text, 'base64')) };
+}
+
+/** `?limit=&cursor=` of every list (query schemas become parameters, not components; unknown keys are ignored). */
+export const pageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).optional().describe('Items per page, 1..100 (default 50).'),
+    cursor: z.string().min(1).optional().describe('`nextCursor` of the previous page.'),
+  });
+
+/** Identity list query: a page plus a name filter. */
+export const identityListQuery = pageQuery
+  .extend({ q: z.string().min(1).max(200).optional().describe('Names containing this text, or this exact externalId.') });
+
+/** Audit list query: a page plus filters. */
+export const auditQuery = pageQuery
+  .extend({
+    collectionId: id.optional(),
+    action: z.string().min(1).max(100).optional().describe('e.g. `search`, `verify`, `verify_identity`, `images.enroll`, `identity.delete`, `key.create`.'),
+    since: z.iso.datetime().optional().describe('Entries at or after this time (ISO 8601, UTC).'),
+    until: z.iso.datetime().optional().describe('Entries before this time (ISO 8601, UTC).'),
+  });
+
+/** `POST /api/session`. */
+export const loginBody = z.object({ password: z.string().min(1).max(1024) }).strict().register(reg, { id: 'LoginRequest' });
+
+/** `POST /api/keys`. */
+export const createKeyBody = z
+  .object({
+    name: name.describe('What the key is for.'),
+    role: z.enum(['admin', 'user']).default('user'),
+    collectionId: id.nullable().optional().describe('Scope the key to one collection.'),
+  })
+  .strict()
+  .register(reg, { id: 'CreateKeyRequest' });
+
+const settings = z.object({ detect: z.enum(['auto', 'always', 'never']).optional() }).strict();
+const targetFar = z.number().gt(0).lt(1).describe('Target open-set false accept rate (default 0.01).');
+
+/** `POST /api/collections`. */
+export const createCollectionBody = z
+  .object({ name, kind: z.enum(['face', 'object']), targetFar: targetFar.optional(), settings: settings.optional() })
+  .strict()
+  .register(reg, { id: 'CreateCollectionRequest' });
+
+/** `PATCH /api/collections/{id}`. */
+export const updateCollectionBody = z
+  .object({
+    name: name.optional(),
+    targetFar: targetFar.optional(),
+    thresholdOverride: z.number().min(0).nullable().optional().describe('Raw distance threshold for the current model version; null clears it.'),
+    settings: settings.optional(),
+  })
+  .strict()
+  .register(reg, { id: 'UpdateCollectionRequest' });
+
+/** `POST /api/collections/{id}/identities`. */
+export const createIdentityBody = z
+  .object({ name, externalId: z.string().min(1).max(200).optional(), metadata: metadata.optional() })
+  .strict()
+  .register(reg, { id: 'CreateIdentityRequest' });
+
+/** `PATCH /api/identities/{id}`. */
+export const updateIdentityBody = z
+  .object({ name: name.optional(), externalId: z.string().min(1).max(200).nullable().optional(), metadata: metadata.nullable().optional() })
+  .strict()
+  .register(reg, { id: 'UpdateIdentityRequest' });
+
+/** `PATCH /api/images/{id}`: move the image to another identity of its collection. */
+export const moveImageBody = z.object({ identityId: id }).strict().register(reg, { id: 'MoveImageRequest' });
+
+/** Enroll, JSON form. */
+export const enrollJson = z
+  .object({ imagesBase64: z.array(base64).min(1).max(MAX_FILES_PER_REQUEST) })
+  .strict()
+  .register(reg, { id: 'EnrollJsonRequest' })
+  .transform((b) => ({ files: b.imagesBase64.map((t, i) => fromBase64(t, i, 'imagesBase64')) }));
+
+/** Enroll, multipart form: one or more `images` parts. */
+export const enrollMultipart = z
+  .object({ images: z.array(z.file()).min(1).max(MAX_FILES_PER_REQUEST) })
+  .strict()
+  .register(reg, { id: 'EnrollMultipartRequest' })
+  .transform(async (b) => ({ files: await Promise.all(b.images.map((f, i) => fromFile(f, i, 'images'))) }));
+
+/** Search, JSON form. */
+export const searchJson = z
+  .object({ imageBase64: base64, k: z.number().int().min(1).max(100).default(10) })
+  .strict()
+  .register(reg, { id: 'SearchJsonRequest' })
+  .transform((b) => ({ image: fromBase64(b.imageBase64, 0, 'imageBase64'), k: b.k }));
+
+/** Search, multipart form: an `image` part and an optional `k`. */
+export const searchMultipart = z
+  .object({ image: z.file(), k: kParam.optional() })
+  .strict()
+  .register(reg, { id: 'SearchMultipartRequest' })
+  .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image'), k: b.k ?? 10 }));
+
+/** Verify two images, JSON form. */
+export const verifyPairJson = z
+  .object({ aBase64: base64, bBase64: base64 })
+  .strict()
+  .register(reg, { id: 'VerifyPairJsonRequest' })
+  .transform((b) => ({ a: fromBase64(b.aBase64, 0, 'aBase64'), b: fromBase64(b.bBase64, 0, 'bBase64') }));
+
+/** Verify two images, multipart form: parts `a` and `b`. */
+export const verifyPairMultipart = z
+  .object({ a: z.file(), b: z.file() })
+  .strict()
+  .register(reg, { id: 'VerifyPairMultipartRequest' })
+  .transform(async (b) => ({ a: await fromFile(b.a, 0, 'a'), b: await fromFile(b.b, 0, 'b') }));
+
+/** Verify an image against an identity, JSON form. */
+export const verifyImageJson = z
+  .object({ imageBase64: base64 })
+  .strict()
+  .register(reg, { id: 'VerifyIdentityJsonRequest' })
+  .transform((b) => ({ image: fromBase64(b.imageBase64, 0, 'imageBase64') }));
+
+/** Verify an image against an identity, multipart form: an `image` part. */
+export const verifyImageMultipart = z
+  .object({ image: z.file() })
+  .strict()
+  .register(reg, { id: 'VerifyIdentityMultipartRequest' })
+  .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image') }));

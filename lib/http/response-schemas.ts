@@ -1,0 +1,206 @@
+/**
+ * zod schemas of every response body. They are strict (`additionalProperties: false` in the
+ * document), so a field the document does not name fails validation in the tests.
+ */
+import { z } from 'zod';
+import { responseRegistry as reg } from './registry';
+
+const id = z.string().min(1);
+const time = z.iso.datetime();
+const distance = z.number().min(0).describe('Euclidean distance between L2-normalised embeddings (smaller is closer).');
+const box = z
+  .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
+  .strict()
+  .register(reg, { id: 'Box', description: 'Face box in original image pixels.' });
+const rejectReason = z.enum(['undecodable', 'unsupported_type', 'too_large', 'too_many_pixels', 'no_face', 'face_too_small', 'low_score', 'duplicate']);
+
+/** One rejected upload. */
+export const rejectedFile = z
+  .object({ file: z.string(), reason: rejectReason, detail: z.string() })
+  .strict()
+  .register(reg, { id: 'RejectedFile' });
+
+/** RFC 9457 problem details. */
+export const problemSchema = z
+  .object({
+    type: z.string().describe('`/problems/<code>`.'),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string(),
+    instance: z.string().describe('The request id (also in the `x-request-id` header).'),
+    code: z.string().regex(/^[a-z0-9_]+$/),
+    errors: z.array(z.object({ path: z.string(), message: z.string() }).strict()).optional().describe('Every 422: the fields at fault.'),
+    rejected: z.array(rejectedFile).optional().describe('An enroll 422: why each file was rejected.'),
+  })
+  .strict()
+  .register(reg, { id: 'Problem' });
+
+function pageOf<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({ items: z.array(item), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last.') })
+    .strict()
+    .register(reg, { id: `${name}Page` });
+}
+
+/** `POST /api/session`. */
+export const sessionSchema = z.object({ id, expiresAt: time }).strict().register(reg, { id: 'Session' });
+
+/** An API key as listed (never the secret). */
+export const apiKeySchema = z
+  .object({
+    id,
+    name: z.string(),
+    prefix: z.string().describe('First characters of the key, to recognise it.'),
+    role: z.enum(['admin', 'user']),
+    collectionId: z.string().nullable(),
+    createdAt: time,
+    lastUsedAt: time.nullable(),
+    revokedAt: time.nullable(),
+  })
+  .strict()
+  .register(reg, { id: 'ApiKey' });
+
+/** `POST /api/keys`: the key itself is shown this once. */
+export const createdKeySchema = apiKeySchema.extend({ key: z.string().describe('The secret; store it now, it is not shown again.') }).strict().register(reg, { id: 'CreatedApiKey' });
+/** `GET /api/keys`. */
+export const apiKeyPage = pageOf(apiKeySchema, 'ApiKey');
+
+/** One audit log entry. */
+export const auditEntrySchema = z
+  .object({
+    id,
+    createdAt: time,
+    actor: z.string(),
+    action: z.string(),
+    collectionId: z.string().nullable(),
+    modelVersion: z.string().nullable(),
+    threshold: z.number().nullable(),
+    queryHash: z.string().nullable().describe('SHA-256 of the query image; the image itself is not stored.'),
+    details: z.unknown().describe('Decision, neighbours with distances, or the admin operation.'),
+  })
+  .strict()
+  .register(reg, { id: 'AuditEntry' });
+/** `GET /api/audit`. */
+export const auditPage = pageOf(auditEntrySchema, 'AuditEntry');
+
+/** A collection. */
+export const collectionSchema = z
+  .object({
+    id,
+    name: z.string(),
+    kind: z.enum(['face', 'object']),
+    modelVersion: z.string(),
+    targetFar: z.number(),
+    thresholdOverride: z.number().nullable(),
+    threshold: z
+      .object({ distance: z.number().nullable(), source: z.enum(['override', 'model']), identities: z.number().int().min(0) })
+      .strict()
+      .describe('The distance searches decide with, where it came from, and the identity count it was computed for.'),
+    settings: z.object({ detect: z.enum(['auto', 'always', 'never']).optional() }).strict(),
+    identityCount: z.number().int().min(0),
+    imageCount: z.number().int().min(0),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .strict()
+  .register(reg, { id: 'Collection' });
+/** `GET /api/collections`. */
+export const collectionPage = pageOf(collectionSchema, 'Collection');
+
+/** An identity. */
+export const identitySchema = z
+  .object({
+    id,
+    collectionId: id,
+    name: z.string(),
+    externalId: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+    imageCount: z.number().int().min(0),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .strict()
+  .register(reg, { id: 'Identity' });
+/** `GET /api/collections/{id}/identities`. */
+export const identityPage = pageOf(identitySchema, 'Identity');
+
+/** An enrolled image. */
+export const imageSchema = z
+  .object({
+    id,
+    collectionId: id,
+    identityId: id,
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    format: z.string(),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    sizeBytes: z.number().int().min(0),
+    box: box.nullable(),
+    verdicts: z.array(z.string()),
+    createdAt: time,
+  })
+  .strict()
+  .register(reg, { id: 'Image' });
+/** `GET /api/identities/{id}/images`. */
+export const imagePage = pageOf(imageSchema, 'Image');
+
+/** `POST /api/identities/{id}/images` (201). */
+export const enrollResultSchema = z
+  .object({
+    enrolled: z.array(z.object({ imageId: id, verdicts: z.array(z.string()), box: box.optional() }).strict()),
+    rejected: z.array(rejectedFile),
+  })
+  .strict()
+  .register(reg, { id: 'EnrollResult' });
+
+const neighbour = z.object({ identityId: id, name: z.string(), distance }).strict();
+
+/** `POST /api/collections/{id}/search`. */
+export const searchResultSchema = z
+  .object({
+    modelVersion: z.string(),
+    results: z.array(
+      z
+        .object({
+          box: box.optional(),
+          decision: z
+            .object({
+              match: z.boolean(),
+              identityId: z.string().nullable(),
+              name: z.string().nullable(),
+              distance: distance.nullable().describe('Best distance to any identity, also when unknown; null for an empty collection.'),
+              threshold: z.number().nullable(),
+            })
+            .strict(),
+          neighbours: z.array(neighbour).describe('Nearest identities (best distance each), ascending.'),
+        })
+        .strict(),
+    ),
+  })
+  .strict()
+  .register(reg, { id: 'SearchResult' });
+
+/** `POST /api/collections/{id}/verify` and `POST /api/identities/{id}/verify`. */
+export const verifyResultSchema = z
+  .object({ modelVersion: z.string(), same: z.boolean(), distance, threshold: z.number().nullable() })
+  .strict()
+  .register(reg, { id: 'VerifyResult' });
+
+/** `GET /api/health` (the lead's route; documented here). */
+export const healthSchema = z
+  .object({
+    status: z.enum(['starting', 'ready', 'failed']),
+    version: z.string(),
+    uptimeSeconds: z.number(),
+    backend: z.string().nullable(),
+    database: z
+      .object({
+        kind: z.enum(['sqlite', 'postgresql']),
+        migrations: z.object({ applied: z.number().int(), latest: z.string().nullable(), pending: z.number().int() }).strict().nullable(),
+      })
+      .strict(),
+    models: z.array(z.object({ kind: z.string(), version: z.string(), embeddingDim: z.number().int() }).strict()),
+    error: z.string().optional(),
+  })
+  .strict()
+  .register(reg, { id: 'Health' });

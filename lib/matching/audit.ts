@@ -1,0 +1,127 @@
+/** The audit log: every decision (search, verify) and every admin operation, append-only. */
+import type { Db } from '@/lib/db/client';
+import { InputError } from '@/lib/errors';
+import { requireAdmin, type Caller } from './caller';
+import type { Tx } from './context';
+import { runtime } from './context';
+import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
+
+/** What one audit entry records. */
+export interface AuditInput {
+  /** e.g. 'search', 'verify', 'collection.create'. */
+  action: string;
+  collectionId?: string | null;
+  modelVersion?: string | null;
+  threshold?: number | null;
+  /** SHA-256 of the query image (query images are not stored). */
+  queryHash?: string | null;
+  /** Decision, top neighbours with distances, or what an operation changed. */
+  details?: Record<string, unknown>;
+}
+
+/** An audit entry as the API returns it. */
+export interface AuditEntryDto {
+  id: string;
+  createdAt: string;
+  actor: string;
+  action: string;
+  collectionId: string | null;
+  modelVersion: string | null;
+  threshold: number | null;
+  queryHash: string | null;
+  details: unknown;
+}
+
+/** Filters of `listAudit`. */
+export interface AuditQuery extends PageRequest {
+  collectionId?: string;
+  action?: string;
+  /** Inclusive lower bound on the time. */
+  since?: Date;
+  /** Exclusive upper bound on the time. */
+  until?: Date;
+}
+
+/** Appends an audit entry (inside the caller's transaction when given one). */
+export async function recordAudit(db: Db | Tx, caller: Caller, entry: AuditInput): Promise<void> {
+  await db.auditEntry.create({
+    data: {
+      actor: caller.actor,
+      action: entry.action,
+      collectionId: entry.collectionId ?? null,
+      modelVersion: entry.modelVersion ?? null,
+      threshold: entry.threshold ?? null,
+      queryHash: entry.queryHash ?? null,
+      ...(entry.details ? { details: entry.details as object } : {}),
+    },
+  });
+}
+
+/** Audit entries, newest first (admin only). */
+export async function listAudit(caller: Caller, query: AuditQuery = {}): Promise<Page<AuditEntryDto>> {
+  requireAdmin(caller, 'reading the audit log');
+  const { db } = runtime();
+  const limit = pageLimit(query);
+  const cursor = decodeCursor(query.cursor, 2);
+  for (const [name, d] of [['since', query.since], ['until', query.until]] as const) {
+    if (d !== undefined && Number.isNaN(d.getTime())) throw new InputError('invalid_date', `${name} is not a valid date`);
+  }
+  const at = cursor ? new Date(cursor[0]) : null;
+  const rows = await db.auditEntry.findMany({
+    where: {
+      ...(query.collectionId ? { collectionId: query.collectionId } : {}),
+      ...(query.action ? { action: query.action } : {}),
+      createdAt: { ...(query.since ? { gte: query.since } : {}), ...(query.until ? { lt: query.until } : {}) },
+      ...(cursor && at ? { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: cursor[1] } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+  });
+  return toPage(rows, limit, (r) => [r.createdAt.toISOString(), r.id], (r) => ({
+    id: r.id,
+    createdAt: r.createdAt.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    collectionId: r.collectionId,
+    modelVersion: r.modelVersion,
+    threshold: r.threshold,
+    queryHash: r.queryHash,
+    details: r.details ?? null,
+  }));
+}
+
+/** Setting key of the audit retention in days. */
+const RETENTION_KEY = 'audit.retentionDays';
+/** Default retention: one year (audit entries older than this are pruned). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+
+/** Audit retention in days (admin only). */
+export async function getAuditRetention(caller: Caller): Promise<{ retentionDays: number }> {
+  requireAdmin(caller, 'reading the audit settings');
+  return { retentionDays: await readRetention(runtime().db) };
+}
+
+/** Sets the audit retention (1..36500 days) and prunes older entries at once (admin only). */
+export async function setAuditRetention(caller: Caller, retentionDays: number): Promise<{ retentionDays: number; pruned: number }> {
+  requireAdmin(caller, 'changing the audit settings');
+  if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36_500) {
+    throw new InputError('invalid_retention', `retentionDays must be an integer in 1..36500, got ${retentionDays}`);
+  }
+  const { db } = runtime();
+  await db.setting.upsert({ where: { key: RETENTION_KEY }, create: { key: RETENTION_KEY, value: String(retentionDays) }, update: { value: String(retentionDays) } });
+  await recordAudit(db, caller, { action: 'audit.retention', details: { retentionDays } });
+  return { retentionDays, pruned: await pruneAudit(db) };
+}
+
+/** Deletes audit entries older than the retention; returns how many (called at start and on change). */
+export async function pruneAudit(db: Db): Promise<number> {
+  const days = await readRetention(db);
+  const { count } = await db.auditEntry.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - days * 86_400_000) } } });
+  return count;
+}
+
+async function readRetention(db: Db): Promise<number> {
+  const row = await db.setting.findUnique({ where: { key: RETENTION_KEY } });
+  const days = row ? Number(row.value) : DEFAULT_AUDIT_RETENTION_DAYS;
+  return Number.isInteger(days) && days > 0 ? days : DEFAULT_AUDIT_RETENTION_DAYS;
+}

@@ -1,0 +1,205 @@
+/** Collections: a gallery of identities matched with one model version. */
+import { InputError, NotReadyError } from '@/lib/errors';
+import { recordAudit } from './audit';
+import { requireAdmin, type Caller } from './caller';
+import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow, type CollectionThreshold } from './context';
+import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
+import type { DetectSetting } from './preprocess';
+
+/** Per-collection settings. */
+export interface CollectionSettings {
+  /** Face detection: 'auto' (default), 'always', 'never' (images are already aligned faces). */
+  detect?: DetectSetting;
+}
+
+/** A collection as the API returns it. */
+export interface CollectionDto {
+  id: string;
+  name: string;
+  kind: 'face' | 'object';
+  modelVersion: string;
+  /** Target open-set false accept rate. */
+  targetFar: number;
+  /** Raw distance override (null: none, or pinned to another model version and so ignored). */
+  thresholdOverride: number | null;
+  threshold: CollectionThreshold;
+  settings: CollectionSettings;
+  identityCount: number;
+  imageCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Fields of a new collection. */
+export interface CreateCollectionInput {
+  name: string;
+  kind: 'face' | 'object';
+  targetFar?: number;
+  settings?: CollectionSettings;
+}
+
+/** Fields `updateCollection` may change. */
+export interface CollectionPatch {
+  name?: string;
+  targetFar?: number;
+  /** A raw Euclidean distance in [0, 2], pinned to the current model version; null clears it. */
+  thresholdOverride?: number | null;
+  settings?: CollectionSettings;
+}
+
+const DETECT = new Set(['auto', 'always', 'never']);
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || trimmed.length > 200) throw new InputError('invalid_name', `name must have 1..200 characters, got ${trimmed.length}`);
+  return trimmed;
+}
+
+function checkFar(far: number): number {
+  if (!(far > 0 && far < 1)) throw new InputError('invalid_target_far', `targetFar must be in (0, 1), got ${far}`);
+  return far;
+}
+
+function checkSettings(kind: string, s: CollectionSettings | undefined): CollectionSettings {
+  const detect = s?.detect ?? (kind === 'face' ? 'auto' : undefined);
+  if (detect !== undefined && !DETECT.has(detect)) throw new InputError('invalid_settings', `settings.detect must be auto, always or never, got ${String(detect)}`);
+  return detect ? { detect } : {};
+}
+
+/** Creates a collection served by the default model of its kind (admin only). */
+export async function createCollection(caller: Caller, input: CreateCollectionInput): Promise<CollectionDto> {
+  requireAdmin(caller, 'creating a collection');
+  const rt = runtime();
+  if (input.kind !== 'face' && input.kind !== 'object') throw new InputError('invalid_kind', `kind must be face or object, got ${String(input.kind)}`);
+  const model = rt.models.get(input.kind);
+  if (!model) throw new NotReadyError('model_not_trained', `no ${input.kind} model is loaded; train one (npm run train) and name it in models/defaults.json`);
+  const name = checkName(input.name);
+  const row = await rt.db
+    .$transaction(async (tx) => {
+      const created = await tx.collection.create({
+        data: {
+          name,
+          kind: input.kind,
+          modelVersion: model.manifest.version,
+          targetFar: checkFar(input.targetFar ?? 0.01),
+          settings: checkSettings(input.kind, input.settings) as object,
+        },
+      });
+      await recordAudit(tx, caller, { action: 'collection.create', collectionId: created.id, modelVersion: created.modelVersion, details: { name } });
+      return created;
+    })
+    .catch((err) => conflictOnDuplicate(err, `a collection named "${name}" already exists`));
+  await rt.indexes.ready({ collectionId: row.id, modelVersion: row.modelVersion, dim: model.manifest.embeddingDim });
+  return toDto(row, 0, 0, 0);
+}
+
+/** Lists the collections the caller may see, by id. */
+export async function listCollections(caller: Caller, req: PageRequest = {}): Promise<Page<CollectionDto>> {
+  const { db } = runtime();
+  const limit = pageLimit(req);
+  const cursor = decodeCursor(req.cursor, 1);
+  const rows = await db.collection.findMany({
+    where: {
+      ...(caller.collectionId !== null ? { id: caller.collectionId } : {}),
+      ...(cursor ? { id: { gt: cursor[0], ...(caller.collectionId !== null ? { equals: caller.collectionId } : {}) } } : {}),
+    },
+    orderBy: { id: 'asc' },
+    take: limit + 1,
+  });
+  const page = toPage(rows, limit, (r) => [r.id], (r) => r);
+  return { items: await Promise.all(page.items.map((r) => withCounts(r))), nextCursor: page.nextCursor };
+}
+
+/** One collection. */
+export async function getCollection(caller: Caller, id: string): Promise<CollectionDto> {
+  const { db } = runtime();
+  return withCounts(await loadCollection(db, caller, id));
+}
+
+/** Renames, re-targets or overrides the threshold of a collection (admin only). */
+export async function updateCollection(caller: Caller, id: string, patch: CollectionPatch): Promise<CollectionDto> {
+  requireAdmin(caller, 'changing a collection');
+  const { db } = runtime();
+  const current = await loadCollection(db, caller, id);
+  const o = patch.thresholdOverride;
+  if (o !== undefined && o !== null && !(o >= 0 && o <= 2)) {
+    throw new InputError('invalid_threshold', `thresholdOverride is a Euclidean distance between unit vectors, in [0, 2]; got ${o}`);
+  }
+  const name = patch.name !== undefined ? checkName(patch.name) : undefined;
+  const row = await db
+    .$transaction(async (tx) => {
+      const updated = await tx.collection.update({
+        where: { id },
+        data: {
+          ...(name !== undefined ? { name } : {}),
+          ...(patch.targetFar !== undefined ? { targetFar: checkFar(patch.targetFar) } : {}),
+          ...(o !== undefined ? { thresholdOverride: o, thresholdModel: o === null ? null : current.modelVersion } : {}),
+          ...(patch.settings !== undefined ? { settings: checkSettings(current.kind, patch.settings) as object } : {}),
+        },
+      });
+      await recordAudit(tx, caller, { action: 'collection.update', collectionId: id, modelVersion: updated.modelVersion, details: { patch } });
+      return updated;
+    })
+    .catch((err) => conflictOnDuplicate(err, `a collection named "${name}" already exists`));
+  return withCounts(row);
+}
+
+/** Deletes a collection with its identities, images, unshared blobs and index files (admin only). */
+export async function deleteCollection(caller: Caller, id: string): Promise<void> {
+  requireAdmin(caller, 'deleting a collection');
+  const rt = runtime();
+  await loadCollection(rt.db, caller, id);
+  const images = await rt.db.image.findMany({ where: { collectionId: id }, select: { blobId: true, blob: { select: { sha256: true } } } });
+  await rt.blobs.withLock(images.map((i) => i.blob.sha256), async () => {
+    const orphans = await rt.db.$transaction(async (tx) => {
+      // Images enrolled after the read above cascade too; their blobs stay (unreferenced) until the next start.
+      const blobIds = images.map((i) => i.blobId);
+      await tx.collection.delete({ where: { id } });
+      const unused = await tx.blob.findMany({ where: { id: { in: blobIds }, images: { none: {} } }, select: { id: true, sha256: true } });
+      await tx.blob.deleteMany({ where: { id: { in: unused.map((b) => b.id) } } });
+      await recordAudit(tx, caller, { action: 'collection.delete', collectionId: id, details: { images: blobIds.length } });
+      return unused;
+    });
+    for (const b of orphans) await rt.blobs.remove(b.sha256);
+  });
+  await rt.indexes.drop(id);
+}
+
+async function withCounts(row: CollectionRow): Promise<CollectionDto> {
+  const { db } = runtime();
+  const [identityCount, imageCount, live] = await Promise.all([
+    db.identity.count({ where: { collectionId: row.id } }),
+    db.image.count({ where: { collectionId: row.id } }),
+    countLiveIdentities(db, row.id),
+  ]);
+  return toDto(row, identityCount, imageCount, live);
+}
+
+function toDto(row: CollectionRow, identityCount: number, imageCount: number, liveIdentities: number): CollectionDto {
+  const model = runtime().models.get(row.kind as 'face' | 'object') ?? null;
+  const pinned = row.thresholdOverride !== null && row.thresholdModel === row.modelVersion;
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind as 'face' | 'object',
+    modelVersion: row.modelVersion,
+    targetFar: row.targetFar,
+    thresholdOverride: pinned ? row.thresholdOverride : null,
+    threshold: collectionThreshold(row, model, liveIdentities),
+    settings: (row.settings ?? {}) as CollectionSettings,
+    identityCount,
+    imageCount,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Rebuilds a collection's index from the database (admin only); returns its size and sequence. */
+export async function rebuildIndex(caller: Caller, id: string): Promise<{ size: number; lastSequence: number }> {
+  requireAdmin(caller, 'rebuilding an index');
+  const rt = runtime();
+  const c = await loadCollection(rt.db, caller, id);
+  const index = await rt.indexes.rebuildNow(indexKey(c, modelFor(rt, c)));
+  await recordAudit(rt.db, caller, { action: 'index.rebuild', collectionId: id, modelVersion: c.modelVersion, details: { size: index.size, lastSequence: index.lastSequence } });
+  return { size: index.size, lastSequence: index.lastSequence };
+}

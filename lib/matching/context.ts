@@ -1,0 +1,100 @@
+/** Helpers the use cases share: scoped loads, the collection's model and threshold, sequences. */
+import type { Db } from '@/lib/db/client';
+import type { EmbeddingModel } from '@/lib/embedder/weights';
+import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
+import { openSetThreshold } from '@/lib/training/calibration';
+import { requireScope, type Caller } from './caller';
+import type { IndexKey } from './index-store';
+import { getRuntime, type Runtime } from './runtime';
+
+/** A transaction client. */
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/** The collection row type. */
+export type CollectionRow = NonNullable<Awaited<ReturnType<Db['collection']['findUnique']>>>;
+
+/** Where a collection's threshold came from. */
+export interface CollectionThreshold {
+  /** Euclidean distance at or under which a query matches; null when the collection's model is not loaded. */
+  distance: number | null;
+  /** 'override': an admin's raw distance pinned to this model version; 'model': the calibration curve. */
+  source: 'override' | 'model';
+  /** Live identities (with at least one image) the open-set threshold was computed for. */
+  identities: number;
+}
+
+/** The runtime (503 while starting). */
+export function runtime(): Runtime {
+  return getRuntime();
+}
+
+/** Loads a collection the caller may see, or throws `collection_not_found` / `forbidden`. */
+export async function loadCollection(db: Db | Tx, caller: Caller, id: string): Promise<CollectionRow> {
+  const row = await db.collection.findUnique({ where: { id } });
+  if (!row) throw new NotFoundError('collection_not_found', `no collection with id ${id}`);
+  requireScope(caller, row.id);
+  return row;
+}
+
+/** The loaded model serving a collection, or `model_not_loaded` (503). */
+export function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVersion'>): EmbeddingModel {
+  const model = rt.models.get(c.kind as 'face' | 'object');
+  if (!model || model.manifest.version !== c.modelVersion) {
+    throw new NotReadyError(
+      c.kind === 'face' && !model ? 'model_not_trained' : 'model_not_loaded',
+      `collection model ${c.modelVersion} is not loaded (default ${c.kind} model: ${model?.manifest.version ?? 'none'}); ` +
+        'restore that model under MODELS_DIR or re-embed the collection',
+    );
+  }
+  return model;
+}
+
+/** The index of a collection under its model. */
+export function indexKey(c: Pick<CollectionRow, 'id' | 'modelVersion'>, model: EmbeddingModel): IndexKey {
+  return { collectionId: c.id, modelVersion: c.modelVersion, dim: model.manifest.embeddingDim };
+}
+
+/** Identities with at least one image: the gallery size N of the open-set threshold. */
+export function countLiveIdentities(db: Db | Tx, collectionId: string): Promise<number> {
+  return db.identity.count({ where: { collectionId, images: { some: {} } } });
+}
+
+/**
+ * The decision threshold: an admin override when pinned to the collection's current model version,
+ * else `openSetThreshold(curve, targetFar, N)` from the model's calibration curve with N = live
+ * identities (at least 1): the distance whose pairwise FAR p satisfies 1-(1-p)^N = targetFar (issue 4).
+ */
+export function collectionThreshold(
+  c: Pick<CollectionRow, 'modelVersion' | 'targetFar' | 'thresholdOverride' | 'thresholdModel'>,
+  model: EmbeddingModel | null,
+  identities: number,
+): CollectionThreshold {
+  if (c.thresholdOverride !== null && c.thresholdModel === c.modelVersion) {
+    return { distance: c.thresholdOverride, source: 'override', identities };
+  }
+  if (!model || model.manifest.version !== c.modelVersion) return { distance: null, source: 'model', identities };
+  const distance = openSetThreshold(model.manifest.calibration.curve, c.targetFar, Math.max(1, identities));
+  return { distance, source: 'model', identities };
+}
+
+/**
+ * Allocates `n` change sequences of a collection; the first statement of a writing transaction.
+ * The increment takes the collection row's write lock (PostgreSQL row lock, SQLite's write lock)
+ * until commit, so sequences commit in order and a reader never sees a gap fill in later.
+ * Returns the first allocated sequence.
+ */
+export async function allocateSequences(tx: Tx, collectionId: string, n: number): Promise<number> {
+  const row = await tx.collection.update({ where: { id: collectionId }, data: { headSequence: { increment: n } }, select: { headSequence: true } });
+  return row.headSequence - n + 1;
+}
+
+/** True for a unique-constraint violation (Prisma P2002). */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+}
+
+/** Maps a unique violation to `conflict`; rethrows anything else. */
+export function conflictOnDuplicate(err: unknown, message: string): never {
+  if (isUniqueViolation(err)) throw new ConflictError('conflict', message);
+  throw err;
+}

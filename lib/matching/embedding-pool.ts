@@ -1,0 +1,149 @@
+/**
+ * Embedding off the request thread: one `worker_threads` worker runs TF.js and the models, so
+ * health checks and logins stay responsive while a large enrolment embeds. One worker suffices on
+ * 2 cores (TF.js wasm computes on one thread); requests queue in the worker in arrival order.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BackendChoice } from '@/lib/embedder/backend';
+import { AppError, InputError, NotReadyError } from '@/lib/errors';
+
+/** A model the worker loads: its version and folder. */
+export interface PoolModel {
+  /** Model version (the manifest's `version`). */
+  version: string;
+  /** Model folder (manifest.json, model.json, weights.bin). */
+  dir: string;
+}
+
+/** Data the worker starts with. */
+export interface WorkerData {
+  backend: BackendChoice;
+  models: PoolModel[];
+  entry: string;
+  tsconfig: string;
+}
+
+/** Messages to the worker. */
+export type WorkerRequest =
+  | { id: number; type: 'embed'; modelVersion: string; inputs: Float32Array[] }
+  | { id: number; type: 'debugMemory' };
+
+/** Messages from the worker (id 0: start-up). */
+export type WorkerReply =
+  | { id: number; type: 'ready'; backend: BackendChoice }
+  | { id: number; type: 'embeddings'; embeddings: Float32Array[] }
+  | { id: number; type: 'memory'; numTensors: number; numBytes: number }
+  | { id: number; type: 'error'; code: string; message: string };
+
+/** TF.js memory of the worker, for leak tests. */
+export interface WorkerMemory {
+  /** Live tensors in the worker's TF.js engine. */
+  numTensors: number;
+  /** Bytes held by those tensors. */
+  numBytes: number;
+}
+
+/** Embeds preprocessed model inputs in the worker thread. */
+export interface EmbeddingPool {
+  /** L2-normalised embeddings of `inputs` under `modelVersion`, in order. */
+  embed(modelVersion: string, inputs: Float32Array[]): Promise<Float32Array[]>;
+  /** The worker's `tf.memory()` counters. */
+  debugMemory(): Promise<WorkerMemory>;
+  /** Stops the worker; pending requests fail with `embedder_stopped`. */
+  close(): Promise<void>;
+}
+
+/** Options of `startEmbeddingPool`. */
+export interface PoolOptions {
+  /** TF.js backend for the worker (the runtime passes the one it chose). */
+  backend: BackendChoice;
+  /** Models to load. */
+  models: PoolModel[];
+  /** Repository root (holds tsconfig.json and lib/); default `process.cwd()`. */
+  root?: string;
+}
+
+type Pending = { resolve: (reply: WorkerReply) => void; reject: (err: Error) => void };
+
+/** Starts the worker and waits until its models are loaded. */
+export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPool> {
+  const root = opts.root ?? process.cwd();
+  // Resolved from the repository root at run time, never bundled: the worker loads the sources through tsx.
+  const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'matching');
+  const data: WorkerData = {
+    backend: opts.backend,
+    models: opts.models,
+    entry: path.join(dir, 'embedding-worker-main.ts'),
+    tsconfig: path.join(root, 'tsconfig.json'),
+  };
+  // Turbopack follows `new Worker(path)` and bundles the worker's imports (tsx, esbuild's binary);
+  // a reflective construction keeps the worker out of the server bundle, as intended.
+  const worker: Worker = Reflect.construct(Worker, [path.join(dir, 'embedding-worker.mjs'), { workerData: data }]);
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let failure: Error | null = null;
+
+  const failAll = (err: Error): void => {
+    failure = err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onStart = (msg: WorkerReply): void => {
+      if (msg.id !== 0) return;
+      worker.off('message', onStart);
+      if (msg.type === 'ready') resolve();
+      else reject(toError(msg.type === 'error' ? msg : { code: 'embedder_failed', message: 'unexpected start message' }));
+    };
+    worker.on('message', onStart);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new NotReadyError('embedder_failed', `embedding worker exited with code ${code} while starting`)));
+  });
+  worker.on('message', (msg: WorkerReply) => {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.type === 'error') p.reject(toError(msg));
+    else p.resolve(msg);
+  });
+  worker.on('error', (err) => failAll(new NotReadyError('embedder_failed', `embedding worker crashed: ${err.message}; restart the service`)));
+  worker.on('exit', (code) => failAll(new NotReadyError('embedder_stopped', `embedding worker exited with code ${code}`)));
+
+  const request = (req: WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never, transfer: ArrayBuffer[] = []): Promise<WorkerReply> => {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...req, id }, transfer);
+    });
+  };
+
+  return {
+    async embed(modelVersion, inputs) {
+      if (inputs.length === 0) return [];
+      // Copies, so transferring the buffers never detaches the caller's arrays.
+      const copies = inputs.map((x) => Float32Array.from(x));
+      const reply = await request({ type: 'embed', modelVersion, inputs: copies }, copies.map((c) => c.buffer));
+      if (reply.type !== 'embeddings' || reply.embeddings.length !== inputs.length) {
+        throw new AppError('embedder_failed', `embedding worker answered ${reply.type} for ${inputs.length} inputs`);
+      }
+      return reply.embeddings;
+    },
+    async debugMemory() {
+      const reply = await request({ type: 'debugMemory' });
+      if (reply.type !== 'memory') throw new AppError('embedder_failed', `embedding worker answered ${reply.type} to debugMemory`);
+      return { numTensors: reply.numTensors, numBytes: reply.numBytes };
+    },
+    async close() {
+      failure ??= new NotReadyError('embedder_stopped', 'the embedding worker was stopped');
+      await worker.terminate();
+    },
+  };
+}
+
+function toError(msg: { code: string; message: string }): Error {
+  if (msg.code === 'embedding_dim_mismatch' || msg.code === 'invalid_manifest') return new InputError(msg.code, msg.message);
+  if (msg.code === 'model_not_loaded' || msg.code === 'model_not_found' || msg.code.startsWith('backend_')) return new NotReadyError(msg.code, msg.message);
+  return new AppError(msg.code, msg.message);
+}

@@ -1,0 +1,53 @@
+/**
+ * Body of the embedding worker thread: initialises TF.js, loads the models it was given, and
+ * answers `embed` and `debugMemory` requests one at a time, in arrival order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { getTf, initTf } from '@/lib/embedder/backend';
+import { loadModel, type EmbeddingModel } from '@/lib/embedder/weights';
+import { AppError } from '@/lib/errors';
+import type { WorkerData, WorkerReply, WorkerRequest } from './embedding-pool';
+
+/** Runs the worker's message loop until the thread is terminated. */
+export async function runEmbeddingWorker(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('runEmbeddingWorker must run in a worker thread');
+  const data = workerData as WorkerData;
+  const models = new Map<string, EmbeddingModel>();
+  let ready: Promise<void>;
+  try {
+    ready = (async () => {
+      await initTf(data.backend);
+      for (const m of data.models) models.set(m.version, await loadModel(m.dir));
+    })();
+    await ready;
+    port.postMessage({ id: 0, type: 'ready', backend: data.backend } satisfies WorkerReply);
+  } catch (err) {
+    port.postMessage({ id: 0, type: 'error', code: codeOf(err), message: (err as Error).message } satisfies WorkerReply);
+    return;
+  }
+  let chain: Promise<void> = Promise.resolve();
+  port.on('message', (req: WorkerRequest) => {
+    chain = chain.then(() => handle(req)).catch(() => undefined);
+  });
+
+  async function handle(req: WorkerRequest): Promise<void> {
+    try {
+      if (req.type === 'debugMemory') {
+        const { numTensors, numBytes } = getTf().memory();
+        port!.postMessage({ id: req.id, type: 'memory', numTensors, numBytes } satisfies WorkerReply);
+        return;
+      }
+      const model = models.get(req.modelVersion);
+      if (!model) throw new AppError('model_not_loaded', `model ${req.modelVersion} is not loaded in the embedding worker (loaded: ${[...models.keys()].join(', ') || 'none'})`);
+      const embeddings = await model.embed(req.inputs);
+      port!.postMessage({ id: req.id, type: 'embeddings', embeddings } satisfies WorkerReply, [...new Set(embeddings.map((e) => e.buffer as ArrayBuffer))]);
+    } catch (err) {
+      port!.postMessage({ id: req.id, type: 'error', code: codeOf(err), message: (err as Error).message } satisfies WorkerReply);
+    }
+  }
+}
+
+function codeOf(err: unknown): string {
+  return err instanceof AppError ? err.code : 'embedder_failed';
+}

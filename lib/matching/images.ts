@@ -1,0 +1,271 @@
+/**
+ * Enrolled images. Enrolment is crash-safe in three steps: blob files first (content-addressed,
+ * fsynced), then ONE transaction (blob rows, image rows with sequences allocated under the
+ * collection's row lock, embeddings, changes, head sequence), then the index. A crash after the
+ * commit is repaired by the index's catch-up at start; one before it leaves only an orphan file,
+ * removed at start.
+ */
+import { env } from '@/lib/config/env';
+import { AppError, ConflictError, InputError, NotFoundError } from '@/lib/errors';
+import type { Box, DecodedImage } from '@/lib/imaging';
+import { recordAudit } from './audit';
+import { requireScope, type Caller } from './caller';
+import { sha256Hex } from './blob-store';
+import { allocateSequences, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
+import { loadIdentity } from './identities';
+import type { CommittedChange } from './index-store';
+import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type PreparedInput } from './preprocess';
+import { applyToIndex } from './sync';
+import { encodeVector } from './vectors';
+
+/** Why a file was not enrolled (the API's fixed list). */
+export type RejectReason = 'undecodable' | 'unsupported_type' | 'too_large' | 'too_many_pixels' | 'no_face' | 'face_too_small' | 'low_score' | 'duplicate';
+
+const REASONS = new Set<string>(['undecodable', 'unsupported_type', 'too_large', 'too_many_pixels', 'no_face', 'face_too_small', 'low_score', 'duplicate']);
+
+/** One uploaded file. */
+export interface UploadFile {
+  /** File name (multipart) or `imagesBase64[i]`. */
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Result of `enrollImages`, in upload order within each list. */
+export interface EnrollResult {
+  /** Stored images; a re-upload of this identity's own image answers its existing id with verdict 'duplicate'. */
+  enrolled: { imageId: string; verdicts: string[]; box?: Box }[];
+  rejected: { file: string; reason: RejectReason; detail: string }[];
+}
+
+/** An image as the API returns it. */
+export interface ImageDto {
+  id: string;
+  identityId: string;
+  collectionId: string;
+  sha256: string;
+  format: string;
+  width: number;
+  height: number;
+  sizeBytes: number;
+  box: Box | null;
+  verdicts: string[];
+  createdAt: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif',
+  pgm: 'image/x-portable-graymap', ppm: 'image/x-portable-pixmap', bmp: 'image/bmp',
+};
+
+type Accepted = { i: number; file: UploadFile; sha: string; img: DecodedImage; prepared: PreparedInput };
+
+/** Enrolls images of an identity; see `EnrollResult` and the duplicate rules in the issue. */
+export async function enrollImages(caller: Caller, identityId: string, files: UploadFile[], opts: { detect?: DetectSetting } = {}): Promise<EnrollResult> {
+  const rt = runtime();
+  const identity = await loadIdentity(rt.db, caller, identityId);
+  const collection = await loadCollection(rt.db, caller, identity.collectionId);
+  const model = modelFor(rt, collection);
+  const detect = opts.detect ?? ((collection.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto');
+  const results: ({ enrolled: EnrollResult['enrolled'][number] } | { rejected: EnrollResult['rejected'][number] })[] = [];
+  const shas = files.map((f) => sha256Hex(f.bytes));
+
+  const existing = await rt.db.image.findMany({
+    where: { collectionId: collection.id, blob: { sha256: { in: [...new Set(shas)] } } },
+    select: { id: true, identityId: true, verdicts: true, box: true, blob: { select: { sha256: true } }, identity: { select: { name: true } } },
+  });
+  const bySha = new Map(existing.map((e) => [e.blob.sha256, e]));
+  const seen = new Set<string>();
+  const toDecode: number[] = [];
+  files.forEach((file, i) => {
+    const sha = shas[i];
+    const other = bySha.get(sha);
+    if (other && other.identityId !== identityId) {
+      throw new ConflictError('conflict', `${file.name} is already enrolled for identity ${other.identityId} ("${other.identity.name}") of this collection; nothing was stored`, {
+        file: file.name, identityId: other.identityId, imageId: other.id,
+      });
+    }
+    if (seen.has(sha)) {
+      results[i] = { rejected: { file: file.name, reason: 'duplicate', detail: 'the same bytes appear earlier in this request' } };
+    } else if (other) {
+      results[i] = { enrolled: { imageId: other.id, verdicts: [...(other.verdicts as string[]), 'duplicate'], ...(other.box ? { box: other.box as unknown as Box } : {}) } };
+    } else if (file.bytes.byteLength > env.MAX_UPLOAD_BYTES) {
+      results[i] = { rejected: { file: file.name, reason: 'too_large', detail: `${file.bytes.byteLength} bytes; the limit is ${env.MAX_UPLOAD_BYTES}` } };
+    } else {
+      toDecode.push(i);
+    }
+    seen.add(sha);
+  });
+
+  const accepted: Accepted[] = [];
+  for (const i of toDecode) {
+    try {
+      const img = await decodeUpload(files[i].bytes);
+      const [prepared] = await prepareImage(img, collection.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose: 'enroll' });
+      if (!prepared) throw new InputError('no_face', 'no face found');
+      accepted.push({ i, file: files[i], sha: shas[i], img, prepared });
+    } catch (err) {
+      if (!(err instanceof AppError) || !REASONS.has(err.code)) throw err;
+      results[i] = { rejected: { file: files[i].name, reason: err.code as RejectReason, detail: err.message } };
+    }
+  }
+
+  if (accepted.length > 0) {
+    const embedded = await embedPrepared(rt.embedder, model.manifest.version, accepted.map((a) => [a.prepared]));
+    const { ids, changes } = await rt.blobs.withLock(accepted.map((a) => a.sha), async () => {
+      for (const a of accepted) await rt.blobs.write(a.file.bytes);
+      try {
+        return await storeEnrolment(caller, collection.id, identityId, model.manifest.version, accepted, embedded.map((e) => e[0]));
+      } catch (err) {
+        // Nothing of a failed request stays: files no Blob row references go (shared ones stay).
+        const kept = await rt.db.blob.findMany({ where: { sha256: { in: accepted.map((a) => a.sha) } }, select: { sha256: true } });
+        const keep = new Set(kept.map((b) => b.sha256));
+        for (const a of accepted) if (!keep.has(a.sha)) await rt.blobs.remove(a.sha);
+        throw err;
+      }
+    });
+    await applyToIndex(rt, collection.id, changes);
+    accepted.forEach((a, j) => {
+      results[a.i] = { enrolled: { imageId: ids[j], verdicts: a.prepared.verdicts, ...(a.prepared.box ? { box: a.prepared.box } : {}) } };
+    });
+  }
+  const out: EnrollResult = { enrolled: [], rejected: [] };
+  for (const r of results) {
+    if ('enrolled' in r) out.enrolled.push(r.enrolled);
+    else out.rejected.push(r.rejected);
+  }
+  return out;
+}
+
+/** The enrolment transaction; returns the image ids and the committed changes (with vectors). */
+async function storeEnrolment(
+  caller: Caller,
+  collectionId: string,
+  identityId: string,
+  modelVersion: string,
+  accepted: Accepted[],
+  embedded: { embedding: Float32Array }[],
+): Promise<{ ids: string[]; changes: CommittedChange[] }> {
+  const { db } = runtime();
+  try {
+    return await db.$transaction(async (tx) => {
+      const first = await allocateSequences(tx, collectionId, accepted.length);
+      const ids: string[] = [];
+      const changes: CommittedChange[] = [];
+      for (const [j, a] of accepted.entries()) {
+        const blob = await tx.blob.upsert({
+          where: { sha256: a.sha },
+          create: { sha256: a.sha, sizeBytes: a.file.bytes.byteLength, format: a.img.format, width: a.img.width, height: a.img.height },
+          update: {},
+          select: { id: true },
+        });
+        const seq = first + j;
+        const image = await tx.image.create({
+          data: {
+            collectionId, identityId, blobId: blob.id, seq,
+            verdicts: a.prepared.verdicts,
+            ...(a.prepared.box ? { box: a.prepared.box as unknown as object } : {}),
+          },
+          select: { id: true },
+        });
+        const vector = embedded[j].embedding;
+        await tx.embedding.create({ data: { imageId: image.id, modelVersion, dim: vector.length, vector: encodeVector(vector) } });
+        ids.push(image.id);
+        changes.push({ sequence: seq, op: 'add', imageSeq: seq, vector });
+      }
+      await tx.change.createMany({ data: changes.map((c) => ({ collectionId, sequence: c.sequence, op: c.op, imageSeq: c.imageSeq })) });
+      await recordAudit(tx, caller, { action: 'images.enroll', collectionId, modelVersion, details: { identityId, imageIds: ids, sha256: accepted.map((a) => a.sha) } });
+      return { ids, changes };
+    });
+  } catch (err) {
+    // A concurrent request stored the same bytes in this collection first.
+    if (isUniqueViolation(err)) throw new ConflictError('conflict', 'an image of this request was enrolled concurrently in this collection; retry to see where');
+    // P2003: a foreign key failed, i.e. the identity was deleted while this request embedded.
+    if ((err as { code?: unknown }).code === 'P2003') throw new NotFoundError('identity_not_found', `identity ${identityId} was deleted during the enrolment`);
+    throw err;
+  }
+}
+
+/** Lists an identity's images in enrolment order. */
+export async function listImages(caller: Caller, identityId: string, req: PageRequest = {}): Promise<Page<ImageDto>> {
+  const { db } = runtime();
+  await loadIdentity(db, caller, identityId);
+  const limit = pageLimit(req);
+  const cursor = decodeCursor(req.cursor, 1);
+  const rows = await db.image.findMany({
+    where: { identityId, ...(cursor ? { seq: { gt: Number(cursor[0]) } } : {}) },
+    orderBy: { seq: 'asc' },
+    take: limit + 1,
+    include: { blob: true },
+  });
+  return toPage(rows, limit, (r) => [String(r.seq)], toDto);
+}
+
+/** The original bytes of an image and their content type. */
+export async function getImageFile(caller: Caller, imageId: string): Promise<{ bytes: Uint8Array; contentType: string; sha256: string }> {
+  const rt = runtime();
+  const image = await loadImage(caller, imageId);
+  return { bytes: await rt.blobs.read(image.blob.sha256), contentType: CONTENT_TYPES[image.blob.format] ?? 'application/octet-stream', sha256: image.blob.sha256 };
+}
+
+/** Deletes an image; it is out of the index before this returns. */
+export async function deleteImage(caller: Caller, imageId: string): Promise<void> {
+  const rt = runtime();
+  const image = await loadImage(caller, imageId);
+  const { change } = await rt.blobs.withLock([image.blob.sha256], async () => {
+    const stored = await rt.db.$transaction(async (tx) => {
+      const sequence = await allocateSequences(tx, image.collectionId, 1);
+      await tx.change.create({ data: { collectionId: image.collectionId, sequence, op: 'delete', imageSeq: image.seq } });
+      const gone = await tx.image.deleteMany({ where: { id: imageId } });
+      if (gone.count === 0) throw new NotFoundError('image_not_found', `image ${imageId} was deleted by a concurrent request`);
+      const left = await tx.image.count({ where: { blobId: image.blobId } });
+      if (left === 0) await tx.blob.delete({ where: { id: image.blobId } });
+      await recordAudit(tx, caller, { action: 'image.delete', collectionId: image.collectionId, details: { imageId, identityId: image.identityId } });
+      return { change: { sequence, op: 'delete' as const, imageSeq: image.seq }, orphanSha: left === 0 ? image.blob.sha256 : null };
+    });
+    if (stored.orphanSha) await rt.blobs.remove(stored.orphanSha);
+    return stored;
+  });
+  await applyToIndex(rt, image.collectionId, [change]);
+}
+
+/** Moves an image to another identity of the same collection (its embedding and index label stay). */
+export async function moveImage(caller: Caller, imageId: string, identityId: string): Promise<ImageDto> {
+  const { db } = runtime();
+  const image = await loadImage(caller, imageId);
+  const target = await loadIdentity(db, caller, identityId);
+  if (target.collectionId !== image.collectionId) {
+    throw new InputError('identity_other_collection', `identity ${identityId} belongs to collection ${target.collectionId}, the image to ${image.collectionId}; images move only within a collection`);
+  }
+  const row = await db.$transaction(async (tx) => {
+    const moved = await tx.image.update({ where: { id: imageId }, data: { identityId }, include: { blob: true } });
+    await recordAudit(tx, caller, { action: 'image.move', collectionId: image.collectionId, details: { imageId, from: image.identityId, to: identityId } });
+    return moved;
+  });
+  return toDto(row);
+}
+
+async function loadImage(caller: Caller, imageId: string) {
+  const image = await runtime().db.image.findUnique({ where: { id: imageId }, include: { blob: true } });
+  if (!image) throw new NotFoundError('image_not_found', `no image with id ${imageId}`);
+  requireScope(caller, image.collectionId);
+  return image;
+}
+
+type ImageRow = Awaited<ReturnType<typeof loadImage>>;
+
+function toDto(r: ImageRow): ImageDto {
+  return {
+    id: r.id,
+    identityId: r.identityId,
+    collectionId: r.collectionId,
+    sha256: r.blob.sha256,
+    format: r.blob.format,
+    width: r.blob.width,
+    height: r.blob.height,
+    sizeBytes: r.blob.sizeBytes,
+    box: (r.box as unknown as Box | null) ?? null,
+    verdicts: r.verdicts as string[],
+    createdAt: r.createdAt.toISOString(),
+  };
+}

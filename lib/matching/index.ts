@@ -1,0 +1,18 @@
+/**
+ * `lib/matching`: the one door the pages, the API and the scripts use. Every use case takes a
+ * `Caller` and throws `AppError`s with stable codes.
+ */
+export { SYSTEM_CALLER, ForbiddenError, type Caller } from './caller';
+export type { Page, PageRequest } from './page';
+export { createCollection, listCollections, getCollection, updateCollection, deleteCollection, rebuildIndex } from './collections';
+export type { CollectionDto, CollectionPatch, CollectionSettings, CreateCollectionInput } from './collections';
+export type { CollectionThreshold } from './context';
+export { createIdentity, listIdentities, getIdentity, updateIdentity, deleteIdentity } from './identities';
+export type { CreateIdentityInput, IdentityDto, IdentityPatch } from './identities';
+export { enrollImages, listImages, getImageFile, deleteImage, moveImage } from './images';
+export type { EnrollResult, ImageDto, RejectReason, UploadFile } from './images';
+export { search, verifyPair, verifyIdentity, MAX_K } from './search';
+export type { SearchResponse, SearchResult, VerifyResponse } from './search';
+export { listAudit, getAuditRetention, setAuditRetention, DEFAULT_AUDIT_RETENTION_DAYS, type AuditEntryDto, type AuditQuery } from './audit';
+export { registerFacePreparer, type FacePreparer, type PreparedInput, type PrepareContext, type DetectSetting } from './preprocess';
+export { startRuntime, getRuntime, stopRuntime, runtimeStatus, type Runtime, type RuntimeStatus } from './runtime';

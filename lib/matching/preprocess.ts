@@ -1,0 +1,88 @@
+/**
+ * The preprocessing seam: image bytes -> `[{box?, embedding, verdicts}]`.
+ * Object collections embed the whole image with the model's own preprocessing. Face collections
+ * go through a `FacePreparer` (detection and alignment) that lib/faces registers; until one is
+ * registered, face images answer `model_not_trained` (503).
+ */
+import { env } from '@/lib/config/env';
+import type { ModelManifest } from '@/lib/embedder/manifest';
+import { NotReadyError, assert } from '@/lib/errors';
+import { decodeImage, preprocessImage, type Box, type DecodedImage } from '@/lib/imaging';
+import type { EmbeddingPool } from './embedding-pool';
+
+/** Face detection setting of a collection. */
+export type DetectSetting = 'auto' | 'always' | 'never';
+
+/** One model input cut from an image, before embedding. */
+export interface PreparedInput {
+  /** Face box in original pixels (faces only). */
+  box?: Box;
+  /** Model input: `inputSizePx^2 * channels` floats for image models, `dim` floats for vector models. */
+  input: Float32Array;
+  /** Verdict codes about this input, e.g. `several_faces`. */
+  verdicts: string[];
+}
+
+/** One embedded input: the seam's output. */
+export interface EmbeddedInput {
+  /** Face box in original pixels (faces only). */
+  box?: Box;
+  /** L2-normalised embedding under the collection's model. */
+  embedding: Float32Array;
+  /** Verdict codes. */
+  verdicts: string[];
+}
+
+/** What a preparer knows about the call. */
+export interface PrepareContext {
+  /** Manifest of the collection's model (input spec, version). */
+  manifest: ModelManifest;
+  /** The collection's (or request's) detection setting. */
+  detect: DetectSetting;
+  /** 'enroll' keeps one face per image; 'search' keeps every face. */
+  purpose: 'enroll' | 'search';
+}
+
+/**
+ * Turns a decoded image into face inputs, ordered largest face first. Throws `InputError` with
+ * code `no_face`, `face_too_small` or `low_score` when the image has no usable face.
+ */
+export type FacePreparer = (img: DecodedImage, ctx: PrepareContext) => Promise<PreparedInput[]>;
+
+const FACE_PREPARER = Symbol.for('fewshot.facePreparer');
+type Global = typeof globalThis & { [FACE_PREPARER]?: FacePreparer };
+
+/** Plugs in face detection and alignment (lib/faces calls this at start); null removes it. */
+export function registerFacePreparer(preparer: FacePreparer | null): void {
+  // On globalThis: Next's route bundles and the custom server load separate module copies.
+  (globalThis as Global)[FACE_PREPARER] = preparer ?? undefined;
+}
+
+/** Decodes bytes with the configured pixel limit (InputError: undecodable, unsupported_type, too_many_pixels). */
+export function decodeUpload(bytes: Uint8Array): Promise<DecodedImage> {
+  return decodeImage(bytes, { maxPixels: env.MAX_IMAGE_PIXELS });
+}
+
+/** Cuts a decoded image into model inputs for a collection of `kind`. */
+export async function prepareImage(img: DecodedImage, kind: 'face' | 'object', ctx: PrepareContext): Promise<PreparedInput[]> {
+  if (kind === 'face') {
+    const preparer = (globalThis as Global)[FACE_PREPARER];
+    if (!preparer) {
+      throw new NotReadyError('model_not_trained', 'face collections need face detection and a face model, and neither is loaded; train one (npm run train) and restart');
+    }
+    return preparer(img, ctx);
+  }
+  const spec = ctx.manifest.input;
+  assert(spec.type === 'image', `object model ${ctx.manifest.version} must take images, its manifest says ${spec.type}`);
+  return [{ input: await preprocessImage(img, spec.preprocess), verdicts: [] }];
+}
+
+/** Embeds prepared inputs of several images in one worker call, keeping each image's grouping. */
+export async function embedPrepared(pool: EmbeddingPool, modelVersion: string, prepared: PreparedInput[][]): Promise<EmbeddedInput[][]> {
+  const flat = prepared.flat();
+  const embeddings = await pool.embed(modelVersion, flat.map((p) => p.input));
+  let i = 0;
+  return prepared.map((inputs) =>
+    inputs.map((p) => ({ ...(p.box ? { box: p.box } : {}), embedding: embeddings[i++], verdicts: p.verdicts })),
+  );
+}

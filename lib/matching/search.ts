@@ -1,0 +1,141 @@
+/**
+ * Search and verify: embed the query (each face for face collections), take the k nearest
+ * images from the index, group by identity (best distance), and decide match when the best
+ * distance is at or under the collection's threshold, else unknown. Every decision is audited.
+ */
+import { ConflictError, InputError } from '@/lib/errors';
+import type { Box } from '@/lib/imaging';
+import { recordAudit } from './audit';
+import type { Caller } from './caller';
+import { sha256Hex } from './blob-store';
+import { collectionThreshold, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
+import { decide, type Neighbour } from './decision';
+import { loadIdentity } from './identities';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './preprocess';
+import { decodeVector } from './vectors';
+
+/** Largest k of a search. */
+export const MAX_K = 100;
+/** Neighbours kept per result in the audit log. */
+const AUDIT_NEIGHBOURS = 5;
+
+/** One searched face (or the whole image). */
+export interface SearchResult {
+  box?: Box;
+  decision: { match: boolean; identityId: string | null; name: string | null; distance: number | null; threshold: number };
+  /** Nearest identities (best distance each), ascending. */
+  neighbours: Neighbour[];
+}
+
+/** Answer of `search`. */
+export interface SearchResponse {
+  modelVersion: string;
+  results: SearchResult[];
+}
+
+/** Answer of the verify calls. */
+export interface VerifyResponse {
+  modelVersion: string;
+  /** distance <= threshold. */
+  same: boolean;
+  /** Euclidean distance between the embeddings (for an identity: to its nearest image). */
+  distance: number;
+  /** One-to-one threshold: the override, or the open-set threshold for a gallery of one. */
+  threshold: number;
+}
+
+async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll' | 'search'): Promise<EmbeddedInput[]> {
+  const rt = runtime();
+  const model = modelFor(rt, c);
+  const img = await decodeUpload(bytes);
+  const detect = (c.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto';
+  const prepared = await prepareImage(img, c.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose });
+  const [embedded] = await embedPrepared(rt.embedder, model.manifest.version, [prepared]);
+  return embedded;
+}
+
+/** Identifies the query image against a collection. */
+export async function search(caller: Caller, collectionId: string, bytes: Uint8Array, opts: { k?: number } = {}): Promise<SearchResponse> {
+  const k = opts.k ?? 10;
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new InputError('invalid_k', `k must be an integer in 1..${MAX_K}, got ${k}`);
+  const rt = runtime();
+  const c = await loadCollection(rt.db, caller, collectionId);
+  const model = modelFor(rt, c);
+  const queries = await embedQuery(c, bytes, 'search');
+  const threshold = collectionThreshold(c, model, await countLiveIdentities(rt.db, c.id)).distance!;
+  const hits = await Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k)));
+  // Labels -> images; a label deleted after the index was read has no row and is dropped.
+  const labels = [...new Set(hits.flat().map((h) => h.label))];
+  const images = labels.length
+    ? await rt.db.image.findMany({ where: { collectionId: c.id, seq: { in: labels } }, select: { seq: true, identityId: true, identity: { select: { name: true } } } })
+    : [];
+  const bySeq = new Map(images.map((i) => [i.seq, i]));
+  const results: SearchResult[] = queries.map((q, i) => {
+    const neighbours = hits[i].flatMap((h) => {
+      const img = bySeq.get(h.label);
+      return img ? [{ identityId: img.identityId, name: img.identity.name, distance: h.distance }] : [];
+    });
+    const d = decide(neighbours, threshold);
+    return {
+      ...(q.box ? { box: q.box } : {}),
+      decision: { match: d.match, identityId: d.identityId, name: d.name, distance: d.distance, threshold: d.threshold },
+      neighbours: d.neighbours,
+    };
+  });
+  await recordAudit(rt.db, caller, {
+    action: 'search',
+    collectionId: c.id,
+    modelVersion: c.modelVersion,
+    threshold,
+    queryHash: sha256Hex(bytes),
+    details: { k, results: results.map((r) => ({ ...r, neighbours: r.neighbours.slice(0, AUDIT_NEIGHBOURS) })) },
+  });
+  return { modelVersion: c.modelVersion, results };
+}
+
+/** Whether two images show the same identity, under a collection's model and threshold. */
+export async function verifyPair(caller: Caller, collectionId: string, a: Uint8Array, b: Uint8Array): Promise<VerifyResponse> {
+  const rt = runtime();
+  const c = await loadCollection(rt.db, caller, collectionId);
+  const model = modelFor(rt, c);
+  const [ea, eb] = await Promise.all([embedQuery(c, a, 'enroll'), embedQuery(c, b, 'enroll')]);
+  const distance = euclidean(first(ea, 'a'), first(eb, 'b'));
+  const threshold = collectionThreshold(c, model, 1).distance!;
+  const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
+  await recordAudit(rt.db, caller, {
+    action: 'verify', collectionId: c.id, modelVersion: c.modelVersion, threshold, queryHash: sha256Hex(a),
+    details: { queryHashB: sha256Hex(b), same: out.same, distance },
+  });
+  return out;
+}
+
+/** Whether an image shows an enrolled identity: distance to its nearest enrolled image. */
+export async function verifyIdentity(caller: Caller, identityId: string, bytes: Uint8Array): Promise<VerifyResponse> {
+  const rt = runtime();
+  const identity = await loadIdentity(rt.db, caller, identityId);
+  const c = await loadCollection(rt.db, caller, identity.collectionId);
+  const model = modelFor(rt, c);
+  const rows = await rt.db.embedding.findMany({ where: { modelVersion: c.modelVersion, image: { identityId } }, select: { vector: true } });
+  if (rows.length === 0) throw new ConflictError('identity_has_no_images', `identity ${identityId} has no enrolled images under model ${c.modelVersion}; enroll some first`);
+  const q = first(await embedQuery(c, bytes, 'enroll'), 'image');
+  const distance = Math.min(...rows.map((r) => euclidean(q, decodeVector(r.vector))));
+  const threshold = collectionThreshold(c, model, 1).distance!;
+  const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
+  await recordAudit(rt.db, caller, {
+    action: 'verify_identity', collectionId: c.id, modelVersion: c.modelVersion, threshold, queryHash: sha256Hex(bytes),
+    details: { identityId, name: identity.name, same: out.same, distance },
+  });
+  return out;
+}
+
+function first(inputs: EmbeddedInput[], what: string): Float32Array {
+  if (inputs.length === 0) throw new InputError('no_face', `no face found in ${what}`);
+  return inputs[0].embedding;
+}
+
+/** Euclidean distance between two embeddings of one model. */
+function euclidean(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s);
+}

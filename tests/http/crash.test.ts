@@ -1,0 +1,137 @@
+// SIGKILL the server's process group during a stream of enrollments, start it again: every image
+// the API acknowledged (201) is searchable, nothing half-stored remains (every image has its
+// embedding and blob file, no blob file lacks its row), and the saved index matches the database.
+// Runs the real `npm start` server (scripts/start.ts builds the app first when the build is stale).
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDb } from '@/lib/db/client';
+import { AnnIndex } from '@/lib/index/ann';
+import { createTestDatabase, suiteProvider } from '../helpers/db';
+import { committedModelsDir, OMNIGLOT_ZIP } from '../service/harness';
+import { listFiles } from './harness';
+import { omniglot } from './images';
+import { freePort, killGroup, startServer, type Server } from './server';
+
+const KEY = 'crash-test-admin-key-0123456789';
+const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (~70 s alone, minutes on a busy 2-core box)
+const ACKS_BEFORE_KILL = 12;
+const cleanup: (() => Promise<void> | void)[] = [];
+let server: Server | null = null;
+
+afterAll(async () => {
+  if (server) killGroup(server, 'SIGKILL');
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+async function api(base: string, method: string, route: string, body?: unknown | FormData): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const init: RequestInit = { method, headers: { 'x-api-key': KEY } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${base}${route}`, init);
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+function imageForm(field: string, name: string, bytes: Uint8Array): FormData {
+  const fd = new FormData();
+  fd.append(field, new File([new Uint8Array(bytes)], name, { type: 'image/png' }));
+  return fd;
+}
+
+describe('crash safety', () => {
+  it('keeps every acknowledged enrollment across a SIGKILL of the process group', async () => {
+    let modelsDir = committedModelsDir();
+    if (!modelsDir) {
+      const { buildFixtureModels } = await import('../service/fixture-model');
+      const built = await buildFixtureModels(OMNIGLOT_ZIP);
+      cleanup.push(() => rmSync(built, { recursive: true, force: true }));
+      modelsDir = built;
+    }
+    const db = await createTestDatabase(suiteProvider());
+    cleanup.push(() => db.drop());
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fewshot-crash-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = {
+      DATA_DIR: dataDir, MODELS_DIR: modelsDir, API_KEY: KEY, ML_BACKEND: 'wasm',
+      DATABASE_URL: db.target.provider === 'sqlite' ? `file:${db.target.url}` : db.target.url,
+    };
+    const port = await freePort();
+    server = await startServer(env, port, READY_TIMEOUT_MS);
+
+    const c = await api(server.base, 'POST', '/api/collections', { name: 'crash', kind: 'object' });
+    expect(c.status).toBe(201);
+    const identities: string[] = [];
+    for (let i = 0; i < 5; i++) identities.push((await api(server.base, 'POST', `/api/collections/${c.json.id}/identities`, { name: `who-${i}` })).json.id);
+
+    // Two writers stream one-image enrollments; the kill lands while requests are in flight.
+    const drawings = omniglot(['Latin']).slice(0, 200);
+    const acked: { imageId: string; identityId: string; bytes: Uint8Array }[] = [];
+    let next = 0;
+    let killed = false;
+    let inFlightAtKill = 0;
+    let inFlight = 0;
+    const writer = async (): Promise<void> => {
+      while (!killed && next < drawings.length) {
+        const d = drawings[next++];
+        const identityId = identities[next % identities.length];
+        inFlight++;
+        try {
+          const r = await api(server!.base, 'POST', `/api/identities/${identityId}/images`, imageForm('images', `${next}.png`, d.bytes));
+          if (r.status === 201) acked.push({ imageId: r.json.enrolled[0].imageId, identityId, bytes: d.bytes });
+        } catch {
+          // connection reset by the kill: not acknowledged
+        } finally {
+          inFlight--;
+        }
+        if (!killed && acked.length >= ACKS_BEFORE_KILL && inFlight > 0) {
+          killed = true;
+          inFlightAtKill = inFlight;
+          killGroup(server!, 'SIGKILL');
+        }
+      }
+    };
+    await Promise.all([writer(), writer()]);
+    expect(killed).toBe(true);
+    await server.exited;
+    console.info(`[crash] killed with ${acked.length} acknowledged, ${inFlightAtKill} in flight`);
+
+    server = await startServer(env, port, READY_TIMEOUT_MS);
+    for (const a of acked) {
+      const file = await fetch(`${server.base}/api/images/${a.imageId}/file`, { headers: { 'x-api-key': KEY } });
+      expect(file.status).toBe(200);
+      expect(createHash('sha256').update(new Uint8Array(await file.arrayBuffer())).digest('hex')).toBe(createHash('sha256').update(a.bytes).digest('hex'));
+      const s = await api(server.base, 'POST', `/api/collections/${c.json.id}/search`, imageForm('image', 'q.png', a.bytes));
+      expect(s.status).toBe(200);
+      expect(s.json.results[0].neighbours[0]).toMatchObject({ identityId: a.identityId });
+      expect(s.json.results[0].neighbours[0].distance).toBeLessThan(1e-3);
+    }
+
+    // A graceful stop saves the index; then compare the saved index, the rows and the files.
+    killGroup(server, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    server = null;
+    const client = openDb(db.target);
+    try {
+      const images = await client.image.findMany({ where: { collectionId: c.json.id }, include: { blob: true, embeddings: true } });
+      const collection = await client.collection.findUniqueOrThrow({ where: { id: c.json.id } });
+      expect(images.length).toBeGreaterThanOrEqual(acked.length);
+      expect(images.length).toBeLessThanOrEqual(acked.length + inFlightAtKill);
+      for (const img of images) expect(img.embeddings.map((e) => e.modelVersion)).toEqual([collection.modelVersion]);
+      const blobs = await client.blob.findMany();
+      const blobFiles = listFiles(path.join(dataDir, 'blobs')).map((f) => path.basename(f.split(':')[0]));
+      expect(blobFiles.sort()).toEqual(blobs.map((b) => b.sha256).sort());
+      const index = await AnnIndex.load(path.join(dataDir, 'indexes', c.json.id, `${collection.modelVersion}.hnsw`));
+      expect(index.size).toBe(images.length);
+      expect(images.every((img) => index.has(img.seq))).toBe(true);
+      expect(index.lastSequence).toBe(collection.headSequence);
+    } finally {
+      await client.$disconnect();
+    }
+  }, 1_200_000);
+});

@@ -1,0 +1,68 @@
+// The HTTP suite's service: the real runtime (tests/service/harness.ts: migrated test database of
+// the suite's provider, TF.js, embedding worker, blob and index stores, temporary DATA_DIR) plus
+// the auth variables. lib/config/env parses process.env once, so every module that reads it is
+// imported dynamically after the variables are set: that is the test seam, no runtime override.
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { startDefaultHarness, type Harness } from '../service/harness';
+
+/** The admin password the suite signs in with. */
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+/** The `API_KEY` variable: an admin key. */
+export const ENV_API_KEY = 'env-admin-key-0123456789abcdef';
+/** MAX_UPLOAD_BYTES of the suite: 4 MiB. */
+export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+
+/** Route modules by path template (one import per file, like Next). */
+export async function loadRoutes() {
+  return {
+    session: await import('@/app/api/session/route'),
+    keys: await import('@/app/api/keys/route'),
+    key: await import('@/app/api/keys/[id]/route'),
+    audit: await import('@/app/api/audit/route'),
+    collections: await import('@/app/api/collections/route'),
+    collection: await import('@/app/api/collections/[id]/route'),
+    identities: await import('@/app/api/collections/[id]/identities/route'),
+    search: await import('@/app/api/collections/[id]/search/route'),
+    verifyPair: await import('@/app/api/collections/[id]/verify/route'),
+    identity: await import('@/app/api/identities/[id]/route'),
+    images: await import('@/app/api/identities/[id]/images/route'),
+    verifyIdentity: await import('@/app/api/identities/[id]/verify/route'),
+    image: await import('@/app/api/images/[id]/route'),
+    imageFile: await import('@/app/api/images/[id]/file/route'),
+    openapi: await import('@/app/api/openapi.json/route'),
+    health: await import('@/app/api/health/route'),
+  };
+}
+
+/** The loaded route modules. */
+export type Routes = Awaited<ReturnType<typeof loadRoutes>>;
+
+/** A started service with its routes. */
+export interface HttpHarness extends Harness {
+  routes: Routes;
+}
+
+/** Sets the auth variables, starts the runtime and loads the routes. */
+export async function startHttpHarness(): Promise<HttpHarness> {
+  process.env.ADMIN_PASSWORD = ADMIN_PASSWORD;
+  process.env.API_KEY = ENV_API_KEY;
+  process.env.MAX_UPLOAD_BYTES = String(MAX_UPLOAD_BYTES);
+  const h = await startDefaultHarness();
+  return { ...h, routes: await loadRoutes() };
+}
+
+/** Every file under a folder as `relative/path:size`, sorted (the "nothing written" check). */
+export function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = path.join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.push(`${path.relative(root, p)}:${st.size}`);
+    }
+  };
+  walk(root);
+  return out.sort();
+}

@@ -1,0 +1,19 @@
+// Child process of crash.test.ts: starts the service runtime from the environment and enrolls
+// Omniglot drawings one request at a time, printing `ACK {json}` after each acknowledged request,
+// until it is killed. Run with: node --import tsx tests/service/enroll-stream.ts <collectionName>
+import { readFileSync } from 'node:fs';
+import { readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { createCollection, createIdentity, enrollImages, startRuntime } from '@/lib/matching/index';
+import { OMNIGLOT_ZIP } from './harness';
+
+const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
+
+await startRuntime();
+const c = await createCollection(ADMIN, { name: process.argv[2] ?? 'crash', kind: 'object' });
+console.log(`COLLECTION ${JSON.stringify({ id: c.id })}`);
+const entries = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Korean']);
+for (let i = 0; i + 1 < entries.length; i += 2) {
+  const who = await createIdentity(ADMIN, c.id, { name: `${entries[i].character}-${i}` });
+  const res = await enrollImages(ADMIN, who.id, [entries[i], entries[i + 1]].map((e) => ({ name: e.path, bytes: e.bytes })));
+  console.log(`ACK ${JSON.stringify({ identityId: who.id, paths: [entries[i].path, entries[i + 1].path], imageIds: res.enrolled.map((e) => e.imageId) })}`);
+}
