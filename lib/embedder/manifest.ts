@@ -1,0 +1,131 @@
+/**
+ * `manifest.json` of a model folder `models/<kind>/<version>/`: everything a loader must force
+ * (input preprocessing, embedding dim, metric, thresholds) plus how the model was trained.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { InputError, NotFoundError } from '@/lib/errors';
+import type { PreprocessSpec } from '@/lib/imaging/types';
+import type { Calibration } from '@/lib/training/calibration';
+
+/** The manifest of one trained model version. */
+export interface ModelManifest {
+  /** Manifest format version. */
+  format: 1;
+  /** Model version, e.g. "omniglot-2026-11-29-a1b2". */
+  version: string;
+  /** What the model embeds. */
+  kind: 'object' | 'face';
+  /** Model input: preprocessed images, or raw vectors (heads over face descriptors). */
+  input: { type: 'image'; preprocess: PreprocessSpec } | { type: 'vector'; dim: number };
+  /** Tower architecture (a `TowerSpec`). */
+  architecture: Record<string, unknown>;
+  /** Embedding length. */
+  embeddingDim: number;
+  /** Euclidean distance between L2-normalised embeddings. */
+  metric: 'euclidean';
+  /** Thresholds learned on identities not seen in training. */
+  calibration: Calibration;
+  /** Data source and split. */
+  data: { source: string; train: string[]; heldOut: string[]; identities: { train: number; heldOut: number } };
+  /** Seed of the training run. */
+  seed: number;
+  /** Resolved training config. */
+  config: Record<string, unknown>;
+  /** Final metrics (e.g. held-out N-way one-shot accuracy). */
+  metrics: Record<string, number>;
+  /** Mean loss (and validation accuracy) per epoch. */
+  lossHistory: { epoch: number; loss: number; valAccuracy?: number }[];
+  /** Training throughput (images through the tower per second / pair-equivalents). */
+  pairsPerSecond: number;
+  /** TF.js backend used for training. */
+  backend: string;
+  /** Wall time of training in seconds. */
+  trainingSeconds: number;
+  /** ISO timestamp of creation. */
+  createdAt: string;
+  /** PNG plot file names, relative to the model folder. */
+  plots: string[];
+}
+
+const thresholdPoint = z.object({
+  distance: z.number(),
+  far: z.number(),
+  tar: z.number(),
+  impostorPairs: z.number().int(),
+  genuinePairs: z.number().int(),
+});
+
+const preprocessSchema = z.object({
+  inputSizePx: z.number().int().positive(),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  invert: z.boolean(),
+  fit: z.enum(['fill', 'contain', 'cover']),
+  background: z.number().min(0).max(255).optional(),
+});
+
+/** zod schema of `manifest.json`. */
+export const modelManifestSchema = z.object({
+  format: z.literal(1),
+  version: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  kind: z.enum(['object', 'face']),
+  input: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('image'), preprocess: preprocessSchema }),
+    z.object({ type: z.literal('vector'), dim: z.number().int().positive() }),
+  ]),
+  architecture: z.record(z.string(), z.unknown()),
+  embeddingDim: z.number().int().positive(),
+  metric: z.literal('euclidean'),
+  calibration: z.object({
+    curve: z.object({ distances: z.array(z.number()), far: z.array(z.number()), tar: z.array(z.number()) }),
+    genuinePairs: z.number().int(),
+    impostorPairs: z.number().int(),
+    auc: z.number(),
+    eer: z.number(),
+    thresholds: z.object({ maxBalancedAccuracy: thresholdPoint, far1e2: thresholdPoint, far1e3: thresholdPoint }),
+  }),
+  data: z.object({
+    source: z.string(),
+    train: z.array(z.string()),
+    heldOut: z.array(z.string()),
+    identities: z.object({ train: z.number().int(), heldOut: z.number().int() }),
+  }),
+  seed: z.number().int(),
+  config: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.number()),
+  lossHistory: z.array(z.object({ epoch: z.number().int(), loss: z.number(), valAccuracy: z.number().optional() })),
+  pairsPerSecond: z.number(),
+  backend: z.string(),
+  trainingSeconds: z.number(),
+  createdAt: z.string(),
+  plots: z.array(z.string()),
+});
+
+/** Parses and validates a manifest object; throws `InputError` (`invalid_manifest`) naming the bad field. */
+export function parseManifest(value: unknown, where = 'manifest.json'): ModelManifest {
+  const parsed = modelManifestSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError('invalid_manifest', `${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data as ModelManifest;
+}
+
+/** Reads and validates `<dir>/manifest.json`. */
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  const file = path.join(dir, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new NotFoundError('model_not_found', `no model manifest at ${file}; train one with \`npm run train\``);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError('invalid_manifest', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseManifest(json, file);
+}

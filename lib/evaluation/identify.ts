@@ -1,0 +1,149 @@
+/**
+ * Open-set identification protocol (issue 3), on embeddings computed once:
+ * each repeat shuffles the identities, holds a third out entirely as strangers, enrols K images
+ * of every other identity into a real in-memory HNSW index, and queries with the rest, deciding
+ * with `decide()` at the threshold `openSetThreshold(curve, targetOpenSetFar, enrolled identities)`.
+ *   rank1 = closed-set top-1 over queries of enrolled identities, ignoring the threshold;
+ *   tar   = share of those queries answered with the correct identity under the threshold;
+ *   far   = share of stranger queries answered with any identity;
+ *   auc, eer from the open-set ROC: genuine score = a query's distance to its own identity
+ *   (nearest enrolled image), impostor score = a stranger's distance to its nearest identity.
+ * Figures are means over repeats.
+ */
+import { InputError } from '@/lib/errors';
+import { AnnIndex } from '@/lib/index/ann';
+import { euclideanDistance } from '@/lib/index/exact';
+import { decide } from '@/lib/matching/decision';
+import { aucOf, eerOf, openSetThreshold, type CalibrationCurve } from '@/lib/training/calibration';
+import { createRng, shuffled } from './random';
+
+/** Options of `evaluateIdentify`. */
+export interface IdentifyOptions {
+  /** K: enrolment images per identity. */
+  shots: number;
+  /** Number of repeats (default 5). */
+  repeats?: number;
+  /** Seed of the draws (default 0). */
+  seed?: number;
+  /** Share of identities held out as strangers (default 1/3). */
+  strangerShare?: number;
+  /** Target open-set FAR of the threshold (default 1e-2). */
+  targetOpenSetFar?: number;
+  /** The model's calibration curve. */
+  curve: CalibrationCurve;
+  /**
+   * N of the open-set conversion: enrolled `identities` (default, as issue 3 words it) or enrolled
+   * `images`. A stranger is accepted when ANY enrolled image is within the threshold, so with K > 1
+   * shots the measured FAR follows 1-(1-p)^(N*K), not 1-(1-p)^N.
+   */
+  galleryCount?: 'identities' | 'images';
+  /** Neighbours fetched per query before grouping by identity (default max(10, 3K)). */
+  neighbours?: number;
+}
+
+/** Means over repeats (counts are per repeat). */
+export interface IdentifyResult {
+  shots: number;
+  rank1: number;
+  tar: number;
+  far: number;
+  auc: number;
+  eer: number;
+  /** Mean decision threshold (it depends only on the gallery size, so it is constant when that is). */
+  threshold: number;
+  /** Queries of enrolled identities per repeat. */
+  queries: number;
+  /** Stranger queries per repeat. */
+  strangers: number;
+  /** Enrolled identities per repeat. */
+  enrolledIdentities: number;
+}
+
+/** Runs the protocol; `embeddings[i]` are identity i's image embeddings (L2-normalised). */
+export function evaluateIdentify(embeddings: readonly Float32Array[][], names: readonly string[], opts: IdentifyOptions): IdentifyResult {
+  const { shots } = opts;
+  const repeats = opts.repeats ?? 5;
+  const strangerShare = opts.strangerShare ?? 1 / 3;
+  if (!Number.isInteger(shots) || shots < 1) throw new InputError('invalid_config', `shots must be a positive integer, got ${shots}`);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new InputError('invalid_config', `repeats must be a positive integer, got ${repeats}`);
+  const enrollable = embeddings.filter((e) => e.length > shots).length;
+  const nStrangers = Math.round(embeddings.length * strangerShare);
+  if (embeddings.length - nStrangers < 2 || nStrangers < 1 || enrollable < 2) {
+    throw new InputError('invalid_dataset', `identify needs at least 3 identities, 2 of them with more than ${shots} images; got ${embeddings.length} identities, ${enrollable} with more than ${shots}`);
+  }
+  const dim = embeddings.find((e) => e.length > 0)![0].length;
+  const rng = createRng(opts.seed ?? 0);
+  const sums = { rank1: 0, tar: 0, far: 0, auc: 0, eer: 0, threshold: 0, queries: 0, strangers: 0, enrolled: 0 };
+  for (let r = 0; r < repeats; r++) {
+    const order = shuffled(embeddings.map((_, i) => i), rng);
+    const strangers = order.slice(0, nStrangers);
+    // An identity with no image beyond its K shots would give no query: it is still enrolled.
+    const enrolled = order.slice(nStrangers).filter((i) => embeddings[i].length >= shots);
+    const index = AnnIndex.create({ space: 'l2', dim, maxElements: enrolled.length * shots });
+    const labelOwner: number[] = [];
+    const shotsOf = new Map<number, Float32Array[]>();
+    const queries: { identity: number; v: Float32Array }[] = [];
+    for (const i of enrolled) {
+      const picked = shuffled(embeddings[i].map((_, j) => j), rng);
+      const gallery = picked.slice(0, shots).map((j) => embeddings[i][j]);
+      shotsOf.set(i, gallery);
+      for (const v of gallery) {
+        index.add(labelOwner.length, v);
+        labelOwner.push(i);
+      }
+      for (const j of picked.slice(shots)) queries.push({ identity: i, v: embeddings[i][j] });
+    }
+    const galleryN = opts.galleryCount === 'images' ? index.size : enrolled.length;
+    const threshold = openSetThreshold(opts.curve, opts.targetOpenSetFar ?? 1e-2, galleryN);
+    const k = Math.min(index.size, opts.neighbours ?? Math.max(10, 3 * shots));
+    const answer = (v: Float32Array) =>
+      decide(
+        index.search(v, k).map((h) => ({ identityId: String(labelOwner[h.label]), name: names[labelOwner[h.label]], distance: h.distance })),
+        threshold,
+      );
+    let top1 = 0;
+    let accepted = 0;
+    const genuine: number[] = [];
+    for (const q of queries) {
+      const d = answer(q.v);
+      if (d.neighbours[0]?.identityId === String(q.identity)) top1++;
+      if (d.match && d.identityId === String(q.identity)) accepted++;
+      genuine.push(Math.min(...shotsOf.get(q.identity)!.map((g) => euclideanDistance('l2', q.v, g))));
+    }
+    let falseAccepts = 0;
+    const impostor: number[] = [];
+    let strangerQueries = 0;
+    for (const s of strangers) {
+      for (const v of embeddings[s]) {
+        const d = answer(v);
+        strangerQueries++;
+        if (d.match) falseAccepts++;
+        impostor.push(d.distance ?? Number.POSITIVE_INFINITY);
+      }
+    }
+    if (queries.length === 0 || strangerQueries === 0) {
+      throw new InputError('invalid_dataset', `repeat ${r}: ${queries.length} queries and ${strangerQueries} stranger queries; identities need more than ${shots} images`);
+    }
+    sums.rank1 += top1 / queries.length;
+    sums.tar += accepted / queries.length;
+    sums.far += falseAccepts / strangerQueries;
+    sums.auc += aucOf(genuine, impostor);
+    sums.eer += eerOf(genuine, impostor);
+    sums.threshold += threshold;
+    sums.queries += queries.length;
+    sums.strangers += strangerQueries;
+    sums.enrolled += enrolled.length;
+  }
+  return {
+    shots,
+    rank1: sums.rank1 / repeats,
+    tar: sums.tar / repeats,
+    far: sums.far / repeats,
+    auc: sums.auc / repeats,
+    eer: sums.eer / repeats,
+    threshold: sums.threshold / repeats,
+    queries: sums.queries / repeats,
+    strangers: sums.strangers / repeats,
+    enrolledIdentities: sums.enrolled / repeats,
+  };
+}

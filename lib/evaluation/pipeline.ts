@@ -1,0 +1,107 @@
+/**
+ * The embedding pipeline an evaluation runs: bytes -> model input -> L2-normalised embedding.
+ * `object` models preprocess with the manifest's spec; `face` is plugged in by the faces issue
+ * (until then it fails with `model_not_trained`).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError, InputError, NotReadyError } from '@/lib/errors';
+import type { ModelManifest } from '@/lib/embedder/manifest';
+import { mapLimit } from '@/lib/datasets/map-limit';
+import { decodeImage, preprocessImage } from '@/lib/imaging';
+
+/** Kinds of model the service matches with. */
+export type ModelKind = 'object' | 'face';
+
+/** A loaded model plus how raw image bytes become its input. */
+export interface EmbeddingPipeline {
+  /** The model's manifest. */
+  manifest: ModelManifest;
+  /** TF.js backend in use. */
+  backend: string;
+  /** Turns image bytes into model input; null when the pipeline refuses the image (e.g. no face found). */
+  prepare(bytes: Uint8Array): Promise<Float32Array | null>;
+  /** L2-normalised embeddings of prepared inputs, in order. */
+  embed(inputs: Float32Array[]): Promise<Float32Array[]>;
+  /** Frees the model. */
+  dispose(): void;
+}
+
+const defaultsSchema = z.object({ object: z.string().nullable(), face: z.string().nullable() });
+
+/** Folder of the default model of `kind`, from `<modelsDir>/defaults.json` (`models/<kind>/<version>/`). */
+export async function defaultModelDir(kind: ModelKind, modelsDir = 'models'): Promise<string> {
+  const file = path.join(modelsDir, 'defaults.json');
+  let defaults: z.infer<typeof defaultsSchema>;
+  try {
+    defaults = defaultsSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch (err) {
+    throw new NotReadyError('model_not_trained', `cannot read the default models from ${file} (${(err as Error).message}); train one with \`npm run train\` or pass --model <dir>`);
+  }
+  const version = defaults[kind];
+  if (!version) {
+    throw new NotReadyError('model_not_trained', `${file} names no default ${kind} model (got null); train one or pass --model <dir>`);
+  }
+  return path.join(modelsDir, kind, version);
+}
+
+/** Loads the object pipeline: decode, preprocess with the manifest's spec, embed. */
+async function loadObjectPipeline(modelDir: string): Promise<EmbeddingPipeline> {
+  // Imported on use: TF.js takes seconds to load, and the protocols and their tests do not need it.
+  const { initTf } = await import('@/lib/embedder/backend');
+  const { loadModel } = await import('@/lib/embedder/weights');
+  const { backend } = await initTf('auto');
+  const model = await loadModel(modelDir);
+  const input = model.manifest.input;
+  if (input.type !== 'image') {
+    model.dispose();
+    throw new InputError('invalid_model', `${modelDir}: expected an image model, got a ${input.type} model (dim ${input.dim}); it needs the face pipeline`);
+  }
+  return {
+    manifest: model.manifest,
+    backend,
+    prepare: async (bytes) => preprocessImage(await decodeImage(bytes), input.preprocess),
+    embed: (inputs) => model.embed(inputs),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** Factories per kind; the faces issue registers `face` with `registerPipeline`. */
+const FACTORIES: Partial<Record<ModelKind, (modelDir: string) => Promise<EmbeddingPipeline>>> = {
+  object: loadObjectPipeline,
+};
+
+/** Plugs in the pipeline factory of a kind (the faces issue registers `face`). */
+export function registerPipeline(kind: ModelKind, factory: (modelDir: string) => Promise<EmbeddingPipeline>): void {
+  FACTORIES[kind] = factory;
+}
+
+/** Loads the pipeline of `kind` for the model in `modelDir`. */
+export async function loadPipeline(kind: ModelKind, modelDir: string): Promise<EmbeddingPipeline> {
+  const factory = FACTORIES[kind];
+  if (!factory) {
+    throw new NotReadyError('model_not_trained', `no ${kind} pipeline is available yet (the faces issue adds detection and alignment); use --kind object`);
+  }
+  return factory(modelDir);
+}
+
+/** Error codes that mean "this image cannot be used" (decoding; the face pipeline's refusals). */
+const REFUSABLE = new Set(['undecodable', 'too_many_pixels', 'unsupported_type', 'no_face', 'face_too_small', 'low_score']);
+
+/** Prepares many images; images the pipeline refuses (undecodable, no face) are counted, not embedded. */
+export async function prepareAll(pipeline: EmbeddingPipeline, items: readonly { bytes: Uint8Array; source: string }[]): Promise<{ inputs: (Float32Array | null)[]; refused: string[] }> {
+  const refused: string[] = [];
+  const inputs = await mapLimit(items, 8, async (item) => {
+    try {
+      const x = await pipeline.prepare(item.bytes);
+      if (x === null) refused.push(item.source);
+      return x;
+    } catch (err) {
+      if (!(err instanceof AppError) || !REFUSABLE.has(err.code)) throw err;
+      refused.push(`${item.source} (${err.code})`);
+      return null;
+    }
+  });
+  return { inputs, refused: refused.sort() };
+}

@@ -1,0 +1,106 @@
+/**
+ * The evaluate commands end to end: load the pipeline, read the data, embed once, score, and
+ * shape the JSON line (keys exactly as issue 3 lists them). Progress goes to `log` (stderr).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { listFolderImages } from '@/lib/datasets/folder';
+import { InputError } from '@/lib/errors';
+import { evaluateIdentify } from './identify';
+import { evaluateOneShot, readOneShotRuns } from './oneshot';
+import { prepareAll, type EmbeddingPipeline } from './pipeline';
+
+/** JSON line of `evaluate oneshot`. */
+export interface OneShotJson {
+  task: 'oneshot';
+  trials: number;
+  accuracy: number;
+  model: string;
+  backend: string;
+}
+
+/** JSON line of `evaluate identify`. */
+export interface IdentifyJson {
+  task: 'identify';
+  shots: number;
+  rank1: number;
+  tar: number;
+  far: number;
+  auc: number;
+  eer: number;
+  threshold: number;
+  queries: number;
+  strangers: number;
+  /** Images the pipeline refused before embedding (undecodable; for faces: no face found). */
+  refused: number;
+  model: string;
+  backend: string;
+}
+
+/** Scores Lake-layout one-shot runs in `folder` with `pipeline`. */
+export async function runOneShot(folder: string, pipeline: EmbeddingPipeline, log: (msg: string) => void): Promise<OneShotJson> {
+  const runs = await readOneShotRuns(folder);
+  log(`oneshot: ${runs.length} runs, ${runs.reduce((s, r) => s + r.trials.length, 0)} trials in ${folder}`);
+  const result = await evaluateOneShot(runs, async (paths) => {
+    const items = await Promise.all(paths.map(async (p) => ({ source: p, bytes: new Uint8Array(await readFile(path.join(folder, p))) })));
+    const { inputs, refused } = await prepareAll(pipeline, items);
+    if (refused.length > 0) throw new InputError('invalid_dataset', `oneshot: every run image must be usable, but the pipeline refused ${refused.join(', ')}`);
+    return pipeline.embed(inputs as Float32Array[]);
+  });
+  for (const r of result.perRun) log(`  ${r.run}: ${(100 * r.accuracy).toFixed(1)}%`);
+  return { task: 'oneshot', trials: result.trials, accuracy: result.accuracy, model: pipeline.manifest.version, backend: pipeline.backend };
+}
+
+/** Options of `runIdentify`. */
+export interface RunIdentifyOptions {
+  shots: number;
+  seed: number;
+  repeats: number;
+}
+
+/** Runs the open-set identify protocol on a folder-per-identity root (folder or .zip). */
+export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opts: RunIdentifyOptions, log: (msg: string) => void): Promise<IdentifyJson> {
+  const files = await listFolderImages(root);
+  log(`identify: ${files.length} images in ${root}; preparing…`);
+  const { inputs, refused } = await prepareAll(pipeline, files);
+  if (refused.length > 0) log(`identify: refused ${refused.length} images: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''}`);
+  const kept = files.flatMap((f, i) => (inputs[i] ? [{ identity: f.identity, input: inputs[i]! }] : []));
+  const t0 = Date.now();
+  const embedded = await pipeline.embed(kept.map((k) => k.input));
+  log(`identify: embedded ${kept.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const names: string[] = [];
+  const byIdentity: Float32Array[][] = [];
+  kept.forEach((k, i) => {
+    if (names[names.length - 1] !== k.identity) {
+      names.push(k.identity);
+      byIdentity.push([]);
+    }
+    byIdentity[byIdentity.length - 1].push(embedded[i]);
+  });
+  const r = evaluateIdentify(byIdentity, names, { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, curve: pipeline.manifest.calibration.curve });
+  log(`identify: ${names.length} identities, ${r.enrolledIdentities} enrolled per repeat, ${opts.repeats} repeats`);
+  return {
+    task: 'identify',
+    shots: r.shots,
+    rank1: r.rank1,
+    tar: r.tar,
+    far: r.far,
+    auc: r.auc,
+    eer: r.eer,
+    threshold: r.threshold,
+    queries: r.queries,
+    strangers: r.strangers,
+    refused: refused.length,
+    model: pipeline.manifest.version,
+    backend: pipeline.backend,
+  };
+}
+
+/** Writes the JSON object to `<dir>/<name>.json` (temp file, then rename); returns the path. */
+export async function writeResult(dir: string, name: string, result: object): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(result)}\n`);
+  await rename(`${file}.tmp`, file);
+  return file;
+}

@@ -1,0 +1,3 @@
+/** SVG charts for training reports: pure string output, no fonts or files needed. */
+export { lineChartSvg, type LineChartOptions } from './line-chart';
+export { histogramSvg, binShares, type HistogramOptions } from './histogram';

@@ -1,0 +1,71 @@
+/**
+ * `npm run evaluate -- <command> …` — measures a model with the service's own search and
+ * decision code (issue 3). Logs go to stderr; the LAST line of stdout is one JSON object, which
+ * is also written to `bench/results/`. Exit code 0, or 1 with the error message.
+ *
+ *   evaluate oneshot <folder> [--model <dir>]
+ *   evaluate make-oneshot <out> [--seed 0] [--runs 20]
+ *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5]
+ *   evaluate make-identify <out>
+ * Every knob is in `lib/evaluation/cli-args.ts` (zod; unknown keys are errors; `--config file.json`).
+ */
+import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
+import { AppError } from '@/lib/errors';
+import { parseEvaluateArgs } from '@/lib/evaluation/cli-args';
+import { makeIdentifyFolder, makeOneShotRuns } from '@/lib/evaluation/make-protocols';
+
+const RESULTS_DIR = 'bench/results';
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+async function main(): Promise<object> {
+  // Libraries log with console.log/info (e.g. the TF backend choice): keep stdout for the JSON line.
+  console.log = console.info = (...args: unknown[]) => console.error(...args);
+  const args = parseEvaluateArgs(process.argv.slice(2));
+  log(`evaluate ${args.command} ${JSON.stringify(args.config)}`);
+  if (args.command === 'make-oneshot') {
+    const c = args.config;
+    const runs = await makeOneShotRuns(c.out, { zipPath: c.zip, seed: c.seed, runs: c.runs, alphabets: OMNIGLOT_SPLIT.heldOut });
+    return { task: 'make-oneshot', out: c.out, runs: runs.length, alphabets: [...new Set(runs.map((r) => r.alphabet))].sort(), seed: c.seed };
+  }
+  if (args.command === 'make-identify') {
+    const made = await makeIdentifyFolder(args.config.out, { zipPath: args.config.zip, alphabets: OMNIGLOT_SPLIT.heldOut });
+    return { task: 'make-identify', out: args.config.out, ...made, alphabets: [...OMNIGLOT_SPLIT.heldOut] };
+  }
+  // Loaded lazily: TF.js takes seconds to import and the make-* commands do not need it.
+  const { defaultModelDir, loadPipeline, registerPipeline } = await import('@/lib/evaluation/pipeline');
+  if (args.config.kind === 'face') {
+    // The faces issue's pipeline (detection, alignment, descriptor, head) plugs in here.
+    const { loadFacePipeline } = await import('@/lib/faces/pipeline');
+    registerPipeline('face', (dir) => loadFacePipeline(dir));
+  }
+  const { runIdentify, runOneShot, writeResult } = await import('@/lib/evaluation/run');
+  const modelDir = args.config.model ?? (await defaultModelDir(args.config.kind));
+  log(`model: ${modelDir}`);
+  const pipeline = await loadPipeline(args.config.kind, modelDir);
+  try {
+    if (args.command === 'oneshot') {
+      const result = await runOneShot(args.config.folder, pipeline, log);
+      log(`wrote ${await writeResult(RESULTS_DIR, `oneshot-${pipeline.manifest.version}`, result)}`);
+      return result;
+    }
+    const c = args.config;
+    const result = await runIdentify(c.folder, pipeline, { shots: c.shots, seed: c.seed, repeats: c.repeats }, log);
+    // One file per K, so a model's 1-shot and 5-shot results do not overwrite each other.
+    log(`wrote ${await writeResult(RESULTS_DIR, `identify-${c.shots}shot-${pipeline.manifest.version}`, result)}`);
+    return result;
+  } finally {
+    pipeline.dispose();
+  }
+}
+
+main().then(
+  (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+  (err: unknown) => {
+    const code = err instanceof AppError ? `${err.code}: ` : '';
+    process.stderr.write(`evaluate: ${code}${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEvaluateArgs } from '@/lib/evaluation/cli-args';
+import { defaultModelDir, loadPipeline } from '@/lib/evaluation/pipeline';
+import { writeResult } from '@/lib/evaluation/run';
+
+const run = promisify(execFile);
+let dir: string;
+
+/** Runs `scripts/evaluate.ts` with tsx; resolves with exit code, stdout and stderr. */
+async function evaluate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node_modules/.bin/tsx', ['scripts/evaluate.ts', ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'evaluate-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('scripts/evaluate.ts', () => {
+  it('make-oneshot: exit 0, logs on stderr, the last stdout line is one JSON object', async () => {
+    const out = path.join(dir, 'runs');
+    const r = await evaluate('make-oneshot', out, '--runs=1', '--seed', '4');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('evaluate make-oneshot');
+    const lines = r.stdout.trim().split('\n');
+    expect(JSON.parse(lines[lines.length - 1])).toMatchObject({ task: 'make-oneshot', runs: 1, seed: 4 });
+    expect((await readdir(out)).sort()).toEqual(['protocol.json', 'run01']);
+  });
+
+  it('exits 1 with the code and reason when it cannot run', async () => {
+    const r = await evaluate('identify', '.', '--shots', 'many');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^evaluate: invalid_args: identify: shots: /);
+  });
+});
+
+describe('parseEvaluateArgs', () => {
+  it.each([
+    { name: 'defaults', input: ['identify', 'data/x', '--shots', '5'], expected: { command: 'identify', config: { folder: 'data/x', shots: 5, kind: 'object', seed: 0, repeats: 5 } } },
+    { name: '--key=value', input: ['oneshot', 'runs', '--model=models/object/v1'], expected: { command: 'oneshot', config: { folder: 'runs', model: 'models/object/v1', kind: 'object' } } },
+    { name: 'make-oneshot', input: ['make-oneshot', 'o', '--runs=3'], expected: { command: 'make-oneshot', config: { out: 'o', zip: '../shared/data/omniglot-background/images_background.zip', seed: 0, runs: 3 } } },
+  ])('parses $name', ({ input, expected }) => {
+    expect(parseEvaluateArgs(input)).toEqual(expected);
+  });
+
+  it('lets command-line values override --config', async () => {
+    const file = path.join(dir, 'c.json');
+    await writeFile(file, JSON.stringify({ shots: 2, repeats: 9 }));
+    expect(parseEvaluateArgs(['identify', 'f', '--config', file, '--shots', '3']).config).toMatchObject({ shots: 3, repeats: 9 });
+  });
+
+  it.each([
+    { name: 'unknown flag', input: ['oneshot', '.', '--shotz', '1'], error: /oneshot: .*shotz/ },
+    { name: 'missing --shots', input: ['identify', '.'], error: /identify: shots: / },
+    { name: 'bad kind', input: ['identify', '.', '--shots', '1', '--kind', 'car'], error: /kind: / },
+    { name: 'flag without value', input: ['identify', '.', '--shots'], error: /flag --shots needs a value/ },
+    { name: 'two positionals', input: ['oneshot', 'a', 'b'], error: /unexpected extra argument b/ },
+    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify\), got bogus/ },
+  ])('refuses $name', ({ input, error }) => {
+    expect(() => parseEvaluateArgs(input)).toThrow(error);
+  });
+});
+
+describe('writeResult', () => {
+  it('writes the JSON object under the results folder, creating it', async () => {
+    const file = await writeResult(path.join(dir, 'bench', 'results'), 'oneshot-v1', { task: 'oneshot', accuracy: 0.9 });
+    expect(file).toBe(path.join(dir, 'bench', 'results', 'oneshot-v1.json'));
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ task: 'oneshot', accuracy: 0.9 });
+  });
+});
+
+describe('defaultModelDir', () => {
+  it('reads models/defaults.json and says so when a kind has no model', async () => {
+    const models = path.join(dir, 'models');
+    await mkdir(models, { recursive: true });
+    await writeFile(path.join(models, 'defaults.json'), JSON.stringify({ object: 'omniglot-v1', face: null }));
+    expect(await defaultModelDir('object', models)).toBe(path.join(models, 'object', 'omniglot-v1'));
+    await expect(defaultModelDir('face', models)).rejects.toMatchObject({ code: 'model_not_trained' });
+    await expect(defaultModelDir('object', path.join(dir, 'none'))).rejects.toThrow(/cannot read the default models/);
+  });
+});
+
+describe('loadPipeline', () => {
+  it('refuses the face kind until the faces issue plugs it in', async () => {
+    await expect(loadPipeline('face', 'models/face/x')).rejects.toMatchObject({ code: 'model_not_trained' });
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { PRESETS, resolveTrainConfig, trainConfigSchema } from '@/lib/training/config';
+
+describe('resolveTrainConfig', () => {
+  it('layers defaults <- preset <- overrides, later overrides winning', () => {
+    const c = resolveTrainConfig('quick', { epochs: 7 }, { epochs: 9, loss: 'contrastive' });
+    expect(c.epochs).toBe(9);
+    expect(c.loss).toBe('contrastive');
+    expect(c.maxTrainIdentities).toBe(PRESETS.quick.maxTrainIdentities);
+    expect(c.learningRate).toBe(trainConfigSchema.parse({}).learningRate);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    { name: 'unknown key', input: { learningrate: 0.1 }, expected: /learningrate|Unrecognized/i },
+    { name: 'wrong type', input: { epochs: 'ten' }, expected: /epochs/ },
+    { name: 'odd pair batch', input: { pairsPerBatch: 7 }, expected: /pairsPerBatch/ },
+    { name: 'unknown loss', input: { loss: 'arcface' }, expected: /loss/ },
+  ])('rejects $name with invalid_config', ({ input, expected }) => {
+    expect(() => resolveTrainConfig('default', input)).toThrow(expected);
+    try {
+      resolveTrainConfig('default', input);
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('invalid_config');
+    }
+  });
+});
