@@ -30,6 +30,8 @@ export const EVALUATE_SCHEMAS = {
     model: z.string().optional(),
     seed: z.coerce.number().int().default(0),
     repeats: z.coerce.number().int().min(1).default(5),
+    /** Adds `baselines` (faces: the plain descriptor at 0.6, and with our calibrated threshold). */
+    compare: z.union([z.boolean(), z.stringbool()]).default(false),
   }),
   'make-identify': z.strictObject({ out: z.string().min(1), zip: z.string().default(ZIP) }),
 } as const;
@@ -39,6 +41,9 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 
 /** A parsed command line: the command and its frozen config. */
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
+
+/** Flags that take no value (`--compare` means `--compare true`). */
+const BOOLEAN_FLAGS = new Set(['compare']);
 
 const POSITIONAL: Record<EvaluateCommand, string> = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out' };
 
@@ -59,7 +64,7 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateArgs {
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-      const value = eq > 0 ? arg.slice(eq + 1) : rest[++i];
+      const value = eq > 0 ? arg.slice(eq + 1) : BOOLEAN_FLAGS.has(key) ? 'true' : rest[++i];
       if (value === undefined) throw new InputError('invalid_args', `flag --${key} needs a value`);
       if (key === 'config') configFile = value;
       else cli[key] = value;

@@ -9,6 +9,11 @@
  *   auc, eer from the open-set ROC: genuine score = a query's distance to its own identity
  *   (nearest enrolled image), impostor score = a stranger's distance to its nearest identity.
  * Figures are means over repeats.
+ *
+ * No image is dropped: a refused image (null: e.g. no face found) drawn as an enrolment shot is a
+ * missing shot; as a query of an enrolled identity it counts as wrong (no top-1, no accept,
+ * genuine distance `REFUSED_DISTANCE`); as a stranger's query it counts as rejected (impostor
+ * distance `REFUSED_DISTANCE`).
  */
 import { InputError } from '@/lib/errors';
 import { AnnIndex } from '@/lib/index/ann';
@@ -16,6 +21,9 @@ import { euclideanDistance } from '@/lib/index/exact';
 import { decide } from '@/lib/matching/decision';
 import { aucOf, eerOf, openSetThreshold, type CalibrationCurve } from '@/lib/training/calibration';
 import { createRng, shuffled } from './random';
+
+/** Score of a refused query in the ROC: worse than any real distance (the ROC code takes finite numbers only). */
+const REFUSED_DISTANCE = Number.MAX_VALUE;
 
 /** Options of `evaluateIdentify`. */
 export interface IdentifyOptions {
@@ -31,6 +39,8 @@ export interface IdentifyOptions {
   targetOpenSetFar?: number;
   /** The model's calibration curve. */
   curve: CalibrationCurve;
+  /** A fixed decision distance instead of the curve's open-set threshold (e.g. face-api's customary 0.6). */
+  fixedThreshold?: number;
   /**
    * N of the open-set conversion: enrolled `identities` (default, as issue 3 words it) or enrolled
    * `images`. A stranger is accepted when ANY enrolled image is within the threshold, so with K > 1
@@ -59,8 +69,8 @@ export interface IdentifyResult {
   enrolledIdentities: number;
 }
 
-/** Runs the protocol; `embeddings[i]` are identity i's image embeddings (L2-normalised). */
-export function evaluateIdentify(embeddings: readonly Float32Array[][], names: readonly string[], opts: IdentifyOptions): IdentifyResult {
+/** Runs the protocol; `embeddings[i]` are identity i's image embeddings, null where the image was refused. */
+export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][], names: readonly string[], opts: IdentifyOptions): IdentifyResult {
   const { shots } = opts;
   const repeats = opts.repeats ?? 5;
   const strangerShare = opts.strangerShare ?? 1 / 3;
@@ -71,7 +81,8 @@ export function evaluateIdentify(embeddings: readonly Float32Array[][], names: r
   if (embeddings.length - nStrangers < 2 || nStrangers < 1 || enrollable < 2) {
     throw new InputError('invalid_dataset', `identify needs at least 3 identities, 2 of them with more than ${shots} images; got ${embeddings.length} identities, ${enrollable} with more than ${shots}`);
   }
-  const dim = embeddings.find((e) => e.length > 0)![0].length;
+  const dim = embeddings.flat().find((e) => e !== null)?.length;
+  if (dim === undefined) throw new InputError('invalid_dataset', 'identify: every image was refused; nothing to evaluate');
   const rng = createRng(opts.seed ?? 0);
   const sums = { rank1: 0, tar: 0, far: 0, auc: 0, eer: 0, threshold: 0, queries: 0, strangers: 0, enrolled: 0 };
   for (let r = 0; r < repeats; r++) {
@@ -79,13 +90,14 @@ export function evaluateIdentify(embeddings: readonly Float32Array[][], names: r
     const strangers = order.slice(0, nStrangers);
     // An identity with no image beyond its K shots would give no query: it is still enrolled.
     const enrolled = order.slice(nStrangers).filter((i) => embeddings[i].length >= shots);
-    const index = AnnIndex.create({ space: 'l2', dim, maxElements: enrolled.length * shots });
+    const index = AnnIndex.create({ space: 'l2', dim, maxElements: Math.max(1, enrolled.length * shots) });
     const labelOwner: number[] = [];
     const shotsOf = new Map<number, Float32Array[]>();
-    const queries: { identity: number; v: Float32Array }[] = [];
+    const queries: { identity: number; v: Float32Array | null }[] = [];
     for (const i of enrolled) {
       const picked = shuffled(embeddings[i].map((_, j) => j), rng);
-      const gallery = picked.slice(0, shots).map((j) => embeddings[i][j]);
+      // A refused shot is missing: the identity is enrolled with fewer images (possibly none).
+      const gallery = picked.slice(0, shots).flatMap((j) => embeddings[i][j] ?? []);
       shotsOf.set(i, gallery);
       for (const v of gallery) {
         index.add(labelOwner.length, v);
@@ -93,12 +105,14 @@ export function evaluateIdentify(embeddings: readonly Float32Array[][], names: r
       }
       for (const j of picked.slice(shots)) queries.push({ identity: i, v: embeddings[i][j] });
     }
-    const galleryN = opts.galleryCount === 'images' ? index.size : enrolled.length;
-    const threshold = openSetThreshold(opts.curve, opts.targetOpenSetFar ?? 1e-2, galleryN);
+    // N counts identities with at least one enrolled image, as the service's live identities do.
+    const galleryN = opts.galleryCount === 'images' ? index.size : [...shotsOf.values()].filter((g) => g.length > 0).length;
+    const threshold = opts.fixedThreshold ?? openSetThreshold(opts.curve, opts.targetOpenSetFar ?? 1e-2, galleryN);
     const k = Math.min(index.size, opts.neighbours ?? Math.max(10, 3 * shots));
-    const answer = (v: Float32Array) =>
+    // A refused query gets no neighbours: decided unknown, distance null.
+    const answer = (v: Float32Array | null) =>
       decide(
-        index.search(v, k).map((h) => ({ identityId: String(labelOwner[h.label]), name: names[labelOwner[h.label]], distance: h.distance })),
+        v === null || k === 0 ? [] : index.search(v, k).map((h) => ({ identityId: String(labelOwner[h.label]), name: names[labelOwner[h.label]], distance: h.distance })),
         threshold,
       );
     let top1 = 0;
@@ -108,7 +122,9 @@ export function evaluateIdentify(embeddings: readonly Float32Array[][], names: r
       const d = answer(q.v);
       if (d.neighbours[0]?.identityId === String(q.identity)) top1++;
       if (d.match && d.identityId === String(q.identity)) accepted++;
-      genuine.push(Math.min(...shotsOf.get(q.identity)!.map((g) => euclideanDistance('l2', q.v, g))));
+      const v = q.v;
+      const gallery = shotsOf.get(q.identity)!;
+      genuine.push(v === null || gallery.length === 0 ? REFUSED_DISTANCE : Math.min(...gallery.map((g) => euclideanDistance('l2', v, g))));
     }
     let falseAccepts = 0;
     const impostor: number[] = [];
@@ -118,7 +134,7 @@ export function evaluateIdentify(embeddings: readonly Float32Array[][], names: r
         const d = answer(v);
         strangerQueries++;
         if (d.match) falseAccepts++;
-        impostor.push(d.distance ?? Number.POSITIVE_INFINITY);
+        impostor.push(d.distance ?? REFUSED_DISTANCE);
       }
     }
     if (queries.length === 0 || strangerQueries === 0) {

@@ -10,9 +10,22 @@ import { AppError, InputError, NotReadyError } from '@/lib/errors';
 import type { ModelManifest } from '@/lib/embedder/manifest';
 import { mapLimit } from '@/lib/datasets/map-limit';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
+import type { CalibrationCurve } from '@/lib/training/calibration';
 
 /** Kinds of model the service matches with. */
 export type ModelKind = 'object' | 'face';
+
+/** A reference embedding `--compare` scores beside the model, on the same prepared inputs. */
+export interface Baseline {
+  /** Name in the JSON, e.g. `plain-0.6`. */
+  name: string;
+  /** How the threshold is set, for the JSON. */
+  thresholdRule: string;
+  /** Its embeddings of prepared inputs, in order. */
+  embed(inputs: Float32Array[]): Promise<Float32Array[]>;
+  /** A fixed decision distance, or a calibration curve converted to the open-set threshold as the model's is. */
+  threshold: { distance: number } | { curve: CalibrationCurve };
+}
 
 /** A loaded model plus how raw image bytes become its input. */
 export interface EmbeddingPipeline {
@@ -26,6 +39,8 @@ export interface EmbeddingPipeline {
   embed(inputs: Float32Array[]): Promise<Float32Array[]>;
   /** Frees the model. */
   dispose(): void;
+  /** What `--compare` scores beside the model (none: `--compare` is refused). */
+  baselines?: Baseline[];
 }
 
 const defaultsSchema = z.object({ object: z.string().nullable(), face: z.string().nullable() });

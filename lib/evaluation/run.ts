@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listFolderImages } from '@/lib/datasets/folder';
 import { InputError } from '@/lib/errors';
-import { evaluateIdentify } from './identify';
+import { evaluateIdentify, type IdentifyResult } from './identify';
 import { evaluateOneShot, readOneShotRuns } from './oneshot';
 import { prepareAll, type EmbeddingPipeline } from './pipeline';
 
@@ -31,10 +31,24 @@ export interface IdentifyJson {
   threshold: number;
   queries: number;
   strangers: number;
-  /** Images the pipeline refused before embedding (undecodable; for faces: no face found). */
+  /** Images the pipeline refused (undecodable; for faces: no_face, face_too_small, low_score); each still counts as a missing shot, a wrong answer or a rejected stranger. */
   refused: number;
   model: string;
   backend: string;
+  /** With `--compare`: the same protocol (same draws) for each of the pipeline's baselines. */
+  baselines?: BaselineJson[];
+}
+
+/** One baseline's figures under `--compare`. */
+export interface BaselineJson {
+  name: string;
+  thresholdRule: string;
+  rank1: number;
+  tar: number;
+  far: number;
+  auc: number;
+  eer: number;
+  threshold: number;
 }
 
 /** Scores Lake-layout one-shot runs in `folder` with `pipeline`. */
@@ -56,6 +70,23 @@ export interface RunIdentifyOptions {
   shots: number;
   seed: number;
   repeats: number;
+  /** Also score the pipeline's baselines. */
+  compare?: boolean;
+}
+
+/** Embeds the non-null inputs and regroups by identity, keeping null (refused) in place. */
+async function embedByIdentity(
+  inputs: readonly (Float32Array | null)[],
+  groups: readonly number[],
+  identities: number,
+  embed: (xs: Float32Array[]) => Promise<Float32Array[]>,
+): Promise<(Float32Array | null)[][]> {
+  const kept = inputs.flatMap((x) => (x ? [x] : []));
+  const embedded = await embed(kept);
+  const out: (Float32Array | null)[][] = Array.from({ length: identities }, () => []);
+  let j = 0;
+  inputs.forEach((x, i) => out[groups[i]].push(x ? embedded[j++] : null));
+  return out;
 }
 
 /** Runs the open-set identify protocol on a folder-per-identity root (folder or .zip). */
@@ -64,20 +95,28 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
   log(`identify: ${files.length} images in ${root}; preparing…`);
   const { inputs, refused } = await prepareAll(pipeline, files);
   if (refused.length > 0) log(`identify: refused ${refused.length} images: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''}`);
-  const kept = files.flatMap((f, i) => (inputs[i] ? [{ identity: f.identity, input: inputs[i]! }] : []));
-  const t0 = Date.now();
-  const embedded = await pipeline.embed(kept.map((k) => k.input));
-  log(`identify: embedded ${kept.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (opts.compare && !pipeline.baselines?.length) {
+    throw new InputError('invalid_args', `--compare: the ${pipeline.manifest.kind} pipeline has no baselines to compare with`);
+  }
+  // Identities in folder order; refused images stay as null (never dropped).
   const names: string[] = [];
-  const byIdentity: Float32Array[][] = [];
-  kept.forEach((k, i) => {
-    if (names[names.length - 1] !== k.identity) {
-      names.push(k.identity);
-      byIdentity.push([]);
-    }
-    byIdentity[byIdentity.length - 1].push(embedded[i]);
+  const slot = new Map<string, number>();
+  const groups = files.map((f) => {
+    if (!slot.has(f.identity)) slot.set(f.identity, names.push(f.identity) - 1);
+    return slot.get(f.identity)!;
   });
-  const r = evaluateIdentify(byIdentity, names, { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, curve: pipeline.manifest.calibration.curve });
+  const t0 = Date.now();
+  const byIdentity = await embedByIdentity(inputs, groups, names.length, (xs) => pipeline.embed(xs));
+  log(`identify: embedded ${files.length - refused.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const protocol = { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, curve: pipeline.manifest.calibration.curve };
+  const r = evaluateIdentify(byIdentity, names, protocol);
+  const figures = (x: IdentifyResult) => ({ rank1: x.rank1, tar: x.tar, far: x.far, auc: x.auc, eer: x.eer, threshold: x.threshold });
+  const baselines: BaselineJson[] = [];
+  for (const b of opts.compare ? (pipeline.baselines ?? []) : []) {
+    const embedded = await embedByIdentity(inputs, groups, names.length, (xs) => b.embed(xs));
+    const rule = 'distance' in b.threshold ? { fixedThreshold: b.threshold.distance } : { curve: b.threshold.curve };
+    baselines.push({ name: b.name, thresholdRule: b.thresholdRule, ...figures(evaluateIdentify(embedded, names, { ...protocol, ...rule })) });
+  }
   log(`identify: ${names.length} identities, ${r.enrolledIdentities} enrolled per repeat, ${opts.repeats} repeats`);
   return {
     task: 'identify',
@@ -93,6 +132,7 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
     refused: refused.length,
     model: pipeline.manifest.version,
     backend: pipeline.backend,
+    ...(opts.compare ? { baselines } : {}),
   };
 }
 

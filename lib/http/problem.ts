@@ -69,6 +69,8 @@ const BY_CODE: Record<string, [Status, string]> = {
   runtime_failed: [503, 'Service unavailable'],
   index_not_ready: [503, 'Index not ready'],
   model_not_trained: [503, 'No model for this kind'],
+  face_weights_mismatch: [503, 'Face weights differ from the face model'],
+  face_weights_missing: [503, 'Face weights missing'],
   invariant: [500, 'Internal error'],
 };
 

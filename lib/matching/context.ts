@@ -1,10 +1,10 @@
 /** Helpers the use cases share: scoped loads, the collection's model and threshold, sequences. */
 import type { Db } from '@/lib/db/client';
-import type { EmbeddingModel } from '@/lib/embedder/weights';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
 import { openSetThreshold } from '@/lib/training/calibration';
 import { requireScope, type Caller } from './caller';
 import type { IndexKey } from './index-store';
+import type { ServedModel } from './models';
 import { getRuntime, type Runtime } from './runtime';
 
 /** A transaction client. */
@@ -37,7 +37,7 @@ export async function loadCollection(db: Db | Tx, caller: Caller, id: string): P
 }
 
 /** The loaded model serving a collection, or `model_not_loaded` (503). */
-export function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVersion'>): EmbeddingModel {
+export function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVersion'>): ServedModel {
   const model = rt.models.get(c.kind as 'face' | 'object');
   if (!model || model.manifest.version !== c.modelVersion) {
     throw new NotReadyError(
@@ -50,7 +50,7 @@ export function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVers
 }
 
 /** The index of a collection under its model. */
-export function indexKey(c: Pick<CollectionRow, 'id' | 'modelVersion'>, model: EmbeddingModel): IndexKey {
+export function indexKey(c: Pick<CollectionRow, 'id' | 'modelVersion'>, model: ServedModel): IndexKey {
   return { collectionId: c.id, modelVersion: c.modelVersion, dim: model.manifest.embeddingDim };
 }
 
@@ -66,7 +66,7 @@ export function countLiveIdentities(db: Db | Tx, collectionId: string): Promise<
  */
 export function collectionThreshold(
   c: Pick<CollectionRow, 'modelVersion' | 'targetFar' | 'thresholdOverride' | 'thresholdModel'>,
-  model: EmbeddingModel | null,
+  model: ServedModel | null,
   identities: number,
 ): CollectionThreshold {
   if (c.thresholdOverride !== null && c.thresholdModel === c.modelVersion) {

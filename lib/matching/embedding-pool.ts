@@ -7,13 +7,31 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '@/lib/embedder/backend';
 import { AppError, InputError, NotReadyError } from '@/lib/errors';
+import type { Box, DecodedImage } from '@/lib/imaging';
 
 /** A model the worker loads: its version and folder. */
 export interface PoolModel {
   /** Model version (the manifest's `version`). */
   version: string;
-  /** Model folder (manifest.json, model.json, weights.bin). */
+  /** Model folder (manifest.json, model.json, weights.bin; face models: face.json). */
   dir: string;
+  /** `face` loads the face model (face-api nets with pinned hashes, plus the head); default `object`. */
+  kind?: 'object' | 'face';
+}
+
+/** Options of a face preparation in the worker. */
+export interface FacePrepareRequest {
+  /** Detection mode (lib/faces `DetectMode`). */
+  detect: 'auto' | 'always' | 'never';
+  /** enroll: the largest face; search: every confident face. */
+  purpose: 'enroll' | 'search';
+}
+
+/** One face the worker found: box (null: whole image), raw descriptor (null: refused face), verdict codes. */
+export interface WorkerFace {
+  box: Box | null;
+  descriptor: Float32Array | null;
+  verdicts: string[];
 }
 
 /** Data the worker starts with. */
@@ -27,12 +45,14 @@ export interface WorkerData {
 /** Messages to the worker. */
 export type WorkerRequest =
   | { id: number; type: 'embed'; modelVersion: string; inputs: Float32Array[] }
+  | { id: number; type: 'prepareFaces'; modelVersion: string; image: DecodedImage; options: FacePrepareRequest }
   | { id: number; type: 'debugMemory' };
 
 /** Messages from the worker (id 0: start-up). */
 export type WorkerReply =
   | { id: number; type: 'ready'; backend: BackendChoice }
   | { id: number; type: 'embeddings'; embeddings: Float32Array[] }
+  | { id: number; type: 'faces'; faces: WorkerFace[] }
   | { id: number; type: 'memory'; numTensors: number; numBytes: number }
   | { id: number; type: 'error'; code: string; message: string };
 
@@ -48,6 +68,12 @@ export interface WorkerMemory {
 export interface EmbeddingPool {
   /** L2-normalised embeddings of `inputs` under `modelVersion`, in order. */
   embed(modelVersion: string, inputs: Float32Array[]): Promise<Float32Array[]>;
+  /**
+   * Detects, judges, aligns and describes the faces of a decoded image with the face model
+   * `modelVersion` (lib/faces `prepareFaces`, in the worker). Refusals reject with an `InputError`
+   * coded `no_face`, `face_too_small` or `low_score`.
+   */
+  prepareFaces(modelVersion: string, image: DecodedImage, options: FacePrepareRequest): Promise<WorkerFace[]>;
   /** The worker's `tf.memory()` counters. */
   debugMemory(): Promise<WorkerMemory>;
   /** Stops the worker; pending requests fail with `embedder_stopped`. */
@@ -130,6 +156,11 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPo
       }
       return reply.embeddings;
     },
+    async prepareFaces(modelVersion, image, options) {
+      const reply = await request({ type: 'prepareFaces', modelVersion, image, options });
+      if (reply.type !== 'faces') throw new AppError('embedder_failed', `embedding worker answered ${reply.type} to prepareFaces`);
+      return reply.faces;
+    },
     async debugMemory() {
       const reply = await request({ type: 'debugMemory' });
       if (reply.type !== 'memory') throw new AppError('embedder_failed', `embedding worker answered ${reply.type} to debugMemory`);
@@ -142,8 +173,13 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPo
   };
 }
 
+/** Codes the worker answers that are the caller's input's fault (face refusals included). */
+const INPUT_CODES = new Set(['embedding_dim_mismatch', 'invalid_manifest', 'no_face', 'face_too_small', 'low_score']);
+
 function toError(msg: { code: string; message: string }): Error {
-  if (msg.code === 'embedding_dim_mismatch' || msg.code === 'invalid_manifest') return new InputError(msg.code, msg.message);
-  if (msg.code === 'model_not_loaded' || msg.code === 'model_not_found' || msg.code.startsWith('backend_')) return new NotReadyError(msg.code, msg.message);
+  if (INPUT_CODES.has(msg.code)) return new InputError(msg.code, msg.message);
+  if (msg.code === 'model_not_loaded' || msg.code === 'model_not_found' || msg.code.startsWith('backend_') || msg.code.startsWith('face_weights_')) {
+    return new NotReadyError(msg.code, msg.message);
+  }
   return new AppError(msg.code, msg.message);
 }

@@ -1,11 +1,13 @@
 /**
  * Body of the embedding worker thread: initialises TF.js, loads the models it was given, and
- * answers `embed` and `debugMemory` requests one at a time, in arrival order.
+ * answers `embed`, `prepareFaces` and `debugMemory` requests one at a time, in arrival order.
+ * Face detection runs here too: it is TF.js work as heavy as embedding.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getTf, initTf } from '@/lib/embedder/backend';
 import { loadModel, type EmbeddingModel } from '@/lib/embedder/weights';
 import { AppError } from '@/lib/errors';
+import { loadFaceModel, prepareFaces, type FaceModel } from '@/lib/faces';
 import type { WorkerData, WorkerReply, WorkerRequest } from './embedding-pool';
 
 /** Runs the worker's message loop until the thread is terminated. */
@@ -14,11 +16,21 @@ export async function runEmbeddingWorker(): Promise<void> {
   if (!port) throw new Error('runEmbeddingWorker must run in a worker thread');
   const data = workerData as WorkerData;
   const models = new Map<string, EmbeddingModel>();
+  const faceModels = new Map<string, FaceModel>();
   let ready: Promise<void>;
   try {
     ready = (async () => {
       await initTf(data.backend);
-      for (const m of data.models) models.set(m.version, await loadModel(m.dir));
+      for (const m of data.models) {
+        if (m.kind === 'face') {
+          // Verifies the face-api package version and weight hashes against face.json.
+          const face = await loadFaceModel(m.dir);
+          faceModels.set(m.version, face);
+          models.set(m.version, face);
+        } else {
+          models.set(m.version, await loadModel(m.dir));
+        }
+      }
     })();
     await ready;
     port.postMessage({ id: 0, type: 'ready', backend: data.backend } satisfies WorkerReply);
@@ -36,6 +48,16 @@ export async function runEmbeddingWorker(): Promise<void> {
       if (req.type === 'debugMemory') {
         const { numTensors, numBytes } = getTf().memory();
         port!.postMessage({ id: req.id, type: 'memory', numTensors, numBytes } satisfies WorkerReply);
+        return;
+      }
+      if (req.type === 'prepareFaces') {
+        const face = faceModels.get(req.modelVersion);
+        if (!face) throw new AppError('model_not_loaded', `face model ${req.modelVersion} is not loaded in the embedding worker (face models: ${[...faceModels.keys()].join(', ') || 'none'})`);
+        const faces = await prepareFaces(req.image, {
+          mode: req.options.detect, purpose: req.options.purpose, detector: face.config.detector, thresholds: face.config.thresholds, models: face.models,
+        });
+        const out = faces.map((f) => ({ box: f.box, descriptor: f.descriptor, verdicts: f.verdicts.map((v) => v.code) }));
+        port!.postMessage({ id: req.id, type: 'faces', faces: out } satisfies WorkerReply);
         return;
       }
       const model = models.get(req.modelVersion);

@@ -11,7 +11,8 @@ import type { Box, DecodedImage } from '@/lib/imaging';
 import { recordAudit } from './audit';
 import { requireScope, type Caller } from './caller';
 import { sha256Hex } from './blob-store';
-import { allocateSequences, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
+import { allocateSequences, collectionThreshold, countLiveIdentities, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
+import { addGalleryVerdicts } from './faces';
 import { loadIdentity } from './identities';
 import type { CommittedChange } from './index-store';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
@@ -112,6 +113,11 @@ export async function enrollImages(caller: Caller, identityId: string, files: Up
 
   if (accepted.length > 0) {
     const embedded = await embedPrepared(rt.embedder, model.manifest.version, accepted.map((a) => [a.prepared]));
+    if (collection.kind === 'face') {
+      // Warnings against the identity's gallery, at the threshold searches use now.
+      const threshold = collectionThreshold(collection, model, await countLiveIdentities(rt.db, collection.id)).distance!;
+      await addGalleryVerdicts(rt.db, identityId, model.manifest.version, threshold, accepted.map((a, j) => ({ verdicts: a.prepared.verdicts, embedding: embedded[j][0].embedding })));
+    }
     const { ids, changes } = await rt.blobs.withLock(accepted.map((a) => a.sha), async () => {
       for (const a of accepted) await rt.blobs.write(a.file.bytes);
       try {

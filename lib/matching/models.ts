@@ -2,14 +2,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readManifest } from '@/lib/embedder/manifest';
 import { loadModel, type EmbeddingModel } from '@/lib/embedder/weights';
 import { AppError } from '@/lib/errors';
+import { readFaceConfig } from '@/lib/faces';
 
 /** Model kinds a collection can have. */
 export type ModelKind = 'object' | 'face';
 
+/**
+ * A default model as the request thread holds it: its manifest (version, dim, calibration).
+ * Embedding, and face detection, run in the embedding worker (./embedding-pool).
+ */
+export type ServedModel = Pick<EmbeddingModel, 'manifest' | 'dispose'>;
+
 /** Loaded default models by kind. */
-export type LoadedModels = Map<ModelKind, EmbeddingModel>;
+export type LoadedModels = Map<ModelKind, ServedModel>;
 
 const defaultsSchema = z.object({ object: z.string().nullable(), face: z.string().nullable() }).strict();
 
@@ -25,13 +33,26 @@ export function modelDir(modelsDir: string, kind: ModelKind, version: string): s
   return path.join(/*turbopackIgnore: true*/ modelsDir, kind, version);
 }
 
+/**
+ * Reads a face model folder on the request thread: manifest and face.json, validated. The face-api
+ * nets and their pinned hashes are loaded and checked by the embedding worker, whose start fails
+ * with `face_weights_mismatch` or `face_weights_missing` (lib/faces `loadFaceModel`).
+ */
+async function readFaceModel(dir: string): Promise<ServedModel> {
+  const manifest = await readManifest(dir);
+  await readFaceConfig(dir);
+  return { manifest, dispose: () => {} };
+}
+
 /** Loads every default model named in defaults.json. */
 export async function loadDefaultModels(modelsDir: string): Promise<LoadedModels> {
   const defaults = readDefaults(modelsDir);
   const loaded: LoadedModels = new Map();
   for (const kind of ['object', 'face'] as const) {
     const version = defaults[kind];
-    if (version) loaded.set(kind, await loadModel(modelDir(modelsDir, kind, version)));
+    if (!version) continue;
+    const dir = modelDir(modelsDir, kind, version);
+    loaded.set(kind, kind === 'face' ? await readFaceModel(dir) : await loadModel(dir));
   }
   return loaded;
 }

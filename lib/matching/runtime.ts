@@ -13,8 +13,10 @@ import { NotReadyError } from '@/lib/errors';
 import { pruneAudit } from './audit';
 import { BlobStore } from './blob-store';
 import { startEmbeddingPool, type EmbeddingPool } from './embedding-pool';
+import { createFacePreparer } from './faces';
 import { IndexStore } from './index-store';
 import { loadDefaultModels, modelDir, readDefaults, type LoadedModels } from './models';
+import { registerFacePreparer } from './preprocess';
 
 /** A started runtime. */
 export interface Runtime {
@@ -68,8 +70,10 @@ async function boot(): Promise<Runtime> {
   const defaults = readDefaults(env.modelsDir);
   const embedder = await startEmbeddingPool({
     backend,
-    models: [...models.entries()].map(([kind, m]) => ({ version: m.manifest.version, dir: modelDir(env.modelsDir, kind, defaults[kind]!) })),
+    models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: modelDir(env.modelsDir, kind, defaults[kind]!) })),
   });
+  // Face collections: detection and alignment in the worker, then the face model's embedding.
+  registerFacePreparer(models.has('face') ? createFacePreparer(embedder) : null);
   const blobs = new BlobStore(env.dataDir);
   // Files written before a transaction that never committed (crash) or left by an interrupted delete.
   const removed = await blobs.removeOrphans(async (shas) => {
@@ -144,6 +148,7 @@ export async function stopRuntime(): Promise<void> {
   const rt = g[KEY]?.runtime;
   if (!rt) return;
   await rt.indexes.close();
+  registerFacePreparer(null);
   await rt.embedder.close();
   for (const model of rt.models.values()) model.dispose();
   await rt.db.$disconnect();

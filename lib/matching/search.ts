@@ -44,24 +44,27 @@ export interface VerifyResponse {
   threshold: number;
 }
 
-async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll' | 'search'): Promise<EmbeddedInput[]> {
+async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll' | 'search', override?: DetectSetting): Promise<EmbeddedInput[]> {
   const rt = runtime();
   const model = modelFor(rt, c);
   const img = await decodeUpload(bytes);
-  const detect = (c.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto';
+  const detect = override ?? (c.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto';
   const prepared = await prepareImage(img, c.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose });
   const [embedded] = await embedPrepared(rt.embedder, model.manifest.version, [prepared]);
   return embedded;
 }
 
-/** Identifies the query image against a collection. */
-export async function search(caller: Caller, collectionId: string, bytes: Uint8Array, opts: { k?: number } = {}): Promise<SearchResponse> {
+/**
+ * Identifies the query image against a collection: one result per face (face collections, each
+ * with its box) or one for the whole image. `detect` overrides the collection's detection setting.
+ */
+export async function search(caller: Caller, collectionId: string, bytes: Uint8Array, opts: { k?: number; detect?: DetectSetting } = {}): Promise<SearchResponse> {
   const k = opts.k ?? 10;
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new InputError('invalid_k', `k must be an integer in 1..${MAX_K}, got ${k}`);
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
   const model = modelFor(rt, c);
-  const queries = await embedQuery(c, bytes, 'search');
+  const queries = await embedQuery(c, bytes, 'search', opts.detect);
   const threshold = collectionThreshold(c, model, await countLiveIdentities(rt.db, c.id)).distance!;
   const hits = await Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k)));
   // Labels -> images; a label deleted after the index was read has no row and is dropped.

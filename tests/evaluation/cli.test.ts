@@ -50,7 +50,8 @@ describe('scripts/evaluate.ts', () => {
 
 describe('parseEvaluateArgs', () => {
   it.each([
-    { name: 'defaults', input: ['identify', 'data/x', '--shots', '5'], expected: { command: 'identify', config: { folder: 'data/x', shots: 5, kind: 'object', seed: 0, repeats: 5 } } },
+    { name: 'defaults', input: ['identify', 'data/x', '--shots', '5'], expected: { command: 'identify', config: { folder: 'data/x', shots: 5, kind: 'object', seed: 0, repeats: 5, compare: false } } },
+    { name: '--compare (no value)', input: ['identify', 'f', '--compare', '--shots', '1'], expected: { command: 'identify', config: { folder: 'f', shots: 1, kind: 'object', seed: 0, repeats: 5, compare: true } } },
     { name: '--key=value', input: ['oneshot', 'runs', '--model=models/object/v1'], expected: { command: 'oneshot', config: { folder: 'runs', model: 'models/object/v1', kind: 'object' } } },
     { name: 'make-oneshot', input: ['make-oneshot', 'o', '--runs=3'], expected: { command: 'make-oneshot', config: { out: 'o', zip: '../shared/data/omniglot-background/images_background.zip', seed: 0, runs: 3 } } },
   ])('parses $name', ({ input, expected }) => {

@@ -35,6 +35,24 @@ describe('evaluateIdentify', () => {
     expect(r.threshold).toBeLessThan(0.3);
   });
 
+  it('never drops a refused image: a missing shot, a wrong query, a rejected stranger', () => {
+    // Every identity's 4th image is refused (null). Perfect clusters otherwise.
+    const data = clusters(9, 4, 0.005).map((images) => images.map((v, j) => (j === 3 ? null : v)));
+    const r = evaluateIdentify(data, names(9), { shots: 1, repeats: 3, curve: CURVE });
+    // Counts as without refusals: 3 strangers x 4 images; 6 enrolled x 3 queries.
+    expect(r).toMatchObject({ strangers: 12, queries: 18, enrolledIdentities: 6, far: 0 });
+    // Refused queries are wrong, and a refused shot leaves its identity's queries unmatched:
+    // expected tar = 3/4 (real shot) x 2/3 (real query) = 0.5.
+    expect(r.tar).toBeGreaterThan(0.2);
+    expect(r.tar).toBeLessThan(0.8);
+    expect(r.rank1).toBeLessThan(1);
+  });
+
+  it('decides at a fixed threshold when one is given', () => {
+    const r = evaluateIdentify(clusters(9, 4, 0.005), names(9), { shots: 1, repeats: 2, curve: CURVE, fixedThreshold: 1e-9 });
+    expect(r).toMatchObject({ threshold: 1e-9, tar: 0, far: 0, rank1: 1 });
+  });
+
   it('counts K-shot queries and keeps rank1 independent of the threshold', () => {
     const strict: CalibrationCurve = { distances: [0, 1e-6, 2], far: [0, 1, 1], tar: [0, 0, 1] };
     const r = evaluateIdentify(clusters(12, 6, 0.01), names(12), { shots: 5, repeats: 2, curve: strict });
@@ -81,10 +99,12 @@ describe('runIdentify', () => {
       const pipeline = pixelPipeline(fakeManifest([0.5, 0.6, 0.7], [0.9, 1.0, 1.1]));
       const json = await runIdentify(out, pipeline, { shots: 1, seed: 0, repeats: 2 }, () => {});
       expect(Object.keys(json)).toEqual(['task', 'shots', 'rank1', 'tar', 'far', 'auc', 'eer', 'threshold', 'queries', 'strangers', 'refused', 'model', 'backend']);
-      // 22 characters: 7 strangers x 20 drawings; 15 enrolled x 19 queries.
-      expect(json).toMatchObject({ task: 'identify', shots: 1, queries: 285, strangers: 140, refused: 1, model: 'pixels-test', backend: 'none' });
-      // Raw pixels are weak but far above 1-in-15 chance.
-      expect(json.rank1).toBeGreaterThan(0.2);
+      // 22 characters: 7 strangers x 20 drawings; 15 enrolled x 19 queries, plus the refused
+      // broken.png, which still counts (as a wrong query, or a missing shot), never dropped.
+      expect(json.queries + json.strangers + 15).toBe(441);
+      expect(json).toMatchObject({ task: 'identify', shots: 1, queries: 286, strangers: 140, refused: 1, model: 'pixels-test', backend: 'none' });
+      // Raw pixels are weak but far above 1-in-15 chance (0.198 on these draws).
+      expect(json.rank1).toBeGreaterThan(0.15);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

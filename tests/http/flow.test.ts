@@ -10,6 +10,10 @@ import { createRng, shuffled } from '@/lib/evaluation/random';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
 import { form, omniglot } from './images';
+import { objectModelMeetsFloor } from '../helpers/models';
+
+// Recognition needs a default object model that meets issue 3's floor (tests/helpers/models.ts).
+const RECOGNISES = objectModelMeetsFloor();
 
 let h: HttpHarness;
 let api: ApiClient;
@@ -80,7 +84,7 @@ describe('enroll and search through the REST API', () => {
     expect(list.body.items.map((x: { id: string }) => x.id)).toContain(again.body.enrolled[0].imageId);
   });
 
-  it('finds each character from an unseen drawing', async () => {
+  it.skipIf(!RECOGNISES)('finds each character from an unseen drawing', async () => {
     for (const [i, drawings] of characters.slice(0, 5).entries()) {
       const r = await searchFor(drawings[3].bytes);
       expect(r.status).toBe(200);
@@ -98,7 +102,7 @@ describe('enroll and search through the REST API', () => {
     expect(r.body.results[0].decision.distance).toBeGreaterThan(r.body.results[0].decision.threshold);
   });
 
-  it('verifies an unseen drawing against its identity and two drawings of one character', async () => {
+  it.skipIf(!RECOGNISES)('verifies an unseen drawing against its identity and two drawings of one character', async () => {
     const one = await api.call(h.routes.verifyIdentity.POST, 'POST /api/identities/{id}/verify', {
       headers: user, params: { id: identityIds[2] }, form: form('image', [png(characters[2][4])]),
     });

@@ -135,7 +135,7 @@ describe('scope and roles', () => {
     await expect(h.svc.getIdentity(ADMIN, 'nope')).rejects.toMatchObject({ name: 'NotFoundError', code: 'identity_not_found' });
     await expect(h.svc.createIdentity(ADMIN, collectionId, { name: 'x', externalId: 'a-1' })).rejects.toMatchObject({ code: 'conflict' });
     await expect(h.svc.createCollection(ADMIN, { name: 'rules', kind: 'object' })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(h.svc.createCollection(ADMIN, { name: 'faces', kind: 'face' })).rejects.toMatchObject({ name: 'NotReadyError', code: 'model_not_trained' });
+    await expect(h.svc.createCollection(ADMIN, { name: 'faces', kind: 'face', settings: { detect: 'sometimes' as never } })).rejects.toMatchObject({ name: 'InputError', code: 'invalid_settings' });
   });
 });
 
