@@ -1,15 +1,10 @@
 /** Seeded pseudo-random numbers for reproducible evaluation protocols (mulberry32). */
+import { createRng as createSeededRng } from '@/lib/training/rng';
 
-/** Returns a function giving uniform floats in [0, 1) from a 32-bit seed. */
+/** Returns a function giving uniform floats in [0, 1) from a 32-bit seed (the training core's mulberry32). */
 export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createSeededRng(seed);
+  return () => rng.next();
 }
 
 /** Fisher-Yates shuffle of a copy of `items`. */

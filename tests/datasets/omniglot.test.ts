@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadOmniglot, OMNIGLOT_ALPHABETS, OMNIGLOT_SPLIT, readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { OMNIGLOT_ZIP } from '../helpers/data';
 
-const ZIP = '/work/shared/data/omniglot-background/images_background.zip';
+const ZIP = OMNIGLOT_ZIP;
 const SPEC = { inputSizePx: 28, channels: 1, invert: true, fit: 'fill' } as const;
 
 describe('OMNIGLOT_SPLIT', () => {

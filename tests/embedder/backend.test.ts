@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,20 +7,13 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { backendInfo, getTf, initTf, type BackendName, type Tensor, type Tensor4D } from '@/lib/embedder/backend';
 import { AppError } from '@/lib/errors';
+import { TEST_BACKEND, tfjsNodeInstalled } from '../helpers/backend';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 // Tests read ML_BACKEND directly (lib code never does). `ML_BACKEND=tensorflow npx vitest run
 // tests/embedder/backend.test.ts` runs this file on tfjs-node, once scripts/build-tfjs-node.sh has run.
-const tfjsNodeInstalled = (() => {
-  try {
-    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const BACKEND: BackendName = process.env.ML_BACKEND === 'tensorflow' && tfjsNodeInstalled ? 'tensorflow' : 'wasm';
+const BACKEND: BackendName = TEST_BACKEND;
 const OTHER: BackendName = BACKEND === 'wasm' ? 'tensorflow' : 'wasm';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {

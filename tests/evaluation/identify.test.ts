@@ -8,8 +8,9 @@ import { createRng, gaussian } from '@/lib/evaluation/random';
 import { runIdentify } from '@/lib/evaluation/run';
 import { calibrate, type CalibrationCurve } from '@/lib/training/calibration';
 import { fakeManifest, normalise, pixelPipeline } from './pixel-pipeline';
+import { OMNIGLOT_ZIP } from '../helpers/data';
 
-const ZIP = '/work/shared/data/omniglot-background/images_background.zip';
+const ZIP = OMNIGLOT_ZIP;
 
 /** `identities` well-separated clusters of `perIdentity` unit vectors (noise sd `noise`). */
 function clusters(identities: number, perIdentity: number, noise: number, seed = 1): Float32Array[][] {

@@ -7,8 +7,9 @@ import { readOneShotRuns } from '@/lib/evaluation/oneshot';
 import { runOneShot } from '@/lib/evaluation/run';
 import { decodeImage } from '@/lib/imaging';
 import { fakeManifest, pixelPipeline } from './pixel-pipeline';
+import { OMNIGLOT_ZIP } from '../helpers/data';
 
-const ZIP = '/work/shared/data/omniglot-background/images_background.zip';
+const ZIP = OMNIGLOT_ZIP;
 let out: string;
 let provenance: Awaited<ReturnType<typeof makeOneShotRuns>>;
 

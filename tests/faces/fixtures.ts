@@ -1,25 +1,18 @@
 /** Real photos for the face tests: skimage's astronaut (public domain) and ORL read from its zip. */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { cropImage, decodeImage, type DecodedImage } from '@/lib/imaging';
 import { listFolderImages, type FolderImage } from '@/lib/datasets/folder';
-import { initTf, type BackendName } from '@/lib/embedder/backend';
+import { initTf } from '@/lib/embedder/backend';
 
 /** Debian python3-skimage's astronaut.png (Eileen Collins, NASA; public domain), 512x512 RGB. */
 export const ASTRONAUT_PATH = '/usr/lib/python3/dist-packages/skimage/data/astronaut.png';
 /** ORL / AT&T faces: 40 folders s1..s40 of 10 PGM (92x112); read in place, never copied. */
-export const ORL_ZIP = '../shared/data/orl-faces/att_faces.zip';
+import { TEST_BACKEND } from '../helpers/backend';
+import { ORL_ZIP } from '../helpers/data';
 
-const tfjsNodeInstalled = (() => {
-  try {
-    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-/** Backend of the run, as tests/embedder/backend.test.ts picks it (ML_BACKEND=tensorflow opts in). */
-export const TEST_BACKEND: BackendName = process.env.ML_BACKEND === 'tensorflow' && tfjsNodeInstalled ? 'tensorflow' : 'wasm';
+export { ORL_ZIP };
+
+export { TEST_BACKEND };
 
 /** Initialises TF.js on the test backend. */
 export async function initTestTf(): Promise<void> {

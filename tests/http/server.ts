@@ -27,9 +27,13 @@ export interface Server {
   exited: Promise<number | null>;
 }
 
-/** Starts `tsx scripts/start.ts` in its own process group with `env` and waits for /api/health 200. */
+/**
+ * Starts `node --import tsx scripts/start.ts` (what `npm start` runs) in its own process group with
+ * `env` and waits for /api/health 200. One process, no tsx CLI parent: that parent SIGKILLs its child
+ * when the child does not acknowledge a relayed SIGTERM within 60 ms, which a busy server can miss.
+ */
 export async function startServer(env: Record<string, string>, port: number, timeoutMs: number): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(REPO, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: REPO,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
     detached: true, // its own process group, so one signal reaches tsx, node and any build

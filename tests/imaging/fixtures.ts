@@ -6,21 +6,13 @@ import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
+import { createRng } from '@/lib/evaluation/random';
+import { OMNIGLOT_SMALL_ZIP, ORL_ZIP } from '../helpers/data';
 
-export const ORL_ZIP = '/work/shared/data/orl-faces/att_faces.zip';
-export const OMNIGLOT_SMALL_ZIP = '/work/shared/data/omniglot-background/images_background_small1.zip';
+export { OMNIGLOT_SMALL_ZIP, ORL_ZIP };
 
 /** Seeded PRNG (mulberry32) returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const mulberry32 = createRng;
 
 /** `n` seeded random bytes. */
 export function randomBytes(n: number, seed: number): Uint8Array {
