@@ -63,6 +63,15 @@ const BUILD_HINT = 'run `npm run build:tfjs-node` (scripts/build-tfjs-node.sh), 
 // (they are serverExternalPackages there, never bundled).
 const requireFromHere = createRequire(import.meta.url);
 
+/**
+ * Requires tfjs-node by a name the bundler cannot follow: it is an optional dependency that is
+ * absent after a plain `npm ci`, and Turbopack fails the build on a static require it cannot resolve.
+ */
+function requireTfjsNode(): unknown {
+  const name = TFJS_NODE;
+  return requireFromHere(/* turbopackIgnore: true */ name);
+}
+
 let active: Active | undefined;
 let pending: Promise<Active> | undefined;
 
@@ -100,7 +109,7 @@ export function backendInfo(): BackendInfo {
   if (backend === 'wasm') {
     return { backend, version: `tfjs-core ${tf.version_core}, tfjs-backend-wasm ${version_wasm}`, threads: getThreadsCount() };
   }
-  const node = requireFromHere(TFJS_NODE) as { version: Record<string, string> };
+  const node = requireTfjsNode() as { version: Record<string, string> };
   // The native binding reports the libtensorflow it was linked against.
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
   const lib = binding?.TF_Version ? `, libtensorflow ${binding.TF_Version}` : '';
@@ -142,7 +151,7 @@ async function startTensorflow(): Promise<string | undefined> {
     // library, not configuration read by our code.
     // eslint-disable-next-line no-restricted-properties -- sets (never reads) libtensorflow's switch
     process.env.TF_ENABLE_ONEDNN_OPTS = '0';
-    node = requireFromHere(TFJS_NODE) as Tf;
+    node = requireTfjsNode() as Tf;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'MODULE_NOT_FOUND' && e.message.includes(`'${TFJS_NODE}'`)) return `${TFJS_NODE} is not installed`;
