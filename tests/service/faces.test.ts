@@ -2,13 +2,12 @@
 // the largest face is enrolled with several_faces, a faceless photo is refused with nothing
 // stored, search answers every face with its own box, gallery warnings, and ORL people found or
 // answered unknown. ORL is read from ../shared/data and only enrolled into the temporary DATA_DIR.
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, type DecodedImage } from '@/lib/imaging';
 import type { FolderImage } from '@/lib/datasets/folder';
 import { astronaut, noiseImage, orlImages, scaled, sideBySide } from '../faces/fixtures';
-import { startDefaultHarness, type Harness } from './harness';
+import { snapshotState, startDefaultHarness, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
 const ENROLLED = ['att_faces/s1', 'att_faces/s2', 'att_faces/s3'];
@@ -24,28 +23,6 @@ let orl: FolderImage[];
 
 async function png(img: DecodedImage): Promise<Uint8Array> {
   return new Uint8Array(await encodePng(img));
-}
-
-/** Row counts of every table the service writes, plus blob and index state. */
-async function snapshot() {
-  const { db, indexes } = h.svc.getRuntime();
-  const c = await db.collection.findUniqueOrThrow({ where: { id: collectionId } });
-  const files = (dir: string): string[] => {
-    try {
-      return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes(path.sep)).sort();
-    } catch {
-      return [];
-    }
-  };
-  return {
-    blobs: await db.blob.count(),
-    images: await db.image.count(),
-    embeddings: await db.embedding.count(),
-    changes: await db.change.count(),
-    head: c.headSequence,
-    index: indexes.stats({ collectionId, modelVersion: c.modelVersion })?.size ?? 0,
-    blobFiles: files(path.join(h.dataDir, 'blobs')),
-  };
 }
 
 beforeAll(async () => {
@@ -79,11 +56,11 @@ describe('enrollImages (face collection)', () => {
   });
 
   it('refuses a photo with no face with no_face and stores nothing', async () => {
-    const before = await snapshot();
+    const before = await snapshotState(h, collectionId);
     const out = await h.svc.enrollImages(ADMIN, astronautId, [{ name: 'noise.png', bytes: await png(noiseImage(400, 360, 7)) }]);
     expect(out.enrolled).toEqual([]);
     expect(out.rejected).toEqual([{ file: 'noise.png', reason: 'no_face', detail: expect.stringContaining('no face found') }]);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshotState(h, collectionId)).toEqual(before);
   });
 
   it('warns near_duplicate for the same face in other bytes, identity_outlier for another person', async () => {

@@ -1,7 +1,7 @@
 // Starts the real service runtime (migrated test database, TF.js, the embedding worker, blob
 // and index stores) in a temporary DATA_DIR. lib/config/env parses process.env on first import,
 // so everything that reads it is imported dynamically after the variables are set.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
@@ -94,4 +94,26 @@ export async function startHarnessOn(p: Prepared): Promise<Harness> {
 /** Starts the runtime on a fresh database with the committed models, or the untrained fixture model. */
 export async function startDefaultHarness(): Promise<Harness> {
   return startHarnessOn(await prepare());
+}
+
+/** Row counts of every table the service writes, plus blob and index state, for one collection. */
+export async function snapshotState(h: Harness, collectionId: string) {
+  const { db, indexes } = h.svc.getRuntime();
+  const c = await db.collection.findUniqueOrThrow({ where: { id: collectionId } });
+  const files = (dir: string): string[] => {
+    try {
+      return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes(path.sep)).sort();
+    } catch {
+      return [];
+    }
+  };
+  return {
+    blobs: await db.blob.count(),
+    images: await db.image.count(),
+    embeddings: await db.embedding.count(),
+    changes: await db.change.count(),
+    head: c.headSequence,
+    index: indexes.stats({ collectionId, modelVersion: c.modelVersion })?.size ?? 0,
+    blobFiles: files(path.join(h.dataDir, 'blobs')),
+  };
 }

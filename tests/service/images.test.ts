@@ -1,11 +1,11 @@
 // Enrolment rules against the real service: duplicates (same identity idempotent, twice in one
 // request rejected, another identity 409 with nothing stored), rejected inputs, scope and roles,
 // image file, move and delete.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
-import { OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
+import { OMNIGLOT_ZIP, snapshotState, startDefaultHarness, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
 let h: Harness;
@@ -16,28 +16,6 @@ let bob: string;
 
 function file(e: OmniglotEntry) {
   return { name: path.basename(e.path), bytes: e.bytes };
-}
-
-/** Row counts of every table the service writes, plus blob and index state. */
-async function snapshot() {
-  const { db, indexes } = h.svc.getRuntime();
-  const c = await db.collection.findUniqueOrThrow({ where: { id: collectionId } });
-  const files = (dir: string): string[] => {
-    try {
-      return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes(path.sep)).sort();
-    } catch {
-      return [];
-    }
-  };
-  return {
-    blobs: await db.blob.count(),
-    images: await db.image.count(),
-    embeddings: await db.embedding.count(),
-    changes: await db.change.count(),
-    head: c.headSequence,
-    index: indexes.stats({ collectionId, modelVersion: c.modelVersion })?.size ?? 0,
-    blobFiles: files(path.join(h.dataDir, 'blobs')),
-  };
 }
 
 beforeAll(async () => {
@@ -57,10 +35,10 @@ describe('enrollImages', () => {
     const first = await h.svc.enrollImages(ADMIN, alice, [file(drawings[0]), file(drawings[1])]);
     expect(first.rejected).toEqual([]);
     expect(first.enrolled.map((e) => e.verdicts)).toEqual([[], []]);
-    const before = await snapshot();
+    const before = await snapshotState(h, collectionId);
     const retry = await h.svc.enrollImages(ADMIN, alice, [file(drawings[0]), file(drawings[1])]);
     expect(retry.enrolled).toEqual(first.enrolled.map((e) => ({ ...e, verdicts: ['duplicate'] })));
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshotState(h, collectionId)).toEqual(before);
   });
 
   it('rejects the same bytes twice in one request as duplicate', async () => {
@@ -70,10 +48,10 @@ describe('enrollImages', () => {
   });
 
   it('fails the whole request with 409 when bytes belong to another identity, storing nothing', async () => {
-    const before = await snapshot();
+    const before = await snapshotState(h, collectionId);
     const err = await h.svc.enrollImages(ADMIN, bob, [file(drawings[20]), file(drawings[0])]).catch((e) => e);
     expect(err).toMatchObject({ name: 'ConflictError', code: 'conflict', details: { file: path.basename(drawings[0].path), identityId: alice } });
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshotState(h, collectionId)).toEqual(before);
   });
 
   it.each([
@@ -82,11 +60,11 @@ describe('enrollImages', () => {
     { name: 'truncated PNG', bytes: null, reason: 'undecodable' },
     { name: 'SVG', bytes: new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>'), reason: 'unsupported_type' },
   ])('rejects $name as $reason and stores nothing', async ({ name, bytes, reason }) => {
-    const before = await snapshot();
+    const before = await snapshotState(h, collectionId);
     const data = bytes ?? drawings[30].bytes.subarray(0, 200);
     const res = await h.svc.enrollImages(ADMIN, bob, [{ name, bytes: data }]);
     expect(res).toEqual({ enrolled: [], rejected: [{ file: name, reason, detail: expect.any(String) }] });
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshotState(h, collectionId)).toEqual(before);
   });
 });
 
@@ -152,9 +130,9 @@ describe('images', () => {
     const hit = await h.svc.search(ADMIN, collectionId, drawings[25].bytes, { k: 1 });
     expect(hit.results[0].neighbours[0]).toMatchObject({ identityId: alice, distance: expect.closeTo(0, 4) });
 
-    const before = await snapshot();
+    const before = await snapshotState(h, collectionId);
     await h.svc.deleteImage(ADMIN, imageId);
-    const after = await snapshot();
+    const after = await snapshotState(h, collectionId);
     expect(after).toMatchObject({ images: before.images - 1, blobs: before.blobs - 1, index: before.index - 1, head: before.head + 1 });
     expect(after.blobFiles).toHaveLength(before.blobFiles.length - 1);
     const again = await h.svc.search(ADMIN, collectionId, drawings[25].bytes, { k: 100 });
@@ -175,7 +153,7 @@ describe('images', () => {
   });
 
   it('rebuilds the index on request with the same content', async () => {
-    const before = await snapshot();
+    const before = await snapshotState(h, collectionId);
     const res = await h.svc.rebuildIndex(ADMIN, collectionId);
     expect(res).toEqual({ size: before.index, lastSequence: before.head });
     const hit = await h.svc.search(ADMIN, collectionId, drawings[0].bytes, { k: 1 });
@@ -194,7 +172,7 @@ describe('images', () => {
 describe('concurrent writers', () => {
   it('allocates gap-free sequences and keeps the index equal to the database', async () => {
     const ids = await Promise.all([0, 1, 2, 3].map((i) => h.svc.createIdentity(ADMIN, collectionId, { name: `c${i}` })));
-    const before = await snapshot();
+    const before = await snapshotState(h, collectionId);
     // Four enrolments and a delete racing on one collection.
     const victim = (await h.svc.listImages(ADMIN, alice, { limit: 1 })).items[0].id;
     const results = await Promise.all([
@@ -205,18 +183,18 @@ describe('concurrent writers', () => {
     const { db } = h.svc.getRuntime();
     const changes = await db.change.findMany({ where: { collectionId }, orderBy: { sequence: 'asc' }, select: { sequence: true } });
     expect(changes.map((c) => c.sequence)).toEqual(changes.map((_, i) => i + 1));
-    const after = await snapshot();
+    const after = await snapshotState(h, collectionId);
     expect(after).toMatchObject({ images: before.images + 7, head: before.head + 9, index: before.index + 7 });
   });
 
   it('lets exactly one of two racing enrolments of the same bytes win; the loser stores nothing', async () => {
-    const before = await snapshot();
+    const before = await snapshotState(h, collectionId);
     const bytes = drawings[39];
     const settled = await Promise.allSettled([h.svc.enrollImages(ADMIN, alice, [file(bytes)]), h.svc.enrollImages(ADMIN, bob, [file(bytes)])]);
     expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const lost = settled.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(lost.reason).toMatchObject({ name: 'ConflictError', code: 'conflict' });
-    const after = await snapshot();
+    const after = await snapshotState(h, collectionId);
     expect(after).toMatchObject({ images: before.images + 1, blobs: before.blobs + 1, index: before.index + 1, head: before.head + 1 });
     expect(after.blobFiles).toHaveLength(before.blobFiles.length + 1);
   });
