@@ -80,6 +80,18 @@ export function sampleBalancedPairs(rng: Rng, imageCounts: readonly number[], co
   return rng.shuffle(pairs);
 }
 
+/** K images of each chosen identity, in order: one P x K batch. */
+function pkBatch(rng: Rng, imageCounts: readonly number[], chosen: Iterable<number>, K: number): PkBatch {
+  const batch: PkBatch = { refs: [], identities: [] };
+  for (const id of chosen) {
+    for (const image of pickImages(rng, imageCounts[id], K)) {
+      batch.refs.push({ identity: id, image });
+      batch.identities.push(id);
+    }
+  }
+  return batch;
+}
+
 /**
  * One epoch of class-balanced P x K batches: every identity is drawn once per epoch as a seed
  * (shuffled order), K images each (distinct when it has K). With `neighbours` (each identity's
@@ -117,14 +129,7 @@ export function samplePkEpoch(
       if (near !== undefined) chosen.add(near);
     }
     while (chosen.size < P) chosen.add(rng.int(n));
-    const batch: PkBatch = { refs: [], identities: [] };
-    for (const id of chosen) {
-      for (const image of pickImages(rng, imageCounts[id], K)) {
-        batch.refs.push({ identity: id, image });
-        batch.identities.push(id);
-      }
-    }
-    batches.push(batch);
+    batches.push(pkBatch(rng, imageCounts, chosen, K));
   }
   return batches;
 }
@@ -204,14 +209,7 @@ export function sampleGroupedPkEpoch(rng: Rng, imageCounts: readonly number[], g
       while (inGroup.size < perGroup) inGroup.add(next());
       for (const id of inGroup) chosen.add(id);
     }
-    const batch: PkBatch = { refs: [], identities: [] };
-    for (const id of chosen) {
-      for (const image of pickImages(rng, imageCounts[id], K)) {
-        batch.refs.push({ identity: id, image });
-        batch.identities.push(id);
-      }
-    }
-    batches.push(batch);
+    batches.push(pkBatch(rng, imageCounts, chosen, K));
   }
   return batches;
 }
