@@ -19,16 +19,13 @@ export interface OneShotJson {
   backend: string;
 }
 
+/** The figures `identify` reports for one embedding (definitions in lib/evaluation/identify.ts). */
+export type IdentifyFigures = Pick<IdentifyResult, 'rank1' | 'tar' | 'far' | 'auc' | 'eer' | 'threshold'>;
+
 /** JSON line of `evaluate identify`. */
-export interface IdentifyJson {
+export interface IdentifyJson extends IdentifyFigures {
   task: 'identify';
   shots: number;
-  rank1: number;
-  tar: number;
-  far: number;
-  auc: number;
-  eer: number;
-  threshold: number;
   queries: number;
   strangers: number;
   /** Images the pipeline refused (undecodable; for faces: no_face, face_too_small, low_score); each still counts as a missing shot, a wrong answer or a rejected stranger. */
@@ -40,15 +37,9 @@ export interface IdentifyJson {
 }
 
 /** One baseline's figures under `--compare`. */
-export interface BaselineJson {
+export interface BaselineJson extends IdentifyFigures {
   name: string;
   thresholdRule: string;
-  rank1: number;
-  tar: number;
-  far: number;
-  auc: number;
-  eer: number;
-  threshold: number;
 }
 
 /** Scores Lake-layout one-shot runs in `folder` with `pipeline`. */
@@ -110,7 +101,7 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
   log(`identify: embedded ${files.length - refused.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const protocol = { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, curve: pipeline.manifest.calibration.curve };
   const r = evaluateIdentify(byIdentity, names, protocol);
-  const figures = (x: IdentifyResult) => ({ rank1: x.rank1, tar: x.tar, far: x.far, auc: x.auc, eer: x.eer, threshold: x.threshold });
+  const figures = (x: IdentifyResult): IdentifyFigures => ({ rank1: x.rank1, tar: x.tar, far: x.far, auc: x.auc, eer: x.eer, threshold: x.threshold });
   const baselines: BaselineJson[] = [];
   for (const b of opts.compare ? (pipeline.baselines ?? []) : []) {
     const embedded = await embedByIdentity(inputs, groups, names.length, (xs) => b.embed(xs));
@@ -121,12 +112,7 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
   return {
     task: 'identify',
     shots: r.shots,
-    rank1: r.rank1,
-    tar: r.tar,
-    far: r.far,
-    auc: r.auc,
-    eer: r.eer,
-    threshold: r.threshold,
+    ...figures(r),
     queries: r.queries,
     strangers: r.strangers,
     refused: refused.length,
