@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, type Tf } from '@/lib/embedder/backend';
-import { contrastiveLoss, pairwiseDistances, tripletBatchHardLoss, tripletSemiHardLoss } from '@/lib/training/loss';
+import { contrastiveLoss, pairwiseDistances, prototypicalLoss, tripletBatchHardLoss, tripletSemiHardLoss } from '@/lib/training/loss';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -98,5 +98,29 @@ describe('tripletSemiHardLoss', () => {
       4;
     expect(got).toBeCloseTo(expected, 5);
     e.dispose();
+  });
+});
+
+describe('prototypicalLoss', () => {
+  // L = mean_i -log softmax_k(-d(x_i, c_k)^2 / T)_{y_i}, own prototype without x_i (leave one out).
+  it('matches hand-computed values in 1-d: A = {0, 1}, B = {3, 5}, T = 1', async () => {
+    // Own (leave-one-out) prototypes: x1 -> 1, x2 -> 0, x3 -> 5, x4 -> 3; other prototypes cA = 0.5, cB = 4.
+    // x1: own d^2 1, other 16; x2: 1 vs 9; x3: 4 vs 6.25; x4: 4 vs 20.25. -log softmax = log(1 + e^(own - other)).
+    const expected = [1 - 16, 1 - 9, 4 - 6.25, 4 - 20.25].map((x) => Math.log1p(Math.exp(x))).reduce((a, b) => a + b) / 4;
+    const loss = prototypicalLoss(tf, tf.tensor2d([[0], [1], [3], [5]]), [0, 0, 1, 1], 1);
+    expect(await value(loss)).toBeCloseTo(expected, 5);
+  });
+
+  it('does not reward embeddings with no identity structure (no sample inside its own prototype)', async () => {
+    // 4 identities x 2 images, every image its own orthogonal unit vector: the other image of the same
+    // identity is at d^2 = 2, each other prototype (e_a + e_b)/2 at d^2 = 1.5, so L = log(1 + 3 e^0.5) at T = 1.
+    const eye = tf.eye(8);
+    const loss = prototypicalLoss(tf, eye, [0, 0, 1, 1, 2, 2, 3, 3], 1);
+    expect(await value(loss)).toBeCloseTo(Math.log1p(3 * Math.exp(0.5)), 5);
+    eye.dispose();
+  });
+
+  it('refuses an identity with one image in the batch', () => {
+    expect(() => prototypicalLoss(tf, tf.tensor2d([[0], [1], [3]]), [0, 0, 1], 1)).toThrow(/K must be >= 2/);
   });
 });
