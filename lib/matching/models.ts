@@ -2,8 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { readManifest } from '@/lib/embedder/manifest';
-import { loadModel, type EmbeddingModel } from '@/lib/embedder/weights';
+import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { AppError } from '@/lib/errors';
 import { readFaceConfig } from '@/lib/faces';
 
@@ -11,10 +10,15 @@ import { readFaceConfig } from '@/lib/faces';
 export type ModelKind = 'object' | 'face';
 
 /**
- * A default model as the request thread holds it: its manifest (version, dim, calibration).
- * Embedding, and face detection, run in the embedding worker (./embedding-pool).
+ * A default model as the request thread holds it: its manifest (version, dim, calibration) and
+ * folder. Its weights are loaded only by the embedding worker (./embedding-pool), which embeds
+ * and detects faces; the request thread never runs the network.
  */
-export type ServedModel = Pick<EmbeddingModel, 'manifest' | 'dispose'>;
+export interface ServedModel {
+  manifest: ModelManifest;
+  /** `<modelsDir>/<kind>/<version>`, handed to the worker. */
+  dir: string;
+}
 
 /** Loaded default models by kind. */
 export type LoadedModels = Map<ModelKind, ServedModel>;
@@ -34,14 +38,14 @@ export function modelDir(modelsDir: string, kind: ModelKind, version: string): s
 }
 
 /**
- * Reads a face model folder on the request thread: manifest and face.json, validated. The face-api
- * nets and their pinned hashes are loaded and checked by the embedding worker, whose start fails
- * with `face_weights_mismatch` or `face_weights_missing` (lib/faces `loadFaceModel`).
+ * Reads a model folder on the request thread: the manifest, and for faces face.json, validated.
+ * The face-api nets and their pinned hashes are loaded and checked by the embedding worker, whose
+ * start fails with `face_weights_mismatch` or `face_weights_missing` (lib/faces `loadFaceModel`).
  */
-async function readFaceModel(dir: string): Promise<ServedModel> {
+async function readServedModel(kind: ModelKind, dir: string): Promise<ServedModel> {
   const manifest = await readManifest(dir);
-  await readFaceConfig(dir);
-  return { manifest, dispose: () => {} };
+  if (kind === 'face') await readFaceConfig(dir);
+  return { manifest, dir };
 }
 
 /** Loads every default model named in defaults.json. */
@@ -52,7 +56,7 @@ export async function loadDefaultModels(modelsDir: string): Promise<LoadedModels
     const version = defaults[kind];
     if (!version) continue;
     const dir = modelDir(modelsDir, kind, version);
-    loaded.set(kind, kind === 'face' ? await readFaceModel(dir) : await loadModel(dir));
+    loaded.set(kind, await readServedModel(kind, dir));
   }
   return loaded;
 }

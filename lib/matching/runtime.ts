@@ -15,7 +15,7 @@ import { BlobStore } from './blob-store';
 import { startEmbeddingPool, type EmbeddingPool } from './embedding-pool';
 import { createFacePreparer } from './faces';
 import { IndexStore } from './index-store';
-import { loadDefaultModels, modelDir, readDefaults, type LoadedModels } from './models';
+import { loadDefaultModels, type LoadedModels } from './models';
 import { registerFacePreparer } from './preprocess';
 
 /** A started runtime. */
@@ -56,9 +56,12 @@ const SHUTDOWN_KEY = Symbol.for('fewshot.shutdown');
 type Global = typeof globalThis & { [KEY]?: Holder; [SHUTDOWN_KEY]?: () => Promise<void> };
 const g = globalThis as Global;
 
+let version: string | undefined;
+
+/** The package version, read once (health checks call this at any rate). */
 function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  version ??= (JSON.parse(readFileSync(path.join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }
 
 async function boot(): Promise<Runtime> {
@@ -67,10 +70,9 @@ async function boot(): Promise<Runtime> {
   const db = openDb(dbTarget);
   const { backend } = await initTf(env.ML_BACKEND);
   const models = await loadDefaultModels(env.modelsDir);
-  const defaults = readDefaults(env.modelsDir);
   const embedder = await startEmbeddingPool({
     backend,
-    models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: modelDir(env.modelsDir, kind, defaults[kind]!) })),
+    models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: m.dir })),
   });
   // Face collections: detection and alignment in the worker, then the face model's embedding.
   registerFacePreparer(models.has('face') ? createFacePreparer(embedder) : null);
@@ -150,6 +152,5 @@ export async function stopRuntime(): Promise<void> {
   await rt.indexes.close();
   registerFacePreparer(null);
   await rt.embedder.close();
-  for (const model of rt.models.values()) model.dispose();
   await rt.db.$disconnect();
 }
