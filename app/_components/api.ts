@@ -1,0 +1,41 @@
+// Browser-side calls to the REST API (same origin, the session cookie rides along): every page
+// action goes through the same routes, validation and problem+json errors as any API client.
+
+/** A problem+json answer (RFC 9457) as the API sends it. */
+export interface Problem {
+  title: string;
+  status: number;
+  detail?: string;
+  code?: string;
+  rejected?: { file: string; reason: string; detail: string }[];
+}
+
+/** A failed API call, carrying the problem body. */
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
+  }
+}
+
+/** Calls `path`; JSON bodies are sent as JSON, FormData as multipart. Throws ApiError on 4xx/5xx. */
+export async function callApi<T>(path: string, init: { method?: string; json?: unknown; form?: FormData } = {}): Promise<T> {
+  const res = await fetch(path, {
+    method: init.method ?? (init.json !== undefined || init.form ? 'POST' : 'GET'),
+    headers: init.json !== undefined ? { 'content-type': 'application/json' } : undefined,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.form,
+    credentials: 'same-origin',
+  });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!res.ok) {
+    const p = (body ?? {}) as Partial<Problem>;
+    throw new ApiError({ ...p, title: p.title ?? `HTTP ${res.status}`, status: res.status, detail: p.detail ?? (body ? undefined : text.slice(0, 200)) });
+  }
+  return body as T;
+}

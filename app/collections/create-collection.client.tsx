@@ -1,0 +1,55 @@
+'use client';
+import { useState } from 'react';
+import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { CLS, ProblemBox } from '@/app/_components/ui';
+import type { CollectionDto } from '@/lib/matching';
+
+/** POST /api/collections, then opens the new collection. */
+export function CreateCollectionForm() {
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      aria-label="Create collection"
+      className={`${CLS.card} grid gap-4 sm:grid-cols-4 sm:items-end`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const f = new FormData(e.currentTarget);
+        setBusy(true);
+        setProblem(null);
+        try {
+          const c = await callApi<CollectionDto>('/api/collections', {
+            json: { name: String(f.get('name')), kind: String(f.get('kind')), targetFar: Number(f.get('targetFar')) },
+          });
+          window.location.assign(`/collections/${c.id}`);
+        } catch (err) {
+          setProblem(err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
+          setBusy(false);
+        }
+      }}
+    >
+      <h2 className="text-lg font-medium sm:col-span-4">New collection</h2>
+      <label className={CLS.label}>
+        Name
+        <input name="name" required maxLength={200} className={`${CLS.input} mt-1`} />
+      </label>
+      <label className={CLS.label}>
+        Kind
+        <select name="kind" className={`${CLS.input} mt-1`} defaultValue="face">
+          <option value="face">face</option>
+          <option value="object">object</option>
+        </select>
+      </label>
+      <label className={CLS.label}>
+        Target false-accept rate
+        <select name="targetFar" className={`${CLS.input} mt-1`} defaultValue="0.01">
+          <option value="0.1">1 in 10 strangers accepted</option>
+          <option value="0.01">1 in 100 strangers accepted</option>
+          <option value="0.001">1 in 1,000 strangers accepted</option>
+        </select>
+      </label>
+      <button type="submit" className={CLS.button} disabled={busy}>{busy ? 'Creating…' : 'Create collection'}</button>
+      {problem ? <div className="sm:col-span-4"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
+    </form>
+  );
+}

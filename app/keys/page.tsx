@@ -1,0 +1,55 @@
+import { requireSession } from '@/app/_lib/session';
+import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
+import { listApiKeys, requireAdminRole } from '@/lib/auth';
+import { getRuntime, listCollections } from '@/lib/matching';
+import { CreateKeyForm, RevokeKeyButton } from './keys.client';
+
+export const dynamic = 'force-dynamic';
+
+export default async function KeysPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
+  const caller = await requireSession('/keys');
+  requireAdminRole(caller);
+  const { cursor } = await searchParams;
+  const [keys, collections] = await Promise.all([listApiKeys(getRuntime().db, { limit: 50, cursor }), listCollections(caller, { limit: 100 })]);
+  const collectionName = new Map(collections.items.map((c) => [c.id, c.name]));
+  return (
+    <section className="space-y-8">
+      <PageHeader title="API keys">
+        Send a key as the <code className="font-mono">x-api-key</code> header. Admin keys manage everything; user keys enroll, search and verify,
+        optionally in one collection only.
+      </PageHeader>
+      <CreateKeyForm collections={collections.items.map((c) => ({ id: c.id, name: c.name }))} />
+      {keys.items.length === 0 ? (
+        <EmptyState>No API keys yet.</EmptyState>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm" aria-label="API keys">
+            <thead className="text-slate-500">
+              <tr>
+                <th className="py-2 pr-4 font-medium">Name</th>
+                <th className="py-2 pr-4 font-medium">Starts with</th>
+                <th className="py-2 pr-4 font-medium">Role</th>
+                <th className="py-2 pr-4 font-medium">Collection</th>
+                <th className="py-2 pr-4 font-medium">Last used</th>
+                <th className="py-2 pr-4 font-medium">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.items.map((k) => (
+                <tr key={k.id} className="border-t border-slate-200">
+                  <td className="py-2 pr-4">{k.name}</td>
+                  <td className="py-2 pr-4 font-mono text-xs">{k.prefix}…</td>
+                  <td className="py-2 pr-4">{k.role}</td>
+                  <td className="py-2 pr-4">{k.collectionId ? (collectionName.get(k.collectionId) ?? k.collectionId) : 'all'}</td>
+                  <td className="py-2 pr-4">{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString('en-GB', { timeZone: 'UTC' }) : 'never'}</td>
+                  <td className="py-2 pr-4">{k.revokedAt ? 'revoked' : <RevokeKeyButton id={k.id} name={k.name} />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {keys.nextCursor ? <a className={CLS.link} href={`/keys?cursor=${keys.nextCursor}`}>Next page →</a> : null}
+        </div>
+      )}
+    </section>
+  );
+}

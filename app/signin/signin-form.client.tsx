@@ -1,0 +1,35 @@
+'use client';
+import { useState } from 'react';
+import { callApi, ApiError, type Problem } from '@/app/_components/api';
+import { CLS, ProblemBox } from '@/app/_components/ui';
+
+/** Password form: POST /api/session sets the session cookie, then goes to `next`. */
+export function SignInForm({ next }: { next: string }) {
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      className={`${CLS.card} space-y-4`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setProblem(null);
+        const password = String(new FormData(e.currentTarget).get('password') ?? '');
+        try {
+          await callApi('/api/session', { json: { password } });
+          window.location.assign(next);
+        } catch (err) {
+          setProblem(err instanceof ApiError ? err.problem : { title: 'Sign-in failed', status: 0, detail: String(err) });
+          setBusy(false);
+        }
+      }}
+    >
+      <label className={CLS.label}>
+        Password
+        <input name="password" type="password" autoComplete="current-password" required className={`${CLS.input} mt-1`} />
+      </label>
+      {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
+      <button type="submit" className={CLS.button} disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+    </form>
+  );
+}
