@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
+import { E2E_ADMIN_PASSWORD, E2E_API_KEY } from './tests/e2e/env';
 
 // The browser test runs Debian's /usr/bin/chromium (no browser download) against `npm start`
 // on a fresh DATA_DIR: npm start builds the app when the build is missing or stale.
@@ -35,7 +36,8 @@ export default defineConfig({
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       ML_BACKEND: 'wasm',
-      ADMIN_PASSWORD: 'e2e-admin-password',
+      ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
+      API_KEY: E2E_API_KEY,
       NEXT_TELEMETRY_DISABLED: '1',
       CHECKPOINT_DISABLE: '1',
     },

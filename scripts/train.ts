@@ -28,6 +28,7 @@ import { resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfi
 import { createRng } from '@/lib/training/rng';
 import { trainEmbedding, type TrainCheckpoint, type TrainProgress, type TrainResult } from '@/lib/training/train';
 import { loadVectorDataset } from '@/lib/training/vector-dataset';
+import { createProgressLine, drawBar, formatDuration } from './cli/progress';
 
 /** CLI flags that are not training knobs. */
 interface CliArgs {
@@ -124,22 +125,13 @@ function limitTrain(split: Split, config: TrainConfig): void {
   split.train = { ...split.train, identities: split.train.identities.filter((_, i) => keep.has(i)) };
 }
 
-/** Progress bar on stderr; periodic lines when stderr is not a terminal. */
+/** Training progress: epoch, step, loss, pairs/s, ETA, and the validation accuracy at each epoch's end. */
 function createProgressBar(): (p: TrainProgress) => void {
-  const tty = process.stderr.isTTY;
-  let lastLine = 0;
-  const fmt = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+  const show = createProgressLine();
   return (p) => {
-    const width = 24;
-    const filled = Math.round((p.step / p.stepsPerEpoch) * width);
-    const text = `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)} ${p.pairsPerSecond.toFixed(0)} pairs/s ETA ${fmt(p.etaSeconds)}`;
     const val = p.valAccuracy !== undefined ? `  val ${(p.valAccuracy * 100).toFixed(1)}%` : '';
-    if (tty) {
-      process.stderr.write(`\r\x1b[2K${text}${val}${p.valAccuracy !== undefined ? '\n' : ''}`);
-    } else if (p.valAccuracy !== undefined || Date.now() - lastLine > 15_000) {
-      lastLine = Date.now();
-      process.stderr.write(`${text}${val}\n`);
-    }
+    const text = `epoch ${p.epoch}/${p.epochs} ${drawBar(p.step / p.stepsPerEpoch)} step ${p.step}/${p.stepsPerEpoch} loss ${p.loss.toFixed(4)} ${p.pairsPerSecond.toFixed(0)} pairs/s ETA ${formatDuration(p.etaSeconds)}`;
+    show(`${text}${val}`, p.valAccuracy !== undefined);
   };
 }
 

@@ -24,6 +24,10 @@ const schema = z.object({
   MODELS_DIR: z.string().default('./models'),
   /** Largest accepted upload body in bytes. */
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  /** Most entries an uploaded archive (collection import) may list. */
+  MAX_ARCHIVE_ENTRIES: z.coerce.number().int().positive().default(10_000),
+  /** Most bytes an uploaded archive may unpack to, summed over its entries (checked before extraction). */
+  MAX_ARCHIVE_UNPACKED_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   /** Largest decoded image in pixels. */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),

@@ -60,7 +60,7 @@ function responses(op: Operation): Json {
   const out: Json = {};
   const { success } = op;
   const body = success.binary
-    ? { content: { 'image/*': { schema: { type: 'string', contentMediaType: 'image/*' } } } }
+    ? { content: { [success.binary]: { schema: { type: 'string', contentMediaType: success.binary } } } }
     : success.status === 204
       ? {}
       : { content: { 'application/json': { schema: success.schema ? refOf(responseRegistry, success.schema) : { type: 'object' } } } };

@@ -54,6 +54,24 @@ export const galleryOps = {
     description: 'A scoped key sees only its collection.',
     query: req.pageQuery, success: { status: 200, description: 'A page of collections.', schema: res.collectionPage },
   }),
+  importArchive: op({
+    id: 'importArchive', method: 'POST', path: '/api/collections/{id}/import', tag: 'Collections', auth: 'any', summary: 'Import a zip archive',
+    description:
+      'Multipart field `archive`: a zip with one folder per identity (the folder path becomes the identity\'s externalId, so ' +
+      'importing again adds only what is missing), or an export of this service (`collection.json`). The archive is refused ' +
+      'before anything is unpacked or written when it lists more than MAX_ARCHIVE_ENTRIES entries or declares more than ' +
+      'MAX_ARCHIVE_UNPACKED_BYTES (413), or holds an absolute, drive or `..` path (400). Images are enrolled as by ' +
+      '`POST /api/identities/{id}/images`; files that fail are listed in `rejected`.',
+    body: { multipart: req.importMultipart },
+    success: { status: 200, description: 'What was imported.', schema: res.importResultSchema },
+  }),
+  exportCollection: op({
+    id: 'exportCollection', method: 'GET', path: '/api/collections/{id}/export', tag: 'Collections', auth: 'admin', summary: 'Export a collection',
+    description:
+      'A zip: `collection.json` (settings, identities with metadata, per image its file, box, verdicts and embeddings per model ' +
+      'version as base64 float32) and the original images under `images/`. Import it with `POST /api/collections/{id}/import`.',
+    success: { status: 200, description: 'The archive.', binary: 'application/zip' },
+  }),
   getCollection: op({
     id: 'getCollection', method: 'GET', path: '/api/collections/{id}', tag: 'Collections', auth: 'any', summary: 'Get a collection',
     success: { status: 200, description: 'The collection.', schema: res.collectionSchema },
@@ -109,7 +127,7 @@ export const imageOps = {
   }),
   getImageFile: op({
     id: 'getImageFile', method: 'GET', path: '/api/images/{id}/file', tag: 'Images', auth: 'any', summary: 'Download the original image',
-    success: { status: 200, description: 'The original bytes with their image content type.', binary: true },
+    success: { status: 200, description: 'The original bytes with their image content type.', binary: 'image/*' },
   }),
   moveImage: op({
     id: 'moveImage', method: 'PATCH', path: '/api/images/{id}', tag: 'Images', auth: 'any', summary: 'Move an image to another identity',

@@ -110,6 +110,13 @@ export const enrollMultipart = z
   .register(reg, { id: 'EnrollMultipartRequest' })
   .transform(async (b) => ({ files: await Promise.all(b.images.map((f, i) => fromFile(f, i, 'images'))) }));
 
+/** Import, multipart form: one `archive` part (a zip: folder per identity, or an export). */
+export const importMultipart = z
+  .object({ archive: z.file() })
+  .strict()
+  .register(reg, { id: 'ImportMultipartRequest' })
+  .transform(async (b) => ({ archive: await fromFile(b.archive, 0, 'archive') }));
+
 /** Search, JSON form. */
 export const searchJson = z
   .object({ imageBase64: base64, k: z.number().int().min(1).max(100).default(10) })

@@ -153,6 +153,18 @@ export const enrollResultSchema = z
   .strict()
   .register(reg, { id: 'EnrollResult' });
 
+/** `POST /api/collections/{id}/import`. */
+export const importResultSchema = z
+  .object({
+    layout: z.enum(['folders', 'export']),
+    identities: z.object({ created: z.number().int().min(0), existing: z.number().int().min(0) }).strict(),
+    enrolled: z.number().int().min(0),
+    duplicates: z.number().int().min(0),
+    rejected: z.array(z.object({ file: z.string(), reason: z.union([rejectReason, z.literal('conflict')]), detail: z.string() }).strict()),
+  })
+  .strict()
+  .register(reg, { id: 'ImportResult' });
+
 const neighbour = z.object({ identityId: id, name: z.string(), distance }).strict();
 
 /** `POST /api/collections/{id}/search`. */

@@ -11,6 +11,7 @@ export { createIdentity, listIdentities, getIdentity, updateIdentity, deleteIden
 export type { CreateIdentityInput, IdentityDto, IdentityPatch } from './identities';
 export { enrollImages, listImages, getImageFile, deleteImage, moveImage } from './images';
 export type { EnrollResult, ImageDto, RejectReason, UploadFile } from './images';
+export { importArchive, exportCollection, EXPORT_FORMAT, type ImportResult } from './archive';
 export { search, verifyPair, verifyIdentity, MAX_K } from './search';
 export type { SearchResponse, SearchResult, VerifyResponse } from './search';
 export { listAudit, getAuditRetention, setAuditRetention, DEFAULT_AUDIT_RETENTION_DAYS, type AuditEntryDto, type AuditQuery } from './audit';

@@ -2,7 +2,8 @@
 // element count and the files under DATA_DIR are equal before and after each request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, openApiClient, type Reply } from './client';
-import { ENV_API_KEY, listFiles, MAX_UPLOAD_BYTES, startHttpHarness, type HttpHarness } from './harness';
+import { zipSync } from 'fflate';
+import { ARCHIVE_LIMITS, ENV_API_KEY, listFiles, MAX_UPLOAD_BYTES, startHttpHarness, type HttpHarness } from './harness';
 import { form, garbage, hugePngHeader, omniglot, truncatedJpeg } from './images';
 
 let h: HttpHarness;
@@ -55,6 +56,10 @@ const enroll = (files: { name: string; bytes: Uint8Array }[], headers: Record<st
   api.call(h.routes.images.POST, 'POST /api/identities/{id}/images', { headers, params: { id: id() }, form: form('images', files) });
 const searchWith = (bytes: Uint8Array) => () =>
   api.call(h.routes.search.POST, 'POST /api/collections/{id}/search', { headers: admin, params: { id: collectionId }, form: form('image', [{ name: 'q', bytes }]) });
+const importZip = (zip: Uint8Array) => () =>
+  api.call(h.routes.importArchive.POST, 'POST /api/collections/{id}/import', { headers: admin, params: { id: collectionId }, form: form('archive', [{ name: 'gallery.zip', bytes: zip, type: 'application/zip' }]) });
+/** A zip whose entry names are written as given (fflate keeps them verbatim), a valid drawing in each. */
+const zipOf = (names: string[]) => zipSync(Object.fromEntries(names.map((n) => [n, drawings[2]])));
 const rejected = (file: string, reason: string) => ({
   code: 'enroll_rejected', status: 422, errors: [], rejected: [{ file, reason, detail: expect.any(String) }],
 });
@@ -92,6 +97,22 @@ describe('bad inputs change nothing', () => {
       status: 422,
       expected: { code: 'validation_failed', errors: [{ path: 'imagesBase64.0', message: expect.any(String) }] },
     },
+    {
+      // 24 MiB + 24 MiB of zeros pack into ~50 KB; together they declare more than MAX_ARCHIVE_UNPACKED_BYTES.
+      name: 'a zip bomb (declared unpacked size over the limit)',
+      call: () => importZip(zipSync({ 'bomb/a.png': new Uint8Array(ARCHIVE_LIMITS.unpackedBytes * 0.75), 'bomb/b.png': new Uint8Array(ARCHIVE_LIMITS.unpackedBytes * 0.75), 'ok/c.png': drawings[2] }))(),
+      status: 413,
+      expected: { code: 'archive_too_large' },
+    },
+    {
+      name: 'a zip with more entries than MAX_ARCHIVE_ENTRIES',
+      call: () => importZip(zipSync(Object.fromEntries(Array.from({ length: ARCHIVE_LIMITS.entries + 1 }, (_, i) => [`many/${i}.png`, new Uint8Array(1)]))))(),
+      status: 413,
+      expected: { code: 'archive_too_large' },
+    },
+    { name: 'a zip with a ../ path', call: () => importZip(zipOf(['ok/a.png', 'ok/../../escape.png']))(), status: 400, expected: { code: 'archive_unsafe_path' } },
+    { name: 'a zip with an absolute path', call: () => importZip(zipOf(['/etc/cron.d/x.png']))(), status: 400, expected: { code: 'archive_unsafe_path' } },
+    { name: 'an archive that is not a zip', call: () => importZip(garbage(2048, 4))(), status: 400, expected: { code: 'invalid_archive' } },
     {
       name: 'a body over MAX_UPLOAD_BYTES',
       call: () => enroll([{ name: 'big.bin', bytes: garbage(MAX_UPLOAD_BYTES + 1, 3) }])(),

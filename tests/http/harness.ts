@@ -12,6 +12,8 @@ export const ADMIN_PASSWORD = 'correct horse battery staple';
 export const ENV_API_KEY = 'env-admin-key-0123456789abcdef';
 /** MAX_UPLOAD_BYTES of the suite: 4 MiB. */
 export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+/** MAX_ARCHIVE_ENTRIES and MAX_ARCHIVE_UNPACKED_BYTES of the suite. */
+export const ARCHIVE_LIMITS = { entries: 200, unpackedBytes: 32 * 1024 * 1024 };
 
 /** Route modules by path template (one import per file, like Next). */
 export async function loadRoutes() {
@@ -24,6 +26,8 @@ export async function loadRoutes() {
     collection: await import('@/app/api/collections/[id]/route'),
     identities: await import('@/app/api/collections/[id]/identities/route'),
     search: await import('@/app/api/collections/[id]/search/route'),
+    importArchive: await import('@/app/api/collections/[id]/import/route'),
+    exportCollection: await import('@/app/api/collections/[id]/export/route'),
     verifyPair: await import('@/app/api/collections/[id]/verify/route'),
     identity: await import('@/app/api/identities/[id]/route'),
     images: await import('@/app/api/identities/[id]/images/route'),
@@ -48,6 +52,8 @@ export async function startHttpHarness(): Promise<HttpHarness> {
   process.env.ADMIN_PASSWORD = ADMIN_PASSWORD;
   process.env.API_KEY = ENV_API_KEY;
   process.env.MAX_UPLOAD_BYTES = String(MAX_UPLOAD_BYTES);
+  process.env.MAX_ARCHIVE_ENTRIES = String(ARCHIVE_LIMITS.entries);
+  process.env.MAX_ARCHIVE_UNPACKED_BYTES = String(ARCHIVE_LIMITS.unpackedBytes);
   const h = await startDefaultHarness();
   return { ...h, routes: await loadRoutes() };
 }

@@ -3,6 +3,7 @@ import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
 import { getCollection, getRuntime, listIdentities } from '@/lib/matching';
 import { CollectionSettingsForm, DeleteCollectionButton } from './settings-form.client';
 import { CreateIdentityForm } from './create-identity.client';
+import { ImportArchiveForm } from './archive-forms.client';
 
 export const dynamic = 'force-dynamic';
 
@@ -81,6 +82,7 @@ export default async function CollectionPage({ params, searchParams }: { params:
         <CreateIdentityForm collectionId={c.id} />
       </div>
 
+      <ImportArchiveForm collectionId={c.id} />
       <CollectionSettingsForm collection={c} />
       <DeleteCollectionButton id={c.id} name={c.name} />
     </section>
