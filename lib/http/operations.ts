@@ -54,6 +54,15 @@ export const galleryOps = {
     description: 'A scoped key sees only its collection.',
     query: req.pageQuery, success: { status: 200, description: 'A page of collections.', schema: res.collectionPage },
   }),
+  getCalibration: op({
+    id: 'getCalibration', method: 'GET', path: '/api/collections/{id}/calibration', tag: 'Collections', auth: 'admin', summary: "Calibration on the collection's gallery",
+    description:
+      'Leave-one-identity-out open-set trials from the enrolled examples under the current model: genuine score = distance of an ' +
+      "example to its identity's nearest other example; impostor score = distance of an example to the nearest other identity. " +
+      'FAR and FRR at the threshold in force with bootstrap 95% intervals, the target FARs the gallery can measure (3/f impostor ' +
+      'trials for FAR f), and the ROC. With 5+ identities of 2+ examples and a measurable target, searches use this threshold.',
+    success: { status: 200, description: 'The calibration report.', schema: res.calibrationReportSchema },
+  }),
   importArchive: op({
     id: 'importArchive', method: 'POST', path: '/api/collections/{id}/import', tag: 'Collections', auth: 'any', summary: 'Import a zip archive',
     description:

@@ -93,7 +93,7 @@ export const collectionSchema = z
     targetFar: z.number(),
     thresholdOverride: z.number().nullable(),
     threshold: z
-      .object({ distance: z.number().nullable(), source: z.enum(['override', 'model']), identities: z.number().int().min(0) })
+      .object({ distance: z.number().nullable(), source: z.enum(['override', 'gallery', 'model']), identities: z.number().int().min(0) })
       .strict()
       .describe('The distance searches decide with, where it came from, and the identity count it was computed for.'),
     settings: z.object({ detect: z.enum(['auto', 'always', 'never']).optional() }).strict(),
@@ -152,6 +152,36 @@ export const enrollResultSchema = z
   })
   .strict()
   .register(reg, { id: 'EnrollResult' });
+
+const rateEstimate = z
+  .object({ value: z.number().min(0).max(1), n: z.number().int().min(0), lo: z.number(), hi: z.number(), upperBound: z.number().nullable() })
+  .strict()
+  .register(reg, { id: 'RateEstimate', description: 'A rate with its trials and bootstrap 95% interval; upperBound (3/n) when no event was seen.' });
+
+/** `GET /api/collections/{id}/calibration`. */
+export const calibrationReportSchema = z
+  .object({
+    collectionId: id,
+    modelVersion: z.string(),
+    sequence: z.number().int().min(0),
+    computedAt: time,
+    eligibleIdentities: z.number().int().min(0),
+    minIdentities: z.number().int().min(1),
+    targetFar: z.number(),
+    threshold: z.object({ distance: z.number().nullable(), source: z.enum(['override', 'gallery', 'model']), identities: z.number().int().min(0) }).strict(),
+    trials: z.object({ genuine: z.number().int().min(0), impostor: z.number().int().min(0), sampled: z.boolean() }).strict(),
+    genuine: z.array(distance),
+    impostor: z.array(distance),
+    auc: z.number().nullable(),
+    eer: z.number().nullable(),
+    atThreshold: z.object({ far: rateEstimate, frr: rateEstimate }).strict().nullable(),
+    targets: z.array(
+      z.object({ far: z.number(), minImpostorTrials: z.number().int(), measurable: z.boolean(), threshold: z.number().nullable() }).strict(),
+    ),
+    roc: z.object({ distances: z.array(z.number()), far: z.array(z.number()), tar: z.array(z.number()) }).strict().nullable(),
+  })
+  .strict()
+  .register(reg, { id: 'CalibrationReport' });
 
 /** `POST /api/collections/{id}/import`. */
 export const importResultSchema = z

@@ -3,6 +3,7 @@ import { InputError, NotReadyError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import { requireAdmin, type Caller } from './caller';
 import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow, type CollectionThreshold } from './context';
+import { cachedTrials, dropTrials } from './gallery-calibration';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import type { DetectSetting } from './preprocess';
 
@@ -163,6 +164,7 @@ export async function deleteCollection(caller: Caller, id: string): Promise<void
     for (const b of orphans) await rt.blobs.remove(b.sha256);
   });
   await rt.indexes.drop(id);
+  dropTrials(id);
 }
 
 async function withCounts(row: CollectionRow): Promise<CollectionDto> {
@@ -185,7 +187,7 @@ function toDto(row: CollectionRow, identityCount: number, imageCount: number, li
     modelVersion: row.modelVersion,
     targetFar: row.targetFar,
     thresholdOverride: pinned ? row.thresholdOverride : null,
-    threshold: collectionThreshold(row, model, liveIdentities),
+    threshold: collectionThreshold(row, model, liveIdentities, cachedTrials(runtime().db, row)),
     settings: (row.settings ?? {}) as CollectionSettings,
     identityCount,
     imageCount,

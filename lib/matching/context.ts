@@ -3,6 +3,7 @@ import type { Db } from '@/lib/db/client';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
 import { openSetThreshold } from '@/lib/training/calibration';
 import { requireScope, type Caller } from './caller';
+import { galleryInForce, targetPoint, type GalleryTrials } from './gallery-calibration';
 import type { IndexKey } from './index-store';
 import type { ServedModel } from './models';
 import { getRuntime, type Runtime } from './runtime';
@@ -17,8 +18,11 @@ export type CollectionRow = NonNullable<Awaited<ReturnType<Db['collection']['fin
 export interface CollectionThreshold {
   /** Euclidean distance at or under which a query matches; null when the collection's model is not loaded. */
   distance: number | null;
-  /** 'override': an admin's raw distance pinned to this model version; 'model': the calibration curve. */
-  source: 'override' | 'model';
+  /**
+   * 'override': an admin's raw distance pinned to this model version; 'gallery': the collection's own
+   * calibration at the target FAR (issue 7); 'model': the model's calibration curve.
+   */
+  source: 'override' | 'gallery' | 'model';
   /** Live identities (with at least one image) the open-set threshold was computed for. */
   identities: number;
 }
@@ -63,14 +67,20 @@ export function countLiveIdentities(db: Db | Tx, collectionId: string): Promise<
  * The decision threshold: an admin override when pinned to the collection's current model version,
  * else `openSetThreshold(curve, targetFar, N)` from the model's calibration curve with N = live
  * identities (at least 1): the distance whose pairwise FAR p satisfies 1-(1-p)^N = targetFar (issue 4).
+ * With `gallery` trials that are in force (enough identities and impostor trials for the target, see
+ * gallery-calibration.ts), the gallery's own threshold at the target FAR replaces the model curve.
  */
 export function collectionThreshold(
   c: Pick<CollectionRow, 'modelVersion' | 'targetFar' | 'thresholdOverride' | 'thresholdModel'>,
   model: ServedModel | null,
   identities: number,
+  gallery: GalleryTrials | null = null,
 ): CollectionThreshold {
   if (c.thresholdOverride !== null && c.thresholdModel === c.modelVersion) {
     return { distance: c.thresholdOverride, source: 'override', identities };
+  }
+  if (galleryInForce(gallery, c.targetFar) && gallery.modelVersion === c.modelVersion) {
+    return { distance: targetPoint(gallery, c.targetFar).threshold, source: 'gallery', identities };
   }
   if (!model || model.manifest.version !== c.modelVersion) return { distance: null, source: 'model', identities };
   const distance = openSetThreshold(model.manifest.calibration.curve, c.targetFar, Math.max(1, identities));

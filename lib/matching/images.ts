@@ -12,6 +12,7 @@ import { recordAudit } from './audit';
 import { requireScope, type Caller } from './caller';
 import { sha256Hex } from './blob-store';
 import { allocateSequences, collectionThreshold, countLiveIdentities, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
+import { cachedTrials } from './gallery-calibration';
 import { addGalleryVerdicts } from './faces';
 import { loadIdentity } from './identities';
 import type { CommittedChange } from './index-store';
@@ -115,7 +116,7 @@ export async function enrollImages(caller: Caller, identityId: string, files: Up
     const embedded = await embedPrepared(rt.embedder, model.manifest.version, accepted.map((a) => [a.prepared]));
     if (collection.kind === 'face') {
       // Warnings against the identity's gallery, at the threshold searches use now.
-      const threshold = collectionThreshold(collection, model, await countLiveIdentities(rt.db, collection.id)).distance!;
+      const threshold = collectionThreshold(collection, model, await countLiveIdentities(rt.db, collection.id), cachedTrials(rt.db, collection)).distance!;
       await addGalleryVerdicts(rt.db, identityId, model.manifest.version, threshold, accepted.map((a, j) => ({ verdicts: a.prepared.verdicts, embedding: embedded[j][0].embedding })));
     }
     const { ids, changes } = await rt.blobs.withLock(accepted.map((a) => a.sha), async () => {

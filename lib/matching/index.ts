@@ -11,6 +11,8 @@ export { createIdentity, listIdentities, getIdentity, updateIdentity, deleteIden
 export type { CreateIdentityInput, IdentityDto, IdentityPatch } from './identities';
 export { enrollImages, listImages, getImageFile, deleteImage, moveImage } from './images';
 export type { EnrollResult, ImageDto, RejectReason, UploadFile } from './images';
+export { getCalibrationReport, type CalibrationReport } from './calibration-report';
+export { GALLERY_MIN_IDENTITIES, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
 export { importArchive, exportCollection, EXPORT_FORMAT, type ImportResult } from './archive';
 export { search, verifyPair, verifyIdentity, MAX_K } from './search';
 export type { SearchResponse, SearchResult, VerifyResponse } from './search';

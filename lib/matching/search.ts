@@ -9,6 +9,7 @@ import { recordAudit } from './audit';
 import type { Caller } from './caller';
 import { sha256Hex } from './blob-store';
 import { collectionThreshold, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
+import { cachedTrials } from './gallery-calibration';
 import { decide, type Neighbour } from './decision';
 import { loadIdentity } from './identities';
 import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './preprocess';
@@ -65,7 +66,7 @@ export async function search(caller: Caller, collectionId: string, bytes: Uint8A
   const c = await loadCollection(rt.db, caller, collectionId);
   const model = modelFor(rt, c);
   const queries = await embedQuery(c, bytes, 'search', opts.detect);
-  const threshold = collectionThreshold(c, model, await countLiveIdentities(rt.db, c.id)).distance!;
+  const threshold = collectionThreshold(c, model, await countLiveIdentities(rt.db, c.id), cachedTrials(rt.db, c)).distance!;
   const hits = await Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k)));
   // Labels -> images; a label deleted after the index was read has no row and is dropped.
   const labels = [...new Set(hits.flat().map((h) => h.label))];

@@ -27,6 +27,7 @@ export async function loadRoutes() {
     identities: await import('@/app/api/collections/[id]/identities/route'),
     search: await import('@/app/api/collections/[id]/search/route'),
     importArchive: await import('@/app/api/collections/[id]/import/route'),
+    calibration: await import('@/app/api/collections/[id]/calibration/route'),
     exportCollection: await import('@/app/api/collections/[id]/export/route'),
     verifyPair: await import('@/app/api/collections/[id]/verify/route'),
     identity: await import('@/app/api/identities/[id]/route'),

@@ -25,7 +25,8 @@ export default async function CollectionPage({ params, searchParams }: { params:
     <section className="space-y-8">
       <PageHeader title={c.name}>
         {c.kind} collection · {c.identityCount} identities · {c.imageCount} images ·{' '}
-        <a className={CLS.link} href={`/search?collection=${c.id}`}>Search this collection</a>
+        <a className={CLS.link} href={`/search?collection=${c.id}`}>Search this collection</a> ·{' '}
+        <a className={CLS.link} href={`/collections/${c.id}/calibration`}>Calibration</a>
       </PageHeader>
 
       {c.kind === 'object' ? (
@@ -43,7 +44,9 @@ export default async function CollectionPage({ params, searchParams }: { params:
         </div>
         <div>
           <dt className="text-slate-500">Threshold source</dt>
-          <dd className="font-medium">{c.threshold.source === 'override' ? 'admin override' : `model calibration for ${c.threshold.identities} identities`}</dd>
+          <dd className="font-medium">
+            {c.threshold.source === 'override' ? 'admin override' : c.threshold.source === 'gallery' ? 'this gallery’s calibration' : `model calibration for ${c.threshold.identities} identities`}
+          </dd>
         </div>
         <div>
           <dt className="text-slate-500">Target FAR</dt>

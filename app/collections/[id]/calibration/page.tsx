@@ -1,0 +1,104 @@
+import { orNotFound, requireSession } from '@/app/_lib/session';
+import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
+import { getCalibrationReport, getCollection, type RateEstimate } from '@/lib/matching';
+import { lineChartSvg } from '@/lib/plots';
+import { ThresholdTuner } from './threshold-tuner.client';
+
+export const dynamic = 'force-dynamic';
+
+const SOURCE: Record<string, string> = {
+  gallery: 'this gallery’s calibration at the target FAR',
+  model: 'the model’s calibration curve (the gallery cannot set it yet)',
+  override: 'a raw threshold an admin set',
+};
+
+/** "0.031 (95% 0.015–0.049, n=360)" or "< 0.0083 (none of 360)". */
+function formatRate(r: RateEstimate): string {
+  if (r.n === 0) return 'no trials';
+  if (r.upperBound !== null) return `< ${r.upperBound.toPrecision(2)} (none of ${r.n}: an upper bound, not a measurement)`;
+  return `${r.value.toFixed(4)} (95% ${r.lo.toFixed(4)}–${r.hi.toFixed(4)}, n=${r.n})`;
+}
+
+/** An SVG string from lib/plots, drawn in the page. */
+function Plot({ svg, label }: { svg: string; label: string }) {
+  return <figure role="img" aria-label={label} className={`${CLS.card} overflow-x-auto p-2`} dangerouslySetInnerHTML={{ __html: svg.replace(/^<\?xml[^>]*>/, '') }} />;
+}
+
+export default async function CalibrationPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const caller = await requireSession(`/collections/${id}/calibration`);
+  const c = await orNotFound(getCollection(caller, id));
+  const r = await getCalibrationReport(caller, id);
+  const hasTrials = r.genuine.length > 0 && r.impostor.length > 0;
+  return (
+    <section className="space-y-8">
+      <PageHeader title={`Calibration: ${c.name}`}>
+        How the threshold performs on this collection’s own examples (model <span className="font-mono text-sm">{r.modelVersion}</span>).{' '}
+        <a className={CLS.link} href={`/collections/${id}`}>Back to the collection</a>
+      </PageHeader>
+
+      <dl className={`${CLS.card} grid grid-cols-1 gap-4 text-sm sm:grid-cols-3`}>
+        <div>
+          <dt className="text-slate-500">Threshold in force</dt>
+          <dd className="font-medium" data-testid="threshold-in-force">{r.threshold.distance === null ? '—' : r.threshold.distance.toFixed(4)}</dd>
+          <dd className="text-slate-600" data-testid="threshold-source">from {SOURCE[r.threshold.source]}</dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">FAR at this threshold (strangers accepted)</dt>
+          <dd className="font-medium" data-testid="far-now">{r.atThreshold ? formatRate(r.atThreshold.far) : '—'}</dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">FRR at this threshold (enrolled refused)</dt>
+          <dd className="font-medium" data-testid="frr-now">{r.atThreshold ? formatRate(r.atThreshold.frr) : '—'}</dd>
+        </div>
+        <div className="sm:col-span-3 text-slate-600">
+          {r.trials.genuine} genuine and {r.trials.impostor} impostor trials from {r.eligibleIdentities} identities with 2+ examples
+          {r.trials.sampled ? ' (sampled)' : ''}; AUC {r.auc?.toFixed(3) ?? '—'}, EER {r.eer?.toFixed(3) ?? '—'}. The gallery sets the threshold once it has{' '}
+          {r.minIdentities} identities with 2+ examples and enough impostor trials for the target (3/FAR).
+        </div>
+      </dl>
+
+      {!hasTrials ? (
+        <EmptyState>Enroll at least 2 examples for 2 or more identities to measure this collection; until then the model’s curve sets the threshold.</EmptyState>
+      ) : (
+        <>
+          <ThresholdTuner
+            collectionId={id}
+            genuine={r.genuine}
+            impostor={r.impostor}
+            threshold={r.threshold.distance}
+            targetFar={r.targetFar}
+            targets={r.targets}
+          />
+          <div className="grid gap-4 lg:grid-cols-2">
+            <Plot
+              label="ROC curve"
+              svg={lineChartSvg({
+                title: 'ROC (gallery trials)',
+                xLabel: 'false accept rate',
+                yLabel: 'true accept rate',
+                logX: true,
+                series: [{ name: 'ROC', points: r.roc!.far.map((f, i) => [f, r.roc!.tar[i]]) }],
+                width: 480,
+                height: 340,
+              })}
+            />
+            <Plot
+              label="DET curve"
+              svg={lineChartSvg({
+                title: 'DET (gallery trials)',
+                xLabel: 'false accept rate',
+                yLabel: 'false reject rate',
+                logX: true,
+                logY: true,
+                series: [{ name: 'DET', points: r.roc!.far.map((f, i) => [f, 1 - r.roc!.tar[i]]) }],
+                width: 480,
+                height: 340,
+              })}
+            />
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * The calibration report of a collection (admin): its gallery trials under the current model
+ * (gallery-calibration.ts), the threshold in force and where it comes from, FAR and FRR there with
+ * bootstrap intervals, the target FARs the gallery can measure, and the ROC curve.
+ */
+import { rocCurve, type CalibrationCurve } from '@/lib/training/calibration';
+import { requireAdmin, type Caller } from './caller';
+import { collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime, type CollectionThreshold } from './context';
+import { freshTrials, GALLERY_MIN_IDENTITIES, ratesAt, summaryOf, targetPoint, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
+
+/** What `GET /api/collections/{id}/calibration` answers. */
+export interface CalibrationReport {
+  collectionId: string;
+  modelVersion: string;
+  /** Gallery sequence the trials were computed at. */
+  sequence: number;
+  computedAt: string;
+  /** Identities with 2+ examples; the gallery calibration needs GALLERY_MIN_IDENTITIES. */
+  eligibleIdentities: number;
+  minIdentities: number;
+  targetFar: number;
+  /** The threshold searches use now, and its source. */
+  threshold: CollectionThreshold;
+  trials: { genuine: number; impostor: number; sampled: boolean };
+  /** Genuine and impostor scores (Euclidean distances), ascending. */
+  genuine: number[];
+  impostor: number[];
+  auc: number | null;
+  eer: number | null;
+  /** FAR and FRR of the gallery trials at the threshold in force (null without trials or threshold). */
+  atThreshold: { far: RateEstimate; frr: RateEstimate } | null;
+  targets: TargetFarPoint[];
+  /** ROC of the trials (null without both kinds): tar and far per distance. */
+  roc: CalibrationCurve | null;
+}
+
+const round = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** The calibration report of a collection; computes fresh trials when the gallery changed. */
+export async function getCalibrationReport(caller: Caller, collectionId: string): Promise<CalibrationReport> {
+  requireAdmin(caller, 'reading the calibration');
+  const rt = runtime();
+  const c = await loadCollection(rt.db, caller, collectionId);
+  const model = modelFor(rt, c);
+  const trials = await freshTrials(rt.db, c);
+  const threshold = collectionThreshold(c, model, await countLiveIdentities(rt.db, c.id), trials);
+  const both = trials.genuine.length > 0 && trials.impostor.length > 0;
+  return {
+    collectionId,
+    modelVersion: c.modelVersion,
+    sequence: trials.sequence,
+    computedAt: trials.computedAt,
+    eligibleIdentities: trials.eligibleIdentities,
+    minIdentities: GALLERY_MIN_IDENTITIES,
+    targetFar: c.targetFar,
+    threshold,
+    trials: { genuine: trials.genuine.length, impostor: trials.impostor.length, sampled: trials.sampled },
+    genuine: Array.from(trials.genuine, round),
+    impostor: Array.from(trials.impostor, round),
+    ...summaryOf(trials),
+    atThreshold: both && threshold.distance !== null ? ratesAt(trials, threshold.distance) : null,
+    targets: TARGET_FARS.map((far) => targetPoint(trials, far)),
+    roc: both ? rocCurve(trials.genuine, trials.impostor, 200) : null,
+  };
+}

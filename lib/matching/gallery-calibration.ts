@@ -1,0 +1,210 @@
+/**
+ * Calibration on the collection's own gallery (issue 7): leave-one-identity-out open-set trials from
+ * the enrolled embeddings of the collection's current model.
+ *
+ * - Genuine trial: an example of an identity with 2+ examples is the query; its score is the distance
+ *   to the nearest OTHER example of its own identity.
+ * - Impostor trial: the same identity plays the stranger: the query's score is the distance to the
+ *   nearest example of any other identity (a gallery of N-1 identities, about the live size N).
+ * At threshold t: FAR = impostor scores <= t over impostor trials, FRR = genuine scores > t over
+ * genuine trials. A FAR of f is measurable with at least 3/f impostor trials ("rule of three").
+ *
+ * Results are cached per collection, model version and gallery sequence. Searches read the cache
+ * and never wait: a stale entry starts a background recomputation (yielding to the event loop
+ * between queries) and the last result serves meanwhile; the calibration page and API wait for a
+ * fresh one. Once the gallery has GALLERY_MIN_IDENTITIES identities with 2+ examples and enough
+ * impostor trials for the target FAR, the collection's threshold comes from here (see
+ * `collectionThreshold`).
+ */
+import { countAtMost, distanceAtFar, rocCurve, aucOf, eerOf } from '@/lib/training/calibration';
+import { createRng } from '@/lib/training/rng';
+import type { Db } from '@/lib/db/client';
+import { decodeVector } from './vectors';
+
+/** Identities with 2+ examples needed before the gallery calibration sets the threshold. */
+export const GALLERY_MIN_IDENTITIES = 5;
+/** Queries used per trial kind; larger galleries are sampled (seeded) down to this. */
+export const MAX_TRIAL_QUERIES = 2000;
+/** Target FARs offered on the calibration page. */
+export const TARGET_FARS = [0.1, 0.05, 0.01, 0.001] as const;
+/** Bootstrap resamples of the 95% intervals. */
+const BOOTSTRAP = 400;
+
+/** Trials of one gallery state. */
+export interface GalleryTrials {
+  modelVersion: string;
+  /** The collection's head sequence the trials were computed at. */
+  sequence: number;
+  computedAt: string;
+  /** Identities with 2+ examples (they play genuine and stranger). */
+  eligibleIdentities: number;
+  /** Genuine scores, ascending. */
+  genuine: Float64Array;
+  /** Impostor scores, ascending. */
+  impostor: Float64Array;
+  /** True when the queries were sampled down to MAX_TRIAL_QUERIES. */
+  sampled: boolean;
+}
+
+/** A rate with its trials and bootstrap 95% interval; with no event seen, `upperBound` is the rule-of-three bound 3/n. */
+export interface RateEstimate {
+  value: number;
+  n: number;
+  lo: number;
+  hi: number;
+  /** Set when no event was seen: the rate is below this (3/n), not measured. */
+  upperBound: number | null;
+}
+
+/** A target FAR: whether the gallery can measure it and the threshold that meets it. */
+export interface TargetFarPoint {
+  far: number;
+  /** Impostor trials needed: ceil(3 / far). */
+  minImpostorTrials: number;
+  measurable: boolean;
+  /** Largest distance with gallery FAR <= far (null when not measurable). */
+  threshold: number | null;
+}
+
+const euclidean = (a: Float32Array, b: Float32Array): number => {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) {
+    const t = a[k] - b[k];
+    s += t * t;
+  }
+  return Math.sqrt(s);
+};
+
+/** Computes the trials from (identity, vector) rows; yields to the event loop every 25 queries. */
+export async function computeTrials(rows: readonly { identity: string; vector: Float32Array }[], seed = 1): Promise<Omit<GalleryTrials, 'modelVersion' | 'sequence' | 'computedAt'>> {
+  const byIdentity = new Map<string, number[]>();
+  rows.forEach((r, i) => byIdentity.set(r.identity, [...(byIdentity.get(r.identity) ?? []), i]));
+  const eligible = [...byIdentity.values()].filter((ids) => ids.length >= 2);
+  let queries = eligible.flat();
+  const sampled = queries.length > MAX_TRIAL_QUERIES;
+  if (sampled) queries = createRng(seed).shuffle(queries).slice(0, MAX_TRIAL_QUERIES);
+  const genuine: number[] = [];
+  const impostor: number[] = [];
+  for (let q = 0; q < queries.length; q++) {
+    if (q % 25 === 24) await new Promise((resolve) => setImmediate(resolve));
+    const i = queries[q];
+    let own = Infinity;
+    let other = Infinity;
+    for (let j = 0; j < rows.length; j++) {
+      if (j === i) continue;
+      const d = euclidean(rows[i].vector, rows[j].vector);
+      if (rows[j].identity === rows[i].identity) own = Math.min(own, d);
+      else other = Math.min(other, d);
+    }
+    genuine.push(own);
+    if (Number.isFinite(other)) impostor.push(other);
+  }
+  return { eligibleIdentities: eligible.length, genuine: Float64Array.from(genuine).sort(), impostor: Float64Array.from(impostor).sort(), sampled };
+}
+
+/** Share of `sorted` at or under t (accepted), with its bootstrap interval. */
+function rate(sorted: Float64Array, t: number, accepted: boolean, seed: number): RateEstimate {
+  const n = sorted.length;
+  if (n === 0) return { value: 0, n: 0, lo: 0, hi: 1, upperBound: null };
+  const under = countAtMost(sorted, t);
+  const k = accepted ? under : n - under;
+  const p = k / n;
+  if (k === 0) return { value: 0, n, lo: 0, hi: Math.min(1, 3 / n), upperBound: Math.min(1, 3 / n) };
+  const rng = createRng(seed);
+  const draws = new Float64Array(BOOTSTRAP);
+  for (let b = 0; b < BOOTSTRAP; b++) {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (rng.next() < p) c++;
+    draws[b] = c / n;
+  }
+  draws.sort();
+  return { value: p, n, lo: draws[Math.floor(0.025 * (BOOTSTRAP - 1))], hi: draws[Math.ceil(0.975 * (BOOTSTRAP - 1))], upperBound: null };
+}
+
+/** FAR and FRR of the trials at threshold t. */
+export function ratesAt(trials: Pick<GalleryTrials, 'genuine' | 'impostor'>, t: number): { far: RateEstimate; frr: RateEstimate } {
+  return { far: rate(trials.impostor, t, true, 11), frr: rate(trials.genuine, t, false, 13) };
+}
+
+/** Whether the trials can measure `far`, and the threshold that meets it. */
+export function targetPoint(trials: Pick<GalleryTrials, 'genuine' | 'impostor'>, far: number): TargetFarPoint {
+  const minImpostorTrials = Math.ceil(3 / far);
+  const measurable = trials.impostor.length >= minImpostorTrials && trials.genuine.length > 0;
+  return { far, minImpostorTrials, measurable, threshold: measurable ? distanceAtFar(rocCurve(trials.genuine, trials.impostor), far) : null };
+}
+
+/** True when the gallery calibration is in force for this target FAR. */
+export function galleryInForce(trials: GalleryTrials | null, targetFar: number): trials is GalleryTrials {
+  return trials !== null && trials.eligibleIdentities >= GALLERY_MIN_IDENTITIES && targetPoint(trials, targetFar).measurable;
+}
+
+/** AUC and EER of the trials (null without both kinds). */
+export function summaryOf(trials: Pick<GalleryTrials, 'genuine' | 'impostor'>): { auc: number | null; eer: number | null } {
+  if (trials.genuine.length === 0 || trials.impostor.length === 0) return { auc: null, eer: null };
+  return { auc: aucOf(trials.genuine, trials.impostor), eer: eerOf(trials.genuine, trials.impostor) };
+}
+
+interface Entry {
+  trials: GalleryTrials | null;
+  pending: Promise<GalleryTrials> | null;
+  pendingKey: string | null;
+}
+
+const cache = new Map<string, Entry>();
+
+async function load(db: Db, collectionId: string, modelVersion: string, sequence: number): Promise<GalleryTrials> {
+  const rows = await db.embedding.findMany({
+    where: { modelVersion, image: { collectionId } },
+    select: { vector: true, image: { select: { identityId: true } } },
+    orderBy: { image: { seq: 'asc' } },
+  });
+  const trials = await computeTrials(rows.map((r) => ({ identity: r.image.identityId, vector: decodeVector(r.vector) })));
+  return { ...trials, modelVersion, sequence, computedAt: new Date().toISOString() };
+}
+
+/** Starts (or joins) the computation for this gallery state. */
+function refresh(db: Db, c: { id: string; modelVersion: string; headSequence: number }): Promise<GalleryTrials> {
+  const key = `${c.modelVersion}@${c.headSequence}`;
+  const entry = cache.get(c.id) ?? { trials: null, pending: null, pendingKey: null };
+  cache.set(c.id, entry);
+  if (entry.pending && entry.pendingKey === key) return entry.pending;
+  const pending = load(db, c.id, c.modelVersion, c.headSequence).then(
+    (trials) => {
+      const cur = cache.get(c.id);
+      if (cur && (!cur.trials || cur.trials.sequence <= trials.sequence)) cur.trials = trials;
+      if (cur?.pendingKey === key) Object.assign(cur, { pending: null, pendingKey: null });
+      return trials;
+    },
+    (err) => {
+      const cur = cache.get(c.id);
+      if (cur?.pendingKey === key) Object.assign(cur, { pending: null, pendingKey: null });
+      throw err;
+    },
+  );
+  Object.assign(entry, { pending, pendingKey: key });
+  return pending;
+}
+
+/**
+ * The cached trials for the search path: current ones when fresh; otherwise the last ones (or null)
+ * while a background recomputation runs. Never waits.
+ */
+export function cachedTrials(db: Db, c: { id: string; modelVersion: string; headSequence: number }): GalleryTrials | null {
+  const entry = cache.get(c.id);
+  const fresh = entry?.trials && entry.trials.modelVersion === c.modelVersion && entry.trials.sequence === c.headSequence;
+  if (!fresh) refresh(db, c).catch((err) => console.error(`[calibration] ${c.id}: ${(err as Error).message}`));
+  const trials = entry?.trials ?? cache.get(c.id)?.trials ?? null;
+  return trials && trials.modelVersion === c.modelVersion ? trials : null;
+}
+
+/** Fresh trials for this gallery state (the calibration page and API wait for them). */
+export async function freshTrials(db: Db, c: { id: string; modelVersion: string; headSequence: number }): Promise<GalleryTrials> {
+  const entry = cache.get(c.id);
+  if (entry?.trials && entry.trials.modelVersion === c.modelVersion && entry.trials.sequence === c.headSequence) return entry.trials;
+  return refresh(db, c);
+}
+
+/** Forgets a deleted collection's trials. */
+export function dropTrials(collectionId: string): void {
+  cache.delete(collectionId);
+}
