@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite, the README's second command: type check, lint, unit (ML on wasm, then on
 # tfjs-node where it loads), integration once per database (SQLite, then a throwaway
-# PostgreSQL cluster on a loopback port), and the browser test against the built app.
+# PostgreSQL cluster on a loopback port), the browser tests against the built app, and a quick
+# benchmark run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
@@ -35,6 +36,7 @@ ensure_packages() {
   [[ -n "$(pg_bin)" ]] || missing+=(postgresql)
   [[ -d /usr/share/datasets/fashion-mnist ]] || missing+=(dataset-fashion-mnist)
   [[ -f /usr/lib/python3/dist-packages/skimage/data/astronaut.png ]] || missing+=(python3-skimage)
+  [[ -d /usr/lib/python3/dist-packages/torch ]] || missing+=(python3-torch)
   if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
       echo "missing Debian packages: ${missing[*]} (run as root to install them)" >&2
@@ -101,6 +103,10 @@ TEST_DB=postgresql ML_BACKEND=wasm suite postgresql "${DB_SUITES[@]}" || FAILED=
 echo "== e2e: Playwright in /usr/bin/chromium against npm start (which builds the app when stale)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/e2e.json" npx playwright test --reporter=list,json || FAILED=1
 node scripts/test-summary.mjs e2e "$RESULTS/e2e.json"
+
+# The benchmarks are measurements, not tests: the quick run only proves they still run end to end.
+echo "== bench: npm run bench -- --quick (results under bench/results/quick/)"
+if npm run --silent bench -- --quick; then echo "bench: quick run completed"; else echo "bench: quick run FAILED"; FAILED=1; fi
 
 node scripts/test-summary.mjs --total "$RESULTS"
 exit $FAILED

@@ -108,6 +108,13 @@ export class AnnIndex implements VectorIndex {
     return !this.deleted.has(label) && this.hasLabel(label);
   }
 
+  /** Sets the search candidate list size (the recall/speed knob; k is the floor per search). */
+  setEf(ef: number): void {
+    if (!Number.isInteger(ef) || ef < 1) throw new InputError('invalid_index', `ef must be a positive integer, got ${ef}`);
+    this.opts.ef = ef;
+    this.hnsw.setEf(ef);
+  }
+
   search(v: Float32Array, k: number): IndexHit[] {
     checkVector(v, this.opts.dim);
     const n = Math.min(k, this.size);

@@ -1,0 +1,88 @@
+/**
+ * Benchmark 2, embedding: images per second at batch 1 and 64 for each default model, decode
+ * included, on the backend this process runs; the face pipeline split into detect, align, embed.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { unzipSync } from 'fflate';
+import { readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { initTf, type BackendName } from '@/lib/embedder/backend';
+import { loadModel } from '@/lib/embedder/weights';
+import { alignFace, describeFaces, detectFaces, loadFaceModel } from '@/lib/faces';
+import { decodeImage, preprocessImage } from '@/lib/imaging';
+import { msSince, ROOT } from './common';
+import { defaultModelDir } from './vectors';
+
+/** One model x batch measurement. */
+export interface EmbedRow {
+  backend: string;
+  model: string;
+  batch: number;
+  imagesPerSecond: number;
+  /** Milliseconds per image by stage (decode+preprocess, detect, align, embed). */
+  msPerImage: Record<string, number>;
+}
+
+/** Runs on `backend` (this process initialises it); `images` per measurement. */
+export async function benchEmbedding(backend: BackendName, images: number): Promise<EmbedRow[]> {
+  await initTf(backend);
+  const rows: EmbedRow[] = [];
+
+  // Object model: Omniglot PNGs, decode + preprocess + embed.
+  const objDir = await defaultModelDir('object');
+  const obj = await loadModel(objDir);
+  if (obj.manifest.input.type !== 'image') throw new Error('the object model takes images');
+  const spec = obj.manifest.input.preprocess;
+  const pngs = readOmniglotEntries(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/omniglot-background/images_background.zip'))), ['Greek']).slice(0, images).map((e) => e.bytes);
+  await obj.embed([await preprocessImage(await decodeImage(pngs[0]), spec)]); // warm-up
+  for (const batch of [1, 64]) {
+    let decodeMs = 0;
+    let embedMs = 0;
+    for (let i = 0; i < pngs.length; i += batch) {
+      const t0 = performance.now();
+      const inputs = await Promise.all(pngs.slice(i, i + batch).map(async (b) => preprocessImage(await decodeImage(b), spec)));
+      const t1 = performance.now();
+      await obj.embed(inputs);
+      decodeMs += t1 - t0;
+      embedMs += msSince(t1);
+    }
+    rows.push({ backend, model: `object ${obj.manifest.version}`, batch, imagesPerSecond: (pngs.length * 1000) / (decodeMs + embedMs), msPerImage: { decode: decodeMs / pngs.length, embed: embedMs / pngs.length } });
+  }
+  obj.dispose();
+
+  // Face pipeline: ORL photos (decode, detect, align, embed), split by stage.
+  const face = await loadFaceModel(await defaultModelDir('face'));
+  const orl = unzipSync(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/orl-faces/att_faces.zip'))), { filter: (f) => f.name.endsWith('.pgm') });
+  const photos = Object.values(orl).slice(0, Math.max(8, Math.floor(images / 4)));
+  for (const batch of [1, 64]) {
+    const ms = { decode: 0, detect: 0, align: 0, embed: 0 };
+    let faces = 0;
+    for (let i = 0; i < photos.length; i += batch) {
+      let t = performance.now();
+      const decoded = await Promise.all(photos.slice(i, i + batch).map((b) => decodeImage(b)));
+      ms.decode += msSince(t);
+      t = performance.now();
+      const detected = [];
+      for (const img of decoded) detected.push(await detectFaces(face.models, img));
+      ms.detect += msSince(t);
+      t = performance.now();
+      const aligned = [];
+      for (const [k, found] of detected.entries()) for (const f of found.slice(0, 1)) aligned.push((await alignFace(decoded[k], f.landmarks)).image);
+      ms.align += msSince(t);
+      t = performance.now();
+      if (aligned.length > 0) await face.embed(await describeFaces(face.models, aligned));
+      ms.embed += msSince(t);
+      faces += aligned.length;
+    }
+    const total = ms.decode + ms.detect + ms.align + ms.embed;
+    rows.push({
+      backend,
+      model: `face ${face.manifest.version} (${faces}/${photos.length} faces found)`,
+      batch,
+      imagesPerSecond: (photos.length * 1000) / total,
+      msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / photos.length])),
+    });
+  }
+  face.dispose();
+  return rows;
+}

@@ -1,0 +1,133 @@
+/**
+ * The benchmarks (issue 9): `npm run bench` (full, at most an hour), `npm run bench -- --quick`
+ * (under 3 minutes, what CI runs), `--only index,embed,train,http,scale`, `--report` (bench/README.md
+ * from the full run's JSON). Each benchmark prints a table and writes bench/results[/quick]/<name>.json.
+ * Backend-specific parts run in a child process per available backend.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BackendName } from '@/lib/embedder/backend';
+import { initTf } from '@/lib/embedder/backend';
+import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../bench/common';
+import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
+import { benchHttp } from '../bench/http-bench';
+import { benchIndexSize, type IndexRow } from '../bench/index-bench';
+import { renderReport } from '../bench/report';
+import { benchGrowth, benchReembed } from '../bench/scale-bench';
+import { benchTorch, benchTraining, type TrainRow } from '../bench/train-bench';
+import { realVectors } from '../bench/vectors';
+
+const ALL = ['index', 'embed', 'train', 'http', 'scale'] as const;
+type Name = (typeof ALL)[number];
+
+const PLAN = {
+  quick: { sizes: [2_000, 20_000], efs: [16, 64, 128], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, scale: [2_000, 10_000, 20_000], reembed: 1_000 },
+  full: { sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 128, 256], queries: 300, faceIndex: true, embedImages: 256, trainSteps: 30, httpIdentities: 10_000, httpSeconds: 10, scale: [10_000, 100_000, 1_000_000], reembed: 10_000 },
+};
+
+/** Backends this machine can run: wasm always, tensorflow where tfjs-node loads. */
+function availableBackends(): BackendName[] {
+  try {
+    execFileSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, TF_ENABLE_ONEDNN_OPTS: '0', TF_CPP_MIN_LOG_LEVEL: '2' } });
+    return ['tensorflow', 'wasm'];
+  } catch {
+    return ['wasm'];
+  }
+}
+
+/** Runs `--child <what> --backend <b>` in a fresh process and returns its last stdout line as JSON. */
+function child<T>(what: 'embed' | 'train', backend: BackendName, quick: boolean): T {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench.ts'), '--child', what, '--backend', backend, ...(quick ? ['--quick'] : [])], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+async function runChild(what: string, backend: BackendName, quick: boolean): Promise<void> {
+  const plan = quick ? PLAN.quick : PLAN.full;
+  const result = what === 'embed' ? await benchEmbedding(backend, plan.embedImages) : await benchTraining(backend, plan.trainSteps);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const value = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = flag('quick');
+  if (value('child')) return runChild(value('child')!, value('backend') as BackendName, quick);
+  if (flag('report')) {
+    writeFileSync(path.join(ROOT, 'bench/README.md'), renderReport());
+    log('wrote bench/README.md');
+    return;
+  }
+  const only = (value('only')?.split(',') ?? [...ALL]) as Name[];
+  const plan = quick ? PLAN.quick : PLAN.full;
+  const backends = availableBackends();
+  log(`${quick ? 'quick' : 'full'} run of ${only.join(', ')} on ${backends.join(' + ')}; plan ${JSON.stringify(plan)}`);
+  const started = Date.now();
+
+  let objectBase: Float32Array[] | null = null;
+  const objectVectors = async () => (objectBase ??= await realVectors('object'));
+  let grown: ReturnType<typeof benchGrowth> | null = null;
+
+  if (only.includes('scale')) {
+    const base = await objectVectors();
+    grown = benchGrowth(base, plan.scale, plan.queries);
+    const reembed = await benchReembed(plan.reembed);
+    printTable('5. scale', grown.rows.map((r) => ({ ...r })));
+    log(`re-embed ${reembed.images} images: ${reembed.seconds.toFixed(1)} s (${reembed.imagesPerSecond.toFixed(0)} images/s)`);
+    writeResult('bench-scale', quick, { ...runInfo('scale', quick), backend: (await initTf('auto')).backend, rows: grown.rows, reembed });
+  }
+
+  if (only.includes('index')) {
+    const rows: IndexRow[] = [];
+    const kinds: ['object' | 'face', Float32Array[]][] = [['object', await objectVectors()]];
+    if (plan.faceIndex) kinds.push(['face', await realVectors('face')]);
+    for (const [kind, base] of kinds) {
+      for (const n of plan.sizes) {
+        log(`index: ${kind} ${base[0].length}-d, ${n} vectors`);
+        // The object model's largest index is the one the scale benchmark grew: built once, reused.
+        const reuse = kind === 'object' && grown && grown.built.data.length === n ? grown.built : undefined;
+        rows.push(...benchIndexSize(kind, base, n, plan.efs, plan.queries, reuse));
+      }
+    }
+    printTable('1. index', rows.map((r) => ({ ...r })));
+    writeResult('bench-index', quick, { ...runInfo('index', quick), k: 10, m: 16, efConstruction: 200, rows });
+  }
+  grown = null; // the grown index is released before the child processes
+
+  if (only.includes('embed')) {
+    const rows = backends.flatMap((b) => child<EmbedRow[]>('embed', b, quick));
+    printTable('2. embedding', rows.map((r) => ({ backend: r.backend, model: r.model, batch: r.batch, 'images/s': r.imagesPerSecond, stages: JSON.stringify(r.msPerImage) })));
+    writeResult('bench-embed', quick, { ...runInfo('embed', quick), rows });
+  }
+
+  if (only.includes('train')) {
+    const ours = backends.map((b) => child<TrainRow>('train', b, quick));
+    const torch = benchTorch(plan.trainSteps);
+    const rows = [...ours, ...(torch ? [torch] : [])].map((r) => ({ ...r, peakShare: r.gflops / PEAK_GFLOPS, vsTorch: torch ? r.pairsPerSecond / torch.pairsPerSecond : null }));
+    if (!torch) log('train: python3-torch is not installed; no PyTorch ratio (apt-get install python3-torch)');
+    printTable('3. training', rows.map((r) => ({ backend: r.backend, 'pairs/s': r.pairsPerSecond, 'GFLOP/s': r.gflops, 'x torch': r.vsTorch ?? '-' })));
+    writeResult('bench-train', quick, { ...runInfo('train', quick), rows });
+  }
+
+  if (only.includes('http')) {
+    const r = await benchHttp(plan.httpIdentities, plan.httpSeconds);
+    printTable('4. http', r.rows.map((x) => ({ ...x })));
+    writeResult('bench-http', quick, { ...runInfo('http', quick), backend: 'server: ML_BACKEND=auto', ...r });
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
