@@ -183,16 +183,18 @@ export function squaredDistance(a: Float32Array, b: Float32Array): number {
  * One epoch of group-aware P x K batches: each batch draws its P identities from `groupsPerBatch`
  * groups (e.g. Omniglot alphabets), P / groupsPerBatch from each, so most negatives share the
  * anchor's group — the within-alphabet confusions the one-shot protocol tests. Groups and the
- * identities inside each group are visited in reshuffled cycles, so identities appear evenly.
- * `groupOf[i]`: group index of identity i. Returns ceil(identities / P) batches.
+ * identities inside each group are visited in reshuffled cycles, so identities appear evenly. A
+ * group smaller than P / groupsPerBatch gives all its identities and the next group fills the rest
+ * (small alphabets train too, in batches of more groups). `groupOf[i]`: group index of identity i.
+ * Returns ceil(identities / P) batches.
  */
 export function sampleGroupedPkEpoch(rng: Rng, imageCounts: readonly number[], groupOf: readonly number[], P: number, K: number, groupsPerBatch: number): PkBatch[] {
   const members = new Map<number, number[]>();
   groupOf.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
   const perGroup = Math.floor(P / groupsPerBatch);
-  const groups = [...members.keys()].filter((g) => members.get(g)!.length >= perGroup);
-  if (groups.length < groupsPerBatch || perGroup < 1) {
-    throw new InputError('invalid_config', `grouped batches need ${groupsPerBatch} groups with ${perGroup}+ identities each; found ${groups.length}`);
+  const groups = [...members.keys()];
+  if (groups.length < groupsPerBatch || perGroup < 1 || P > groupOf.length) {
+    throw new InputError('invalid_config', `grouped batches of ${P} identities need ${groupsPerBatch}+ groups and ${P}+ identities; found ${groups.length} groups, ${groupOf.length} identities`);
   }
   const nextGroup = cycle(rng, groups);
   const cursors = new Map(groups.map((g) => [g, cycle(rng, members.get(g)!)]));
@@ -200,13 +202,14 @@ export function sampleGroupedPkEpoch(rng: Rng, imageCounts: readonly number[], g
   for (let b = 0; b < Math.ceil(imageCounts.length / P); b++) {
     const chosen = new Set<number>();
     const used = new Set<number>();
-    while (used.size < groupsPerBatch) {
+    while (chosen.size < P) {
       const g = nextGroup();
       if (used.has(g)) continue;
       used.add(g);
       const next = cursors.get(g)!;
+      const take = Math.min(perGroup, members.get(g)!.length, P - chosen.size);
       const inGroup = new Set<number>();
-      while (inGroup.size < perGroup) inGroup.add(next());
+      while (inGroup.size < take) inGroup.add(next());
       for (const id of inGroup) chosen.add(id);
     }
     batches.push(pkBatch(rng, imageCounts, chosen, K));

@@ -103,6 +103,20 @@ describe('sampleGroupedPkEpoch', () => {
     expect(seen.size).toBe(48);
   });
 
+  it('takes every identity of a group smaller than P / groupsPerBatch and fills the batch from other groups', () => {
+    const groupOf = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2]; // group 2 has 2 identities, P / groups = 3
+    const counts = groupOf.map(() => 4);
+    const batches = Array.from({ length: 20 }, (_, s) => sampleGroupedPkEpoch(createRng(s), counts, groupOf, 6, 2, 2)).flat();
+    const withSmall = batches.filter((b) => b.identities.some((id) => groupOf[id] === 2));
+    expect(withSmall.length).toBeGreaterThan(0);
+    for (const b of batches) expect(new Set(b.identities).size).toBe(6);
+    for (const b of withSmall) {
+      const perGroup = new Map<number, number>();
+      for (const id of new Set(b.identities)) perGroup.set(groupOf[id], (perGroup.get(groupOf[id]) ?? 0) + 1);
+      expect(perGroup.get(2)).toBe(2);
+    }
+  });
+
   it('rejects more groups per batch than the data has', () => {
     expect(() => sampleGroupedPkEpoch(createRng(1), [3, 3], [0, 0], 2, 2, 2)).toThrow(/groups/);
   });
