@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BackendChoice } from '@/lib/embedder/backend';
+import type { BackendChoice, BackendName } from '@/lib/embedder/backend';
 import { AppError, InputError, NotReadyError } from '@/lib/errors';
 import type { Box, DecodedImage } from '@/lib/imaging';
 
@@ -50,7 +50,7 @@ export type WorkerRequest =
 
 /** Messages from the worker (id 0: start-up). */
 export type WorkerReply =
-  | { id: number; type: 'ready'; backend: BackendChoice }
+  | { id: number; type: 'ready'; backend: BackendName }
   | { id: number; type: 'embeddings'; embeddings: Float32Array[] }
   | { id: number; type: 'faces'; faces: WorkerFace[] }
   | { id: number; type: 'memory'; numTensors: number; numBytes: number }
@@ -66,6 +66,8 @@ export interface WorkerMemory {
 
 /** Embeds preprocessed model inputs in the worker thread. */
 export interface EmbeddingPool {
+  /** The TF.js backend the worker runs (the one `auto` chose there). */
+  readonly backend: BackendName;
   /** L2-normalised embeddings of `inputs` under `modelVersion`, in order. */
   embed(modelVersion: string, inputs: Float32Array[]): Promise<Float32Array[]>;
   /**
@@ -82,7 +84,7 @@ export interface EmbeddingPool {
 
 /** Options of `startEmbeddingPool`. */
 export interface PoolOptions {
-  /** TF.js backend for the worker (the runtime passes the one it chose). */
+  /** TF.js backend for the worker (`auto`: tfjs-node where it loads, else wasm). */
   backend: BackendChoice;
   /** Models to load. */
   models: PoolModel[];
@@ -115,11 +117,11 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPo
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  await new Promise<void>((resolve, reject) => {
+  const backend = await new Promise<BackendName>((resolve, reject) => {
     const onStart = (msg: WorkerReply): void => {
       if (msg.id !== 0) return;
       worker.off('message', onStart);
-      if (msg.type === 'ready') resolve();
+      if (msg.type === 'ready') resolve(msg.backend);
       else reject(toError(msg.type === 'error' ? msg : { code: 'embedder_failed', message: 'unexpected start message' }));
     };
     worker.on('message', onStart);
@@ -146,6 +148,7 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPo
   };
 
   return {
+    backend,
     async embed(modelVersion, inputs) {
       if (inputs.length === 0) return [];
       // Copies, so transferring the buffers never detaches the caller's arrays.

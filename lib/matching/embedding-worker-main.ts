@@ -4,7 +4,7 @@
  * Face detection runs here too: it is TF.js work as heavy as embedding.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { getTf, initTf } from '@/lib/embedder/backend';
+import { getTf, initTf, type BackendName } from '@/lib/embedder/backend';
 import { loadModel, type EmbeddingModel } from '@/lib/embedder/weights';
 import { AppError } from '@/lib/errors';
 import { loadFaceModel, prepareFaces, type FaceModel } from '@/lib/faces';
@@ -17,10 +17,10 @@ export async function runEmbeddingWorker(): Promise<void> {
   const data = workerData as WorkerData;
   const models = new Map<string, EmbeddingModel>();
   const faceModels = new Map<string, FaceModel>();
-  let ready: Promise<void>;
+  let ready: Promise<BackendName>;
   try {
     ready = (async () => {
-      await initTf(data.backend);
+      const { backend } = await initTf(data.backend);
       for (const m of data.models) {
         if (m.kind === 'face') {
           // Verifies the face-api package version and weight hashes against face.json.
@@ -31,9 +31,9 @@ export async function runEmbeddingWorker(): Promise<void> {
           models.set(m.version, await loadModel(m.dir));
         }
       }
+      return backend;
     })();
-    await ready;
-    port.postMessage({ id: 0, type: 'ready', backend: data.backend } satisfies WorkerReply);
+    port.postMessage({ id: 0, type: 'ready', backend: await ready } satisfies WorkerReply);
   } catch (err) {
     port.postMessage({ id: 0, type: 'error', code: codeOf(err), message: (err as Error).message } satisfies WorkerReply);
     return;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { env } from '@/lib/config/env';
 import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client';
 import { migrate, type MigrationState } from '@/lib/db/migrate';
-import { initTf, type BackendName } from '@/lib/embedder/backend';
+import type { BackendName } from '@/lib/embedder/backend';
 import { NotReadyError } from '@/lib/errors';
 import { pruneAudit } from './audit';
 import { BlobStore } from './blob-store';
@@ -68,10 +68,10 @@ async function boot(): Promise<Runtime> {
   const dbTarget = resolveDbTarget(env.DATABASE_URL, env.dataDir);
   const migrations = await migrate(process.cwd(), dbTarget);
   const db = openDb(dbTarget);
-  const { backend } = await initTf(env.ML_BACKEND);
   const models = await loadDefaultModels(env.modelsDir);
+  // TF.js runs only in the embedding worker; the request thread never loads it.
   const embedder = await startEmbeddingPool({
-    backend,
+    backend: env.ML_BACKEND,
     models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: m.dir })),
   });
   // Face collections: detection and alignment in the worker, then the face model's embedding.
@@ -87,7 +87,7 @@ async function boot(): Promise<Runtime> {
   const dims = new Map([...models.values()].map((m) => [m.manifest.version, m.manifest.embeddingDim]));
   await indexes.open((version) => dims.get(version) ?? null);
   await pruneAudit(db);
-  return { db, dbTarget, migrations, backend, models, embedder, blobs, indexes };
+  return { db, dbTarget, migrations, backend: embedder.backend, models, embedder, blobs, indexes };
 }
 
 /** Starts the runtime once per process; later calls return the same promise. */
