@@ -39,3 +39,8 @@ export async function callApi<T>(path: string, init: { method?: string; json?: u
   }
   return body as T;
 }
+
+/** The problem behind a failed call: the API's own, or a network failure's message. */
+export function problemOf(err: unknown, title = 'Request failed'): Problem {
+  return err instanceof ApiError ? err.problem : { title, status: 0, detail: err instanceof Error ? err.message : String(err) };
+}

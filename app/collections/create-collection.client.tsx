@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { CollectionDto } from '@/lib/matching';
 
@@ -23,7 +23,7 @@ export function CreateCollectionForm() {
           });
           window.location.assign(`/collections/${c.id}`);
         } catch (err) {
-          setProblem(err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
+          setProblem(problemOf(err));
           setBusy(false);
         }
       }}

@@ -1,10 +1,8 @@
 'use client';
 import { useState } from 'react';
-import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { ApiKeyView } from '@/lib/auth';
-
-const asProblem = (err: unknown): Problem => (err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
 
 /** POST /api/keys; the secret is shown once, here. */
 export function CreateKeyForm({ collections }: { collections: { id: string; name: string }[] }) {
@@ -28,7 +26,7 @@ export function CreateKeyForm({ collections }: { collections: { id: string; name
             });
             setCreated(k.key);
           } catch (err) {
-            setProblem(asProblem(err));
+            setProblem(problemOf(err));
           } finally {
             setBusy(false);
           }
@@ -82,7 +80,7 @@ export function RevokeKeyButton({ id, name }: { id: string; name: string }) {
             await callApi(`/api/keys/${id}`, { method: 'DELETE' });
             window.location.reload();
           } catch (err) {
-            setProblem(asProblem(err));
+            setProblem(problemOf(err));
           }
         }}
       >

@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useState } from 'react';
-import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, DistanceBar, ProblemBox } from '@/app/_components/ui';
 import type { ImageDto, Page, SearchResponse } from '@/lib/matching';
 
@@ -10,8 +10,6 @@ interface Choice {
   kind: 'face' | 'object';
   identityCount: number;
 }
-
-const asProblem = (err: unknown): Problem => (err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
 
 /** Up to 3 enrolled examples of an identity, loaded from the API. */
 function Examples({ identityId, name }: { identityId: string; name: string }) {
@@ -68,7 +66,7 @@ export function SearchPanel({ collections, initialId }: { collections: Choice[];
     try {
       setAnswer({ ...(await callApi<SearchResponse>(`/api/collections/${collectionId}/search`, { form })), query: file.name });
     } catch (err) {
-      setProblem(asProblem(err));
+      setProblem(problemOf(err));
     } finally {
       setBusy(false);
     }

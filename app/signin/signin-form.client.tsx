@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { callApi, ApiError, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 
 /** Password form: POST /api/session sets the session cookie, then goes to `next`. */
@@ -19,7 +19,7 @@ export function SignInForm({ next }: { next: string }) {
           await callApi('/api/session', { json: { password } });
           window.location.assign(next);
         } catch (err) {
-          setProblem(err instanceof ApiError ? err.problem : { title: 'Sign-in failed', status: 0, detail: String(err) });
+          setProblem(problemOf(err, 'Sign-in failed'));
           setBusy(false);
         }
       }}

@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
 import type { ImportResult } from '@/lib/matching';
@@ -33,7 +33,7 @@ export function ImportArchiveForm({ collectionId }: { collectionId: string }) {
             try {
               setResult(await callApi<ImportResult>(`/api/collections/${collectionId}/import`, { form }));
             } catch (err) {
-              setProblem(err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
+              setProblem(problemOf(err));
             } finally {
               setBusy(false);
             }

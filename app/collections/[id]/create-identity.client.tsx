@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { IdentityDto } from '@/lib/matching';
 
@@ -24,7 +24,7 @@ export function CreateIdentityForm({ collectionId }: { collectionId: string }) {
           });
           window.location.assign(`/identities/${identity.id}`);
         } catch (err) {
-          setProblem(err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
+          setProblem(problemOf(err));
           setBusy(false);
         }
       }}

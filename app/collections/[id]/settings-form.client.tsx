@@ -1,10 +1,8 @@
 'use client';
 import { useState } from 'react';
-import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { CollectionDto } from '@/lib/matching';
-
-const asProblem = (err: unknown): Problem => (err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
 
 /** PATCH /api/collections/{id}: name, target FAR, raw threshold override, face detection. */
 export function CollectionSettingsForm({ collection: c }: { collection: CollectionDto }) {
@@ -35,7 +33,7 @@ export function CollectionSettingsForm({ collection: c }: { collection: Collecti
           setSaved(true);
           window.location.reload();
         } catch (err) {
-          setProblem(asProblem(err));
+          setProblem(problemOf(err));
         } finally {
           setBusy(false);
         }
@@ -87,7 +85,7 @@ export function DeleteCollectionButton({ id, name }: { id: string; name: string 
             await callApi(`/api/collections/${id}`, { method: 'DELETE' });
             window.location.assign('/collections');
           } catch (err) {
-            setProblem(asProblem(err));
+            setProblem(problemOf(err));
           }
         }}
       >

@@ -1,11 +1,9 @@
 'use client';
 import { useState } from 'react';
-import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
 import type { EnrollResult } from '@/lib/matching';
-
-const asProblem = (err: unknown): Problem => (err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
 
 /** Several images at once (choose or drop): POST /api/identities/{id}/images, each file's verdicts shown. */
 export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'face' | 'object' }) {
@@ -30,7 +28,7 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
       setResult({ enrolled: r.enrolled.map((e, i) => ({ file: names[i] ?? `image ${i + 1}`, verdicts: e.verdicts })), rejected: r.rejected });
       setFiles([]);
     } catch (err) {
-      const p = asProblem(err);
+      const p = problemOf(err);
       setProblem(p);
       if (p.rejected) setResult({ enrolled: [], rejected: p.rejected });
     } finally {
@@ -97,7 +95,7 @@ export function ImageActions({ imageId, targets }: { imageId: string; targets: {
       await run();
       window.location.reload();
     } catch (err) {
-      setProblem(asProblem(err));
+      setProblem(problemOf(err));
       setBusy(false);
     }
   };
@@ -144,7 +142,7 @@ export function DeleteIdentityButton({ id, name, collectionId }: { id: string; n
             await callApi(`/api/identities/${id}`, { method: 'DELETE' });
             window.location.assign(`/collections/${collectionId}`);
           } catch (err) {
-            setProblem(asProblem(err));
+            setProblem(problemOf(err));
           }
         }}
       >

@@ -1,6 +1,6 @@
 'use client';
 import { useMemo, useState } from 'react';
-import { ApiError, callApi, type Problem } from '@/app/_components/api';
+import { callApi, type Problem, problemOf } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { TargetFarPoint } from '@/lib/matching';
 
@@ -51,7 +51,7 @@ export function ThresholdTuner(props: { collectionId: string; genuine: number[];
       setSaved(what);
       window.location.reload();
     } catch (err) {
-      setProblem(err instanceof ApiError ? err.problem : { title: 'Request failed', status: 0, detail: String(err) });
+      setProblem(problemOf(err));
       setBusy(false);
     }
   };
