@@ -33,6 +33,20 @@ export default function HomePage() {
           </dd>
         </div>
       </dl>
+      <ol className="grid gap-4 sm:grid-cols-3" aria-label="Get started">
+        <li className="rounded-lg border border-slate-200 bg-white p-4">
+          <a className="font-medium text-blue-700 hover:underline" href="/collections">1. Create a collection</a>
+          <p className="mt-1 text-sm text-slate-600">Faces or objects; pick how many strangers in a hundred you accept.</p>
+        </li>
+        <li className="rounded-lg border border-slate-200 bg-white p-4">
+          <a className="font-medium text-blue-700 hover:underline" href="/collections">2. Enroll a few images</a>
+          <p className="mt-1 text-sm text-slate-600">3 to 5 per identity, in the page, as a zip, or with <code>npm run enroll</code>.</p>
+        </li>
+        <li className="rounded-lg border border-slate-200 bg-white p-4">
+          <a className="font-medium text-blue-700 hover:underline" href="/search">3. Search</a>
+          <p className="mt-1 text-sm text-slate-600">The nearest identities, or “unknown”, with the distance against the threshold.</p>
+        </li>
+      </ol>
     </section>
   );
 }
