@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
 import { callApi, type Problem, problemOf } from '@/app/_components/api';
+import { useHydrated } from '@/app/_components/use-hydrated';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { CollectionDto } from '@/lib/matching';
 
@@ -8,6 +9,7 @@ import type { CollectionDto } from '@/lib/matching';
 export function CreateCollectionForm() {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   return (
     <form
       aria-label="Create collection"
@@ -48,7 +50,7 @@ export function CreateCollectionForm() {
           <option value="0.001">1 in 1,000 strangers accepted</option>
         </select>
       </label>
-      <button type="submit" className={CLS.button} disabled={busy}>{busy ? 'Creating…' : 'Create collection'}</button>
+      <button type="submit" className={CLS.button} disabled={!hydrated || busy}>{busy ? 'Creating…' : 'Create collection'}</button>
       {problem ? <div className="sm:col-span-4"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
     </form>
   );

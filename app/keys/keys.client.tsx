@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
 import { callApi, type Problem, problemOf } from '@/app/_components/api';
+import { useHydrated } from '@/app/_components/use-hydrated';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { ApiKeyView } from '@/lib/auth';
 
@@ -9,6 +10,7 @@ export function CreateKeyForm({ collections }: { collections: { id: string; name
   const [created, setCreated] = useState<string | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   return (
     <div className="space-y-3">
       <form
@@ -52,7 +54,7 @@ export function CreateKeyForm({ collections }: { collections: { id: string; name
             ))}
           </select>
         </label>
-        <button type="submit" className={CLS.button} disabled={busy}>{busy ? 'Creating…' : 'Create key'}</button>
+        <button type="submit" className={CLS.button} disabled={!hydrated || busy}>{busy ? 'Creating…' : 'Create key'}</button>
       </form>
       {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
       {created ? (
@@ -69,11 +71,13 @@ export function CreateKeyForm({ collections }: { collections: { id: string; name
 /** DELETE /api/keys/{id}: the key stops working at once. */
 export function RevokeKeyButton({ id, name }: { id: string; name: string }) {
   const [problem, setProblem] = useState<Problem | null>(null);
+  const hydrated = useHydrated();
   return (
     <span>
       <button
         type="button"
-        className="text-red-700 hover:underline"
+        className="text-red-700 hover:underline disabled:opacity-50"
+        disabled={!hydrated}
         onClick={async () => {
           if (!window.confirm(`Revoke key “${name}”? Clients using it get 401 from now on.`)) return;
           try {

@@ -1,6 +1,7 @@
 'use client';
 import { useEffect, useState } from 'react';
 import { callApi, type Problem, problemOf } from '@/app/_components/api';
+import { useHydrated } from '@/app/_components/use-hydrated';
 import { CLS, DistanceBar, ProblemBox } from '@/app/_components/ui';
 import type { ImageDto, Page, SearchResponse } from '@/lib/matching';
 
@@ -37,6 +38,7 @@ export function SearchPanel({ collections, initialId }: { collections: Choice[];
   const [answer, setAnswer] = useState<(SearchResponse & { query: string }) | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   const choose = (f: File | null | undefined) => {
     if (!f) return;
@@ -92,7 +94,7 @@ export function SearchPanel({ collections, initialId }: { collections: Choice[];
           }}
         >
           <span>Drop an image, choose one, or paste from the clipboard</span>
-          <input type="file" accept="image/*,.pgm,.ppm,.bmp" className="mt-2 text-sm" aria-label="Query image" onChange={(e) => choose(e.target.files?.[0])} />
+          <input type="file" accept="image/*,.pgm,.ppm,.bmp" className="mt-2 text-sm" aria-label="Query image" disabled={!hydrated} onChange={(e) => choose(e.target.files?.[0])} />
         </label>
         <div>
           <button type="button" className={CLS.button} disabled={!file || busy} onClick={run}>{busy ? 'Searching…' : 'Search'}</button>

@@ -60,6 +60,7 @@ test('target FAR 1e-2 from the calibration page turns a weak match into unknown'
   await page.screenshot({ path: test.info().outputPath('calibration-after.png'), fullPage: true });
 
   await page.goto(`/search?collection=${id}`);
+  await expect(page.getByLabel('Query image')).toBeEnabled();
   await page.getByLabel('Query image').setInputFiles({ name: 'weak.png', mimeType: 'image/png', buffer: Buffer.from(weak!.bytes) });
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByTestId('answered')).toHaveAttribute('data-query', 'weak.png');

@@ -29,6 +29,13 @@ function pickCharacters(heldOut: readonly string[]): OmniglotEntry[][] {
 const file = (e: OmniglotEntry) => ({ name: e.path.split('/').slice(-2).join('_'), mimeType: 'image/png', buffer: Buffer.from(e.bytes) });
 const nameOf = (drawings: OmniglotEntry[]) => `${drawings[0].alphabet} ${drawings[0].character}`;
 
+/** Chooses files once the input is interactive (controls stay disabled until the page has hydrated). */
+async function chooseFiles(page: Page, label: string, files: Parameters<ReturnType<Page['getByLabel']>['setInputFiles']>[0]): Promise<void> {
+  const input = page.getByLabel(label);
+  await expect(input).toBeEnabled();
+  await input.setInputFiles(files);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 }
@@ -36,7 +43,7 @@ async function shot(page: Page, name: string): Promise<void> {
 /** Searches with one drawing: the decision's text and the nearest identity's name. */
 async function searchWith(page: Page, drawing: OmniglotEntry): Promise<{ decision: string; nearest: string | null }> {
   const query = file(drawing);
-  await page.getByLabel('Query image').setInputFiles(query);
+  await chooseFiles(page, 'Query image', query);
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByTestId('answered')).toHaveAttribute('data-query', query.name);
   const decision = page.getByTestId('decision');
@@ -60,7 +67,7 @@ test('sign in, enroll 5 characters through the pages, search, and delete an iden
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/collections$/);
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
-  await shot(page, 'collections-empty');
+  await shot(page, 'collections');
 
   // An object collection says what its model was trained on.
   const form = page.getByRole('form', { name: 'Create collection' });
@@ -83,12 +90,12 @@ test('sign in, enroll 5 characters through the pages, search, and delete an iden
     await add.getByRole('button', { name: 'Add identity' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(nameOf(drawings));
     identityUrls.push(page.url());
-    await page.getByLabel('Images to enroll').setInputFiles(drawings.slice(0, 3).map(file));
+    await chooseFiles(page, 'Images to enroll', drawings.slice(0, 3).map(file));
     await page.getByRole('button', { name: 'Enroll', exact: true }).click();
     await expect(page.getByRole('status')).toContainText('Enrolled 3, refused 0');
     if (i === 0) {
       // A non-image is refused in words, and nothing is stored.
-      await page.getByLabel('Images to enroll').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+      await chooseFiles(page, 'Images to enroll', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
       await page.getByRole('button', { name: 'Enroll', exact: true }).click();
       await expect(page.getByTestId('problem')).toBeVisible();
       await expect(page.getByRole('status')).toContainText('could not be read as an image');
@@ -101,7 +108,7 @@ test('sign in, enroll 5 characters through the pages, search, and delete an iden
   await expect(page.getByRole('list', { name: 'Identities' }).getByRole('listitem')).toHaveCount(5);
   // A zip whose entry escapes the archive is refused with the problem's title; nothing is added.
   const unsafe = zipSync({ 'ok/a.png': characters[0][0].bytes, 'ok/../../escape.png': characters[0][1].bytes });
-  await page.getByLabel('Archive to import').setInputFiles({ name: 'unsafe.zip', mimeType: 'application/zip', buffer: Buffer.from(unsafe) });
+  await chooseFiles(page, 'Archive to import', { name: 'unsafe.zip', mimeType: 'application/zip', buffer: Buffer.from(unsafe) });
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(page.getByTestId('problem')).toContainText('Unsafe path in archive');
   await page.reload();
@@ -131,7 +138,7 @@ test('sign in, enroll 5 characters through the pages, search, and delete an iden
   expect(after.nearest).not.toBe(nameOf(characters[0]));
 
   // The admin pages render with the decisions just made.
-  await page.goto('/audit?action=search');
+  await page.goto(`/audit?action=search&collectionId=${collectionId}`);
   await expect(page.getByRole('table', { name: 'Audit entries' }).getByRole('row')).toHaveCount(1 + 7);
   await shot(page, 'audit');
   await page.goto('/keys');

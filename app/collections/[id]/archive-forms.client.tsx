@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
 import { callApi, type Problem, problemOf } from '@/app/_components/api';
+import { useHydrated } from '@/app/_components/use-hydrated';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
 import type { ImportResult } from '@/lib/matching';
@@ -11,6 +12,7 @@ export function ImportArchiveForm({ collectionId }: { collectionId: string }) {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [result, setResult] = useState<ImportResult | null>(null);
+  const hydrated = useHydrated();
   return (
     <div className={`${CLS.card} space-y-3`}>
       <h2 className="text-lg font-medium">Import and export</h2>
@@ -19,7 +21,7 @@ export function ImportArchiveForm({ collectionId }: { collectionId: string }) {
         export of a collection. Larger galleries: <code className="font-mono">npm run enroll</code>.
       </p>
       <div className="flex flex-wrap items-center gap-3">
-        <input type="file" accept=".zip,application/zip" aria-label="Archive to import" className="text-sm" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        <input type="file" accept=".zip,application/zip" aria-label="Archive to import" className="text-sm" disabled={!hydrated} onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
         <button
           type="button"
           className={CLS.button}

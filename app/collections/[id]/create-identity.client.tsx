@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
 import { callApi, type Problem, problemOf } from '@/app/_components/api';
+import { useHydrated } from '@/app/_components/use-hydrated';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { IdentityDto } from '@/lib/matching';
 
@@ -8,6 +9,7 @@ import type { IdentityDto } from '@/lib/matching';
 export function CreateIdentityForm({ collectionId }: { collectionId: string }) {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   return (
     <form
       aria-label="Add identity"
@@ -37,7 +39,7 @@ export function CreateIdentityForm({ collectionId }: { collectionId: string }) {
         External id (optional)
         <input name="externalId" maxLength={200} className={`${CLS.input} mt-1`} />
       </label>
-      <button type="submit" className={CLS.button} disabled={busy}>{busy ? 'Adding…' : 'Add identity'}</button>
+      <button type="submit" className={CLS.button} disabled={!hydrated || busy}>{busy ? 'Adding…' : 'Add identity'}</button>
       {problem ? <div className="sm:col-span-3"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
     </form>
   );

@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
 import { callApi, type Problem, problemOf } from '@/app/_components/api';
+import { useHydrated } from '@/app/_components/use-hydrated';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { CollectionDto } from '@/lib/matching';
 
@@ -9,6 +10,7 @@ export function CollectionSettingsForm({ collection: c }: { collection: Collecti
   const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   return (
     <form
       aria-label="Collection settings"
@@ -63,7 +65,7 @@ export function CollectionSettingsForm({ collection: c }: { collection: Collecti
         </label>
       ) : null}
       <div className="flex items-center gap-3 sm:col-span-2">
-        <button type="submit" className={CLS.button} disabled={busy}>{busy ? 'Saving…' : 'Save settings'}</button>
+        <button type="submit" className={CLS.button} disabled={!hydrated || busy}>{busy ? 'Saving…' : 'Save settings'}</button>
         {saved ? <span role="status" className="text-sm text-emerald-700">Saved</span> : null}
       </div>
       {problem ? <div className="sm:col-span-2"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
@@ -74,11 +76,13 @@ export function CollectionSettingsForm({ collection: c }: { collection: Collecti
 /** DELETE /api/collections/{id} after a confirmation. */
 export function DeleteCollectionButton({ id, name }: { id: string; name: string }) {
   const [problem, setProblem] = useState<Problem | null>(null);
+  const hydrated = useHydrated();
   return (
     <div className="space-y-2">
       <button
         type="button"
         className={CLS.danger}
+        disabled={!hydrated}
         onClick={async () => {
           if (!window.confirm(`Delete collection “${name}” with all its identities and images? This cannot be undone.`)) return;
           try {

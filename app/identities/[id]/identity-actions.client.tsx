@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
 import { callApi, type Problem, problemOf } from '@/app/_components/api';
+import { useHydrated } from '@/app/_components/use-hydrated';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
 import type { EnrollResult } from '@/lib/matching';
@@ -12,6 +13,7 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
   const [problem, setProblem] = useState<Problem | null>(null);
   const [result, setResult] = useState<{ enrolled: { file: string; verdicts: string[] }[]; rejected: { file: string; reason: string; detail: string }[] } | null>(null);
   const [dragging, setDragging] = useState(false);
+  const hydrated = useHydrated();
 
   const submit = async () => {
     if (files.length === 0) return;
@@ -53,10 +55,10 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
         }}
       >
         <span>Drop images here or choose files ({kind === 'face' ? 'one face per photo works best' : 'one object per image'})</span>
-        <input type="file" name="images" multiple accept="image/*,.pgm,.ppm,.bmp" className="mt-2 text-sm" aria-label="Images to enroll" onChange={(e) => setFiles([...(e.target.files ?? [])])} />
+        <input type="file" name="images" multiple accept="image/*,.pgm,.ppm,.bmp" className="mt-2 text-sm" aria-label="Images to enroll" disabled={!hydrated} onChange={(e) => setFiles([...(e.target.files ?? [])])} />
       </label>
       {files.length > 0 ? <p className="text-sm text-slate-600">{files.length} file{files.length === 1 ? '' : 's'} selected</p> : null}
-      <button type="button" className={CLS.button} disabled={busy || files.length === 0} onClick={submit}>
+      <button type="button" className={CLS.button} disabled={!hydrated || busy || files.length === 0} onClick={submit}>
         {busy ? 'Enrolling…' : 'Enroll'}
       </button>
       {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
@@ -88,6 +90,7 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
 export function ImageActions({ imageId, targets }: { imageId: string; targets: { id: string; name: string }[] }) {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   const act = async (run: () => Promise<unknown>) => {
     setBusy(true);
     setProblem(null);
@@ -102,14 +105,14 @@ export function ImageActions({ imageId, targets }: { imageId: string; targets: {
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap gap-2">
-        <button type="button" className={CLS.danger} disabled={busy} onClick={() => act(() => callApi(`/api/images/${imageId}`, { method: 'DELETE' }))}>
+        <button type="button" className={CLS.danger} disabled={!hydrated || busy} onClick={() => act(() => callApi(`/api/images/${imageId}`, { method: 'DELETE' }))}>
           Delete
         </button>
         {targets.length > 0 ? (
           <select
             aria-label="Move to identity"
             className="rounded-md border border-slate-300 px-2 text-xs"
-            disabled={busy}
+            disabled={!hydrated || busy}
             defaultValue=""
             onChange={(e) => {
               const identityId = e.target.value;
@@ -131,11 +134,13 @@ export function ImageActions({ imageId, targets }: { imageId: string; targets: {
 /** DELETE /api/identities/{id} after a confirmation; its images stop matching at once. */
 export function DeleteIdentityButton({ id, name, collectionId }: { id: string; name: string; collectionId: string }) {
   const [problem, setProblem] = useState<Problem | null>(null);
+  const hydrated = useHydrated();
   return (
     <div className="space-y-2">
       <button
         type="button"
         className={CLS.danger}
+        disabled={!hydrated}
         onClick={async () => {
           if (!window.confirm(`Delete “${name}” and all its examples?`)) return;
           try {

@@ -1,6 +1,7 @@
 'use client';
 import { useMemo, useState } from 'react';
 import { callApi, type Problem, problemOf } from '@/app/_components/api';
+import { useHydrated } from '@/app/_components/use-hydrated';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { TargetFarPoint } from '@/lib/matching';
 
@@ -29,6 +30,7 @@ export function ThresholdTuner(props: { collectionId: string; genuine: number[];
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  const hydrated = useHydrated();
 
   const bars = useMemo(() => {
     const bin = (xs: number[]) => {
@@ -100,7 +102,7 @@ export function ThresholdTuner(props: { collectionId: string; genuine: number[];
               <input
                 type="radio"
                 name="target"
-                disabled={!p.measurable}
+                disabled={!hydrated || !p.measurable}
                 checked={target === p.far}
                 onChange={() => {
                   setTarget(p.far);
@@ -113,10 +115,10 @@ export function ThresholdTuner(props: { collectionId: string; genuine: number[];
         </div>
       </fieldset>
       <div className="flex flex-wrap gap-3">
-        <button type="button" className={CLS.button} disabled={busy || target === null} onClick={() => save({ targetFar: target, thresholdOverride: null }, 'target')}>
+        <button type="button" className={CLS.button} disabled={!hydrated || busy || target === null} onClick={() => save({ targetFar: target, thresholdOverride: null }, 'target')}>
           Save target FAR
         </button>
-        <button type="button" className={CLS.secondary} disabled={busy} onClick={() => save({ thresholdOverride: Number(t.toFixed(6)) }, 'threshold')}>
+        <button type="button" className={CLS.secondary} disabled={!hydrated || busy} onClick={() => save({ thresholdOverride: Number(t.toFixed(6)) }, 'threshold')}>
           Save this threshold ({t.toFixed(4)})
         </button>
         {saved ? <span role="status" className="text-sm text-emerald-700">Saved</span> : null}
