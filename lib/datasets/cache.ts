@@ -1,12 +1,13 @@
 /**
  * On-disk cache of preprocessed data sets: `<key>.json` (identities and counts) + `<key>.f32`
- * (all images, concatenated Float32 little-endian). Keyed by a hash of the source bytes and the spec,
- * so a changed zip or spec never reads stale arrays.
+ * (all images, concatenated Float32 little-endian). Keyed by a hash of the preprocessing code's version,
+ * the source bytes and the spec, so a changed zip, spec or preprocessing never reads stale arrays.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvariantError } from '@/lib/errors';
+import { PREPROCESS_VERSION } from '@/lib/imaging';
 import type { Dataset } from './types';
 
 interface CacheHeader {
@@ -17,10 +18,10 @@ interface CacheHeader {
   identities: { identity: string; group: string; count: number }[];
 }
 
-/** Cache key: sha256 over the given parts (source bytes, spec JSON, options JSON), hex, 24 chars. */
+/** Cache key: sha256 over PREPROCESS_VERSION and the given parts (source bytes, spec JSON, options JSON), hex, 24 chars. */
 export function datasetCacheKey(parts: readonly (Uint8Array | string)[]): string {
   const hash = createHash('sha256');
-  for (const part of parts) {
+  for (const part of [PREPROCESS_VERSION, ...parts]) {
     hash.update(part);
     hash.update('\u0000');
   }

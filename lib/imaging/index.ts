@@ -15,7 +15,7 @@
  */
 export { decodeImage } from './decode';
 export { sniffFormat } from './sniff';
-export { preprocessImage } from './preprocess';
+export { preprocessImage, PREPROCESS_VERSION } from './preprocess';
 export { cropImage, padImage } from './geometry';
 export { encodePng, svgToPng } from './encode';
 export { DEFAULT_MAX_PIXELS, IMAGE_FORMATS } from './types';

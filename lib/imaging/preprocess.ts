@@ -14,6 +14,14 @@ import type { DecodedImage, PreprocessSpec } from './types';
  */
 const RESIZE_KERNEL = 'lanczos2';
 
+/**
+ * Version of what `preprocessImage` computes for a given spec. Caches of preprocessed arrays include it
+ * in their key: bump it whenever the output changes (kernel, polarity, background, scaling), or arrays
+ * cached by older code are read as if current (a stale held-out cache once made every validation score
+ * of training runs meaningless while training itself read fresh arrays).
+ */
+export const PREPROCESS_VERSION = 'preprocess-2 lanczos2 invert-after-flatten';
+
 const FITS = new Set(['fill', 'contain', 'cover']);
 
 function assertSpec(spec: PreprocessSpec): number {

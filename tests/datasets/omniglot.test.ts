@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadOmniglot, OMNIGLOT_ALPHABETS, OMNIGLOT_SPLIT, readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { datasetCacheKey } from '@/lib/datasets/cache';
+import { decodeImage, preprocessImage, PREPROCESS_VERSION } from '@/lib/imaging';
+import { createHash } from 'node:crypto';
 import { OMNIGLOT_ZIP } from '../helpers/data';
 
 const ZIP = OMNIGLOT_ZIP;
@@ -54,7 +57,7 @@ describe('loadOmniglot', () => {
     }
   });
 
-  it('returns identical arrays from the cache, keyed by zip and spec', async () => {
+  it('returns identical arrays from the cache, keyed by preprocessing version, zip and spec', async () => {
     const cacheDir = await mkdtemp(path.join(tmpdir(), 'omniglot-cache-'));
     try {
       const opts = { zipPath: ZIP, spec: SPEC, alphabets: ['Futurama'], maxIdentities: 2, cacheDir };
@@ -65,8 +68,21 @@ describe('loadOmniglot', () => {
       expect(second.identities[1].images[19]).toEqual(first.identities[1].images[19]);
       await loadOmniglot({ ...opts, spec: { ...SPEC, inputSizePx: 20 } });
       expect(await readdir(cacheDir)).toHaveLength(4);
+      // What the cache returns is what preprocessing the PNG gives now (a stale cache once did not).
+      const entry = readOmniglotEntries(new Uint8Array(readFileSync(ZIP)), ['Futurama']).find((e) => e.drawer === 20 && `${e.alphabet}/${e.character}` === second.identities[1].identity)!;
+      expect(second.identities[1].images[19]).toEqual(await preprocessImage(await decodeImage(entry.bytes), SPEC));
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
     }
   });
 });
+
+describe('datasetCacheKey', () => {
+  it('includes the preprocessing version, so arrays cached by other preprocessing code are never read', () => {
+    const withoutVersion = createHash('sha256').update('spec').update('\u0000').digest('hex').slice(0, 24);
+    const withVersion = createHash('sha256').update(PREPROCESS_VERSION).update('\u0000').update('spec').update('\u0000').digest('hex').slice(0, 24);
+    expect(datasetCacheKey(['spec'])).toBe(withVersion);
+    expect(datasetCacheKey(['spec'])).not.toBe(withoutVersion);
+  });
+});
+
