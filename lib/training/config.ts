@@ -1,7 +1,7 @@
 /**
  * Every knob of a training run, as one strict zod schema (unknown keys are errors), and the
  * presets: `quick` (the no-flags `npm run train`, <= 5 minutes on wasm on 2 cores) and `default`
- * (reproduces the committed object model).
+ * (reproduces the committed object model; needs tfjs-node, `npm run build:tfjs-node`).
  */
 import { z } from 'zod';
 import { InputError } from '@/lib/errors';
@@ -97,10 +97,23 @@ export const PRESETS: Readonly<Record<PresetName, Partial<TrainConfig>>> = Objec
   // <= 5 minutes on wasm (2 shared cores) including data loading: 3 short epochs over 200 characters
   // (measured 3 min 31 s from an empty data cache, 68 s of it loading).
   quick: { maxTrainIdentities: 200, epochs: 3, stepsPerEpoch: 20, identitiesPerBatch: 16, validationTrials: 200, calibrationImpostorPairs: 100_000 },
-  // The committed object model (models/object/omniglot-2026-11-29-4aef/): the quick setup for 4
-  // epochs on wasm (committed run: epochs 1-3 wasm, epoch 4 resumed on tfjs-node). Far below the
-  // 92% floor: longer runs on tfjs-node trained to collapsed embeddings here (issue-3 report).
-  default: { maxTrainIdentities: 200, epochs: 4, stepsPerEpoch: 20, identitiesPerBatch: 16, validationTrials: 200, calibrationImpostorPairs: 100_000, backend: 'wasm' },
+  // The committed object model: all 773 training characters (x4 rotations), batch norm, prototypical
+  // loss over 30 x 4 batches drawn from 3 alphabets at a time, 90 epochs of 100 steps on tfjs-node
+  // (about 80 minutes here; committed run: epochs 1-61, then resumed for 62-90).
+  default: {
+    maxTrainIdentities: 0,
+    batchNorm: true,
+    groupsPerBatch: 3,
+    identitiesPerBatch: 30,
+    imagesPerIdentity: 4,
+    learningRate: 0.002,
+    lrDecay: 0.965,
+    epochs: 90,
+    stepsPerEpoch: 100,
+    validationTrials: 400,
+    calibrationImpostorPairs: 500_000,
+    backend: 'tensorflow',
+  },
 });
 
 /** Resolves a config: schema defaults <- preset <- overrides (e.g. from --config and --key=value). */

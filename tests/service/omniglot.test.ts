@@ -10,6 +10,9 @@ import { OMNIGLOT_ZIP, committedModelsDir, startDefaultHarness, type Harness } f
 
 // Recognition needs a committed default object model that meets issue 3's floor
 // (tests/helpers/models.ts); below it, or with the untrained fixture, only the mechanics are checked.
+// Both halves are gated: a model that ranks well but is not calibrated for within-alphabet strangers
+// (the 90% model here: every unseen drawing found at rank 1, but a Bengali stranger matched a Bengali
+// character under the FAR 1e-2 threshold) fails the decision, not the ranking.
 const TRAINED = committedModelsDir() !== null && objectModelMeetsFloor();
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
@@ -68,7 +71,7 @@ describe('search', () => {
     expect(decisions).toEqual(decisions.map((d) => ({ ...d, got: d.expected, match: true })));
   });
 
-  it('answers unknown for a character never enrolled', async () => {
+  it.skipIf(!TRAINED)('answers unknown for a character never enrolled', async () => {
     searches++;
     const res = await h.svc.search(ADMIN, collectionId, characters[5][0].bytes, { k: 10 });
     expect(res.results[0].decision).toMatchObject({ match: false, identityId: null, name: null });
@@ -76,12 +79,14 @@ describe('search', () => {
   });
 
   it('audits every decision with the query hash and top neighbours', async () => {
+    searches++;
+    await h.svc.search(ADMIN, collectionId, characters[5][1].bytes, { k: 10 });
     const page = await h.svc.listAudit(ADMIN, { action: 'search', collectionId, limit: 100 });
     expect(page.items).toHaveLength(searches);
     expect(page.items[0]).toMatchObject({
       actor: 'system', action: 'search', collectionId, modelVersion: expect.any(String), threshold: expect.any(Number),
       queryHash: expect.stringMatching(/^[0-9a-f]{64}$/),
-      details: { k: 10, results: [{ decision: { match: false }, neighbours: expect.any(Array) }] },
+      details: { k: 10, results: [{ decision: expect.objectContaining({ match: expect.any(Boolean) }), neighbours: expect.any(Array) }] },
     });
     expect((page.items[0].details as { results: { neighbours: unknown[] }[] }).results[0].neighbours.length).toBeGreaterThan(0);
   });
