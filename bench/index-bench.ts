@@ -3,6 +3,7 @@
  * brute force, at several sizes and ef values, with brute force's own latency beside it.
  */
 import { AnnIndex } from '@/lib/index/ann';
+import { ExactIndex } from '@/lib/index/exact';
 import { log, msSince, percentile, rssMiB } from './common';
 import { growVectors } from './vectors';
 
@@ -23,28 +24,16 @@ export interface IndexRow {
 
 const K = 10;
 
-/** Exact top-k labels by brute force (squared L2 over unit vectors); also returns per-query times. */
+/** Exact top-k labels by brute force (lib/index's ExactIndex, the test oracle); also returns per-query times. */
 function bruteForce(data: readonly Float32Array[], queries: readonly Float32Array[]): { top: number[][]; ms: number[] } {
+  const exact = ExactIndex.create({ space: 'l2', dim: data[0].length, maxElements: data.length });
+  data.forEach((v, i) => exact.add(i, v));
   const top: number[][] = [];
   const ms: number[] = [];
   for (const q of queries) {
     const t = performance.now();
-    const best: [number, number][] = [];
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      let s = 0;
-      for (let k = 0; k < v.length; k++) {
-        const d = v[k] - q[k];
-        s += d * d;
-      }
-      if (best.length < K || s < best[best.length - 1][0]) {
-        best.push([s, i]);
-        best.sort((a, b) => a[0] - b[0]);
-        if (best.length > K) best.pop();
-      }
-    }
+    top.push(exact.search(q, K).map((h) => h.label));
     ms.push(msSince(t));
-    top.push(best.map((b) => b[1]));
   }
   return { top, ms };
 }

@@ -95,10 +95,22 @@ export class ExactIndex implements VectorIndex {
 
   search(v: Float32Array, k: number): IndexHit[] {
     checkVector(v, this.opts.dim);
-    const hits: IndexHit[] = [];
-    for (const [label, w] of this.vectors) hits.push({ label, distance: euclideanDistance(this.opts.space, v, w) });
-    hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
-    return hits.slice(0, Math.max(0, k));
+    // The k best so far, ascending by (distance, label): the same answer as sorting every hit,
+    // without allocating or sorting n of them (brute force over 10^6 vectors in benchmarks).
+    const best: IndexHit[] = [];
+    const before = (a: IndexHit, b: IndexHit) => a.distance < b.distance || (a.distance === b.distance && a.label < b.label);
+    if (k <= 0) return best;
+    for (const [label, w] of this.vectors) {
+      const hit = { label, distance: euclideanDistance(this.opts.space, v, w) };
+      if (best.length === k && !before(hit, best[k - 1])) continue;
+      let i = best.length < k ? best.length : k - 1;
+      while (i > 0 && before(hit, best[i - 1])) {
+        if (i < k) best[i] = best[i - 1];
+        i--;
+      }
+      best[i] = hit;
+    }
+    return best;
   }
 
   resize(n: number): void {
