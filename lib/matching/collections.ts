@@ -3,7 +3,7 @@ import { InputError, NotReadyError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import { requireAdmin, type Caller } from './caller';
 import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow, type CollectionThreshold } from './context';
-import { cachedTrials, dropTrials } from './gallery-calibration';
+import { dropTrials, peekTrials } from './gallery-calibration';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import type { DetectSetting } from './preprocess';
 
@@ -187,7 +187,8 @@ function toDto(row: CollectionRow, identityCount: number, imageCount: number, li
     modelVersion: row.modelVersion,
     targetFar: row.targetFar,
     thresholdOverride: pinned ? row.thresholdOverride : null,
-    threshold: collectionThreshold(row, model, liveIdentities, cachedTrials(runtime().db, row)),
+    // Listing reads the last trials; searches and enrolments start their recomputation.
+    threshold: collectionThreshold(row, model, liveIdentities, peekTrials(row)),
     settings: (row.settings ?? {}) as CollectionSettings,
     identityCount,
     imageCount,

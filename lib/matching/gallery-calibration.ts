@@ -17,6 +17,7 @@
  * `collectionThreshold`).
  */
 import { countAtMost, distanceAtFar, rocCurve, aucOf, eerOf } from '@/lib/training/calibration';
+import { squaredDistance } from '@/lib/training/pairs';
 import { createRng } from '@/lib/training/rng';
 import type { Db } from '@/lib/db/client';
 import { decodeVector } from './vectors';
@@ -66,15 +67,6 @@ export interface TargetFarPoint {
   threshold: number | null;
 }
 
-const euclidean = (a: Float32Array, b: Float32Array): number => {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) {
-    const t = a[k] - b[k];
-    s += t * t;
-  }
-  return Math.sqrt(s);
-};
-
 /** Computes the trials from (identity, vector) rows; yields to the event loop every 25 queries. */
 export async function computeTrials(rows: readonly { identity: string; vector: Float32Array }[], seed = 1): Promise<Omit<GalleryTrials, 'modelVersion' | 'sequence' | 'computedAt'>> {
   const byIdentity = new Map<string, number[]>();
@@ -92,7 +84,7 @@ export async function computeTrials(rows: readonly { identity: string; vector: F
     let other = Infinity;
     for (let j = 0; j < rows.length; j++) {
       if (j === i) continue;
-      const d = euclidean(rows[i].vector, rows[j].vector);
+      const d = Math.sqrt(squaredDistance(rows[i].vector, rows[j].vector));
       if (rows[j].identity === rows[i].identity) own = Math.min(own, d);
       else other = Math.min(other, d);
     }
@@ -126,8 +118,20 @@ export function ratesAt(trials: Pick<GalleryTrials, 'genuine' | 'impostor'>, t: 
   return { far: rate(trials.impostor, t, true, 11), frr: rate(trials.genuine, t, false, 13) };
 }
 
-/** Whether the trials can measure `far`, and the threshold that meets it. */
+const targetPoints = new WeakMap<object, Map<number, TargetFarPoint>>();
+
+/** Whether the trials can measure `far`, and the threshold that meets it (kept per trials object: searches ask on every call). */
 export function targetPoint(trials: Pick<GalleryTrials, 'genuine' | 'impostor'>, far: number): TargetFarPoint {
+  const known = targetPoints.get(trials) ?? new Map<number, TargetFarPoint>();
+  targetPoints.set(trials, known);
+  const hit = known.get(far);
+  if (hit) return hit;
+  const point = measureTarget(trials, far);
+  known.set(far, point);
+  return point;
+}
+
+function measureTarget(trials: Pick<GalleryTrials, 'genuine' | 'impostor'>, far: number): TargetFarPoint {
   const minImpostorTrials = Math.ceil(3 / far);
   const measurable = trials.impostor.length >= minImpostorTrials && trials.genuine.length > 0;
   return { far, minImpostorTrials, measurable, threshold: measurable ? distanceAtFar(rocCurve(trials.genuine, trials.impostor), far) : null };
@@ -185,23 +189,26 @@ function refresh(db: Db, c: { id: string; modelVersion: string; headSequence: nu
   return pending;
 }
 
+/** The last computed trials of the collection's current model, fresh or not (or null). Starts nothing. */
+export function peekTrials(c: { id: string; modelVersion: string }): GalleryTrials | null {
+  const trials = cache.get(c.id)?.trials ?? null;
+  return trials && trials.modelVersion === c.modelVersion ? trials : null;
+}
+
 /**
- * The cached trials for the search path: current ones when fresh; otherwise the last ones (or null)
- * while a background recomputation runs. Never waits.
+ * The cached trials for the search and enroll paths: `peekTrials`, and a background recomputation
+ * when they are not of the current gallery sequence. Never waits.
  */
 export function cachedTrials(db: Db, c: { id: string; modelVersion: string; headSequence: number }): GalleryTrials | null {
-  const entry = cache.get(c.id);
-  const fresh = entry?.trials && entry.trials.modelVersion === c.modelVersion && entry.trials.sequence === c.headSequence;
-  if (!fresh) refresh(db, c).catch((err) => console.error(`[calibration] ${c.id}: ${(err as Error).message}`));
-  const trials = entry?.trials ?? cache.get(c.id)?.trials ?? null;
-  return trials && trials.modelVersion === c.modelVersion ? trials : null;
+  const trials = peekTrials(c);
+  if (trials?.sequence !== c.headSequence) refresh(db, c).catch((err) => console.error(`[calibration] ${c.id}: ${(err as Error).message}`));
+  return trials;
 }
 
 /** Fresh trials for this gallery state (the calibration page and API wait for them). */
 export async function freshTrials(db: Db, c: { id: string; modelVersion: string; headSequence: number }): Promise<GalleryTrials> {
-  const entry = cache.get(c.id);
-  if (entry?.trials && entry.trials.modelVersion === c.modelVersion && entry.trials.sequence === c.headSequence) return entry.trials;
-  return refresh(db, c);
+  const trials = peekTrials(c);
+  return trials?.sequence === c.headSequence ? trials : refresh(db, c);
 }
 
 /** Forgets a deleted collection's trials. */
