@@ -23,7 +23,7 @@ import { ConflictError, InputError } from '@/lib/errors';
 import { requireAdmin, type Caller } from './caller';
 import { loadCollection, runtime } from './context';
 import { createIdentity } from './identities';
-import { enrollImages, type RejectReason } from './images';
+import { enrollImages, type RejectReason, type UploadFile } from './images';
 import { decodeVector } from './vectors';
 
 /** Format tag of `collection.json`. */
@@ -186,27 +186,19 @@ export async function importArchive(caller: Caller, collectionId: string, archiv
   for (const who of plan) {
     const { id, created } = await findOrCreate(caller, collectionId, who);
     result.identities[created ? 'created' : 'existing']++;
-    for (let i = 0; i < who.files.length; i += ENROLL_CHUNK) {
-      const chunk = who.files.slice(i, i + ENROLL_CHUNK);
+    // A conflict (a file enrolled for another identity) refuses the whole call: retry its files one by one.
+    const send = async (batch: UploadFile[]): Promise<void> => {
       try {
-        const r = await enrollImages(caller, id, chunk);
+        const r = await enrollImages(caller, id, batch);
         for (const e of r.enrolled) result[e.verdicts.includes('duplicate') ? 'duplicates' : 'enrolled']++;
         result.rejected.push(...r.rejected);
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
-        // One file of the chunk belongs to another identity: the chunk was refused whole; retry one by one.
-        for (const file of chunk) {
-          try {
-            const r = await enrollImages(caller, id, [file]);
-            for (const e of r.enrolled) result[e.verdicts.includes('duplicate') ? 'duplicates' : 'enrolled']++;
-            result.rejected.push(...r.rejected);
-          } catch (one) {
-            if (!(one instanceof ConflictError)) throw one;
-            result.rejected.push({ file: file.name, reason: 'conflict', detail: one.message });
-          }
-        }
+        if (batch.length > 1) for (const file of batch) await send([file]);
+        else result.rejected.push({ file: batch[0].name, reason: 'conflict', detail: err.message });
       }
-    }
+    };
+    for (let i = 0; i < who.files.length; i += ENROLL_CHUNK) await send(who.files.slice(i, i + ENROLL_CHUNK));
   }
   return result;
 }
