@@ -60,6 +60,19 @@ describe('archive import and export', () => {
     expect(c.body).toMatchObject({ identityCount: 4, imageCount: 12 });
   });
 
+  it('lists a file enrolled for another identity as a conflict and still enrolls the rest of its folder', async () => {
+    const taken = characters[0][0];
+    const zip = zipSync({ [`Other/mixed/${taken.path.split('/').pop()}`]: taken.bytes, 'Other/mixed/new.png': characters[0][5].bytes });
+    const r = await importInto(source, zip);
+    expect(r.body).toEqual({
+      layout: 'folders', identities: { created: 1, existing: 0 }, enrolled: 1, duplicates: 0,
+      rejected: [{ file: `Other/mixed/${taken.path.split('/').pop()}`, reason: 'conflict', detail: expect.any(String) }],
+    });
+    // Leave the source as the export test expects it: 4 identities of 3 images.
+    const extra = (await api.call(h.routes.identities.GET, 'GET /api/collections/{id}/identities', { headers: admin, params: { id: source }, query: { q: 'Other/mixed' } })).body.items[0];
+    expect((await api.call(h.routes.identity.DELETE, 'DELETE /api/identities/{id}', { headers: admin, params: { id: extra.id } })).status).toBe(204);
+  });
+
   it('exports collection.json with every image, its embedding per model version, and the original files', async () => {
     const r = await api.call(h.routes.exportCollection.GET, 'GET /api/collections/{id}/export', { headers: admin, params: { id: source } });
     expect(r.status).toBe(200);
