@@ -1,15 +1,12 @@
 'use client';
-import { useState } from 'react';
-import { callApi, type Problem, problemOf } from '@/app/_components/api';
-import { useHydrated } from '@/app/_components/use-hydrated';
+import { callApi } from '@/app/_components/api';
+import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { CollectionDto } from '@/lib/matching';
 
 /** POST /api/collections, then opens the new collection. */
 export function CreateCollectionForm() {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const hydrated = useHydrated();
+  const { busy, ready, problem, run } = useApiCall();
   return (
     <form
       aria-label="Create collection"
@@ -17,17 +14,15 @@ export function CreateCollectionForm() {
       onSubmit={async (e) => {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
-        setBusy(true);
-        setProblem(null);
-        try {
-          const c = await callApi<CollectionDto>('/api/collections', {
-            json: { name: String(f.get('name')), kind: String(f.get('kind')), targetFar: Number(f.get('targetFar')) },
-          });
-          window.location.assign(`/collections/${c.id}`);
-        } catch (err) {
-          setProblem(problemOf(err));
-          setBusy(false);
-        }
+        await run(
+          async () => {
+            const c = await callApi<CollectionDto>('/api/collections', {
+              json: { name: String(f.get('name')), kind: String(f.get('kind')), targetFar: Number(f.get('targetFar')) },
+            });
+            window.location.assign(`/collections/${c.id}`);
+          },
+          { leaves: true },
+        );
       }}
     >
       <h2 className="text-lg font-medium sm:col-span-4">New collection</h2>
@@ -50,7 +45,7 @@ export function CreateCollectionForm() {
           <option value="0.001">1 in 1,000 strangers accepted</option>
         </select>
       </label>
-      <button type="submit" className={CLS.button} disabled={!hydrated || busy}>{busy ? 'Creating…' : 'Create collection'}</button>
+      <button type="submit" className={CLS.button} disabled={!ready}>{busy ? 'Creating…' : 'Create collection'}</button>
       {problem ? <div className="sm:col-span-4"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
     </form>
   );

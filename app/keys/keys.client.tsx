@@ -1,16 +1,14 @@
 'use client';
 import { useState } from 'react';
-import { callApi, type Problem, problemOf } from '@/app/_components/api';
-import { useHydrated } from '@/app/_components/use-hydrated';
+import { callApi } from '@/app/_components/api';
+import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { ApiKeyView } from '@/lib/auth';
 
 /** POST /api/keys; the secret is shown once, here. */
 export function CreateKeyForm({ collections }: { collections: { id: string; name: string }[] }) {
   const [created, setCreated] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const hydrated = useHydrated();
+  const { busy, ready, problem, run } = useApiCall();
   return (
     <div className="space-y-3">
       <form
@@ -20,18 +18,12 @@ export function CreateKeyForm({ collections }: { collections: { id: string; name
           e.preventDefault();
           const f = new FormData(e.currentTarget);
           const collectionId = String(f.get('collectionId') ?? '');
-          setBusy(true);
-          setProblem(null);
-          try {
+          await run(async () => {
             const k = await callApi<ApiKeyView & { key: string }>('/api/keys', {
               json: { name: String(f.get('name')), role: String(f.get('role')), ...(collectionId ? { collectionId } : {}) },
             });
             setCreated(k.key);
-          } catch (err) {
-            setProblem(problemOf(err));
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <label className={CLS.label}>
@@ -54,7 +46,7 @@ export function CreateKeyForm({ collections }: { collections: { id: string; name
             ))}
           </select>
         </label>
-        <button type="submit" className={CLS.button} disabled={!hydrated || busy}>{busy ? 'Creating…' : 'Create key'}</button>
+        <button type="submit" className={CLS.button} disabled={!ready}>{busy ? 'Creating…' : 'Create key'}</button>
       </form>
       {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
       {created ? (
@@ -65,32 +57,5 @@ export function CreateKeyForm({ collections }: { collections: { id: string; name
         </div>
       ) : null}
     </div>
-  );
-}
-
-/** DELETE /api/keys/{id}: the key stops working at once. */
-export function RevokeKeyButton({ id, name }: { id: string; name: string }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const hydrated = useHydrated();
-  return (
-    <span>
-      <button
-        type="button"
-        className="text-red-700 hover:underline disabled:opacity-50"
-        disabled={!hydrated}
-        onClick={async () => {
-          if (!window.confirm(`Revoke key “${name}”? Clients using it get 401 from now on.`)) return;
-          try {
-            await callApi(`/api/keys/${id}`, { method: 'DELETE' });
-            window.location.reload();
-          } catch (err) {
-            setProblem(problemOf(err));
-          }
-        }}
-      >
-        Revoke
-      </button>
-      {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
-    </span>
   );
 }

@@ -2,7 +2,8 @@ import { requireSession } from '@/app/_lib/session';
 import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
 import { listApiKeys, requireAdminRole } from '@/lib/auth';
 import { getRuntime, listCollections } from '@/lib/matching';
-import { CreateKeyForm, RevokeKeyButton } from './keys.client';
+import { DeleteButton } from '@/app/_components/delete-button.client';
+import { CreateKeyForm } from './keys.client';
 
 export const dynamic = 'force-dynamic';
 
@@ -42,7 +43,9 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
                   <td className="py-2 pr-4">{k.role}</td>
                   <td className="py-2 pr-4">{k.collectionId ? (collectionName.get(k.collectionId) ?? k.collectionId) : 'all'}</td>
                   <td className="py-2 pr-4">{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString('en-GB', { timeZone: 'UTC' }) : 'never'}</td>
-                  <td className="py-2 pr-4">{k.revokedAt ? 'revoked' : <RevokeKeyButton id={k.id} name={k.name} />}</td>
+                  <td className="py-2 pr-4">{k.revokedAt ? 'revoked' : (
+                      <DeleteButton label="Revoke" question={`Revoke key “${k.name}”? Clients using it get 401 from now on.`} path={`/api/keys/${k.id}`} then={null} className="text-red-700 hover:underline disabled:opacity-50" inline />
+                    )}</td>
                 </tr>
               ))}
             </tbody>

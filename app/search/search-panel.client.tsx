@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useState } from 'react';
-import { callApi, type Problem, problemOf } from '@/app/_components/api';
-import { useHydrated } from '@/app/_components/use-hydrated';
+import { callApi } from '@/app/_components/api';
+import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, DistanceBar, ProblemBox } from '@/app/_components/ui';
 import type { ImageDto, Page, SearchResponse } from '@/lib/matching';
 
@@ -36,15 +36,13 @@ export function SearchPanel({ collections, initialId }: { collections: Choice[];
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<{ url: string; width: number; height: number } | null>(null);
   const [answer, setAnswer] = useState<(SearchResponse & { query: string }) | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const hydrated = useHydrated();
+  const { hydrated, busy, problem, run, clear } = useApiCall();
 
   const choose = (f: File | null | undefined) => {
     if (!f) return;
     setFile(f);
     setAnswer(null);
-    setProblem(null);
+    clear();
     const url = URL.createObjectURL(f);
     const img = new Image();
     img.onload = () => setPreview({ url, width: img.naturalWidth, height: img.naturalHeight });
@@ -58,20 +56,12 @@ export function SearchPanel({ collections, initialId }: { collections: Choice[];
     return () => window.removeEventListener('paste', onPaste);
   }, []);
 
-  const run = async () => {
+  const search = async () => {
     if (!file) return;
     const form = new FormData();
     form.append('image', file, file.name);
-    setBusy(true);
-    setProblem(null);
     setAnswer(null);
-    try {
-      setAnswer({ ...(await callApi<SearchResponse>(`/api/collections/${collectionId}/search`, { form })), query: file.name });
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setAnswer({ ...(await callApi<SearchResponse>(`/api/collections/${collectionId}/search`, { form })), query: file.name }));
   };
 
   return (
@@ -97,7 +87,7 @@ export function SearchPanel({ collections, initialId }: { collections: Choice[];
           <input type="file" accept="image/*,.pgm,.ppm,.bmp" className="mt-2 text-sm" aria-label="Query image" disabled={!hydrated} onChange={(e) => choose(e.target.files?.[0])} />
         </label>
         <div>
-          <button type="button" className={CLS.button} disabled={!file || busy} onClick={run}>{busy ? 'Searching…' : 'Search'}</button>
+          <button type="button" className={CLS.button} disabled={!file || busy} onClick={search}>{busy ? 'Searching…' : 'Search'}</button>
         </div>
         {preview ? (
           <figure className="relative w-fit max-w-full">

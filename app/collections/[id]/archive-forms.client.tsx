@@ -1,7 +1,7 @@
 'use client';
 import { useState } from 'react';
-import { callApi, type Problem, problemOf } from '@/app/_components/api';
-import { useHydrated } from '@/app/_components/use-hydrated';
+import { callApi } from '@/app/_components/api';
+import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
 import type { ImportResult } from '@/lib/matching';
@@ -9,10 +9,8 @@ import type { ImportResult } from '@/lib/matching';
 /** Upload a zip (folder per identity, or an export): POST /api/collections/{id}/import. */
 export function ImportArchiveForm({ collectionId }: { collectionId: string }) {
   const [file, setFile] = useState<File | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
   const [result, setResult] = useState<ImportResult | null>(null);
-  const hydrated = useHydrated();
+  const { hydrated, busy, problem, run } = useApiCall();
   return (
     <div className={`${CLS.card} space-y-3`}>
       <h2 className="text-lg font-medium">Import and export</h2>
@@ -29,16 +27,8 @@ export function ImportArchiveForm({ collectionId }: { collectionId: string }) {
           onClick={async () => {
             const form = new FormData();
             form.append('archive', file!, file!.name);
-            setBusy(true);
-            setProblem(null);
             setResult(null);
-            try {
-              setResult(await callApi<ImportResult>(`/api/collections/${collectionId}/import`, { form }));
-            } catch (err) {
-              setProblem(problemOf(err));
-            } finally {
-              setBusy(false);
-            }
+            await run(async () => setResult(await callApi<ImportResult>(`/api/collections/${collectionId}/import`, { form })));
           }}
         >
           {busy ? 'Importing…' : 'Import'}

@@ -1,15 +1,12 @@
 'use client';
-import { useState } from 'react';
-import { callApi, type Problem, problemOf } from '@/app/_components/api';
-import { useHydrated } from '@/app/_components/use-hydrated';
+import { callApi } from '@/app/_components/api';
+import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { IdentityDto } from '@/lib/matching';
 
 /** POST /api/collections/{id}/identities, then opens the identity to enroll its images. */
 export function CreateIdentityForm({ collectionId }: { collectionId: string }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const hydrated = useHydrated();
+  const { busy, ready, problem, run } = useApiCall();
   return (
     <form
       aria-label="Add identity"
@@ -18,17 +15,15 @@ export function CreateIdentityForm({ collectionId }: { collectionId: string }) {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
         const externalId = String(f.get('externalId') ?? '').trim();
-        setBusy(true);
-        setProblem(null);
-        try {
-          const identity = await callApi<IdentityDto>(`/api/collections/${collectionId}/identities`, {
-            json: { name: String(f.get('name')), ...(externalId ? { externalId } : {}) },
-          });
-          window.location.assign(`/identities/${identity.id}`);
-        } catch (err) {
-          setProblem(problemOf(err));
-          setBusy(false);
-        }
+        await run(
+          async () => {
+            const identity = await callApi<IdentityDto>(`/api/collections/${collectionId}/identities`, {
+              json: { name: String(f.get('name')), ...(externalId ? { externalId } : {}) },
+            });
+            window.location.assign(`/identities/${identity.id}`);
+          },
+          { leaves: true },
+        );
       }}
     >
       <label className={CLS.label}>
@@ -39,7 +34,7 @@ export function CreateIdentityForm({ collectionId }: { collectionId: string }) {
         External id (optional)
         <input name="externalId" maxLength={200} className={`${CLS.input} mt-1`} />
       </label>
-      <button type="submit" className={CLS.button} disabled={!hydrated || busy}>{busy ? 'Adding…' : 'Add identity'}</button>
+      <button type="submit" className={CLS.button} disabled={!ready}>{busy ? 'Adding…' : 'Add identity'}</button>
       {problem ? <div className="sm:col-span-3"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
     </form>
   );

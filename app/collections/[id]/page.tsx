@@ -1,7 +1,8 @@
 import { orNotFound, requireSession } from '@/app/_lib/session';
 import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
 import { getCollection, getRuntime, listIdentities } from '@/lib/matching';
-import { CollectionSettingsForm, DeleteCollectionButton } from './settings-form.client';
+import { DeleteButton } from '@/app/_components/delete-button.client';
+import { CollectionSettingsForm } from './settings-form.client';
 import { CreateIdentityForm } from './create-identity.client';
 import { ImportArchiveForm } from './archive-forms.client';
 
@@ -87,7 +88,13 @@ export default async function CollectionPage({ params, searchParams }: { params:
 
       <ImportArchiveForm collectionId={c.id} />
       <CollectionSettingsForm collection={c} />
-      <DeleteCollectionButton id={c.id} name={c.name} />
+      <DeleteButton
+        label="Delete collection"
+        question={`Delete collection “${c.name}” with all its identities and images? This cannot be undone.`}
+        path={`/api/collections/${c.id}`}
+        then="/collections"
+        className={CLS.danger}
+      />
     </section>
   );
 }

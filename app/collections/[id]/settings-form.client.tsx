@@ -1,16 +1,14 @@
 'use client';
 import { useState } from 'react';
-import { callApi, type Problem, problemOf } from '@/app/_components/api';
-import { useHydrated } from '@/app/_components/use-hydrated';
+import { callApi } from '@/app/_components/api';
+import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { CollectionDto } from '@/lib/matching';
 
 /** PATCH /api/collections/{id}: name, target FAR, raw threshold override, face detection. */
 export function CollectionSettingsForm({ collection: c }: { collection: CollectionDto }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const hydrated = useHydrated();
+  const { busy, ready, problem, run } = useApiCall();
   return (
     <form
       aria-label="Collection settings"
@@ -19,10 +17,8 @@ export function CollectionSettingsForm({ collection: c }: { collection: Collecti
         e.preventDefault();
         const f = new FormData(e.currentTarget);
         const override = String(f.get('thresholdOverride') ?? '').trim();
-        setBusy(true);
-        setProblem(null);
         setSaved(false);
-        try {
+        await run(async () => {
           await callApi(`/api/collections/${c.id}`, {
             method: 'PATCH',
             json: {
@@ -34,11 +30,7 @@ export function CollectionSettingsForm({ collection: c }: { collection: Collecti
           });
           setSaved(true);
           window.location.reload();
-        } catch (err) {
-          setProblem(problemOf(err));
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <h2 className="text-lg font-medium sm:col-span-2">Settings</h2>
@@ -65,37 +57,10 @@ export function CollectionSettingsForm({ collection: c }: { collection: Collecti
         </label>
       ) : null}
       <div className="flex items-center gap-3 sm:col-span-2">
-        <button type="submit" className={CLS.button} disabled={!hydrated || busy}>{busy ? 'Saving…' : 'Save settings'}</button>
+        <button type="submit" className={CLS.button} disabled={!ready}>{busy ? 'Saving…' : 'Save settings'}</button>
         {saved ? <span role="status" className="text-sm text-emerald-700">Saved</span> : null}
       </div>
       {problem ? <div className="sm:col-span-2"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
     </form>
-  );
-}
-
-/** DELETE /api/collections/{id} after a confirmation. */
-export function DeleteCollectionButton({ id, name }: { id: string; name: string }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const hydrated = useHydrated();
-  return (
-    <div className="space-y-2">
-      <button
-        type="button"
-        className={CLS.danger}
-        disabled={!hydrated}
-        onClick={async () => {
-          if (!window.confirm(`Delete collection “${name}” with all its identities and images? This cannot be undone.`)) return;
-          try {
-            await callApi(`/api/collections/${id}`, { method: 'DELETE' });
-            window.location.assign('/collections');
-          } catch (err) {
-            setProblem(problemOf(err));
-          }
-        }}
-      >
-        Delete collection
-      </button>
-      {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
-    </div>
   );
 }

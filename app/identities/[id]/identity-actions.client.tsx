@@ -1,7 +1,7 @@
 'use client';
 import { useState } from 'react';
-import { callApi, type Problem, problemOf } from '@/app/_components/api';
-import { useHydrated } from '@/app/_components/use-hydrated';
+import { callApi } from '@/app/_components/api';
+import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
 import type { EnrollResult } from '@/lib/matching';
@@ -9,33 +9,25 @@ import type { EnrollResult } from '@/lib/matching';
 /** Several images at once (choose or drop): POST /api/identities/{id}/images, each file's verdicts shown. */
 export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'face' | 'object' }) {
   const [files, setFiles] = useState<File[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [result, setResult] = useState<{ enrolled: { file: string; verdicts: string[] }[]; rejected: { file: string; reason: string; detail: string }[] } | null>(null);
+  const [enrolled, setEnrolled] = useState<{ enrolled: { file: string; verdicts: string[] }[]; rejected: { file: string; reason: string; detail: string }[] } | null>(null);
   const [dragging, setDragging] = useState(false);
-  const hydrated = useHydrated();
+  const { hydrated, busy, ready, problem, run } = useApiCall();
+  // A 422 enrolled nothing: its problem carries why each file was refused.
+  const result = enrolled ?? (problem?.rejected ? { enrolled: [], rejected: problem.rejected } : null);
 
   const submit = async () => {
     if (files.length === 0) return;
     const form = new FormData();
     for (const f of files) form.append('images', f, f.name);
-    setBusy(true);
-    setProblem(null);
-    setResult(null);
-    try {
+    setEnrolled(null);
+    await run(async () => {
       const r = await callApi<EnrollResult>(`/api/identities/${identityId}/images`, { form });
       // `enrolled` keeps upload order without names: they are the files not named in `rejected`.
       const refused = new Set(r.rejected.map((x) => x.file));
       const names = files.map((f) => f.name).filter((n) => !refused.has(n));
-      setResult({ enrolled: r.enrolled.map((e, i) => ({ file: names[i] ?? `image ${i + 1}`, verdicts: e.verdicts })), rejected: r.rejected });
+      setEnrolled({ enrolled: r.enrolled.map((e, i) => ({ file: names[i] ?? `image ${i + 1}`, verdicts: e.verdicts })), rejected: r.rejected });
       setFiles([]);
-    } catch (err) {
-      const p = problemOf(err);
-      setProblem(p);
-      if (p.rejected) setResult({ enrolled: [], rejected: p.rejected });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -58,7 +50,7 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
         <input type="file" name="images" multiple accept="image/*,.pgm,.ppm,.bmp" className="mt-2 text-sm" aria-label="Images to enroll" disabled={!hydrated} onChange={(e) => setFiles([...(e.target.files ?? [])])} />
       </label>
       {files.length > 0 ? <p className="text-sm text-slate-600">{files.length} file{files.length === 1 ? '' : 's'} selected</p> : null}
-      <button type="button" className={CLS.button} disabled={!hydrated || busy || files.length === 0} onClick={submit}>
+      <button type="button" className={CLS.button} disabled={!ready || files.length === 0} onClick={submit}>
         {busy ? 'Enrolling…' : 'Enroll'}
       </button>
       {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
@@ -88,31 +80,26 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
 
 /** Delete one example, or move it to another identity of the collection. */
 export function ImageActions({ imageId, targets }: { imageId: string; targets: { id: string; name: string }[] }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
-  const hydrated = useHydrated();
-  const act = async (run: () => Promise<unknown>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await run();
-      window.location.reload();
-    } catch (err) {
-      setProblem(problemOf(err));
-      setBusy(false);
-    }
-  };
+  const { ready, problem, run } = useApiCall();
+  const act = (call: () => Promise<unknown>) =>
+    run(
+      async () => {
+        await call();
+        window.location.reload();
+      },
+      { leaves: true },
+    );
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap gap-2">
-        <button type="button" className={CLS.danger} disabled={!hydrated || busy} onClick={() => act(() => callApi(`/api/images/${imageId}`, { method: 'DELETE' }))}>
+        <button type="button" className={CLS.danger} disabled={!ready} onClick={() => act(() => callApi(`/api/images/${imageId}`, { method: 'DELETE' }))}>
           Delete
         </button>
         {targets.length > 0 ? (
           <select
             aria-label="Move to identity"
             className="rounded-md border border-slate-300 px-2 text-xs"
-            disabled={!hydrated || busy}
+            disabled={!ready}
             defaultValue=""
             onChange={(e) => {
               const identityId = e.target.value;
@@ -126,33 +113,6 @@ export function ImageActions({ imageId, targets }: { imageId: string; targets: {
           </select>
         ) : null}
       </div>
-      {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
-    </div>
-  );
-}
-
-/** DELETE /api/identities/{id} after a confirmation; its images stop matching at once. */
-export function DeleteIdentityButton({ id, name, collectionId }: { id: string; name: string; collectionId: string }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const hydrated = useHydrated();
-  return (
-    <div className="space-y-2">
-      <button
-        type="button"
-        className={CLS.danger}
-        disabled={!hydrated}
-        onClick={async () => {
-          if (!window.confirm(`Delete “${name}” and all its examples?`)) return;
-          try {
-            await callApi(`/api/identities/${id}`, { method: 'DELETE' });
-            window.location.assign(`/collections/${collectionId}`);
-          } catch (err) {
-            setProblem(problemOf(err));
-          }
-        }}
-      >
-        Delete identity
-      </button>
       {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
     </div>
   );

@@ -2,7 +2,8 @@ import { orNotFound, requireSession } from '@/app/_lib/session';
 import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
 import { getCollection, getIdentity, listIdentities, listImages } from '@/lib/matching';
-import { DeleteIdentityButton, EnrollForm, ImageActions } from './identity-actions.client';
+import { DeleteButton } from '@/app/_components/delete-button.client';
+import { EnrollForm, ImageActions } from './identity-actions.client';
 
 export const dynamic = 'force-dynamic';
 
@@ -56,7 +57,7 @@ export default async function IdentityPage({ params, searchParams }: { params: P
         {images.nextCursor ? <a className={CLS.link} href={`/identities/${id}?cursor=${images.nextCursor}`}>More examples →</a> : null}
       </div>
 
-      <DeleteIdentityButton id={id} name={identity.name} collectionId={collection.id} />
+      <DeleteButton label="Delete identity" question={`Delete “${identity.name}” and all its examples?`} path={`/api/identities/${id}`} then={`/collections/${collection.id}`} className={CLS.danger} />
     </section>
   );
 }

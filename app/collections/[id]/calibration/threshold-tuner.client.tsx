@@ -1,7 +1,7 @@
 'use client';
 import { useMemo, useState } from 'react';
-import { callApi, type Problem, problemOf } from '@/app/_components/api';
-import { useHydrated } from '@/app/_components/use-hydrated';
+import { callApi } from '@/app/_components/api';
+import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 import type { TargetFarPoint } from '@/lib/matching';
 
@@ -27,10 +27,8 @@ export function ThresholdTuner(props: { collectionId: string; genuine: number[];
   const max = Math.max(genuine.at(-1) ?? 0, impostor.at(-1) ?? 0, props.threshold ?? 0) * 1.05 || 2;
   const [t, setT] = useState(props.threshold ?? max / 2);
   const [target, setTarget] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const hydrated = useHydrated();
+  const { hydrated, ready, problem, run } = useApiCall();
 
   const bars = useMemo(() => {
     const bin = (xs: number[]) => {
@@ -45,18 +43,15 @@ export function ThresholdTuner(props: { collectionId: string; genuine: number[];
   const frr = 1 - countAtMost(genuine, t) / genuine.length;
   const x = (v: number) => (v / max) * W;
 
-  const save = async (json: object, what: string) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await callApi(`/api/collections/${props.collectionId}`, { method: 'PATCH', json });
-      setSaved(what);
-      window.location.reload();
-    } catch (err) {
-      setProblem(problemOf(err));
-      setBusy(false);
-    }
-  };
+  const save = (json: object, what: string) =>
+    run(
+      async () => {
+        await callApi(`/api/collections/${props.collectionId}`, { method: 'PATCH', json });
+        setSaved(what);
+        window.location.reload();
+      },
+      { leaves: true },
+    );
 
   return (
     <div className={`${CLS.card} space-y-4`}>
@@ -115,10 +110,10 @@ export function ThresholdTuner(props: { collectionId: string; genuine: number[];
         </div>
       </fieldset>
       <div className="flex flex-wrap gap-3">
-        <button type="button" className={CLS.button} disabled={!hydrated || busy || target === null} onClick={() => save({ targetFar: target, thresholdOverride: null }, 'target')}>
+        <button type="button" className={CLS.button} disabled={!ready || target === null} onClick={() => save({ targetFar: target, thresholdOverride: null }, 'target')}>
           Save target FAR
         </button>
-        <button type="button" className={CLS.secondary} disabled={!hydrated || busy} onClick={() => save({ thresholdOverride: Number(t.toFixed(6)) }, 'threshold')}>
+        <button type="button" className={CLS.secondary} disabled={!ready} onClick={() => save({ thresholdOverride: Number(t.toFixed(6)) }, 'threshold')}>
           Save this threshold ({t.toFixed(4)})
         </button>
         {saved ? <span role="status" className="text-sm text-emerald-700">Saved</span> : null}
