@@ -143,7 +143,12 @@ async function main(): Promise<void> {
   const images = await listFolderImages(args.root);
   const relabel = stripSharedTop(images);
   const byIdentity = new Map<string, FolderImage[]>();
-  for (const img of images) byIdentity.set(relabel(img.identity), [...(byIdentity.get(relabel(img.identity)) ?? []), img]);
+  for (const img of images) {
+    const id = relabel(img.identity);
+    const own = byIdentity.get(id) ?? [];
+    own.push(img);
+    byIdentity.set(id, own);
+  }
   const collection = await resolveCollection(call, args);
   process.stderr.write(`[enroll] ${images.length} images of ${byIdentity.size} identities from ${args.root} into "${collection.name}" (${collection.kind}) at ${args.url}\n`);
 

@@ -150,7 +150,9 @@ function identitiesFromFolders(files: Map<string, Uint8Array>): PlannedIdentity[
     const slash = name.lastIndexOf('/');
     if (slash < 0) throw new InputError('invalid_archive', `images must sit in one folder per identity, but ${name} is in the archive's root`);
     const folder = name.slice(0, slash);
-    byFolder.set(folder, [...(byFolder.get(folder) ?? []), { name, bytes }]);
+    const inFolder = byFolder.get(folder) ?? [];
+    inFolder.push({ name, bytes });
+    byFolder.set(folder, inFolder);
   }
   const cmp = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
   return [...byFolder.keys()].sort(cmp).map((folder) => ({

@@ -70,7 +70,11 @@ export interface TargetFarPoint {
 /** Computes the trials from (identity, vector) rows; yields to the event loop every 25 queries. */
 export async function computeTrials(rows: readonly { identity: string; vector: Float32Array }[], seed = 1): Promise<Omit<GalleryTrials, 'modelVersion' | 'sequence' | 'computedAt'>> {
   const byIdentity = new Map<string, number[]>();
-  rows.forEach((r, i) => byIdentity.set(r.identity, [...(byIdentity.get(r.identity) ?? []), i]));
+  rows.forEach((r, i) => {
+    const own = byIdentity.get(r.identity) ?? [];
+    own.push(i);
+    byIdentity.set(r.identity, own);
+  });
   const eligible = [...byIdentity.values()].filter((ids) => ids.length >= 2);
   let queries = eligible.flat();
   const sampled = queries.length > MAX_TRIAL_QUERIES;

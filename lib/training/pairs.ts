@@ -190,7 +190,11 @@ export function squaredDistance(a: Float32Array, b: Float32Array): number {
  */
 export function sampleGroupedPkEpoch(rng: Rng, imageCounts: readonly number[], groupOf: readonly number[], P: number, K: number, groupsPerBatch: number): PkBatch[] {
   const members = new Map<number, number[]>();
-  groupOf.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
+  groupOf.forEach((g, i) => {
+    const inGroup = members.get(g) ?? [];
+    inGroup.push(i);
+    members.set(g, inGroup);
+  });
   const perGroup = Math.floor(P / groupsPerBatch);
   const groups = [...members.keys()];
   if (groups.length < groupsPerBatch || perGroup < 1 || P > groupOf.length) {
