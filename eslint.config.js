@@ -17,7 +17,7 @@ const MAP = {
   jobs: ['db', 'errors'],
   auth: ['db', 'errors', 'config'],
   http: ['errors', 'auth', 'config'],
-  training: ['embedder', 'datasets', 'plots', 'errors', 'type:imaging'],
+  training: ['embedder', 'datasets', 'plots', 'imaging', 'errors'],
   faces: ['errors', 'imaging', 'embedder', 'training', 'datasets', 'type:evaluation'],
   evaluation: ['datasets', 'embedder', 'faces', 'index', 'training', 'imaging', 'errors', 'matching/decision'],
   matching: ['db', 'imaging', 'embedder', 'faces', 'index', 'training', 'datasets', 'plots', 'jobs', 'errors', 'config'],

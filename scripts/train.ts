@@ -13,21 +13,14 @@
  * (labelled-vectors JSON, see lib/training/vector-dataset.ts). Progress goes to stderr; the last
  * stdout line is a JSON summary.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '@/lib/errors';
-import type { Dataset } from '@/lib/datasets/types';
 import { initTf } from '@/lib/embedder/backend';
-import type { ModelManifest } from '@/lib/embedder/manifest';
-import { saveModel } from '@/lib/embedder/weights';
-import { svgToPng, type PreprocessSpec } from '@/lib/imaging';
-import { histogramSvg, lineChartSvg } from '@/lib/plots';
-import { rocCurve } from '@/lib/training/calibration';
+import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
 import { resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
-import { createRng } from '@/lib/training/rng';
-import { trainEmbedding, type TrainCheckpoint, type TrainProgress, type TrainResult } from '@/lib/training/train';
-import { loadVectorDataset } from '@/lib/training/vector-dataset';
+import { loadTrainingData } from '@/lib/training/data';
+import { trainEmbedding, type TrainCheckpoint, type TrainProgress } from '@/lib/training/train';
 import { createProgressLine, drawBar, formatDuration } from './cli/progress';
 
 /** CLI flags that are not training knobs. */
@@ -73,58 +66,6 @@ function parseArgs(argv: string[]): CliArgs {
   return args;
 }
 
-/** Train / held-out data sets and the names the manifest lists. */
-interface Split {
-  train: Dataset;
-  validation: Dataset;
-  source: string;
-  trainNames: string[];
-  heldOutNames: string[];
-}
-
-function splitIdentities(ds: Dataset, share: number, seed: number): Split {
-  const order = createRng(seed + 31).shuffle(ds.identities.map((_, i) => i));
-  const nHeld = Math.max(2, Math.round(ds.identities.length * share));
-  const held = new Set(order.slice(0, nHeld));
-  const pick = (inHeld: boolean) => ds.identities.filter((_, i) => held.has(i) === inHeld);
-  const train = { ...ds, identities: pick(false) };
-  const validation = { ...ds, identities: pick(true) };
-  return { train, validation, source: ds.name, trainNames: train.identities.map((i) => i.identity), heldOutNames: validation.identities.map((i) => i.identity) };
-}
-
-async function loadSplit(config: TrainConfig): Promise<Split> {
-  const spec: PreprocessSpec = { inputSizePx: config.inputSizePx, channels: 1, invert: true, fit: 'fill' };
-  const { dataset } = config;
-  if (dataset === 'omniglot') {
-    const { loadOmniglot, OMNIGLOT_SPLIT } = await import('@/lib/datasets/omniglot');
-    const zipPath = path.join(config.dataDir, 'omniglot-background', 'images_background.zip');
-    const train = await loadOmniglot({ zipPath, spec, alphabets: OMNIGLOT_SPLIT.train, cacheDir: config.cacheDir });
-    const validation = await loadOmniglot({ zipPath, spec, alphabets: OMNIGLOT_SPLIT.heldOut, cacheDir: config.cacheDir });
-    return { train, validation, source: `omniglot-background (${zipPath})`, trainNames: [...OMNIGLOT_SPLIT.train], heldOutNames: [...OMNIGLOT_SPLIT.heldOut] };
-  }
-  if (dataset === 'fashion-mnist') {
-    // Split by class: 7 classes train, 3 held out (each class is an identity).
-    const { loadFashionMnist, FASHION_MNIST_CLASSES } = await import('@/lib/datasets/fashion-mnist');
-    const fashionSpec: PreprocessSpec = { ...spec, invert: false };
-    const train = await loadFashionMnist(config.fashionMnistDir, fashionSpec, { classes: [0, 1, 2, 3, 4, 5, 6], limitPerClass: 1000 });
-    const validation = await loadFashionMnist(config.fashionMnistDir, fashionSpec, { classes: [7, 8, 9], limitPerClass: 300, split: 'test' });
-    const names = (c: number[]) => c.map((k) => String(FASHION_MNIST_CLASSES[k]));
-    return { train, validation, source: `fashion-mnist (${config.fashionMnistDir})`, trainNames: names([0, 1, 2, 3, 4, 5, 6]), heldOutNames: names([7, 8, 9]) };
-  }
-  if (dataset.startsWith('folder:')) {
-    const { loadFolderDataset } = await import('@/lib/datasets/folder');
-    return splitIdentities(await loadFolderDataset(dataset.slice('folder:'.length), spec), config.heldOutShare, config.seed);
-  }
-  if (dataset.startsWith('vectors:')) return splitIdentities(await loadVectorDataset(dataset.slice('vectors:'.length)), config.heldOutShare, config.seed);
-  throw new InputError('invalid_config', `unknown dataset ${dataset}; expected omniglot, fashion-mnist, folder:<path> or vectors:<file>`);
-}
-
-function limitTrain(split: Split, config: TrainConfig): void {
-  if (config.maxTrainIdentities <= 0 || config.maxTrainIdentities >= split.train.identities.length) return;
-  const keep = new Set(createRng(config.seed + 17).shuffle(split.train.identities.map((_, i) => i)).slice(0, config.maxTrainIdentities));
-  split.train = { ...split.train, identities: split.train.identities.filter((_, i) => keep.has(i)) };
-}
-
 /** Training progress: epoch, step, loss, pairs/s, ETA, and the validation accuracy at each epoch's end. */
 function createProgressBar(): (p: TrainProgress) => void {
   const show = createProgressLine();
@@ -160,40 +101,6 @@ async function loadCheckpoint(runDir: string): Promise<TrainCheckpoint> {
   };
 }
 
-/** Every k-th value so a plot gets at most `max` (the histogram shows shares, so a stride sample keeps its shape). */
-function strideSample(values: Float32Array, max: number): Float32Array {
-  if (values.length <= max) return values;
-  const k = Math.ceil(values.length / max);
-  return values.filter((_, i) => i % k === 0);
-}
-
-async function writePlots(dir: string, result: TrainResult): Promise<string[]> {
-  const t = result.calibration.thresholds;
-  const roc = rocCurve(result.distances.genuine, result.distances.impostor);
-  const charts: [string, string][] = [
-    ['loss.png', lineChartSvg({ title: 'Training loss per epoch', xLabel: 'epoch', yLabel: 'mean loss', series: [{ name: 'loss', points: result.lossHistory.map((h) => [h.epoch, h.loss]) }] })],
-    ['validation-accuracy.png', lineChartSvg({
-      title: 'Held-out one-shot accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy',
-      series: [{ name: 'N-way 1-shot (held-out identities)', points: result.lossHistory.filter((h) => h.valAccuracy !== undefined).map((h) => [h.epoch, h.valAccuracy!]) }],
-    })],
-    ['roc.png', lineChartSvg({
-      title: 'ROC on held-out identities (pairwise)', xLabel: 'false accept rate', yLabel: 'true accept rate', logX: true,
-      series: [{ name: `AUC ${result.calibration.auc.toFixed(4)}`, points: roc.far.map((f, i) => [f, roc.tar[i]] as [number, number]).filter(([f]) => f > 0) }],
-    })],
-    ['distances.png', histogramSvg({
-      title: 'Genuine vs impostor distances (held-out identities)', xLabel: 'Euclidean distance',
-      series: [{ name: `genuine (${result.distances.genuine.length} pairs)`, values: strideSample(result.distances.genuine, 20_000) }, { name: `impostor (${result.distances.impostor.length} pairs)`, values: strideSample(result.distances.impostor, 20_000) }],
-      markers: [
-        { x: t.maxBalancedAccuracy.distance, label: 'max bal. acc.' },
-        { x: t.far1e2.distance, label: 'FAR 1e-2' },
-        { x: t.far1e3.distance, label: 'FAR 1e-3' },
-      ],
-    })],
-  ];
-  for (const [name, svg] of charts) await writeFile(path.join(dir, name), await svgToPng(svg));
-  return charts.map(([name]) => name);
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const fileOverrides = args.configFile ? JSON.parse(await readFile(args.configFile, 'utf8')) : {};
@@ -216,8 +123,7 @@ async function main(): Promise<void> {
 
   const { tf, backend } = await initTf(config.backend);
   const loadStart = Date.now();
-  const split = await loadSplit(config);
-  limitTrain(split, config);
+  const split = await loadTrainingData(config);
   process.stderr.write(`[train] data: ${split.train.identities.length} train / ${split.validation.identities.length} held-out identities, loaded in ${((Date.now() - loadStart) / 1000).toFixed(1)} s\n`);
 
   const controller = new AbortController();
@@ -229,22 +135,9 @@ async function main(): Promise<void> {
   });
 
   const createdAt = new Date().toISOString();
-  const slug = config.dataset.split(':')[0].replace(/[^A-Za-z0-9]+/g, '-');
-  const version = `${slug}-${createdAt.slice(0, 10)}-${createHash('sha256').update(JSON.stringify(config) + createdAt).digest('hex').slice(0, 4)}`;
+  const version = modelVersionName(config.dataset.split(':')[0], config, createdAt);
   const outDir = args.out ?? path.join(runDir, 'model');
-  await mkdir(outDir, { recursive: true });
-  const plots = await writePlots(outDir, result);
-  const input: ModelManifest['input'] = 'type' in split.train.spec ? { type: 'vector', dim: split.train.spec.dim } : { type: 'image', preprocess: split.train.spec };
-  const manifest: ModelManifest = {
-    format: 1, version, kind: config.kind, input,
-    architecture: { ...result.tower },
-    embeddingDim: config.embeddingDim, metric: 'euclidean', calibration: result.calibration,
-    data: { source: split.source, train: split.trainNames, heldOut: split.heldOutNames, identities: { train: split.train.identities.length, heldOut: split.validation.identities.length } },
-    seed: config.seed, config: { ...config }, metrics: result.metrics, lossHistory: result.lossHistory,
-    pairsPerSecond: Math.round(result.pairsPerSecond * 10) / 10, backend, trainingSeconds: Math.round(result.trainingSeconds), createdAt, plots,
-  };
-  await saveModel(outDir, result.model, manifest);
-  await writeFile(path.join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const manifest = await writeModelFolder(outDir, { config, result, data: split, backend, version, createdAt });
   result.model.dispose();
   const t = result.calibration.thresholds;
   process.stderr.write(`[train] wrote ${outDir} (version ${version})\n`);

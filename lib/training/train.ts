@@ -75,6 +75,10 @@ export interface TrainOptions {
   onCheckpoint?: (c: TrainCheckpoint) => Promise<void>;
   /** Continue from this checkpoint. */
   resume?: TrainCheckpoint;
+  /** Start from these weights instead of a fresh initialisation (fine-tuning; same architecture). */
+  init?: LayersModel;
+  /** Asked after every epoch: true ends training there (a time bound); calibration still runs. */
+  shouldStop?: () => boolean;
 }
 
 /** What a run returns. */
@@ -142,6 +146,14 @@ export async function trainEmbedding(opts: TrainOptions): Promise<TrainResult> {
   let startEpoch = 0;
   let priorSeconds = 0;
   let priorImages = 0;
+  if (opts.init) {
+    try {
+      model.setWeights(opts.init.getWeights());
+    } catch (err) {
+      model.dispose();
+      throw new InputError('invalid_config', `cannot start from the given model: ${(err as Error).message}; its architecture must match ${JSON.stringify(tower)}`);
+    }
+  }
   if (opts.resume) {
     const r = opts.resume;
     const weights = decodeNamedTensors(tf, r.weights.specs, r.weights.data);
@@ -269,6 +281,8 @@ export async function trainEmbedding(opts: TrainOptions): Promise<TrainResult> {
         etaSeconds: (elapsed / done) * (total - done),
         valAccuracy,
       });
+      // Steps compute synchronously: yield so a caller's progress writes (the dashboard's job row) go out.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     if (opts.onCheckpoint) {
       const optState = await optimizer.getWeights();
@@ -283,6 +297,7 @@ export async function trainEmbedding(opts: TrainOptions): Promise<TrainResult> {
         optimizer: await encodeNamedTensors(tf, optState),
       });
     }
+    if (opts.shouldStop?.()) break;
   }
   const sessionSeconds = (Date.now() - started) / 1000;
   optimizer.dispose();
