@@ -22,6 +22,10 @@ const schema = z.object({
   API_KEY: z.string().min(16).optional(),
   /** Folder of committed default models. */
   MODELS_DIR: z.string().default('./models'),
+  /** Folder of the base training data (`omniglot-background/`), offered to retraining when present. */
+  TRAINING_DATA_DIR: z.string().default('../shared/data'),
+  /** Longest a retraining job may train, in minutes (its settings may ask for less). */
+  MAX_RETRAIN_MINUTES: z.coerce.number().positive().default(30),
   /** Largest accepted upload body in bytes. */
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
   /** Most entries an uploaded archive (collection import) may list. */
@@ -34,7 +38,7 @@ const schema = z.object({
 });
 
 /** Parsed configuration. */
-export type Env = Readonly<z.infer<typeof schema> & { dataDir: string; modelsDir: string }>;
+export type Env = Readonly<z.infer<typeof schema> & { dataDir: string; modelsDir: string; trainingDataDir: string }>;
 
 function parseEnv(): Env {
   const parsed = schema.safeParse(process.env);
@@ -46,6 +50,7 @@ function parseEnv(): Env {
     ...parsed.data,
     dataDir: path.resolve(parsed.data.DATA_DIR),
     modelsDir: path.resolve(parsed.data.MODELS_DIR),
+    trainingDataDir: path.resolve(parsed.data.TRAINING_DATA_DIR),
   });
 }
 

@@ -22,8 +22,8 @@ export interface Operation<A extends AuthRule = AuthRule, Q = unknown, B = unkno
   query?: z.ZodType<Q>;
   /** Body schemas by content type; both variants produce the same `B`. */
   body?: { json?: z.ZodType<B>; multipart?: z.ZodType<B> };
-  /** The success response: JSON `schema`, binary bytes of the `binary` media type (`image/*`, `application/zip`), or no content (204). */
-  success: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; binary?: string };
+  /** The success response: JSON `schema`, bytes of the `binary` media type (`image/*`, `application/zip`, `text/event-stream`), or no content (204). */
+  success: { status: 200 | 201 | 202 | 204; description: string; schema?: z.ZodType; binary?: string };
   /** Other statuses answered with the success body (health's 503 while starting). */
   sameBodyStatuses?: readonly number[];
   /** Statuses beyond those implied by auth, body, query and path parameters (e.g. 409). */

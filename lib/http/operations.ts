@@ -178,5 +178,73 @@ export const metaOps = {
   }),
 };
 
+
+/** Retraining, promote and rollback, model versions (all admin). */
+export const modelOps = {
+  startRetrain: op({
+    id: 'startRetrain', method: 'POST', path: '/api/collections/{id}/retrain', tag: 'Models', auth: 'admin', summary: "Retrain the collection's model on its gallery",
+    description:
+      "Starts a training job in a child process: the gallery's identities (2+ images each) are split into training, calibration " +
+      'and evaluation identities; the current model is fine-tuned on the training ones (plus the base data set when asked and ' +
+      'present), calibrated on the calibration ones, and compared with the current model on the evaluation ones. One job per ' +
+      'collection at a time (409 `job_running`). Follow it with `GET /api/jobs/{id}/events`.',
+    body: { json: req.retrainBody },
+    success: { status: 201, description: 'The queued job.', schema: res.jobSchema }, extraProblems: [409],
+  }),
+  listJobs: op({
+    id: 'listJobs', method: 'GET', path: '/api/jobs', tag: 'Models', auth: 'admin', summary: 'List jobs',
+    query: req.jobListQuery, success: { status: 200, description: 'Jobs, newest first.', schema: res.jobList },
+  }),
+  getJob: op({
+    id: 'getJob', method: 'GET', path: '/api/jobs/{id}', tag: 'Models', auth: 'admin', summary: 'Get a job',
+    success: { status: 200, description: 'The job with its progress and result.', schema: res.jobSchema },
+  }),
+  jobEvents: op({
+    id: 'jobEvents', method: 'GET', path: '/api/jobs/{id}/events', tag: 'Models', auth: 'admin', summary: "Follow a job's progress (server-sent events)",
+    description: '`event: job` with the job (as `GET /api/jobs/{id}`) whenever it changes, then `event: end` when it has ended.',
+    success: { status: 200, description: 'An event stream.', binary: 'text/event-stream' },
+  }),
+  cancelJob: op({
+    id: 'cancelJob', method: 'POST', path: '/api/jobs/{id}/cancel', tag: 'Models', auth: 'admin', summary: 'Cancel a job',
+    description: 'A cancelled switch leaves the collection on its old model; a cancelled retrain writes no candidate. 409 when the job already ended.',
+    success: { status: 200, description: 'The cancelled job.', schema: res.jobSchema }, extraProblems: [409],
+  }),
+  promoteModel: op({
+    id: 'promoteModel', method: 'POST', path: '/api/collections/{id}/promote', tag: 'Models', auth: 'admin', summary: 'Switch the collection to a model version',
+    description:
+      'Starts a switch job: every image is embedded with the version into its own index in the background while searches keep ' +
+      'using the current pair; then the collection switches model and index in one step, the threshold is re-derived from the ' +
+      'target FAR for the new model and written to the audit log. The old embeddings and index are kept for rollback.',
+    body: { json: req.promoteBody },
+    success: { status: 202, description: 'The switch job.', schema: res.jobSchema }, extraProblems: [409],
+  }),
+  rollbackModel: op({
+    id: 'rollbackModel', method: 'POST', path: '/api/collections/{id}/rollback', tag: 'Models', auth: 'admin', summary: 'Switch back to the previous model version',
+    description: 'A switch job to `previousModelVersion`; images enrolled since the last switch are embedded with it first. 409 when there is no previous version.',
+    success: { status: 202, description: 'The switch job.', schema: res.jobSchema }, extraProblems: [409],
+  }),
+  listCollectionModels: op({
+    id: 'listCollectionModels', method: 'GET', path: '/api/collections/{id}/models', tag: 'Models', auth: 'admin', summary: 'Model versions a collection keeps',
+    success: { status: 200, description: 'Each version with embeddings in this collection, and whether its index is on disk.', schema: res.collectionModelList },
+  }),
+  deleteCollectionModel: op({
+    id: 'deleteCollectionModel', method: 'DELETE', path: '/api/collections/{id}/models/{version}', tag: 'Models', auth: 'admin',
+    summary: "Delete a kept version's embeddings and index", description: '409 for the current version or while a job runs.',
+    success: { status: 204, description: 'Deleted.' }, extraProblems: [409],
+  }),
+  listModels: op({
+    id: 'listModels', method: 'GET', path: '/api/models', tag: 'Models', auth: 'admin', summary: 'List model versions',
+    success: { status: 200, description: 'Every version (bundled and trained here), newest first, with its use and promotions.', schema: res.modelList },
+  }),
+  getModel: op({
+    id: 'getModel', method: 'GET', path: '/api/models/{version}', tag: 'Models', auth: 'admin', summary: 'Get a model version with its manifest',
+    success: { status: 200, description: 'The version.', schema: res.modelDetail },
+  }),
+  getModelPlot: op({
+    id: 'getModelPlot', method: 'GET', path: '/api/models/{version}/plots/{name}', tag: 'Models', auth: 'admin', summary: 'A training plot of a model version',
+    success: { status: 200, description: 'The PNG (one of the manifest `plots`).', binary: 'image/png' },
+  }),
+};
+
 /** All operations, in document order. */
-export const OPERATIONS = [...Object.values(metaOps), ...Object.values(authOps), ...Object.values(galleryOps), ...Object.values(imageOps)];
+export const OPERATIONS = [...Object.values(metaOps), ...Object.values(authOps), ...Object.values(galleryOps), ...Object.values(imageOps), ...Object.values(modelOps)];

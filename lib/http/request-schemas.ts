@@ -158,3 +158,30 @@ export const verifyImageMultipart = z
   .strict()
   .register(reg, { id: 'VerifyIdentityMultipartRequest' })
   .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image') }));
+
+/** `POST /api/collections/{id}/retrain`: settings of the job (every field optional; lib/matching validates ranges). */
+export const retrainBody = z
+  .object({
+    epochs: z.number().int().optional().describe('Epochs of fine-tuning from the current model (1..200, default 6).'),
+    stepsPerEpoch: z.number().int().optional().describe('P x K batches per epoch (1..1000, default 20).'),
+    learningRate: z.number().optional().describe('Adam learning rate (default 5e-4).'),
+    maxMinutes: z.number().optional().describe('Stop after the epoch that passes this many minutes (default 10, at most MAX_RETRAIN_MINUTES).'),
+    includeBaseData: z.boolean().optional().describe("Add the model kind's base training set (when present on the server)."),
+    evaluationShare: z.number().optional().describe('Share of gallery identities held out to compare the models (0.1..0.5, default 0.3).'),
+    calibrationShare: z.number().optional().describe("Share of gallery identities held out for the candidate's thresholds (0.1..0.4, default 0.2)."),
+    seed: z.number().int().optional().describe('Seed of the split, sampling and bootstrap (default 1).'),
+  })
+  .strict()
+  .register(reg, { id: 'RetrainRequest' });
+
+/** `POST /api/collections/{id}/promote`. */
+export const promoteBody = z
+  .object({ modelVersion: z.string().min(1).max(128).describe('The version to switch to (a candidate from a retraining job, or any kept version).') })
+  .strict()
+  .register(reg, { id: 'PromoteRequest' });
+
+/** `GET /api/jobs`: a collection filter and a count. */
+export const jobListQuery = z.object({
+  collectionId: id.optional().describe('Only jobs of this collection.'),
+  limit: z.coerce.number().int().min(1).max(100).optional().describe('Most jobs, newest first (default 20).'),
+});

@@ -90,6 +90,7 @@ export const collectionSchema = z
     name: z.string(),
     kind: z.enum(['face', 'object']),
     modelVersion: z.string(),
+    previousModelVersion: z.string().nullable().describe('The version served before the last promote or rollback: the target of a rollback.'),
     targetFar: z.number(),
     thresholdOverride: z.number().nullable(),
     threshold: z
@@ -246,3 +247,70 @@ export const healthSchema = z
   })
   .strict()
   .register(reg, { id: 'Health' });
+
+/** A background job (retrain or switch). */
+export const jobSchema = z
+  .object({
+    id,
+    type: z.enum(['retrain', 'switch']),
+    collectionId: id.nullable(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
+    params: z.record(z.string(), z.unknown()).describe('retrain: `settings`, `fromModelVersion`; switch: `from`, `to`, `reason`.'),
+    progress: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('retrain: `phase`, `epoch`, `epochs`, `step`, `stepsPerEpoch`, `loss`, `pairsPerSecond`, `etaSeconds`, `losses` [[step, loss]], `validation` [[epoch, accuracy]]; switch: `phase`, `done`, `total`.'),
+    result: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('retrain: `candidateVersion` and `comparison` (current vs candidate on held-out gallery identities: AUC, EER, TAR and FAR at each threshold with 95% intervals, ROC points, the AUC gain and its interval); switch: `from`, `to`, `threshold`.'),
+    error: z.string().nullable(),
+    createdAt: time,
+    startedAt: time.nullable(),
+    finishedAt: time.nullable(),
+  })
+  .strict()
+  .register(reg, { id: 'Job' });
+
+/** `GET /api/jobs`. */
+export const jobList = z.object({ items: z.array(jobSchema) }).strict().register(reg, { id: 'JobList' });
+
+const promotion = z
+  .object({ at: time, actor: z.string(), action: z.string(), collectionId: z.string().nullable(), from: z.string().nullable(), threshold: z.number().nullable() })
+  .strict();
+
+const modelSummaryShape = {
+  version: z.string(),
+  kind: z.enum(['object', 'face']),
+  origin: z.enum(['bundled', 'trained']),
+  isDefault: z.boolean(),
+  createdAt: z.string(),
+  embeddingDim: z.number().int(),
+  dataSource: z.string(),
+  metrics: z.record(z.string(), z.number()),
+  backend: z.string(),
+  collections: z.array(z.object({ id, name: z.string() }).strict()),
+  promotions: z.array(promotion).describe('Promotions and rollbacks to this version, newest first (from the audit log).'),
+};
+
+/** `GET /api/models`. */
+export const modelList = z
+  .object({ items: z.array(z.object(modelSummaryShape).strict().register(reg, { id: 'ModelSummary' })) })
+  .strict()
+  .register(reg, { id: 'ModelList' });
+
+/** `GET /api/models/{version}`. */
+export const modelDetail = z
+  .object({ ...modelSummaryShape, manifest: z.record(z.string(), z.unknown()).describe('The model manifest: architecture, preprocessing, calibration, data, config, metrics, loss history.') })
+  .strict()
+  .register(reg, { id: 'ModelDetail' });
+
+/** `GET /api/collections/{id}/models`. */
+export const collectionModelList = z
+  .object({
+    items: z.array(
+      z.object({ version: z.string(), current: z.boolean(), previous: z.boolean(), embeddedImages: z.number().int().min(0), indexOnDisk: z.boolean() }).strict(),
+    ),
+  })
+  .strict()
+  .register(reg, { id: 'CollectionModelList' });

@@ -19,6 +19,8 @@ export interface CollectionDto {
   name: string;
   kind: 'face' | 'object';
   modelVersion: string;
+  /** The version served before the last promote or rollback (what a rollback returns to). */
+  previousModelVersion: string | null;
   /** Target open-set false accept rate. */
   targetFar: number;
   /** Raw distance override (null: none, or pinned to another model version and so ignored). */
@@ -178,13 +180,14 @@ async function withCounts(row: CollectionRow): Promise<CollectionDto> {
 }
 
 function toDto(row: CollectionRow, identityCount: number, imageCount: number, liveIdentities: number): CollectionDto {
-  const model = runtime().models.get(row.kind as 'face' | 'object') ?? null;
+  const model = runtime().served.get(row.modelVersion) ?? null;
   const pinned = row.thresholdOverride !== null && row.thresholdModel === row.modelVersion;
   return {
     id: row.id,
     name: row.name,
     kind: row.kind as 'face' | 'object',
     modelVersion: row.modelVersion,
+    previousModelVersion: row.previousModelVersion,
     targetFar: row.targetFar,
     thresholdOverride: pinned ? row.thresholdOverride : null,
     // Listing reads the last trials; searches and enrolments start their recomputation.

@@ -42,12 +42,13 @@ export async function loadCollection(db: Db | Tx, caller: Caller, id: string): P
 
 /** The loaded model serving a collection, or `model_not_loaded` (503). */
 export function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVersion'>): ServedModel {
-  const model = rt.models.get(c.kind as 'face' | 'object');
-  if (!model || model.manifest.version !== c.modelVersion) {
+  const model = rt.served.get(c.modelVersion);
+  if (!model) {
+    const fallback = rt.models.get(c.kind as 'face' | 'object');
     throw new NotReadyError(
-      c.kind === 'face' && !model ? 'model_not_trained' : 'model_not_loaded',
-      `collection model ${c.modelVersion} is not loaded (default ${c.kind} model: ${model?.manifest.version ?? 'none'}); ` +
-        'restore that model under MODELS_DIR or re-embed the collection',
+      c.kind === 'face' && !fallback ? 'model_not_trained' : 'model_not_loaded',
+      `collection model ${c.modelVersion} is not loaded (default ${c.kind} model: ${fallback?.manifest.version ?? 'none'}); ` +
+        'restore that model under MODELS_DIR or DATA_DIR/models, or promote another version',
     );
   }
   return model;

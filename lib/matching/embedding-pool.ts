@@ -46,6 +46,7 @@ export interface WorkerData {
 export type WorkerRequest =
   | { id: number; type: 'embed'; modelVersion: string; inputs: Float32Array[] }
   | { id: number; type: 'prepareFaces'; modelVersion: string; image: DecodedImage; options: FacePrepareRequest }
+  | { id: number; type: 'load'; model: PoolModel }
   | { id: number; type: 'debugMemory' };
 
 /** Messages from the worker (id 0: start-up). */
@@ -54,6 +55,7 @@ export type WorkerReply =
   | { id: number; type: 'embeddings'; embeddings: Float32Array[] }
   | { id: number; type: 'faces'; faces: WorkerFace[] }
   | { id: number; type: 'memory'; numTensors: number; numBytes: number }
+  | { id: number; type: 'loaded'; version: string }
   | { id: number; type: 'error'; code: string; message: string };
 
 /** TF.js memory of the worker, for leak tests. */
@@ -76,6 +78,8 @@ export interface EmbeddingPool {
    * coded `no_face`, `face_too_small` or `low_score`.
    */
   prepareFaces(modelVersion: string, image: DecodedImage, options: FacePrepareRequest): Promise<WorkerFace[]>;
+  /** Loads one more model into the worker (a no-op when its version is loaded). */
+  load(model: PoolModel): Promise<void>;
   /** The worker's `tf.memory()` counters. */
   debugMemory(): Promise<WorkerMemory>;
   /** Stops the worker; pending requests fail with `embedder_stopped`. */
@@ -163,6 +167,10 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPo
       const reply = await request({ type: 'prepareFaces', modelVersion, image, options });
       if (reply.type !== 'faces') throw new AppError('embedder_failed', `embedding worker answered ${reply.type} to prepareFaces`);
       return reply.faces;
+    },
+    async load(model) {
+      const reply = await request({ type: 'load', model });
+      if (reply.type !== 'loaded') throw new AppError('embedder_failed', `embedding worker answered ${reply.type} to load`);
     },
     async debugMemory() {
       const reply = await request({ type: 'debugMemory' });

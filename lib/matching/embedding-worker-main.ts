@@ -8,7 +8,7 @@ import { getTf, initTf, type BackendName } from '@/lib/embedder/backend';
 import { loadModel, type EmbeddingModel } from '@/lib/embedder/weights';
 import { AppError } from '@/lib/errors';
 import { loadFaceModel, prepareFaces, type FaceModel } from '@/lib/faces';
-import type { WorkerData, WorkerReply, WorkerRequest } from './embedding-pool';
+import type { PoolModel, WorkerData, WorkerReply, WorkerRequest } from './embedding-pool';
 
 /** Runs the worker's message loop until the thread is terminated. */
 export async function runEmbeddingWorker(): Promise<void> {
@@ -21,16 +21,7 @@ export async function runEmbeddingWorker(): Promise<void> {
   try {
     ready = (async () => {
       const { backend } = await initTf(data.backend);
-      for (const m of data.models) {
-        if (m.kind === 'face') {
-          // Verifies the face-api package version and weight hashes against face.json.
-          const face = await loadFaceModel(m.dir);
-          faceModels.set(m.version, face);
-          models.set(m.version, face);
-        } else {
-          models.set(m.version, await loadModel(m.dir));
-        }
-      }
+      for (const m of data.models) await load(m);
       return backend;
     })();
     port.postMessage({ id: 0, type: 'ready', backend: await ready } satisfies WorkerReply);
@@ -43,8 +34,25 @@ export async function runEmbeddingWorker(): Promise<void> {
     chain = chain.then(() => handle(req)).catch(() => undefined);
   });
 
+  async function load(m: PoolModel): Promise<void> {
+    if (models.has(m.version)) return;
+    if (m.kind === 'face') {
+      // Verifies the face-api package version and weight hashes against face.json.
+      const face = await loadFaceModel(m.dir);
+      faceModels.set(m.version, face);
+      models.set(m.version, face);
+    } else {
+      models.set(m.version, await loadModel(m.dir));
+    }
+  }
+
   async function handle(req: WorkerRequest): Promise<void> {
     try {
+      if (req.type === 'load') {
+        await load(req.model);
+        port!.postMessage({ id: req.id, type: 'loaded', version: req.model.version } satisfies WorkerReply);
+        return;
+      }
       if (req.type === 'debugMemory') {
         const { numTensors, numBytes } = getTf().memory();
         port!.postMessage({ id: req.id, type: 'memory', numTensors, numBytes } satisfies WorkerReply);

@@ -67,35 +67,47 @@ export interface TargetFarPoint {
   threshold: number | null;
 }
 
-/** Computes the trials from (identity, vector) rows; yields to the event loop every 25 queries. */
-export async function computeTrials(rows: readonly { identity: string; vector: Float32Array }[], seed = 1): Promise<Omit<GalleryTrials, 'modelVersion' | 'sequence' | 'computedAt'>> {
+/** Row indices of every example of an identity with 2+ examples (the trial queries), and the count of such identities. */
+export function eligibleQueries(rows: readonly { identity: string }[]): { queries: number[]; identities: number } {
   const byIdentity = new Map<string, number[]>();
   rows.forEach((r, i) => {
-    const own = byIdentity.get(r.identity) ?? [];
-    own.push(i);
-    byIdentity.set(r.identity, own);
+    const own = byIdentity.get(r.identity);
+    if (own) own.push(i);
+    else byIdentity.set(r.identity, [i]);
   });
   const eligible = [...byIdentity.values()].filter((ids) => ids.length >= 2);
-  let queries = eligible.flat();
-  const sampled = queries.length > MAX_TRIAL_QUERIES;
-  if (sampled) queries = createRng(seed).shuffle(queries).slice(0, MAX_TRIAL_QUERIES);
-  const genuine: number[] = [];
-  const impostor: number[] = [];
+  return { queries: eligible.flat(), identities: eligible.length };
+}
+
+/**
+ * Scores of each query row, in order: `own` = distance to the nearest other example of its identity
+ * (genuine), `other` = distance to the nearest example of any other identity (impostor, Infinity
+ * when there is none). Yields to the event loop every 25 queries.
+ */
+export async function scoreQueries(rows: readonly { identity: string; vector: Float32Array }[], queries: readonly number[]): Promise<{ own: Float64Array; other: Float64Array }> {
+  const own = new Float64Array(queries.length).fill(Infinity);
+  const other = new Float64Array(queries.length).fill(Infinity);
   for (let q = 0; q < queries.length; q++) {
     if (q % 25 === 24) await new Promise((resolve) => setImmediate(resolve));
     const i = queries[q];
-    let own = Infinity;
-    let other = Infinity;
     for (let j = 0; j < rows.length; j++) {
       if (j === i) continue;
       const d = Math.sqrt(squaredDistance(rows[i].vector, rows[j].vector));
-      if (rows[j].identity === rows[i].identity) own = Math.min(own, d);
-      else other = Math.min(other, d);
+      if (rows[j].identity === rows[i].identity) own[q] = Math.min(own[q], d);
+      else other[q] = Math.min(other[q], d);
     }
-    genuine.push(own);
-    if (Number.isFinite(other)) impostor.push(other);
   }
-  return { eligibleIdentities: eligible.length, genuine: Float64Array.from(genuine).sort(), impostor: Float64Array.from(impostor).sort(), sampled };
+  return { own, other };
+}
+
+/** Computes the trials from (identity, vector) rows (see `scoreQueries`), sampled down to MAX_TRIAL_QUERIES queries. */
+export async function computeTrials(rows: readonly { identity: string; vector: Float32Array }[], seed = 1): Promise<Omit<GalleryTrials, 'modelVersion' | 'sequence' | 'computedAt'>> {
+  const eligible = eligibleQueries(rows);
+  let queries = eligible.queries;
+  const sampled = queries.length > MAX_TRIAL_QUERIES;
+  if (sampled) queries = createRng(seed).shuffle(queries).slice(0, MAX_TRIAL_QUERIES);
+  const { own, other } = await scoreQueries(rows, queries);
+  return { eligibleIdentities: eligible.identities, genuine: own.slice().sort(), impostor: other.filter(Number.isFinite).sort(), sampled };
 }
 
 /** Share of `sorted` at or under t (accepted), with its bootstrap interval. */

@@ -62,8 +62,25 @@ const CONTENT_TYPES: Record<string, string> = {
 
 type Accepted = { i: number; file: UploadFile; sha: string; img: DecodedImage; prepared: PreparedInput };
 
-/** Enrolls images of an identity; see `EnrollResult` and the duplicate rules in the issue. */
+/** Attempts of an enrolment whose collection switched model versions while it embedded. */
+const SWITCH_ATTEMPTS = 3;
+
+/**
+ * Enrolls images of an identity; see `EnrollResult` and the duplicate rules in the issue. When the
+ * collection switches model versions (promote, rollback) while the images embed, the enrolment
+ * starts again under the new version, so no image is stored without the version searches use.
+ */
 export async function enrollImages(caller: Caller, identityId: string, files: UploadFile[], opts: { detect?: DetectSetting } = {}): Promise<EnrollResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await enrollOnce(caller, identityId, files, opts);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'model_switched') || attempt >= SWITCH_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function enrollOnce(caller: Caller, identityId: string, files: UploadFile[], opts: { detect?: DetectSetting }): Promise<EnrollResult> {
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, identityId);
   const collection = await loadCollection(rt.db, caller, identity.collectionId);
@@ -157,6 +174,11 @@ async function storeEnrolment(
   try {
     return await db.$transaction(async (tx) => {
       const first = await allocateSequences(tx, collectionId, accepted.length);
+      // Under the collection's row lock: a model switch that committed while this request embedded wins.
+      const now = await tx.collection.findUnique({ where: { id: collectionId }, select: { modelVersion: true } });
+      if (now && now.modelVersion !== modelVersion) {
+        throw new ConflictError('model_switched', `the collection switched from model ${modelVersion} to ${now.modelVersion} during the enrolment; retry`);
+      }
       const ids: string[] = [];
       const changes: CommittedChange[] = [];
       for (const [j, a] of accepted.entries()) {

@@ -139,6 +139,27 @@ export class IndexStore {
     });
   }
 
+  /**
+   * The index of `key`, caught up and holding exactly the database's embeddings of its model
+   * version: rebuilt when embeddings were written for images whose add it had already passed (a
+   * re-embedding for promote or rollback). Called before a collection switches to `key`'s version.
+   */
+  async complete(key: IndexKey): Promise<AnnIndex> {
+    const index = await this.ready(key);
+    const live = await this.db.embedding.count({ where: { modelVersion: key.modelVersion, image: { collectionId: key.collectionId } } });
+    return index.size === live ? index : this.rebuildNow(key);
+  }
+
+  /** Forgets and deletes the index of one model version of a collection. */
+  async dropVersion(key: Pick<IndexKey, 'collectionId' | 'modelVersion'>): Promise<void> {
+    const file = this.pathOf(key);
+    await this.locked({ ...key, dim: 0 }, async () => {
+      this.entries.delete(this.id(key));
+      await rm(file, { force: true });
+      await rm(`${file}.sha256`, { force: true });
+    });
+  }
+
   /** Live element count and last sequence of an index in memory (null when not loaded). */
   stats(key: Pick<IndexKey, 'collectionId' | 'modelVersion'>): { size: number; lastSequence: number; origin: IndexOrigin } | null {
     const e = this.entries.get(this.id(key));

@@ -23,6 +23,32 @@ export interface ServedModel {
 /** Loaded default models by kind. */
 export type LoadedModels = Map<ModelKind, ServedModel>;
 
+/** Every model the worker has loaded, by version: the defaults, and trained versions collections use. */
+export type ServedModels = Map<string, ServedModel>;
+
+/** Where model folders live: the bundled ones (MODELS_DIR) and those retraining wrote (DATA_DIR/models). */
+export interface ModelRoots {
+  /** Bundled models (`models/`), read-only. */
+  bundled: string;
+  /** Models trained by this instance: `DATA_DIR/models`. */
+  trained: string;
+}
+
+/** The model roots of a data and models folder. */
+export function modelRoots(modelsDir: string, dataDir: string): ModelRoots {
+  return { bundled: modelsDir, trained: path.join(/*turbopackIgnore: true*/ dataDir, 'models') };
+}
+
+/** The folder of a model version of a kind (bundled first), or null when no such folder exists. */
+export function findModelDir(roots: ModelRoots, kind: ModelKind, version: string): string | null {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(version)) return null;
+  for (const root of [roots.bundled, roots.trained]) {
+    const dir = modelDir(root, kind, version);
+    if (existsSync(path.join(dir, 'manifest.json'))) return dir;
+  }
+  return null;
+}
+
 const defaultsSchema = z.object({ object: z.string().nullable(), face: z.string().nullable() }).strict();
 
 /** Reads models/defaults.json: the default model version of each kind (null: none yet). */
@@ -42,7 +68,7 @@ export function modelDir(modelsDir: string, kind: ModelKind, version: string): s
  * The face-api nets and their pinned hashes are loaded and checked by the embedding worker, whose
  * start fails with `face_weights_mismatch` or `face_weights_missing` (lib/faces `loadFaceModel`).
  */
-async function readServedModel(kind: ModelKind, dir: string): Promise<ServedModel> {
+export async function readServedModel(kind: ModelKind, dir: string): Promise<ServedModel> {
   const manifest = await readManifest(dir);
   if (kind === 'face') await readFaceConfig(dir);
   return { manifest, dir };

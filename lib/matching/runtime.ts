@@ -10,12 +10,14 @@ import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client
 import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
 import { NotReadyError } from '@/lib/errors';
+import { markInterrupted, stopAllChildJobs } from '@/lib/jobs';
 import { pruneAudit } from './audit';
 import { BlobStore } from './blob-store';
 import { startEmbeddingPool, type EmbeddingPool } from './embedding-pool';
 import { createFacePreparer } from './faces';
 import { IndexStore } from './index-store';
-import { loadDefaultModels, type LoadedModels } from './models';
+import { loadDefaultModels, modelRoots, type LoadedModels, type ModelKind, type ModelRoots, type ServedModels } from './models';
+import { serveModel } from './serve-model';
 import { registerFacePreparer } from './preprocess';
 
 /** A started runtime. */
@@ -25,6 +27,10 @@ export interface Runtime {
   migrations: MigrationState;
   backend: BackendName;
   models: LoadedModels;
+  /** Every model loaded in the worker, by version (defaults and the versions collections use). */
+  served: ServedModels;
+  /** Where model folders are found. */
+  modelRoots: ModelRoots;
   /** The embedding worker (TF.js off the request thread). */
   embedder: EmbeddingPool;
   /** Original image bytes under DATA_DIR/blobs. */
@@ -76,6 +82,16 @@ async function boot(): Promise<Runtime> {
   });
   // Face collections: detection and alignment in the worker, then the face model's embedding.
   registerFacePreparer(models.has('face') ? createFacePreparer(embedder) : null);
+  const served: ServedModels = new Map([...models.values()].map((m) => [m.manifest.version, m]));
+  const roots = modelRoots(env.modelsDir, env.dataDir);
+  // Trained versions collections use (or fall back to after a rollback) load now, so searches never wait.
+  const used = await db.collection.findMany({ distinct: ['modelVersion'], select: { kind: true, modelVersion: true } });
+  for (const u of used) {
+    if (served.has(u.modelVersion)) continue;
+    await serveModel({ served, modelRoots: roots, embedder }, u.kind as ModelKind, u.modelVersion).catch((err: Error) =>
+      console.error(`[runtime] model ${u.modelVersion} of a collection cannot load: ${err.message}`),
+    );
+  }
   const blobs = new BlobStore(env.dataDir);
   // Files written before a transaction that never committed (crash) or left by an interrupted delete.
   const removed = await blobs.removeOrphans(async (shas) => {
@@ -84,10 +100,11 @@ async function boot(): Promise<Runtime> {
   });
   if (removed.length > 0) console.info(`[runtime] removed ${removed.length} orphan blob file(s)`);
   const indexes = new IndexStore(db, env.dataDir);
-  const dims = new Map([...models.values()].map((m) => [m.manifest.version, m.manifest.embeddingDim]));
-  await indexes.open((version) => dims.get(version) ?? null);
+  await indexes.open((version) => served.get(version)?.manifest.embeddingDim ?? null);
   await pruneAudit(db);
-  return { db, dbTarget, migrations, backend: embedder.backend, models, embedder, blobs, indexes };
+  const interrupted = await markInterrupted(db);
+  if (interrupted.length > 0) console.info(`[runtime] marked ${interrupted.length} job(s) interrupted by the restart`);
+  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, blobs, indexes };
 }
 
 /** Starts the runtime once per process; later calls return the same promise. */
@@ -149,6 +166,7 @@ export function runtimeStatus(): RuntimeStatus {
 export async function stopRuntime(): Promise<void> {
   const rt = g[KEY]?.runtime;
   if (!rt) return;
+  stopAllChildJobs();
   await rt.indexes.close();
   registerFacePreparer(null);
   await rt.embedder.close();

@@ -9,7 +9,7 @@ import type { Runtime } from './runtime';
 export async function applyToIndex(rt: Runtime, collectionId: string, changes: CommittedChange[]): Promise<void> {
   if (changes.length === 0) return;
   const c = await rt.db.collection.findUnique({ where: { id: collectionId }, select: { kind: true, modelVersion: true } });
-  const model = c ? rt.models.get(c.kind as 'face' | 'object') : undefined;
-  if (!c || !model || model.manifest.version !== c.modelVersion) return;
+  const model = c ? rt.served.get(c.modelVersion) : undefined;
+  if (!c || !model) return;
   await rt.indexes.apply({ collectionId, modelVersion: c.modelVersion, dim: model.manifest.embeddingDim }, changes);
 }

@@ -9,9 +9,9 @@ import { ImportArchiveForm } from './archive-forms.client';
 export const dynamic = 'force-dynamic';
 
 /** What the collection's model was trained on, from its manifest (null when it is not loaded). */
-function trainedOn(kind: 'face' | 'object', version: string): string | null {
-  const model = getRuntime().models.get(kind);
-  if (!model || model.manifest.version !== version) return null;
+function trainedOn(version: string): string | null {
+  const model = getRuntime().served.get(version);
+  if (!model) return null;
   return model.manifest.data.source.replace(/\s*\(.*\)$/, '');
 }
 
@@ -21,7 +21,7 @@ export default async function CollectionPage({ params, searchParams }: { params:
   const caller = await requireSession(`/collections/${id}`);
   const c = await orNotFound(getCollection(caller, id));
   const identities = await listIdentities(caller, id, { limit: 25, cursor: cursor ?? null, q: q || undefined });
-  const source = trainedOn(c.kind, c.modelVersion);
+  const source = trainedOn(c.modelVersion);
   return (
     <section className="space-y-8">
       <PageHeader title={c.name}>

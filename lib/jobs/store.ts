@@ -1,0 +1,111 @@
+/**
+ * Job rows: a background job's status, progress and result, persisted so a page reload (or another
+ * app instance) sees the same state, and a restart can mark what it interrupted.
+ *
+ * Status moves queued -> running -> succeeded | failed | cancelled; a restart turns queued and
+ * running into `interrupted`. Cancelling only flips the row: the job sees it on its next progress
+ * write (`reportProgress` answers false) and stops, wherever it runs.
+ */
+import type { Db } from '@/lib/db/client';
+import { ConflictError, NotFoundError } from '@/lib/errors';
+
+/** Job kinds: training a candidate model, and switching a collection to a model version. */
+export type JobType = 'retrain' | 'switch';
+
+/** Job status. */
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+/** Statuses a job never leaves. */
+export const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+
+/** A job as stored. */
+export interface JobRecord {
+  id: string;
+  type: JobType;
+  collectionId: string | null;
+  status: JobStatus;
+  params: Record<string, unknown>;
+  progress: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+type Row = NonNullable<Awaited<ReturnType<Db['job']['findUnique']>>>;
+
+function toRecord(r: Row): JobRecord {
+  return {
+    id: r.id, type: r.type as JobType, collectionId: r.collectionId, status: r.status as JobStatus,
+    params: (r.params ?? {}) as Record<string, unknown>, progress: r.progress as Record<string, unknown> | null,
+    result: r.result as Record<string, unknown> | null, error: r.error, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt,
+  };
+}
+
+/**
+ * Creates a queued job, refusing (409 `job_running`) while another job of the same collection is
+ * queued or running: one job at a time per collection, so a switch never races a retrain's evaluation.
+ */
+export async function createJob(db: Db, input: { type: JobType; collectionId: string; params: Record<string, unknown> }): Promise<JobRecord> {
+  return db.$transaction(async (tx) => {
+    const busy = await tx.job.findFirst({ where: { collectionId: input.collectionId, status: { in: ['queued', 'running'] } }, select: { id: true, type: true } });
+    if (busy) throw new ConflictError('job_running', `job ${busy.id} (${busy.type}) is still running for this collection; wait for it or cancel it`, { jobId: busy.id });
+    return toRecord(await tx.job.create({ data: { type: input.type, collectionId: input.collectionId, status: 'queued', params: input.params as object } }));
+  });
+}
+
+/** A job by id, or `job_not_found`. */
+export async function getJob(db: Db, id: string): Promise<JobRecord> {
+  const row = await db.job.findUnique({ where: { id } });
+  if (!row) throw new NotFoundError('job_not_found', `no job with id ${id}`);
+  return toRecord(row);
+}
+
+/** Jobs newest first, optionally of one collection. */
+export async function listJobs(db: Db, opts: { collectionId?: string; limit: number }): Promise<JobRecord[]> {
+  const rows = await db.job.findMany({ where: opts.collectionId ? { collectionId: opts.collectionId } : {}, orderBy: { createdAt: 'desc' }, take: opts.limit });
+  return rows.map(toRecord);
+}
+
+/** queued -> running; false when the job is no longer queued (cancelled before it started). */
+export async function markRunning(db: Db, id: string): Promise<boolean> {
+  const { count } = await db.job.updateMany({ where: { id, status: 'queued' }, data: { status: 'running', startedAt: new Date() } });
+  return count === 1;
+}
+
+/** Stores progress of a running job; false when it is no longer running (cancelled: stop). */
+export async function reportProgress(db: Db, id: string, progress: Record<string, unknown>): Promise<boolean> {
+  const { count } = await db.job.updateMany({ where: { id, status: 'running' }, data: { progress: progress as object } });
+  return count === 1;
+}
+
+/** Ends a running or queued job; false when it had already ended (e.g. cancelled). */
+export async function finishJob(
+  db: Db,
+  id: string,
+  end: { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: string },
+): Promise<boolean> {
+  const data = end.status === 'succeeded' ? { status: end.status, result: end.result as object } : { status: end.status, error: end.error };
+  const { count } = await db.job.updateMany({ where: { id, status: { in: ['queued', 'running'] } }, data: { ...data, finishedAt: new Date() } });
+  return count === 1;
+}
+
+/** Cancels a queued or running job; `job_finished` (409) when it already ended. */
+export async function cancelJob(db: Db, id: string): Promise<JobRecord> {
+  const { count } = await db.job.updateMany({ where: { id, status: { in: ['queued', 'running'] } }, data: { status: 'cancelled', finishedAt: new Date() } });
+  const job = await getJob(db, id);
+  if (count === 0) throw new ConflictError('job_finished', `job ${id} already ended (${job.status})`);
+  return job;
+}
+
+/** At start: jobs a previous process left queued or running are `interrupted`. Returns their ids. */
+export async function markInterrupted(db: Db): Promise<string[]> {
+  const stale = await db.job.findMany({ where: { status: { in: ['queued', 'running'] } }, select: { id: true } });
+  if (stale.length === 0) return [];
+  await db.job.updateMany({
+    where: { id: { in: stale.map((s) => s.id) }, status: { in: ['queued', 'running'] } },
+    data: { status: 'interrupted', finishedAt: new Date(), error: 'the service restarted while the job ran; start it again' },
+  });
+  return stale.map((s) => s.id);
+}

@@ -1,0 +1,75 @@
+/**
+ * The gallery adapter (issue 8): a collection's enrolled identities as a training data set. The
+ * training core reads `Dataset`s and knows nothing of the database; this joins them. Identities
+ * are split by a seeded draw into training, calibration (the candidate's thresholds) and
+ * evaluation (candidate vs current), so the comparison runs on identities neither model trained on
+ * nor the candidate calibrated on.
+ */
+import type { Db } from '@/lib/db/client';
+import type { Dataset, IdentityImages } from '@/lib/datasets/types';
+import { InputError } from '@/lib/errors';
+import { preprocessImage, type PreprocessSpec } from '@/lib/imaging';
+import { createRng } from '@/lib/training/rng';
+import type { BlobStore } from './blob-store';
+import { decodeUpload } from './preprocess';
+
+/** One gallery identity with its images' preprocessed pixels (identity = its id, group = "gallery"). */
+export type GalleryIdentity = IdentityImages & { name: string };
+
+/** Training / calibration / evaluation identities of a gallery. */
+export interface GallerySplit {
+  train: GalleryIdentity[];
+  calibration: GalleryIdentity[];
+  evaluation: GalleryIdentity[];
+}
+
+/** Fewest identities (2+ examples each) a split needs: 2 to train, 2 to calibrate, 2 to evaluate. */
+export const MIN_GALLERY_IDENTITIES = 6;
+
+/** Loads every identity with 2+ images, preprocessed with `spec`; calls `onImage` after each image. */
+export async function loadGalleryIdentities(
+  db: Db,
+  blobs: BlobStore,
+  collectionId: string,
+  spec: PreprocessSpec,
+  onImage?: (done: number, total: number) => void,
+): Promise<GalleryIdentity[]> {
+  const rows = await db.identity.findMany({
+    where: { collectionId },
+    orderBy: { id: 'asc' },
+    select: { id: true, name: true, images: { orderBy: { seq: 'asc' }, select: { blob: { select: { sha256: true } } } } },
+  });
+  const usable = rows.filter((r) => r.images.length >= 2);
+  const total = usable.reduce((n, r) => n + r.images.length, 0);
+  let done = 0;
+  const out: GalleryIdentity[] = [];
+  for (const r of usable) {
+    const images: Float32Array[] = [];
+    for (const img of r.images) {
+      images.push(await preprocessImage(await decodeUpload(await blobs.read(img.blob.sha256)), spec));
+      onImage?.(++done, total);
+    }
+    out.push({ identity: r.id, name: r.name, group: 'gallery', images });
+  }
+  return out;
+}
+
+/** Seeded split by identity: `evaluationShare` and `calibrationShare` of identities (at least 2 each), the rest train. */
+export function splitGallery(identities: GalleryIdentity[], shares: { evaluation: number; calibration: number }, seed: number): GallerySplit {
+  if (identities.length < MIN_GALLERY_IDENTITIES) {
+    throw new InputError(
+      'gallery_too_small',
+      `retraining needs ${MIN_GALLERY_IDENTITIES}+ identities with 2+ images each (2 train, 2 calibrate, 2 evaluate); this gallery has ${identities.length}`,
+    );
+  }
+  const order = createRng(seed + 101).shuffle(identities.map((_, i) => i));
+  const nEval = Math.max(2, Math.round(identities.length * shares.evaluation));
+  const nCal = Math.max(2, Math.round(identities.length * shares.calibration));
+  const take = (from: number, to: number) => order.slice(from, to).sort((a, b) => a - b).map((i) => identities[i]);
+  return { evaluation: take(0, nEval), calibration: take(nEval, nEval + nCal), train: take(nEval + nCal, identities.length) };
+}
+
+/** A training data set of gallery identities. */
+export function galleryDataset(name: string, spec: PreprocessSpec, identities: GalleryIdentity[]): Dataset {
+  return { name, spec, identities: identities.map(({ identity, group, images }) => ({ identity, group, images })) };
+}

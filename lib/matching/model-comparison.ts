@@ -1,0 +1,97 @@
+/**
+ * Candidate vs current model on the same held-out gallery identities (issue 8): the open-set
+ * trials of calibration (leave-one-identity-out: genuine = distance of an example to its identity's
+ * nearest other example, impostor = distance to the nearest other identity) under each model, with
+ * each model's own threshold for the collection's target FAR and that many identities.
+ * The AUC gain's 95% interval comes from a paired bootstrap over the queries (both models see the
+ * same resampled queries), so "the gain is inside the interval" means the interval holds 0.
+ */
+import { aucOf, eerOf, openSetThreshold, rocCurve, type CalibrationCurve } from '@/lib/training/calibration';
+import { createRng } from '@/lib/training/rng';
+import { eligibleQueries, ratesAt, scoreQueries, type RateEstimate } from './gallery-calibration';
+
+/** Bootstrap resamples of the AUC gain interval. */
+const BOOTSTRAP = 400;
+/** ROC points kept per model for the plot. */
+const ROC_POINTS = 120;
+
+/** One model's embeddings of the held-out examples and its calibration curve. */
+export interface ComparedModel {
+  version: string;
+  /** The model manifest's calibration curve (its threshold comes from here). */
+  curve: CalibrationCurve;
+  /** Embeddings of the held-out examples, in the same order for both models. */
+  vectors: Float32Array[];
+}
+
+/** How one model does on the held-out identities. */
+export interface ModelScore {
+  version: string;
+  /** The model's threshold at the target FAR for `identities` identities. */
+  threshold: number;
+  auc: number;
+  eer: number;
+  /** Share of genuine trials at or under the threshold. */
+  tar: RateEstimate;
+  /** Share of impostor trials at or under the threshold. */
+  far: RateEstimate;
+  /** ROC points `[far, tar]`. */
+  roc: [number, number][];
+}
+
+/** The comparison a retraining job stores and the page draws. */
+export interface ModelComparison {
+  /** Held-out identities (2+ examples each) and their trials. */
+  identities: number;
+  genuineTrials: number;
+  impostorTrials: number;
+  targetFar: number;
+  current: ModelScore;
+  candidate: ModelScore;
+  /** candidate AUC - current AUC, with its paired-bootstrap 95% interval. */
+  aucGain: { value: number; lo: number; hi: number };
+  /** True when the interval holds 0: the gain may be noise (Promote warns). */
+  gainWithinNoise: boolean;
+}
+
+function score(version: string, curve: CalibrationCurve, own: Float64Array, other: Float64Array, targetFar: number, identities: number): ModelScore {
+  const impostor = other.filter(Number.isFinite);
+  const threshold = openSetThreshold(curve, targetFar, identities);
+  const { far, frr } = ratesAt({ genuine: own.slice().sort(), impostor: impostor.slice().sort() }, threshold);
+  const tar: RateEstimate = { value: 1 - frr.value, n: frr.n, lo: 1 - frr.hi, hi: 1 - frr.lo, upperBound: null };
+  const roc = rocCurve(own, impostor, ROC_POINTS);
+  return { version, threshold, auc: aucOf(own, impostor), eer: eerOf(own, impostor), tar, far, roc: roc.far.map((f, i) => [f, roc.tar[i]]) };
+}
+
+/** Compares two models on the held-out examples `identityOf[i]` (ids of their identities). */
+export async function compareModels(identityOf: readonly string[], current: ComparedModel, candidate: ComparedModel, targetFar: number, seed = 1): Promise<ModelComparison> {
+  const { queries, identities } = eligibleQueries(identityOf.map((identity) => ({ identity })));
+  const scored = async (m: ComparedModel) => scoreQueries(identityOf.map((identity, i) => ({ identity, vector: m.vectors[i] })), queries);
+  const a = await scored(current);
+  const b = await scored(candidate);
+  const cur = score(current.version, current.curve, a.own, a.other, targetFar, identities);
+  const cand = score(candidate.version, candidate.curve, b.own, b.other, targetFar, identities);
+
+  const rng = createRng(seed);
+  const gains = new Float64Array(BOOTSTRAP);
+  const n = queries.length;
+  const pick = (src: Float64Array, idx: Uint32Array) => Float64Array.from(idx, (k) => src[k]);
+  for (let r = 0; r < BOOTSTRAP; r++) {
+    const idx = Uint32Array.from({ length: n }, () => rng.int(n));
+    const auc = (s: { own: Float64Array; other: Float64Array }) => aucOf(pick(s.own, idx), pick(s.other, idx).filter(Number.isFinite));
+    gains[r] = auc(b) - auc(a);
+  }
+  gains.sort();
+  const lo = gains[Math.floor(0.025 * (BOOTSTRAP - 1))];
+  const hi = gains[Math.ceil(0.975 * (BOOTSTRAP - 1))];
+  return {
+    identities,
+    genuineTrials: n,
+    impostorTrials: a.other.filter(Number.isFinite).length,
+    targetFar,
+    current: cur,
+    candidate: cand,
+    aucGain: { value: cand.auc - cur.auc, lo, hi },
+    gainWithinNoise: lo <= 0 && hi >= 0,
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Promote and rollback (issue 8): blue/green switching of a collection between model versions.
+ *
+ * A switch job embeds every image that lacks an embedding under the target version (in the
+ * background, through the embedding worker, resumable: what it wrote stays), makes the target's
+ * index complete, then switches `modelVersion` in one transaction that holds the collection's row
+ * lock and first checks that no image still lacks the target's embedding (an enrolment that
+ * committed meanwhile sends the job round again). A search reads the collection row once and uses
+ * that version's model and index, so it sees the old pair or the new pair, never a mix; an
+ * enrolment re-checks the version under the same lock (images.ts). A kill before the commit leaves
+ * the collection on its old model and index; starting the job again embeds only what is missing.
+ */
+import { ConflictError, InputError } from '@/lib/errors';
+import { createJob, finishJob, markRunning, reportProgress, type JobRecord } from '@/lib/jobs';
+import { recordAudit } from './audit';
+import { requireAdmin, type Caller } from './caller';
+import { collectionThreshold, countLiveIdentities, loadCollection, runtime, type CollectionRow } from './context';
+import { dropTrials } from './gallery-calibration';
+import type { ModelKind, ServedModel } from './models';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting } from './preprocess';
+import { toJobDto, type JobDto } from './retrain';
+import type { Runtime } from './runtime';
+import { serveModel } from './serve-model';
+import { encodeVector } from './vectors';
+
+/** Images embedded per worker call. */
+const BATCH = 32;
+/** Rounds of "embed what is missing, then try to switch" before giving up under constant enrolment. */
+const MAX_ROUNDS = 5;
+
+/** Thrown inside the switch transaction when an image still lacks the target's embedding. */
+class StillMissing extends Error {}
+
+/** Starts a switch of the collection to `modelVersion` (promote a candidate, or any kept version). */
+export async function promoteModel(caller: Caller, collectionId: string, modelVersion: string): Promise<JobDto> {
+  requireAdmin(caller, 'promoting a model');
+  return startSwitch(caller, collectionId, modelVersion, 'promote');
+}
+
+/** Starts a switch back to the version the collection served before its last switch. */
+export async function rollbackModel(caller: Caller, collectionId: string): Promise<JobDto> {
+  requireAdmin(caller, 'rolling back a model');
+  const c = await loadCollection(runtime().db, caller, collectionId);
+  if (!c.previousModelVersion) throw new ConflictError('nothing_to_roll_back', `collection ${c.name} has not switched models; there is no previous version`);
+  return startSwitch(caller, collectionId, c.previousModelVersion, 'rollback');
+}
+
+async function startSwitch(caller: Caller, collectionId: string, target: string, reason: 'promote' | 'rollback'): Promise<JobDto> {
+  const rt = runtime();
+  const c = await loadCollection(rt.db, caller, collectionId);
+  if (c.modelVersion === target) throw new ConflictError('model_in_use', `collection ${c.name} already uses model ${target}`);
+  // Fails fast (404 model_not_found, 400 model_kind_mismatch) before a job exists.
+  await serveModel(rt, c.kind as ModelKind, target);
+  const job = await createJob(rt.db, { type: 'switch', collectionId, params: { from: c.modelVersion, to: target, reason, actor: caller.actor } });
+  void runSwitch(rt, job, caller).catch((err) => console.error(`[switch ${job.id}] failed to record its end:`, err));
+  return toJobDto(job);
+}
+
+/** The switch job's body (in the server process, off the request). */
+async function runSwitch(rt: Runtime, job: JobRecord, caller: Caller): Promise<void> {
+  const { to, reason } = job.params as { to: string; reason: 'promote' | 'rollback' };
+  const collectionId = job.collectionId!;
+  if (!(await markRunning(rt.db, job.id))) return;
+  try {
+    const c0 = await rt.db.collection.findUniqueOrThrow({ where: { id: collectionId } });
+    const model = await serveModel(rt, c0.kind as ModelKind, to);
+    const key = { collectionId, modelVersion: to, dim: model.manifest.embeddingDim };
+    let embedded = 0;
+    for (let round = 1; ; round++) {
+      const total = await countMissing(rt, collectionId, to);
+      let done = 0;
+      for (;;) {
+        const batch = await rt.db.image.findMany({
+          where: { collectionId, embeddings: { none: { modelVersion: to } } },
+          orderBy: { seq: 'asc' },
+          take: BATCH,
+          select: { id: true, blob: { select: { sha256: true } } },
+        });
+        if (batch.length === 0) break;
+        await embedImages(rt, c0, model, batch);
+        done += batch.length;
+        embedded += batch.length;
+        if (!(await reportProgress(rt.db, job.id, { phase: 'embedding', round, done, total: Math.max(total, done) }))) return; // cancelled
+      }
+      if (!(await reportProgress(rt.db, job.id, { phase: 'indexing', round, done, total: Math.max(total, done) }))) return;
+      await rt.indexes.complete(key);
+      const switched = await trySwitch(rt, caller, collectionId, model, reason, job.id);
+      if (switched) {
+        await finishJob(rt.db, job.id, { status: 'succeeded', result: { ...switched, embedded } });
+        return;
+      }
+      if (round >= MAX_ROUNDS) throw new ConflictError('switch_starved', `images kept arriving without ${to} embeddings for ${MAX_ROUNDS} rounds; start the switch again when enrolment pauses`);
+    }
+  } catch (err) {
+    await finishJob(rt.db, job.id, { status: 'failed', error: `${(err as { code?: string }).code ?? 'internal_error'}: ${(err as Error).message}` });
+  }
+}
+
+function countMissing(rt: Runtime, collectionId: string, version: string): Promise<number> {
+  return rt.db.image.count({ where: { collectionId, embeddings: { none: { modelVersion: version } } } });
+}
+
+/** Embeds stored images under `model` and writes their embeddings (an image deleted meanwhile is skipped). */
+async function embedImages(rt: Runtime, c: CollectionRow, model: ServedModel, batch: { id: string; blob: { sha256: string } }[]): Promise<void> {
+  const detect = (c.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto';
+  const prepared = [];
+  for (const img of batch) {
+    const decoded = await decodeUpload(await rt.blobs.read(img.blob.sha256));
+    const inputs = await prepareImage(decoded, c.kind as ModelKind, { manifest: model.manifest, detect, purpose: 'enroll' });
+    if (inputs.length === 0) throw new InputError('no_face', `image ${img.id} gives no input under model ${model.manifest.version}`);
+    prepared.push([inputs[0]]);
+  }
+  const embedded = await embedPrepared(rt.embedder, model.manifest.version, prepared);
+  const version = model.manifest.version;
+  for (const [i, img] of batch.entries()) {
+    const vector = embedded[i][0].embedding;
+    const data = { imageId: img.id, modelVersion: version, dim: vector.length, vector: encodeVector(vector) };
+    await rt.db.embedding
+      .upsert({ where: { imageId_modelVersion: { imageId: img.id, modelVersion: version } }, create: data, update: { dim: data.dim, vector: data.vector } })
+      .catch((err: { code?: string }) => {
+        if (err.code !== 'P2003' && err.code !== 'P2025') throw err; // the image was deleted meanwhile
+      });
+  }
+}
+
+/** The switch itself; null when an image still lacks the target's embedding (another round). */
+async function trySwitch(rt: Runtime, caller: Caller, collectionId: string, model: ServedModel, reason: 'promote' | 'rollback', jobId: string) {
+  const to = model.manifest.version;
+  try {
+    return await rt.db.$transaction(async (tx) => {
+      // The update takes the row lock enrolments take (allocateSequences), so none commits in between.
+      const before = await tx.collection.findUniqueOrThrow({ where: { id: collectionId } });
+      const after = await tx.collection.update({ where: { id: collectionId }, data: { modelVersion: to, previousModelVersion: before.modelVersion } });
+      if ((await tx.image.count({ where: { collectionId, embeddings: { none: { modelVersion: to } } } })) > 0) throw new StillMissing();
+      const threshold = collectionThreshold(after, model, await countLiveIdentities(tx, collectionId));
+      await recordAudit(tx, caller, {
+        action: `model.${reason}`, collectionId, modelVersion: to, threshold: threshold.distance,
+        details: { from: before.modelVersion, to, jobId, thresholdSource: threshold.source, targetFar: after.targetFar, identities: threshold.identities },
+      });
+      return { from: before.modelVersion, to, threshold: threshold.distance, thresholdSource: threshold.source };
+    });
+  } catch (err) {
+    if (err instanceof StillMissing) return null;
+    throw err;
+  } finally {
+    dropTrials(collectionId);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Model versions (issue 8): the models page and API (every version with its manifest, the
+ * collections using it, who promoted it and when), and the versions a collection keeps embeddings
+ * and an index for after a switch, until an admin deletes them.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
+import { ConflictError, NotFoundError } from '@/lib/errors';
+import { recordAudit } from './audit';
+import { requireAdmin, type Caller } from './caller';
+import { loadCollection, runtime } from './context';
+import { findModelDir, readDefaults, type ModelKind } from './models';
+
+/** One model version as the models list shows it. */
+export interface ModelSummary {
+  version: string;
+  kind: ModelKind;
+  /** 'bundled' (MODELS_DIR) or 'trained' (retrained here, DATA_DIR/models). */
+  origin: 'bundled' | 'trained';
+  /** The default of its kind (new collections use it). */
+  isDefault: boolean;
+  createdAt: string;
+  embeddingDim: number;
+  dataSource: string;
+  metrics: Record<string, number>;
+  backend: string;
+  /** Collections whose current model it is. */
+  collections: { id: string; name: string }[];
+  /** Promotions and rollbacks to it, newest first, from the audit log. */
+  promotions: { at: string; actor: string; action: string; collectionId: string | null; from: string | null; threshold: number | null }[];
+}
+
+/** A model version with its whole manifest. */
+export interface ModelDetail extends ModelSummary {
+  manifest: ModelManifest;
+}
+
+/** A version a collection holds embeddings for. */
+export interface CollectionModelVersion {
+  version: string;
+  current: boolean;
+  /** The rollback target. */
+  previous: boolean;
+  /** Images with an embedding under this version. */
+  embeddedImages: number;
+  /** Whether its index file is on disk. */
+  indexOnDisk: boolean;
+}
+
+async function listVersionDirs(): Promise<{ kind: ModelKind; version: string; origin: 'bundled' | 'trained' }[]> {
+  const { modelRoots } = runtime();
+  const out: { kind: ModelKind; version: string; origin: 'bundled' | 'trained' }[] = [];
+  for (const [origin, root] of [['bundled', modelRoots.bundled], ['trained', modelRoots.trained]] as const) {
+    for (const kind of ['object', 'face'] as const) {
+      const names = await readdir(path.join(root, kind)).catch(() => [] as string[]);
+      for (const version of names.sort()) if (!version.includes('.tmp-') && existsSync(path.join(root, kind, version, 'manifest.json'))) out.push({ kind, version, origin });
+    }
+  }
+  return out;
+}
+
+async function summarize(kind: ModelKind, version: string, origin: 'bundled' | 'trained', manifest: ModelManifest): Promise<ModelSummary> {
+  const rt = runtime();
+  const defaults = readDefaults(rt.modelRoots.bundled);
+  const [collections, audit] = await Promise.all([
+    rt.db.collection.findMany({ where: { modelVersion: version }, select: { id: true, name: true }, orderBy: { name: 'asc' } }),
+    rt.db.auditEntry.findMany({ where: { modelVersion: version, action: { in: ['model.promote', 'model.rollback'] } }, orderBy: { createdAt: 'desc' }, take: 50 }),
+  ]);
+  return {
+    version, kind, origin, isDefault: defaults[kind] === version, createdAt: manifest.createdAt, embeddingDim: manifest.embeddingDim,
+    dataSource: manifest.data.source, metrics: manifest.metrics, backend: manifest.backend, collections,
+    promotions: audit.map((a) => ({
+      at: a.createdAt.toISOString(), actor: a.actor, action: a.action, collectionId: a.collectionId,
+      from: ((a.details ?? {}) as { from?: string }).from ?? null, threshold: a.threshold,
+    })),
+  };
+}
+
+/** Every model version, newest first (admin). */
+export async function listModels(caller: Caller): Promise<{ items: ModelSummary[] }> {
+  requireAdmin(caller, 'listing models');
+  const { modelRoots } = runtime();
+  const items: ModelSummary[] = [];
+  for (const d of await listVersionDirs()) {
+    const root = d.origin === 'bundled' ? modelRoots.bundled : modelRoots.trained;
+    items.push(await summarize(d.kind, d.version, d.origin, await readManifest(path.join(root, d.kind, d.version))));
+  }
+  items.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  return { items };
+}
+
+async function locate(version: string): Promise<{ kind: ModelKind; dir: string; origin: 'bundled' | 'trained' }> {
+  const { modelRoots } = runtime();
+  for (const kind of ['object', 'face'] as const) {
+    const dir = findModelDir(modelRoots, kind, version);
+    if (dir) return { kind, dir, origin: dir.startsWith(modelRoots.bundled + path.sep) ? 'bundled' : 'trained' };
+  }
+  throw new NotFoundError('model_not_found', `no model version ${version}`);
+}
+
+/** One model version with its manifest (admin). */
+export async function getModel(caller: Caller, version: string): Promise<ModelDetail> {
+  requireAdmin(caller, 'reading models');
+  const { kind, dir, origin } = await locate(version);
+  const manifest = await readManifest(dir);
+  return { ...(await summarize(kind, version, origin, manifest)), manifest };
+}
+
+/** A plot PNG of a model version (one its manifest lists). */
+export async function getModelPlot(caller: Caller, version: string, name: string): Promise<Uint8Array> {
+  requireAdmin(caller, 'reading models');
+  const { dir } = await locate(version);
+  const manifest = await readManifest(dir);
+  if (!manifest.plots.includes(name)) throw new NotFoundError('plot_not_found', `model ${version} has no plot ${name}; it has ${manifest.plots.join(', ')}`);
+  return new Uint8Array(await readFile(path.join(dir, name)));
+}
+
+/** The model versions a collection holds embeddings for (admin). */
+export async function listCollectionModels(caller: Caller, collectionId: string): Promise<{ items: CollectionModelVersion[] }> {
+  requireAdmin(caller, 'listing model versions');
+  const rt = runtime();
+  const c = await loadCollection(rt.db, caller, collectionId);
+  const groups = await rt.db.embedding.groupBy({ by: ['modelVersion'], where: { image: { collectionId } }, _count: { _all: true } });
+  const versions = new Map(groups.map((g) => [g.modelVersion, g._count._all]));
+  for (const v of [c.modelVersion, c.previousModelVersion]) if (v && !versions.has(v)) versions.set(v, 0);
+  return {
+    items: [...versions.entries()].map(([version, embeddedImages]) => ({
+      version, current: version === c.modelVersion, previous: version === c.previousModelVersion, embeddedImages,
+      indexOnDisk: existsSync(rt.indexes.pathOf({ collectionId, modelVersion: version })),
+    })),
+  };
+}
+
+/** Deletes a kept version's embeddings and index of a collection (admin; never the current one). */
+export async function deleteCollectionModel(caller: Caller, collectionId: string, version: string): Promise<void> {
+  requireAdmin(caller, 'deleting a model version');
+  const rt = runtime();
+  const c = await loadCollection(rt.db, caller, collectionId);
+  if (c.modelVersion === version) throw new ConflictError('model_in_use', `model ${version} serves collection ${c.name}; promote another version first`);
+  const busy = await rt.db.job.findFirst({ where: { collectionId, status: { in: ['queued', 'running'] } }, select: { id: true } });
+  if (busy) throw new ConflictError('job_running', `job ${busy.id} is running for this collection; wait for it or cancel it`, { jobId: busy.id });
+  const file = rt.indexes.pathOf({ collectionId, modelVersion: version });
+  const held = await rt.db.embedding.count({ where: { modelVersion: version, image: { collectionId } } });
+  if (held === 0 && !existsSync(file) && c.previousModelVersion !== version) throw new NotFoundError('model_not_found', `collection ${c.name} keeps nothing of model ${version}`);
+  await rt.db.$transaction(async (tx) => {
+    const deleted = await tx.embedding.deleteMany({ where: { modelVersion: version, image: { collectionId } } });
+    await recordAudit(tx, caller, { action: 'model.delete_version', collectionId, modelVersion: version, details: { embeddings: deleted.count } });
+  });
+  await rt.indexes.dropVersion({ collectionId, modelVersion: version });
+}

@@ -1,0 +1,119 @@
+/**
+ * Retraining from the dashboard (issue 8): start a training job for a collection's model, follow
+ * it, cancel it. The job runs in a child process (./retrain-job.ts) and reports through its job row.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { env } from '@/lib/config/env';
+import { InputError } from '@/lib/errors';
+import { cancelJob, createJob, getJob, listJobs, startChildJob, stopChildJob, type JobRecord } from '@/lib/jobs';
+import { requireAdmin, type Caller } from './caller';
+import { loadCollection, runtime } from './context';
+
+/** Settings of a retraining job; every field has a safe default (a few minutes on wasm). */
+export const retrainSettingsSchema = z.strictObject({
+  /** Epochs of fine-tuning from the current model's weights. */
+  epochs: z.number().int().min(1).max(200).default(6),
+  /** Steps (P x K batches) per epoch. */
+  stepsPerEpoch: z.number().int().min(1).max(1000).default(20),
+  /** Adam learning rate (lower than from scratch: this fine-tunes). */
+  learningRate: z.number().gt(0).max(0.01).default(5e-4),
+  /** Stop training after the epoch that passes this many minutes (then calibrate and compare). */
+  maxMinutes: z.number().gt(0).default(10),
+  /** Add the base training set of the model's kind (Omniglot background for objects) when present. */
+  includeBaseData: z.boolean().default(false),
+  /** Share of gallery identities held out of training to compare candidate and current. */
+  evaluationShare: z.number().min(0.1).max(0.5).default(0.3),
+  /** Share of gallery identities held out to calibrate the candidate's thresholds. */
+  calibrationShare: z.number().min(0.1).max(0.4).default(0.2),
+  /** Seed of the split, the sampling and the bootstrap. */
+  seed: z.number().int().min(0).default(1),
+});
+
+/** Resolved retraining settings. */
+export type RetrainSettings = z.infer<typeof retrainSettingsSchema>;
+
+/** A job as the API returns it. */
+export interface JobDto {
+  id: string;
+  type: JobRecord['type'];
+  collectionId: string | null;
+  status: JobRecord['status'];
+  params: Record<string, unknown>;
+  progress: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** The job as the API shows it. */
+export function toJobDto(j: JobRecord): JobDto {
+  return { ...j, createdAt: j.createdAt.toISOString(), startedAt: j.startedAt?.toISOString() ?? null, finishedAt: j.finishedAt?.toISOString() ?? null };
+}
+
+/** Path of the base training data of a kind, or null when absent here (the option is then hidden). */
+export function baseDataPath(kind: string): string | null {
+  if (kind !== 'object') return null;
+  const zip = path.join(env.trainingDataDir, 'omniglot-background', 'images_background.zip');
+  return existsSync(zip) ? zip : null;
+}
+
+/** What the retraining form offers for a collection. */
+export interface RetrainOptions {
+  /** Defaults of every setting. */
+  defaults: RetrainSettings;
+  /** Whether the base data set is present (else `includeBaseData` is refused and hidden). */
+  baseDataAvailable: boolean;
+  /** Cap on `maxMinutes` (MAX_RETRAIN_MINUTES). */
+  maxMinutes: number;
+}
+
+/** The retraining form's defaults for a collection (admin). */
+export async function getRetrainOptions(caller: Caller, collectionId: string): Promise<RetrainOptions> {
+  requireAdmin(caller, 'retraining');
+  const c = await loadCollection(runtime().db, caller, collectionId);
+  return { defaults: retrainSettingsSchema.parse({}), baseDataAvailable: baseDataPath(c.kind) !== null, maxMinutes: env.MAX_RETRAIN_MINUTES };
+}
+
+/** Starts a retraining job for a collection (admin; one job per collection at a time). */
+export async function startRetrain(caller: Caller, collectionId: string, input: Partial<RetrainSettings>): Promise<JobDto> {
+  requireAdmin(caller, 'retraining');
+  const rt = runtime();
+  const c = await loadCollection(rt.db, caller, collectionId);
+  // TODO(issue 8): face collections retrain their head on cached descriptors; not wired to the dashboard yet.
+  if (c.kind !== 'object') throw new InputError('retrain_unsupported', `retraining ${c.kind} collections from the dashboard is not supported yet; object collections are`);
+  const parsed = retrainSettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError('invalid_settings', `settings.${issue.path.join('.')}: ${issue.message}`);
+  }
+  const settings = parsed.data;
+  if (settings.maxMinutes > env.MAX_RETRAIN_MINUTES) throw new InputError('invalid_settings', `settings.maxMinutes must be at most ${env.MAX_RETRAIN_MINUTES} (MAX_RETRAIN_MINUTES), got ${settings.maxMinutes}`);
+  if (settings.includeBaseData && !baseDataPath(c.kind)) throw new InputError('invalid_settings', `settings.includeBaseData: no base data under ${env.trainingDataDir}`);
+  const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
+  startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
+  return toJobDto(job);
+}
+
+/** A job (admin). */
+export async function getJobStatus(caller: Caller, jobId: string): Promise<JobDto> {
+  requireAdmin(caller, 'reading jobs');
+  return toJobDto(await getJob(runtime().db, jobId));
+}
+
+/** Recent jobs, newest first, optionally of one collection (admin). */
+export async function listJobStatuses(caller: Caller, opts: { collectionId?: string; limit?: number } = {}): Promise<{ items: JobDto[] }> {
+  requireAdmin(caller, 'reading jobs');
+  return { items: (await listJobs(runtime().db, { collectionId: opts.collectionId, limit: Math.min(Math.max(opts.limit ?? 20, 1), 100) })).map(toJobDto) };
+}
+
+/** Cancels a queued or running job (admin); a switch job leaves the collection on its old model. */
+export async function cancelJobRun(caller: Caller, jobId: string): Promise<JobDto> {
+  requireAdmin(caller, 'cancelling jobs');
+  const job = await cancelJob(runtime().db, jobId);
+  stopChildJob(jobId);
+  return toJobDto(job);
+}

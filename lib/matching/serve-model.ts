@@ -1,0 +1,17 @@
+/** Loads a model version into the embedding worker on demand (trained versions, rollbacks). */
+import { InputError, NotFoundError } from '@/lib/errors';
+import { findModelDir, readServedModel, type ModelKind, type ServedModel } from './models';
+import type { Runtime } from './runtime';
+
+/** The served model of `version`, loading it into the worker first when needed. */
+export async function serveModel(rt: Pick<Runtime, 'served' | 'modelRoots' | 'embedder'>, kind: ModelKind, version: string): Promise<ServedModel> {
+  const have = rt.served.get(version);
+  if (have) return have;
+  const dir = findModelDir(rt.modelRoots, kind, version);
+  if (!dir) throw new NotFoundError('model_not_found', `no ${kind} model ${version} under ${rt.modelRoots.bundled} or ${rt.modelRoots.trained}`);
+  const model = await readServedModel(kind, dir);
+  if (model.manifest.kind !== kind) throw new InputError('model_kind_mismatch', `model ${version} is a ${model.manifest.kind} model; the collection needs a ${kind} model`);
+  await rt.embedder.load({ kind, version, dir });
+  rt.served.set(version, model);
+  return model;
+}
