@@ -24,6 +24,8 @@ const nextConfig = {
     'esbuild',
   ],
   poweredByHeader: false,
+  // unauthorized() and forbidden(): pages answer 401 and 403 like the API (app/_lib/session.ts).
+  experimental: { authInterrupts: true },
   // `npm test` type-checks the whole project with tsc; the build need not do it again.
   typescript: { ignoreBuildErrors: true },
 };

@@ -12,6 +12,7 @@ export const metadata: Metadata = {
 const LINKS = [
   ['/search', 'Search'],
   ['/collections', 'Collections'],
+  ['/models', 'Models'],
   ['/keys', 'API keys'],
   ['/audit', 'Audit log'],
   ['/docs', 'API docs'],

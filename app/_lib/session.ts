@@ -1,8 +1,11 @@
-// The signed-in admin behind a page request: the session cookie resolved through lib/auth, the same
-// check the API's route() makes. Pages that need it redirect to /signin when it is missing or expired.
-import { cookies } from 'next/headers';
-import { notFound, redirect } from 'next/navigation';
+// The admin behind a page request: the session cookie (or an x-api-key header, for scripts and
+// tests) resolved through lib/auth, the same check the API's route() makes. Every page but sign-in
+// is for admins: no or dead credentials answer 401 with the sign-in form (app/unauthorized.tsx), a
+// user key 403 (app/forbidden.tsx), as the API does.
+import { cookies, headers } from 'next/headers';
+import { forbidden, notFound, unauthorized } from 'next/navigation';
 import { authenticate, NotAuthenticatedError, SESSION_COOKIE, type Principal } from '@/lib/auth';
+import { env } from '@/lib/config/env';
 import { AppError } from '@/lib/errors';
 import { getRuntime } from '@/lib/matching';
 
@@ -18,10 +21,20 @@ export async function sessionPrincipal(): Promise<Principal | null> {
   }
 }
 
-/** The session's principal; redirects to the sign-in page (then back to `returnTo`) without one. */
-export async function requireSession(returnTo: string): Promise<Principal> {
-  const principal = await sessionPrincipal();
-  if (!principal) redirect(`/signin?next=${encodeURIComponent(returnTo)}`);
+/** The admin of the session or of the request's x-api-key; 401 (sign-in form) without one, 403 for a user key. */
+export async function requireSession(): Promise<Principal> {
+  const apiKey = (await headers()).get('x-api-key');
+  let principal: Principal | null;
+  if (apiKey) {
+    try {
+      principal = await authenticate(getRuntime().db, { apiKey, sessionToken: null }, env.API_KEY);
+    } catch (err) {
+      if (err instanceof NotAuthenticatedError) unauthorized();
+      throw err;
+    }
+  } else principal = await sessionPrincipal();
+  if (!principal) unauthorized();
+  if (principal.role !== 'admin') forbidden();
   return principal;
 }
 

@@ -3,8 +3,8 @@ import { callApi } from '@/app/_components/api';
 import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
 
-/** Password form: POST /api/session sets the session cookie, then goes to `next`. */
-export function SignInForm({ next }: { next: string }) {
+/** Password form: POST /api/session sets the session cookie, then goes to `next` (null: reloads this page). */
+export function SignInForm({ next }: { next: string | null }) {
   const { busy, ready, problem, run } = useApiCall();
   return (
     <form
@@ -15,7 +15,8 @@ export function SignInForm({ next }: { next: string }) {
         await run(
           async () => {
             await callApi('/api/session', { json: { password } });
-            window.location.assign(next);
+            if (next === null) window.location.reload();
+            else window.location.assign(next);
           },
           { leaves: true, title: 'Sign-in failed' },
         );

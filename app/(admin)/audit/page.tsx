@@ -22,7 +22,7 @@ function summary(details: unknown): string {
 }
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Filters> }) {
-  const caller = await requireSession('/audit');
+  const caller = await requireSession();
   const f = await searchParams;
   const [page, collections] = await Promise.all([
     listAudit(caller, { limit: 50, cursor: f.cursor ?? null, collectionId: f.collectionId || undefined, action: f.action || undefined, since: asDate(f.since), until: asDate(f.until) }),

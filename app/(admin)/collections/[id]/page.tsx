@@ -18,7 +18,7 @@ function trainedOn(version: string): string | null {
 export default async function CollectionPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ q?: string; cursor?: string }> }) {
   const { id } = await params;
   const { q, cursor } = await searchParams;
-  const caller = await requireSession(`/collections/${id}`);
+  const caller = await requireSession();
   const c = await orNotFound(getCollection(caller, id));
   const identities = await listIdentities(caller, id, { limit: 25, cursor: cursor ?? null, q: q || undefined });
   const source = trainedOn(c.modelVersion);
@@ -27,7 +27,8 @@ export default async function CollectionPage({ params, searchParams }: { params:
       <PageHeader title={c.name}>
         {c.kind} collection · {c.identityCount} identities · {c.imageCount} images ·{' '}
         <a className={CLS.link} href={`/search?collection=${c.id}`}>Search this collection</a> ·{' '}
-        <a className={CLS.link} href={`/collections/${c.id}/calibration`}>Calibration</a>
+        <a className={CLS.link} href={`/collections/${c.id}/calibration`}>Calibration</a> ·{' '}
+        <a className={CLS.link} href={`/collections/${c.id}/models`}>Model and retraining</a>
       </PageHeader>
 
       {c.kind === 'object' ? (

@@ -26,7 +26,7 @@ function Plot({ svg, label }: { svg: string; label: string }) {
 
 export default async function CalibrationPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const caller = await requireSession(`/collections/${id}/calibration`);
+  const caller = await requireSession();
   const c = await orNotFound(getCollection(caller, id));
   const r = await getCalibrationReport(caller, id);
   const hasTrials = r.genuine.length > 0 && r.impostor.length > 0;

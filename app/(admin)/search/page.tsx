@@ -6,7 +6,7 @@ import { SearchPanel } from './search-panel.client';
 export const dynamic = 'force-dynamic';
 
 export default async function SearchPage({ searchParams }: { searchParams: Promise<{ collection?: string }> }) {
-  const caller = await requireSession('/search');
+  const caller = await requireSession();
   const { collection } = await searchParams;
   const collections = await listCollections(caller, { limit: 100 });
   return (

@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 export default async function IdentityPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ cursor?: string }> }) {
   const { id } = await params;
   const { cursor } = await searchParams;
-  const caller = await requireSession(`/identities/${id}`);
+  const caller = await requireSession();
   const identity = await orNotFound(getIdentity(caller, id));
   const [collection, images, others] = await Promise.all([
     getCollection(caller, identity.collectionId),

@@ -6,7 +6,7 @@ import { CreateCollectionForm } from './create-collection.client';
 export const dynamic = 'force-dynamic';
 
 export default async function CollectionsPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
-  const caller = await requireSession('/collections');
+  const caller = await requireSession();
   const { cursor } = await searchParams;
   const page = await listCollections(caller, { limit: 50, cursor: cursor ?? null });
   return (

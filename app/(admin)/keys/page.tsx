@@ -8,7 +8,7 @@ import { CreateKeyForm } from './keys.client';
 export const dynamic = 'force-dynamic';
 
 export default async function KeysPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
-  const caller = await requireSession('/keys');
+  const caller = await requireSession();
   requireAdminRole(caller);
   const { cursor } = await searchParams;
   const [keys, collections] = await Promise.all([listApiKeys(getRuntime().db, { limit: 50, cursor }), listCollections(caller, { limit: 100 })]);

@@ -1,0 +1,152 @@
+// Issue 8: SIGKILL the server's process group while a promote job is re-embedding the gallery. The
+// collection stays on its old model and index (the database still names the old version, the new
+// version's embeddings are partial, and a search after the restart answers with the old version and
+// the same identity); the job reads `interrupted`; promoting again embeds only what is missing and
+// switches. The candidate is the committed object model copied under a new version (same weights:
+// this is about crash safety, not accuracy). Runs the real `npm start` server.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { zipSync } from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDb } from '@/lib/db/client';
+import { createTestDatabase, suiteProvider } from '../helpers/db';
+import { committedModelsDir, OMNIGLOT_ZIP } from '../service/harness';
+import { form, omniglot } from './images';
+import { freePort, killGroup, startServer, type Server } from './server';
+
+const KEY = 'switch-crash-admin-key-0123456789';
+const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (minutes on a busy 2-core box)
+const CANDIDATE = 'switch-crash-candidate';
+const CHARACTERS = 40;
+const DRAWINGS = 20;
+const cleanup: (() => Promise<void> | void)[] = [];
+let server: Server | null = null;
+
+afterAll(async () => {
+  if (server) killGroup(server, 'SIGKILL');
+  for (const fn of cleanup.reverse()) await fn();
+});
+
+async function api(base: string, method: string, route: string, body?: unknown | FormData): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const init: RequestInit = { method, headers: { 'x-api-key': KEY } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${base}${route}`, init);
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+/** Polls the job until `until` holds; fails on a finished job that does not satisfy it, or on timeout. */
+async function pollJob(base: string, jobId: string, until: (job: any) => boolean, timeoutMs: number, intervalMs: number): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await api(base, 'GET', `/api/jobs/${jobId}`);
+    expect(r.status).toBe(200);
+    if (until(r.json)) return r.json;
+    if (['succeeded', 'failed', 'cancelled'].includes(r.json.status)) throw new Error(`job ended before the condition held: ${JSON.stringify(r.json)}`);
+    if (Date.now() > deadline) throw new Error(`job did not reach the condition within ${timeoutMs} ms: ${JSON.stringify(r.json)}`);
+    await new Promise((res) => setTimeout(res, intervalMs));
+  }
+}
+
+describe('model switch crash safety', () => {
+  it('keeps the old model and index across a SIGKILL during re-embedding; promoting again completes', async () => {
+    let modelsDir = committedModelsDir();
+    if (!modelsDir) {
+      const { buildFixtureModels } = await import('../service/fixture-model');
+      const built = await buildFixtureModels(OMNIGLOT_ZIP);
+      cleanup.push(() => rmSync(built, { recursive: true, force: true }));
+      modelsDir = built;
+    }
+    const oldVersion = (JSON.parse(readFileSync(path.join(modelsDir, 'defaults.json'), 'utf8')) as { object: string }).object;
+    const db = await createTestDatabase(suiteProvider());
+    cleanup.push(() => db.drop());
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fewshot-switch-crash-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // The candidate: a trained-model folder under DATA_DIR/models, found by serveModel on demand.
+    const candidateDir = path.join(dataDir, 'models', 'object', CANDIDATE);
+    cpSync(path.join(modelsDir, 'object', oldVersion), candidateDir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(candidateDir, 'manifest.json'), 'utf8')) as { version: string };
+    writeFileSync(path.join(candidateDir, 'manifest.json'), JSON.stringify({ ...manifest, version: CANDIDATE }, null, 2));
+    const env = {
+      DATA_DIR: dataDir, MODELS_DIR: modelsDir, API_KEY: KEY, ML_BACKEND: 'wasm',
+      DATABASE_URL: db.target.provider === 'sqlite' ? `file:${db.target.url}` : db.target.url,
+    };
+    const port = await freePort();
+    server = await startServer(env, port, READY_TIMEOUT_MS);
+
+    const c = await api(server.base, 'POST', '/api/collections', { name: 'switch-crash', kind: 'object' });
+    expect(c.status).toBe(201);
+    const collectionId: string = c.json.id;
+    const byChar = new Map<string, Uint8Array[]>();
+    for (const e of omniglot(['Bengali', 'Korean'])) byChar.set(`${e.alphabet}/${e.character}`, [...(byChar.get(`${e.alphabet}/${e.character}`) ?? []), e.bytes]);
+    const chars = [...byChar.entries()].slice(0, CHARACTERS);
+    const total = CHARACTERS * DRAWINGS;
+    const zip = zipSync(Object.fromEntries(chars.flatMap(([name, drawings]) => drawings.slice(0, DRAWINGS).map((b, i) => [`${name}/${i}.png`, b]))));
+    let t0 = Date.now();
+    const imported = await api(server.base, 'POST', `/api/collections/${collectionId}/import`, form('archive', [{ name: 'g.zip', bytes: zip }]));
+    expect(imported.status).toBe(200);
+    expect(imported.json).toMatchObject({ enrolled: total, rejected: [] });
+    console.info(`[switch-crash] imported ${total} images in ${Date.now() - t0} ms`);
+
+    const query = form('image', [{ name: 'q.png', bytes: chars[7][1][3], type: 'image/png' }]);
+    const before = await api(server.base, 'POST', `/api/collections/${collectionId}/search`, query);
+    expect(before.status).toBe(200);
+    expect(before.json.modelVersion).toBe(oldVersion);
+    const topBefore: string = before.json.results[0].neighbours[0].identityId;
+    expect(before.json.results[0].neighbours[0].distance).toBeLessThan(1e-3);
+
+    // Promote, and kill the server's group once some but not all images are re-embedded.
+    t0 = Date.now();
+    const first = await api(server.base, 'POST', `/api/collections/${collectionId}/promote`, { modelVersion: CANDIDATE });
+    expect(first.status).toBe(202);
+    const mid = await pollJob(server.base, first.json.id, (j) => j.progress?.phase === 'embedding' && j.progress.done > 0 && j.progress.done < j.progress.total, 120_000, 50);
+    killGroup(server, 'SIGKILL');
+    await server.exited;
+    server = null;
+    console.info(`[switch-crash] killed ${Date.now() - t0} ms after promote at ${mid.progress.done}/${mid.progress.total} embedded`);
+
+    const client = openDb(db.target);
+    let embeddedNew: number;
+    try {
+      const row = await client.collection.findUniqueOrThrow({ where: { id: collectionId } });
+      expect(row).toMatchObject({ modelVersion: oldVersion, previousModelVersion: null });
+      embeddedNew = await client.embedding.count({ where: { modelVersion: CANDIDATE, image: { collectionId } } });
+      expect(embeddedNew).toBeGreaterThan(0);
+      expect(embeddedNew).toBeLessThan(total);
+      expect(await client.embedding.count({ where: { modelVersion: oldVersion, image: { collectionId } } })).toBe(total);
+    } finally {
+      await client.$disconnect();
+    }
+
+    server = await startServer(env, port, READY_TIMEOUT_MS);
+    expect((await api(server.base, 'GET', `/api/jobs/${first.json.id}`)).json.status).toBe('interrupted');
+    const afterKill = await api(server.base, 'POST', `/api/collections/${collectionId}/search`, query);
+    expect(afterKill.status).toBe(200);
+    expect(afterKill.json.modelVersion).toBe(oldVersion);
+    expect(afterKill.json.results[0].neighbours[0].identityId).toBe(topBefore);
+    const stillOld = await api(server.base, 'GET', `/api/collections/${collectionId}`);
+    expect(stillOld.json).toMatchObject({ modelVersion: oldVersion, previousModelVersion: null });
+
+    // Promote again: only the missing embeddings are computed, then the collection switches.
+    t0 = Date.now();
+    const second = await api(server.base, 'POST', `/api/collections/${collectionId}/promote`, { modelVersion: CANDIDATE });
+    expect(second.status).toBe(202);
+    expect(second.json.id).not.toBe(first.json.id);
+    const done = await pollJob(server.base, second.json.id, (j) => j.status === 'succeeded', 300_000, 500);
+    console.info(`[switch-crash] second promote succeeded in ${Date.now() - t0} ms, embedded ${done.result.embedded}`);
+    expect(done.result.embedded).toBeGreaterThanOrEqual(1);
+    expect(done.result.embedded).toBe(total - embeddedNew);
+    expect(done.result).toMatchObject({ from: oldVersion, to: CANDIDATE });
+    const switched = await api(server.base, 'GET', `/api/collections/${collectionId}`);
+    expect(switched.json).toMatchObject({ modelVersion: CANDIDATE, previousModelVersion: oldVersion });
+    const after = await api(server.base, 'POST', `/api/collections/${collectionId}/search`, query);
+    expect(after.status).toBe(200);
+    expect(after.json.modelVersion).toBe(CANDIDATE);
+    expect(after.json.results[0].neighbours[0].identityId).toBe(topBefore);
+  }, 1_500_000);
+});
