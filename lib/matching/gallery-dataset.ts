@@ -6,9 +6,9 @@
  * nor the candidate calibrated on.
  */
 import type { Db } from '@/lib/db/client';
-import type { Dataset, IdentityImages } from '@/lib/datasets/types';
+import type { Dataset, IdentityImages, VectorSpec } from '@/lib/datasets/types';
 import { InputError } from '@/lib/errors';
-import { preprocessImage, type PreprocessSpec } from '@/lib/imaging';
+import type { DecodedImage, PreprocessSpec } from '@/lib/imaging';
 import { createRng } from '@/lib/training/rng';
 import type { BlobStore } from './blob-store';
 import { decodeUpload } from './preprocess';
@@ -26,12 +26,18 @@ export interface GallerySplit {
 /** Fewest identities (2+ examples each) a split needs: 2 to train, 2 to calibrate, 2 to evaluate. */
 export const MIN_GALLERY_IDENTITIES = 6;
 
-/** Loads every identity with 2+ images, preprocessed with `spec`; calls `onImage` after each image. */
+/** A model input of a stored image (pixels for objects, a face descriptor for faces); null skips the image. */
+export type GalleryInput = (img: DecodedImage) => Promise<Float32Array | null>;
+
+/**
+ * Loads every identity with 2+ usable images through `toInput` (an identity left with fewer is
+ * dropped); calls `onImage` after each image.
+ */
 export async function loadGalleryIdentities(
   db: Db,
   blobs: BlobStore,
   collectionId: string,
-  spec: PreprocessSpec,
+  toInput: GalleryInput,
   onImage?: (done: number, total: number) => void,
 ): Promise<GalleryIdentity[]> {
   const rows = await db.identity.findMany({
@@ -46,10 +52,11 @@ export async function loadGalleryIdentities(
   for (const r of usable) {
     const images: Float32Array[] = [];
     for (const img of r.images) {
-      images.push(await preprocessImage(await decodeUpload(await blobs.read(img.blob.sha256)), spec));
+      const input = await toInput(await decodeUpload(await blobs.read(img.blob.sha256)));
+      if (input) images.push(input);
       onImage?.(++done, total);
     }
-    out.push({ identity: r.id, name: r.name, group: 'gallery', images });
+    if (images.length >= 2) out.push({ identity: r.id, name: r.name, group: 'gallery', images });
   }
   return out;
 }
@@ -70,6 +77,6 @@ export function splitGallery(identities: GalleryIdentity[], shares: { evaluation
 }
 
 /** A training data set of gallery identities. */
-export function galleryDataset(name: string, spec: PreprocessSpec, identities: GalleryIdentity[]): Dataset {
+export function galleryDataset(name: string, spec: PreprocessSpec | VectorSpec, identities: GalleryIdentity[]): Dataset {
   return { name, spec, identities: identities.map(({ identity, group, images }) => ({ identity, group, images })) };
 }

@@ -9,19 +9,22 @@ import path from 'node:path';
 import { env } from '@/lib/config/env';
 import { openDb, resolveDbTarget, type Db } from '@/lib/db/client';
 import { loadOmniglot, OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
-import type { Dataset } from '@/lib/datasets/types';
-import { initTf, type Tf } from '@/lib/embedder/backend';
+import type { Dataset, VectorSpec } from '@/lib/datasets/types';
+import { getTf, initTf, type BackendName, type Tf } from '@/lib/embedder/backend';
 import { embedBatch } from '@/lib/embedder/embed';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { towerInputShape, type LayersModel, type TowerSpec } from '@/lib/embedder/tower';
 import { loadLayersModel } from '@/lib/embedder/weights';
 import { AppError, InputError, NotFoundError } from '@/lib/errors';
+import { DESCRIPTOR_DIM, FaceRefusedError, loadFaceModel, prepareFaces, writeFaceConfig, type DetectMode } from '@/lib/faces';
+import { preprocessImage, type PreprocessSpec } from '@/lib/imaging';
 import { finishJob, getJob, markRunning, reportProgress } from '@/lib/jobs';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
-import { resolveTrainConfig } from '@/lib/training/config';
+import { resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
 import { trainEmbedding, type TrainProgress } from '@/lib/training/train';
 import { BlobStore } from './blob-store';
-import { galleryDataset, loadGalleryIdentities, splitGallery, type GalleryIdentity } from './gallery-dataset';
+import type { CollectionRow } from './context';
+import { galleryDataset, loadGalleryIdentities, splitGallery, type GalleryInput } from './gallery-dataset';
 import { compareModels } from './model-comparison';
 import { findModelDir, modelDir, modelRoots, type ModelKind } from './models';
 import { baseDataPath, retrainSettingsSchema, type RetrainSettings } from './retrain';
@@ -69,15 +72,71 @@ function progressReporter(db: Db, jobId: string, abort: AbortController) {
   };
 }
 
-/** Base training identities of the kind (Omniglot background's training alphabets for objects). */
-async function loadBase(kind: ModelKind, manifest: ModelManifest): Promise<Dataset | null> {
-  const zip = baseDataPath(kind);
-  if (!zip || manifest.input.type !== 'image') return null;
-  return loadOmniglot({ zipPath: zip, spec: manifest.input.preprocess, alphabets: OMNIGLOT_SPLIT.train, cacheDir: path.join(env.dataDir, 'cache') });
+/**
+ * What the job needs of the current model, by kind. Objects: pixels in, the conv tower fine-tuned
+ * from the current weights. Faces: face-api descriptors in (detected and aligned as enrolment does),
+ * the head over them fine-tuned, or trained from scratch when the current model is the plain
+ * descriptor; the candidate keeps the current face.json (pinned face-api weights, verdict thresholds).
+ */
+interface ModelSource {
+  spec: PreprocessSpec | VectorSpec;
+  toInput: GalleryInput;
+  /** Tower knobs of the training config (the current architecture, or a new head's). */
+  tower: Partial<TrainConfig>;
+  /** Weights to start from (null: a fresh head). */
+  init: LayersModel | null;
+  /** The current model's embeddings of inputs. */
+  embedCurrent: (inputs: Float32Array[]) => Promise<Float32Array[]>;
+  /** Writes what a model of this kind needs beside the manifest and weights. */
+  finish: (dir: string) => Promise<void>;
+  dispose: () => void;
 }
 
-async function embedAll(tf: Tf, model: LayersModel, manifest: ModelManifest, identities: GalleryIdentity[]): Promise<Float32Array[]> {
-  return embedBatch(tf, model, identities.flatMap((g) => g.images), towerInputShape(manifest.architecture as unknown as TowerSpec));
+async function objectSource(tf: Tf, dir: string, manifest: ModelManifest): Promise<ModelSource> {
+  if (manifest.input.type !== 'image') throw new InputError('retrain_unsupported', `model ${manifest.version} does not take images`);
+  const spec = manifest.input.preprocess;
+  const arch = manifest.architecture as unknown as Extract<TowerSpec, { type: 'conv' }>;
+  const current = await loadLayersModel(tf, dir);
+  return {
+    spec,
+    toInput: (img) => preprocessImage(img, spec),
+    tower: { inputSizePx: spec.inputSizePx, filters: arch.filters, batchNorm: arch.batchNorm ?? false, embeddingDim: manifest.embeddingDim },
+    init: current,
+    embedCurrent: (inputs) => embedBatch(tf, current, inputs, towerInputShape(arch)),
+    finish: async () => undefined,
+    dispose: () => current.dispose(),
+  };
+}
+
+async function faceSource(dir: string, detect: DetectMode): Promise<ModelSource> {
+  const face = await loadFaceModel(dir);
+  const arch = face.manifest.architecture as { type?: string; hidden?: number[] };
+  const init = face.config.head ? await loadLayersModel(getTf(), dir) : null;
+  return {
+    spec: { type: 'vector', dim: DESCRIPTOR_DIM },
+    toInput: async (img) => {
+      const faces = await prepareFaces(img, { mode: detect, purpose: 'enroll', detector: face.config.detector, thresholds: face.config.thresholds, models: face.models }).catch((err: unknown) => {
+        if (err instanceof FaceRefusedError) return [];
+        throw err;
+      });
+      return faces[0]?.descriptor ?? null;
+    },
+    tower: { hidden: arch.type === 'mlp' && arch.hidden ? arch.hidden : [256], embeddingDim: face.manifest.embeddingDim, rotations90: false, affine: false },
+    init,
+    embedCurrent: (inputs) => face.embed(inputs),
+    finish: (out) => writeFaceConfig(out, { ...face.config, head: 'model.json' }),
+    dispose: () => {
+      init?.dispose();
+      face.dispose();
+    },
+  };
+}
+
+/** Base training identities of the kind (Omniglot background's training alphabets for objects). */
+async function loadBase(kind: ModelKind, spec: ModelSource['spec']): Promise<Dataset | null> {
+  const zip = baseDataPath(kind);
+  if (!zip || 'type' in spec) return null;
+  return loadOmniglot({ zipPath: zip, spec, alphabets: OMNIGLOT_SPLIT.train, cacheDir: path.join(env.dataDir, 'cache') });
 }
 
 /** Runs retraining job `jobId` to its end (called in the child process). */
@@ -110,37 +169,49 @@ async function retrain(db: Db, jobId: string, progress: ReturnType<typeof progre
   if (!collection) throw new NotFoundError('collection_not_found', `collection ${job.collectionId} was deleted`);
   const kind = collection.kind as ModelKind;
   const roots = modelRoots(env.modelsDir, env.dataDir);
-  const currentVersion = collection.modelVersion;
-  const currentDir = findModelDir(roots, kind, currentVersion);
-  if (!currentDir) throw new NotFoundError('model_not_found', `the collection's model ${currentVersion} has no folder`);
+  const currentDir = findModelDir(roots, kind, collection.modelVersion);
+  if (!currentDir) throw new NotFoundError('model_not_found', `the collection's model ${collection.modelVersion} has no folder`);
   const manifest = await readManifest(currentDir);
-  if (manifest.input.type !== 'image') throw new InputError('retrain_unsupported', `model ${currentVersion} does not take images`);
-  const spec = manifest.input.preprocess;
-
   const { tf, backend } = await initTf(env.ML_BACKEND);
   await progress.phase('loading', { message: 'reading the gallery', backend });
-  const blobs = new BlobStore(env.dataDir);
-  const gallery = await loadGalleryIdentities(db, blobs, collection.id, spec);
-  const split = splitGallery(gallery, { evaluation: settings.evaluationShare, calibration: settings.calibrationShare }, settings.seed);
-  const base = settings.includeBaseData ? await loadBase(kind, manifest) : null;
-  if (settings.includeBaseData && !base) throw new InputError('invalid_settings', 'includeBaseData: the base data set is not present here');
-  const train: Dataset = galleryDataset(`gallery ${collection.name}`, spec, split.train);
-  if (base) train.identities = [...train.identities, ...base.identities];
-  const calibration = galleryDataset(`gallery ${collection.name}`, spec, split.calibration);
-  await progress.phase('training', { message: 'fine-tuning', identities: { train: train.identities.length, calibration: split.calibration.length, evaluation: split.evaluation.length, base: base?.identities.length ?? 0 } });
+  const detect = (collection.settings as { detect?: DetectMode } | null)?.detect ?? 'auto';
+  const source = kind === 'face' ? await faceSource(currentDir, detect) : await objectSource(tf, currentDir, manifest);
+  try {
+    return await trainAndCompare({ db, tf, backend, collection, settings, manifest, source, progress, signal, trainedRoot: roots.trained });
+  } finally {
+    source.dispose();
+  }
+}
 
-  const arch = manifest.architecture as { filters?: number[]; batchNorm?: boolean };
+async function trainAndCompare(o: {
+  db: Db; tf: Tf; backend: BackendName; collection: CollectionRow; settings: RetrainSettings; manifest: ModelManifest;
+  source: ModelSource; progress: ReturnType<typeof progressReporter>; signal: AbortSignal; trainedRoot: string;
+}): Promise<Record<string, unknown>> {
+  const { tf, backend, collection, settings, manifest, source, progress } = o;
+  const kind = collection.kind as ModelKind;
+  const gallery = await loadGalleryIdentities(o.db, new BlobStore(env.dataDir), collection.id, source.toInput, (done, total) => {
+    if (done % 25 === 0 || done === total) void progress.phase('loading', { message: `reading the gallery (${done}/${total} images)` });
+  });
+  const split = splitGallery(gallery, { evaluation: settings.evaluationShare, calibration: settings.calibrationShare }, settings.seed);
+  const base = settings.includeBaseData ? await loadBase(kind, source.spec) : null;
+  if (settings.includeBaseData && !base) throw new InputError('invalid_settings', 'includeBaseData: the base data set is not present here');
+  const train: Dataset = galleryDataset(`gallery ${collection.name}`, source.spec, split.train);
+  if (base) train.identities = [...train.identities, ...base.identities];
+  const calibration = galleryDataset(`gallery ${collection.name}`, source.spec, split.calibration);
+  const counts = { train: train.identities.length, calibration: split.calibration.length, evaluation: split.evaluation.length, base: base?.identities.length ?? 0 };
+  await progress.phase('training', { message: source.init ? 'fine-tuning' : 'training a new head', identities: counts });
+
+  // Image identities count 4 times (each quarter turn is a new identity); vectors once.
+  const virtual = train.identities.length * (source.tower.rotations90 === false ? 1 : 4);
   const config = resolveTrainConfig('quick', {
-    kind, dataset: 'gallery', seed: settings.seed, inputSizePx: spec.inputSizePx, maxTrainIdentities: 0,
-    filters: arch.filters, batchNorm: arch.batchNorm ?? false, embeddingDim: manifest.embeddingDim,
+    kind, dataset: 'gallery', seed: settings.seed, maxTrainIdentities: 0, ...source.tower,
     epochs: settings.epochs, stepsPerEpoch: settings.stepsPerEpoch, learningRate: settings.learningRate, lrDecay: 0.95,
-    identitiesPerBatch: Math.min(16, train.identities.length * 4), imagesPerIdentity: 4, groupsPerBatch: 0,
+    identitiesPerBatch: Math.min(16, virtual), imagesPerIdentity: 4, groupsPerBatch: 0,
     validationTrials: 200, calibrationImpostorPairs: 200_000, backend,
   });
-  const current = await loadLayersModel(tf, currentDir);
   const deadline = Date.now() + settings.maxMinutes * 60_000;
   const result = await trainEmbedding({
-    tf, config, train, validation: calibration, init: current, signal,
+    tf, config, train, validation: calibration, init: source.init ?? undefined, signal: o.signal,
     onProgress: (p) => progress.step(p),
     shouldStop: () => Date.now() > deadline,
   });
@@ -148,36 +219,36 @@ async function retrain(db: Db, jobId: string, progress: ReturnType<typeof progre
   await progress.phase('writing', { message: 'writing the candidate model' });
   const createdAt = new Date().toISOString();
   const version = modelVersionName(`${kind}-${collection.name}`.slice(0, 32), config, createdAt);
-  const dir = modelDir(roots.trained, kind, version);
+  const dir = modelDir(o.trainedRoot, kind, version);
   const tmp = `${dir}.tmp-${process.pid}`;
   const candidateManifest = await writeModelFolder(tmp, {
     config, result, backend, version, createdAt,
     data: { train, validation: calibration, source: `gallery of collection ${collection.name} (${collection.id})${base ? ' + omniglot-background' : ''}`, trainNames: split.train.map((g) => g.name), heldOutNames: split.calibration.map((g) => g.name) },
   });
+  await source.finish(tmp);
   await rename(tmp, dir).catch(async (err) => {
     await rm(tmp, { recursive: true, force: true });
     throw err;
   });
 
   await progress.phase('evaluating', { message: 'comparing candidate and current on held-out identities' });
-  const identityOf = split.evaluation.flatMap((g) => g.images.map(() => g.identity));
+  const evaluation = split.evaluation.flatMap((g) => g.images);
   const comparison = await compareModels(
-    identityOf,
-    { version: currentVersion, curve: manifest.calibration.curve, vectors: await embedAll(tf, current, manifest, split.evaluation) },
-    { version, curve: candidateManifest.calibration.curve, vectors: await embedAll(tf, result.model, candidateManifest, split.evaluation) },
+    split.evaluation.flatMap((g) => g.images.map(() => g.identity)),
+    { version: collection.modelVersion, curve: manifest.calibration.curve, vectors: await source.embedCurrent(evaluation) },
+    { version, curve: candidateManifest.calibration.curve, vectors: await embedBatch(tf, result.model, evaluation, towerInputShape(result.tower)) },
     collection.targetFar,
     settings.seed,
   );
-  current.dispose();
   result.model.dispose();
   return {
     candidateVersion: version,
-    fromModelVersion: currentVersion,
+    fromModelVersion: collection.modelVersion,
     backend,
     trainingSeconds: Math.round(result.trainingSeconds),
     pairsPerSecond: Math.round(result.pairsPerSecond * 10) / 10,
     epochsRun: result.lossHistory.length,
-    identities: { train: train.identities.length, calibration: split.calibration.length, evaluation: split.evaluation.length, base: base?.identities.length ?? 0 },
+    identities: counts,
     evaluationIdentities: split.evaluation.map((g) => g.name),
     comparison,
   };

@@ -83,8 +83,6 @@ export async function startRetrain(caller: Caller, collectionId: string, input: 
   requireAdmin(caller, 'retraining');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
-  // TODO(issue 8): face collections retrain their head on cached descriptors; not wired to the dashboard yet.
-  if (c.kind !== 'object') throw new InputError('retrain_unsupported', `retraining ${c.kind} collections from the dashboard is not supported yet; object collections are`);
   const parsed = retrainSettingsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -3,7 +3,10 @@
 // a candidate model and its comparison with the current one; promote switches the collection's
 // model and index (the audit log has the new threshold); an image enrolled after the switch is
 // embedded with the old model by rollback; a kept version can be deleted, the current one cannot.
+// A cancelled job stays cancelled; a face collection (ORL) trains a head over face descriptors.
 import { zipSync } from 'fflate';
+import { listFolderImages } from '@/lib/datasets/folder';
+import { ORL_ZIP } from '../helpers/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
@@ -157,4 +160,40 @@ describe('retraining, promote and rollback', () => {
     const kept = await api.call(h.routes.collectionModels.GET, 'GET /api/collections/{id}/models', { headers: admin, params: { id: collectionId } });
     expect(kept.body.items).toEqual(expect.arrayContaining([{ version: candidate, current: false, previous: true, embeddedImages: 0, indexOnDisk: false }]));
   });
+
+  it('cancels: the job ends cancelled and stays so', async () => {
+    const started = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', { headers: admin, params: { id: collectionId }, json: { epochs: 50 } });
+    expect(started.status).toBe(201);
+    const cancelled = await api.call(h.routes.cancelJob.POST, 'POST /api/jobs/{id}/cancel', { headers: admin, params: { id: started.body.id } });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled' });
+    const again = await api.call(h.routes.cancelJob.POST, 'POST /api/jobs/{id}/cancel', { headers: admin, params: { id: started.body.id } });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('job_finished');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const later = await api.call(h.routes.job.GET, 'GET /api/jobs/{id}', { headers: admin, params: { id: started.body.id } });
+    expect(later.body).toMatchObject({ status: 'cancelled', result: null });
+  });
+});
+
+describe('retraining a face collection', () => {
+  it('trains a head over face descriptors and promotes it', async () => {
+    const people = [...Array(8).keys()].map((i) => `att_faces/s${i + 1}`);
+    const images = (await listFolderImages(ORL_ZIP)).filter((f) => people.includes(f.identity));
+    const byPerson = people.map((p) => images.filter((f) => f.identity === p).slice(0, 4));
+    const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'faces retrain', kind: 'face' } });
+    const zip = zipSync(Object.fromEntries(byPerson.flatMap((files, i) => files.map((f, j) => [`person${i + 1}/${j}.pgm`, f.bytes]))));
+    const r = await api.call(h.routes.importArchive.POST, 'POST /api/collections/{id}/import', { headers: admin, params: { id: c.body.id }, form: form('archive', [{ name: 'f.zip', bytes: zip }]) });
+    expect(r.body).toMatchObject({ enrolled: 32 });
+    const started = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', { headers: admin, params: { id: c.body.id }, json: { epochs: 2, stepsPerEpoch: 5, learningRate: 0.001 } });
+    const job = await waitForJob(started.body.id);
+    expect(job.status, job.error).toBe('succeeded');
+    expect(job.result.identities).toMatchObject({ train: 4, calibration: 2, evaluation: 2 });
+    const detail = await api.call(h.routes.model.GET, 'GET /api/models/{version}', { headers: admin, params: { version: job.result.candidateVersion } });
+    expect(detail.body).toMatchObject({ kind: 'face', origin: 'trained', manifest: { input: { type: 'vector', dim: 128 }, architecture: { type: 'mlp' } } });
+    const promoted = await api.call(h.routes.promote.POST, 'POST /api/collections/{id}/promote', { headers: admin, params: { id: c.body.id }, json: { modelVersion: job.result.candidateVersion } });
+    expect((await waitForJob(promoted.body.id)).result).toMatchObject({ to: job.result.candidateVersion, embedded: 32 });
+    const hit = await api.call(h.routes.search.POST, 'POST /api/collections/{id}/search', { headers: admin, params: { id: c.body.id }, form: form('image', [{ name: 'q.pgm', bytes: byPerson[0][0].bytes }]) });
+    expect(hit.body.modelVersion).toBe(job.result.candidateVersion);
+    expect(hit.body.results[0].neighbours[0].distance).toBeLessThan(1e-3);
+  }, JOB_TIMEOUT_MS);
 });

@@ -18,11 +18,7 @@ export default async function CollectionModelsPage({ params }: { params: Promise
         it on held-out identities, then promote or roll back while searches keep working.{' '}
         <a className={CLS.link} href={`/collections/${id}`}>Back to the collection</a> · <a className={CLS.link} href="/models">All models</a>
       </PageHeader>
-      {c.kind === 'object' ? (
-        <RetrainPanel collectionId={id} previousModelVersion={c.previousModelVersion} options={options} latest={jobs.items[0] ?? null} />
-      ) : (
-        <EmptyState>Retraining face collections from the dashboard is not supported yet; promote and roll back work through the API.</EmptyState>
-      )}
+      <RetrainPanel collectionId={id} previousModelVersion={c.previousModelVersion} options={options} latest={jobs.items[0] ?? null} />
       <section className="space-y-2">
         <h2 className="font-medium">Kept versions</h2>
         <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" data-testid="kept-versions">
