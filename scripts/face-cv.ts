@@ -45,7 +45,7 @@ const configSchema = z.strictObject({
   /** Head training flags passed to scripts/train.ts (its config schema checks them). */
   head: z.record(z.string(), z.unknown()).default({
     kind: 'face', hidden: [], embeddingDim: 128, loss: 'triplet-batch-hard', margin: 0.2, softMargin: false,
-    identitiesPerBatch: 16, imagesPerIdentity: 4, epochs: 15, stepsPerEpoch: 40, learningRate: 1e-3, lrDecay: 0.9,
+    identitiesPerBatch: 16, imagesPerIdentity: 4, groupsPerBatch: 0, epochs: 15, stepsPerEpoch: 40, learningRate: 1e-3, lrDecay: 0.9,
     validationWays: 5, validationWithinGroup: false, validationTrials: 200, heldOutShare: 0.2, hardNegativeShare: 0.25,
   }),
   /** Working folder for the fold models. */
@@ -101,6 +101,21 @@ function fixedCurve(d: number): CalibrationCurve {
 
 function descriptorsOf(images: readonly DescribedImage[], ids: readonly string[]): Float32Array[][] {
   return ids.map((id) => images.filter((im) => im.identity === id && im.descriptor).map((im) => Float32Array.from(im.descriptor!)));
+}
+
+/**
+ * Every image of the test people, null where detection refused it: the identify protocol counts a
+ * refused shot as missing and a refused query as wrong or rejected, as `evaluate identify` does.
+ */
+function testDescriptorsOf(images: readonly DescribedImage[], ids: readonly string[]): (Float32Array | null)[][] {
+  return ids.map((id) => images.filter((im) => im.identity === id).map((im) => (im.descriptor ? Float32Array.from(im.descriptor) : null)));
+}
+
+/** Applies `fn` to the non-null vectors, keeping each null in its place. */
+async function mapPresent(vs: (Float32Array | null)[], fn: (present: Float32Array[]) => Promise<Float32Array[]>): Promise<(Float32Array | null)[]> {
+  const out = await fn(vs.filter((v): v is Float32Array => v !== null));
+  let k = 0;
+  return vs.map((v) => (v === null ? null : out[k++]));
 }
 
 /** Trains a head with scripts/train.ts on `ids`; returns its model folder. */
@@ -186,11 +201,11 @@ async function main(): Promise<void> {
     const head = await loadModel(headDir);
     const dist = await distanceFromIdentity(headDir);
     if (dist !== null) headIdentity.push(dist);
-    const raw = descriptorsOf(images, test);
-    const byEmbedding: Record<(typeof EMBEDDINGS)[number], { emb: Float32Array[][]; curve: CalibrationCurve }> = {
+    const raw = testDescriptorsOf(images, test);
+    const byEmbedding: Record<(typeof EMBEDDINGS)[number], { emb: (Float32Array | null)[][]; curve: CalibrationCurve }> = {
       'plain@0.6': { emb: raw, curve: fixedCurve(config.plainThreshold) },
-      'plain+calibrated': { emb: raw.map((es) => es.map(l2Normalise)), curve: plainCal.curve },
-      head: { emb: await Promise.all(raw.map((es) => head.embed(es))), curve: head.manifest.calibration.curve },
+      'plain+calibrated': { emb: await Promise.all(raw.map((es) => mapPresent(es, async (p) => p.map(l2Normalise)))), curve: plainCal.curve },
+      head: { emb: await Promise.all(raw.map((es) => mapPresent(es, (p) => head.embed(p)))), curve: head.manifest.calibration.curve },
     };
     thresholds.push({ plainCalibratedFar1e2: plainCal.thresholds.far1e2.distance, headFar1e2: head.manifest.calibration.thresholds.far1e2.distance });
     head.dispose();
@@ -231,7 +246,7 @@ async function main(): Promise<void> {
   const result = {
     task: 'face-cv', dataset: config.zip, folds: config.folds, peoplePerTestFold: foldSize, repeats: config.repeats, seed: config.seed,
     protocol: 'lib/evaluation/identify.ts (strangers = 1/3 of the test fold, threshold at open-set FAR 1e-2); std = sample std over folds',
-    descriptors: { file: described.file, verdicts: verdictCounts, detect: 'auto', detector: 'tiny' },
+    descriptors: { file: described.file, verdicts: verdictCounts, detect: 'auto', detector: 'tiny', refusedImagesCountedAsMissingOrWrong: true },
     headConfig: config.head, headDistanceFromIdentity: meanStd(headIdentity), thresholds, summary, perFold,
     decision: { headWins: wins, checks, defaultFaceModel: wins ? 'head' : 'plain descriptor + calibrated threshold' },
     createdAt: new Date().toISOString(),
