@@ -137,7 +137,13 @@ describe('retraining, promote and rollback', () => {
     ]));
   }, JOB_TIMEOUT_MS);
 
-  it('rolls back: images enrolled since the switch are embedded with the old model first', async () => {
+  it('rolls back: images enrolled since the switch are embedded with the old model first, deleted ones are gone', async () => {
+    // An image deleted under the candidate is gone from the kept index too once the collection is back.
+    const first = (await api.call(h.routes.identities.GET, 'GET /api/collections/{id}/identities', { headers: admin, params: { id: collectionId }, query: { limit: 1 } })).body.items[0];
+    const image = (await api.call(h.routes.images.GET, 'GET /api/identities/{id}/images', { headers: admin, params: { id: first.id } })).body.items[0];
+    const bytes = (await api.call(h.routes.imageFile.GET, 'GET /api/images/{id}/file', { headers: admin, params: { id: image.id } })).body as Uint8Array;
+    expect((await search(bytes)).results[0].neighbours[0].distance).toBeLessThan(1e-3);
+    expect((await api.call(h.routes.image.DELETE, 'DELETE /api/images/{id}', { headers: admin, params: { id: image.id } })).status).toBe(204);
     const who = await api.call(h.routes.identities.POST, 'POST /api/collections/{id}/identities', { headers: admin, params: { id: collectionId }, json: { name: 'late' } });
     const enrolled = await api.call(h.routes.images.POST, 'POST /api/identities/{id}/images', { headers: admin, params: { id: who.body.id }, form: form('images', spare.slice(1, 3).map((bytes, i) => ({ name: `${i}.png`, bytes }))) });
     expect(enrolled.status).toBe(201);
@@ -149,6 +155,7 @@ describe('retraining, promote and rollback', () => {
     const hit = await search(spare[1]);
     expect(hit.modelVersion).toBe(baseVersion);
     expect(hit.results[0].neighbours[0].identityId).toBe(who.body.id);
+    expect((await search(bytes)).results[0].neighbours[0].distance).toBeGreaterThan(1e-3);
   }, JOB_TIMEOUT_MS);
 
   it('deletes a kept version, never the current one', async () => {
@@ -159,6 +166,7 @@ describe('retraining, promote and rollback', () => {
     expect(gone.status).toBe(204);
     const kept = await api.call(h.routes.collectionModels.GET, 'GET /api/collections/{id}/models', { headers: admin, params: { id: collectionId } });
     expect(kept.body.items).toEqual(expect.arrayContaining([{ version: candidate, current: false, previous: true, embeddedImages: 0, indexOnDisk: false }]));
+    expect(kept.body.items).toEqual(expect.arrayContaining([{ version: baseVersion, current: true, previous: false, embeddedImages: 71, indexOnDisk: true }]));
   });
 
   it('cancels: the job ends cancelled and stays so', async () => {
