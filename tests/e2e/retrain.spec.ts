@@ -75,12 +75,15 @@ test('retrain, compare, promote and roll back while searches keep answering', as
   await expect(page.getByTestId('switched')).toContainText(candidate, { timeout: 300_000 });
   await page.reload();
   await expect(page.getByTestId('current-model')).toHaveText(candidate);
+  await expect.poll(() => searches.replies.at(-1)?.modelVersion, { timeout: 60_000 }).toBe(candidate);
   await shot(page, 'promoted');
 
   await page.getByTestId('rollback').click();
   await expect(page.getByTestId('switched')).toContainText(base, { timeout: 300_000 });
   await page.reload();
   await expect(page.getByTestId('current-model')).toHaveText(base);
+  // Keep searching until a reply after the rollback has arrived (replies may lag on a loaded machine).
+  await expect.poll(() => searches.replies.at(-1)?.modelVersion, { timeout: 60_000 }).toBe(base);
   await searches.stop();
   await shot(page, 'rolled-back');
 
