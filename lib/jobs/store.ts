@@ -18,6 +18,9 @@ export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 /** Statuses a job never leaves. */
 export const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 
+/** Statuses of a job that has not ended. */
+const ACTIVE: JobStatus[] = ['queued', 'running'];
+
 /** A job as stored. */
 export interface JobRecord {
   id: string;
@@ -49,10 +52,15 @@ function toRecord(r: Row): JobRecord {
  */
 export async function createJob(db: Db, input: { type: JobType; collectionId: string; params: Record<string, unknown> }): Promise<JobRecord> {
   return db.$transaction(async (tx) => {
-    const busy = await tx.job.findFirst({ where: { collectionId: input.collectionId, status: { in: ['queued', 'running'] } }, select: { id: true, type: true } });
-    if (busy) throw new ConflictError('job_running', `job ${busy.id} (${busy.type}) is still running for this collection; wait for it or cancel it`, { jobId: busy.id });
+    await refuseWhileJobRuns(tx, input.collectionId);
     return toRecord(await tx.job.create({ data: { type: input.type, collectionId: input.collectionId, status: 'queued', params: input.params as object } }));
   });
+}
+
+/** Throws 409 `job_running` while a job of the collection is queued or running. */
+export async function refuseWhileJobRuns(db: Pick<Db, 'job'>, collectionId: string): Promise<void> {
+  const busy = await db.job.findFirst({ where: { collectionId, status: { in: ACTIVE } }, select: { id: true, type: true } });
+  if (busy) throw new ConflictError('job_running', `job ${busy.id} (${busy.type}) is still running for this collection; wait for it or cancel it`, { jobId: busy.id });
 }
 
 /** A job by id, or `job_not_found`. */
@@ -87,13 +95,13 @@ export async function finishJob(
   end: { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: string },
 ): Promise<boolean> {
   const data = end.status === 'succeeded' ? { status: end.status, result: end.result as object } : { status: end.status, error: end.error };
-  const { count } = await db.job.updateMany({ where: { id, status: { in: ['queued', 'running'] } }, data: { ...data, finishedAt: new Date() } });
+  const { count } = await db.job.updateMany({ where: { id, status: { in: ACTIVE } }, data: { ...data, finishedAt: new Date() } });
   return count === 1;
 }
 
 /** Cancels a queued or running job; `job_finished` (409) when it already ended. */
 export async function cancelJob(db: Db, id: string): Promise<JobRecord> {
-  const { count } = await db.job.updateMany({ where: { id, status: { in: ['queued', 'running'] } }, data: { status: 'cancelled', finishedAt: new Date() } });
+  const { count } = await db.job.updateMany({ where: { id, status: { in: ACTIVE } }, data: { status: 'cancelled', finishedAt: new Date() } });
   const job = await getJob(db, id);
   if (count === 0) throw new ConflictError('job_finished', `job ${id} already ended (${job.status})`);
   return job;
@@ -101,10 +109,10 @@ export async function cancelJob(db: Db, id: string): Promise<JobRecord> {
 
 /** At start: jobs a previous process left queued or running are `interrupted`. Returns their ids. */
 export async function markInterrupted(db: Db): Promise<string[]> {
-  const stale = await db.job.findMany({ where: { status: { in: ['queued', 'running'] } }, select: { id: true } });
+  const stale = await db.job.findMany({ where: { status: { in: ACTIVE } }, select: { id: true } });
   if (stale.length === 0) return [];
   await db.job.updateMany({
-    where: { id: { in: stale.map((s) => s.id) }, status: { in: ['queued', 'running'] } },
+    where: { id: { in: stale.map((s) => s.id) }, status: { in: ACTIVE } },
     data: { status: 'interrupted', finishedAt: new Date(), error: 'the service restarted while the job ran; start it again' },
   });
   return stale.map((s) => s.id);

@@ -146,8 +146,12 @@ export class IndexStore {
    */
   async complete(key: IndexKey): Promise<AnnIndex> {
     const index = await this.ready(key);
-    const live = await this.db.embedding.count({ where: { modelVersion: key.modelVersion, image: { collectionId: key.collectionId } } });
-    return index.size === live ? index : this.rebuildNow(key);
+    return index.size === (await this.embeddedCount(key)) ? index : this.rebuildNow(key);
+  }
+
+  /** Images of the collection with an embedding under the model version: what its index must hold. */
+  embeddedCount(key: Pick<IndexKey, 'collectionId' | 'modelVersion'>): Promise<number> {
+    return this.db.embedding.count({ where: { modelVersion: key.modelVersion, image: { collectionId: key.collectionId } } });
   }
 
   /** Forgets and deletes the index of one model version of a collection. */
@@ -247,7 +251,7 @@ export class IndexStore {
       return null;
     }
     await this.catchUp(entry);
-    const live = await this.db.embedding.count({ where: { modelVersion: key.modelVersion, image: { collectionId: key.collectionId } } });
+    const live = await this.embeddedCount(key);
     if (index.size !== live) {
       console.info(`[index] ${this.id(key)}: rebuilding (index holds ${index.size} images, database ${live})`);
       return null;
@@ -259,7 +263,7 @@ export class IndexStore {
   private async rebuild(key: IndexKey): Promise<Entry> {
     // Head first: rows committed after this read are replayed by catch-up (adds replace, deletes skip absent labels).
     const head = await this.head(key.collectionId);
-    const total = await this.db.embedding.count({ where: { modelVersion: key.modelVersion, image: { collectionId: key.collectionId } } });
+    const total = await this.embeddedCount(key);
     const index = AnnIndex.create({ space: 'l2', dim: key.dim, maxElements: Math.max(64, Math.ceil(total * 1.25)), modelVersion: key.modelVersion, ...HNSW });
     let afterSeq = -1;
     for (;;) {

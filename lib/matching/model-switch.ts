@@ -67,11 +67,11 @@ async function runSwitch(rt: Runtime, job: JobRecord, caller: Caller): Promise<v
     const key = { collectionId, modelVersion: to, dim: model.manifest.embeddingDim };
     let embedded = 0;
     for (let round = 1; ; round++) {
-      const total = await countMissing(rt, collectionId, to);
+      const total = await rt.db.image.count({ where: lacking(collectionId, to) });
       let done = 0;
       for (;;) {
         const batch = await rt.db.image.findMany({
-          where: { collectionId, embeddings: { none: { modelVersion: to } } },
+          where: lacking(collectionId, to),
           orderBy: { seq: 'asc' },
           take: BATCH,
           select: { id: true, blob: { select: { sha256: true } } },
@@ -96,8 +96,9 @@ async function runSwitch(rt: Runtime, job: JobRecord, caller: Caller): Promise<v
   }
 }
 
-function countMissing(rt: Runtime, collectionId: string, version: string): Promise<number> {
-  return rt.db.image.count({ where: { collectionId, embeddings: { none: { modelVersion: version } } } });
+/** Images of the collection without an embedding under `version`. */
+function lacking(collectionId: string, version: string) {
+  return { collectionId, embeddings: { none: { modelVersion: version } } };
 }
 
 /** Embeds stored images under `model` and writes their embeddings (an image deleted meanwhile is skipped). */
@@ -131,7 +132,7 @@ async function trySwitch(rt: Runtime, caller: Caller, collectionId: string, mode
       // The update takes the row lock enrolments take (allocateSequences), so none commits in between.
       const before = await tx.collection.findUniqueOrThrow({ where: { id: collectionId } });
       const after = await tx.collection.update({ where: { id: collectionId }, data: { modelVersion: to, previousModelVersion: before.modelVersion } });
-      if ((await tx.image.count({ where: { collectionId, embeddings: { none: { modelVersion: to } } } })) > 0) throw new StillMissing();
+      if ((await tx.image.count({ where: lacking(collectionId, to) })) > 0) throw new StillMissing();
       const threshold = collectionThreshold(after, model, await countLiveIdentities(tx, collectionId));
       await recordAudit(tx, caller, {
         action: `model.${reason}`, collectionId, modelVersion: to, threshold: threshold.distance,

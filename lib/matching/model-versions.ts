@@ -8,10 +8,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { ConflictError, NotFoundError } from '@/lib/errors';
+import { refuseWhileJobRuns } from '@/lib/jobs';
 import { recordAudit } from './audit';
 import { requireAdmin, type Caller } from './caller';
 import { loadCollection, runtime } from './context';
-import { findModelDir, readDefaults, type ModelKind } from './models';
+import { findModelDir, modelDir, readDefaults, type ModelKind } from './models';
 
 /** One model version as the models list shows it. */
 export interface ModelSummary {
@@ -49,21 +50,31 @@ export interface CollectionModelVersion {
   indexOnDisk: boolean;
 }
 
-async function listVersionDirs(): Promise<{ kind: ModelKind; version: string; origin: 'bundled' | 'trained' }[]> {
+/** A model folder found under one of the roots. */
+interface FoundModel {
+  kind: ModelKind;
+  version: string;
+  origin: 'bundled' | 'trained';
+  dir: string;
+}
+
+async function listVersionDirs(): Promise<FoundModel[]> {
   const { modelRoots } = runtime();
-  const out: { kind: ModelKind; version: string; origin: 'bundled' | 'trained' }[] = [];
+  const out: FoundModel[] = [];
   for (const [origin, root] of [['bundled', modelRoots.bundled], ['trained', modelRoots.trained]] as const) {
     for (const kind of ['object', 'face'] as const) {
       const names = await readdir(path.join(root, kind)).catch(() => [] as string[]);
-      for (const version of names.sort()) if (!version.includes('.tmp-') && existsSync(path.join(root, kind, version, 'manifest.json'))) out.push({ kind, version, origin });
+      for (const version of names.sort()) {
+        const dir = modelDir(root, kind, version);
+        if (!version.includes('.tmp-') && existsSync(path.join(dir, 'manifest.json'))) out.push({ kind, version, origin, dir });
+      }
     }
   }
   return out;
 }
 
-async function summarize(kind: ModelKind, version: string, origin: 'bundled' | 'trained', manifest: ModelManifest): Promise<ModelSummary> {
+async function summarize({ kind, version, origin }: FoundModel, manifest: ModelManifest, defaults: ReturnType<typeof readDefaults>): Promise<ModelSummary> {
   const rt = runtime();
-  const defaults = readDefaults(rt.modelRoots.bundled);
   const [collections, audit] = await Promise.all([
     rt.db.collection.findMany({ where: { modelVersion: version }, select: { id: true, name: true }, orderBy: { name: 'asc' } }),
     rt.db.auditEntry.findMany({ where: { modelVersion: version, action: { in: ['model.promote', 'model.rollback'] } }, orderBy: { createdAt: 'desc' }, take: 50 }),
@@ -81,21 +92,18 @@ async function summarize(kind: ModelKind, version: string, origin: 'bundled' | '
 /** Every model version, newest first (admin). */
 export async function listModels(caller: Caller): Promise<{ items: ModelSummary[] }> {
   requireAdmin(caller, 'listing models');
-  const { modelRoots } = runtime();
+  const defaults = readDefaults(runtime().modelRoots.bundled);
   const items: ModelSummary[] = [];
-  for (const d of await listVersionDirs()) {
-    const root = d.origin === 'bundled' ? modelRoots.bundled : modelRoots.trained;
-    items.push(await summarize(d.kind, d.version, d.origin, await readManifest(path.join(root, d.kind, d.version))));
-  }
+  for (const found of await listVersionDirs()) items.push(await summarize(found, await readManifest(found.dir), defaults));
   items.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   return { items };
 }
 
-async function locate(version: string): Promise<{ kind: ModelKind; dir: string; origin: 'bundled' | 'trained' }> {
+async function locate(version: string): Promise<FoundModel> {
   const { modelRoots } = runtime();
   for (const kind of ['object', 'face'] as const) {
     const dir = findModelDir(modelRoots, kind, version);
-    if (dir) return { kind, dir, origin: dir.startsWith(modelRoots.bundled + path.sep) ? 'bundled' : 'trained' };
+    if (dir) return { kind, version, dir, origin: dir.startsWith(modelRoots.bundled + path.sep) ? 'bundled' : 'trained' };
   }
   throw new NotFoundError('model_not_found', `no model version ${version}`);
 }
@@ -103,9 +111,9 @@ async function locate(version: string): Promise<{ kind: ModelKind; dir: string; 
 /** One model version with its manifest (admin). */
 export async function getModel(caller: Caller, version: string): Promise<ModelDetail> {
   requireAdmin(caller, 'reading models');
-  const { kind, dir, origin } = await locate(version);
-  const manifest = await readManifest(dir);
-  return { ...(await summarize(kind, version, origin, manifest)), manifest };
+  const found = await locate(version);
+  const manifest = await readManifest(found.dir);
+  return { ...(await summarize(found, manifest, readDefaults(runtime().modelRoots.bundled))), manifest };
 }
 
 /** A plot PNG of a model version (one its manifest lists). */
@@ -139,10 +147,9 @@ export async function deleteCollectionModel(caller: Caller, collectionId: string
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
   if (c.modelVersion === version) throw new ConflictError('model_in_use', `model ${version} serves collection ${c.name}; promote another version first`);
-  const busy = await rt.db.job.findFirst({ where: { collectionId, status: { in: ['queued', 'running'] } }, select: { id: true } });
-  if (busy) throw new ConflictError('job_running', `job ${busy.id} is running for this collection; wait for it or cancel it`, { jobId: busy.id });
+  await refuseWhileJobRuns(rt.db, collectionId);
   const file = rt.indexes.pathOf({ collectionId, modelVersion: version });
-  const held = await rt.db.embedding.count({ where: { modelVersion: version, image: { collectionId } } });
+  const held = await rt.indexes.embeddedCount({ collectionId, modelVersion: version });
   if (held === 0 && !existsSync(file) && c.previousModelVersion !== version) throw new NotFoundError('model_not_found', `collection ${c.name} keeps nothing of model ${version}`);
   await rt.db.$transaction(async (tx) => {
     const deleted = await tx.embedding.deleteMany({ where: { modelVersion: version, image: { collectionId } } });

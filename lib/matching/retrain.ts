@@ -34,20 +34,8 @@ export const retrainSettingsSchema = z.strictObject({
 /** Resolved retraining settings. */
 export type RetrainSettings = z.infer<typeof retrainSettingsSchema>;
 
-/** A job as the API returns it. */
-export interface JobDto {
-  id: string;
-  type: JobRecord['type'];
-  collectionId: string | null;
-  status: JobRecord['status'];
-  params: Record<string, unknown>;
-  progress: Record<string, unknown> | null;
-  result: Record<string, unknown> | null;
-  error: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+/** A job as the API returns it: the stored job with ISO times. */
+export type JobDto = Omit<JobRecord, 'createdAt' | 'startedAt' | 'finishedAt'> & { createdAt: string; startedAt: string | null; finishedAt: string | null };
 
 /** The job as the API shows it. */
 export function toJobDto(j: JobRecord): JobDto {
