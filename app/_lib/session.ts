@@ -2,6 +2,7 @@
 // tests) resolved through lib/auth, the same check the API's route() makes. Every page but sign-in
 // is for admins: no or dead credentials answer 401 with the sign-in form (app/unauthorized.tsx), a
 // user key 403 (app/forbidden.tsx), as the API does.
+import { cache } from 'react';
 import { cookies, headers } from 'next/headers';
 import { forbidden, notFound, unauthorized } from 'next/navigation';
 import { authenticate, NotAuthenticatedError, SESSION_COOKIE, type Principal } from '@/lib/auth';
@@ -21,8 +22,11 @@ export async function sessionPrincipal(): Promise<Principal | null> {
   }
 }
 
-/** The admin of the session or of the request's x-api-key; 401 (sign-in form) without one, 403 for a user key. */
-export async function requireSession(): Promise<Principal> {
+/**
+ * The admin of the session or of the request's x-api-key; 401 (sign-in form) without one, 403 for a
+ * user key. Cached per request: the (admin) layout and the page both ask, the database answers once.
+ */
+export const requireSession = cache(async (): Promise<Principal> => {
   const apiKey = (await headers()).get('x-api-key');
   let principal: Principal | null;
   if (apiKey) {
@@ -36,7 +40,7 @@ export async function requireSession(): Promise<Principal> {
   if (!principal) unauthorized();
   if (principal.role !== 'admin') forbidden();
   return principal;
-}
+});
 
 /** Awaits a lib read; a `*_not_found` error becomes the not-found page. */
 export async function orNotFound<T>(read: Promise<T>): Promise<T> {
