@@ -3,22 +3,18 @@
 // embedding and blob file, no blob file lacks its row), and the saved index matches the database.
 // Runs the real `npm start` server (scripts/start.ts builds the app first when the build is stale).
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import { AnnIndex } from '@/lib/index/ann';
-import { createTestDatabase, suiteProvider } from '../helpers/db';
-import { committedModelsDir, OMNIGLOT_ZIP } from '../service/harness';
 import { listFiles } from './harness';
 import { omniglot } from './images';
-import { freePort, killGroup, startServer, type Server } from './server';
+import { callWithKey, freePort, killGroup, prepareServer, startServer, type Cleanup, type Server } from './server';
 
 const KEY = 'crash-test-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (~70 s alone, minutes on a busy 2-core box)
 const ACKS_BEFORE_KILL = 12;
-const cleanup: (() => Promise<void> | void)[] = [];
+const cleanup: Cleanup = [];
 let server: Server | null = null;
 
 afterAll(async () => {
@@ -26,17 +22,7 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-async function api(base: string, method: string, route: string, body?: unknown | FormData): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const init: RequestInit = { method, headers: { 'x-api-key': KEY } };
-  if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${base}${route}`, init);
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+const api = (base: string, method: string, route: string, body?: unknown) => callWithKey(KEY, base, method, route, body);
 
 function imageForm(field: string, name: string, bytes: Uint8Array): FormData {
   const fd = new FormData();
@@ -46,21 +32,7 @@ function imageForm(field: string, name: string, bytes: Uint8Array): FormData {
 
 describe('crash safety', () => {
   it('keeps every acknowledged enrollment across a SIGKILL of the process group', async () => {
-    let modelsDir = committedModelsDir();
-    if (!modelsDir) {
-      const { buildFixtureModels } = await import('../service/fixture-model');
-      const built = await buildFixtureModels(OMNIGLOT_ZIP);
-      cleanup.push(() => rmSync(built, { recursive: true, force: true }));
-      modelsDir = built;
-    }
-    const db = await createTestDatabase(suiteProvider());
-    cleanup.push(() => db.drop());
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'fewshot-crash-'));
-    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const env = {
-      DATA_DIR: dataDir, MODELS_DIR: modelsDir, API_KEY: KEY, ML_BACKEND: 'wasm',
-      DATABASE_URL: db.target.provider === 'sqlite' ? `file:${db.target.url}` : db.target.url,
-    };
+    const { env, db, dataDir } = await prepareServer(KEY, 'fewshot-crash-', cleanup);
     const port = await freePort();
     server = await startServer(env, port, READY_TIMEOUT_MS);
 

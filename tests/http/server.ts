@@ -1,8 +1,14 @@
 // `npm start`'s server (scripts/start.ts, which builds the app when the build is stale) as a child
-// process group on a free loopback port, for the crash test.
+// process group on a free loopback port, for the crash tests: its environment (models, a test
+// database, a DATA_DIR), start, kill, and calls with an API key.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { DbTarget } from '@/lib/db/client';
+import { createTestDatabase, suiteProvider } from '../helpers/db';
+import { committedModelsDir, OMNIGLOT_ZIP } from '../service/harness';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -71,4 +77,55 @@ export function killGroup(server: Server, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** Clean-up steps a test runs in `afterAll`, newest first. */
+export type Cleanup = (() => Promise<void> | void)[];
+
+/** What a server needs: the committed models (or fixture ones), a test database of the suite's provider, a DATA_DIR. */
+export interface ServerSetup {
+  /** The server's environment (DATA_DIR, MODELS_DIR, API_KEY, ML_BACKEND, DATABASE_URL). */
+  env: Record<string, string>;
+  db: { target: DbTarget };
+  dataDir: string;
+  modelsDir: string;
+}
+
+/** Prepares a server's environment with `apiKey` as its admin key; everything it creates goes on `cleanup`. */
+export async function prepareServer(apiKey: string, dataDirPrefix: string, cleanup: Cleanup): Promise<ServerSetup> {
+  let modelsDir = committedModelsDir();
+  if (!modelsDir) {
+    const { buildFixtureModels } = await import('../service/fixture-model');
+    const built = await buildFixtureModels(OMNIGLOT_ZIP);
+    cleanup.push(() => rmSync(built, { recursive: true, force: true }));
+    modelsDir = built;
+  }
+  const db = await createTestDatabase(suiteProvider());
+  cleanup.push(() => db.drop());
+  const dataDir = mkdtempSync(path.join(tmpdir(), dataDirPrefix));
+  cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env = {
+    DATA_DIR: dataDir, MODELS_DIR: modelsDir, API_KEY: apiKey, ML_BACKEND: 'wasm',
+    DATABASE_URL: db.target.provider === 'sqlite' ? `file:${db.target.url}` : db.target.url,
+  };
+  return { env, db, dataDir, modelsDir };
+}
+
+/** A reply of `callWithKey`: status and parsed JSON (null without a body). */
+export interface KeyReply {
+  status: number;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Calls `base + route` with `x-api-key: apiKey`; a FormData body goes as multipart, anything else as JSON. */
+export async function callWithKey(apiKey: string, base: string, method: string, route: string, body?: unknown): Promise<KeyReply> {
+  const init: RequestInit = { method, headers: { 'x-api-key': apiKey } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${base}${route}`, init);
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
 }

@@ -4,23 +4,20 @@
 // the same identity); the job reads `interrupted`; promoting again embeds only what is missing and
 // switches. The candidate is the committed object model copied under a new version (same weights:
 // this is about crash safety, not accuracy). Runs the real `npm start` server.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
-import { createTestDatabase, suiteProvider } from '../helpers/db';
-import { committedModelsDir, OMNIGLOT_ZIP } from '../service/harness';
 import { form, omniglot } from './images';
-import { freePort, killGroup, startServer, type Server } from './server';
+import { callWithKey, freePort, killGroup, prepareServer, startServer, type Cleanup, type Server } from './server';
 
 const KEY = 'switch-crash-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (minutes on a busy 2-core box)
 const CANDIDATE = 'switch-crash-candidate';
 const CHARACTERS = 40;
 const DRAWINGS = 20;
-const cleanup: (() => Promise<void> | void)[] = [];
+const cleanup: Cleanup = [];
 let server: Server | null = null;
 
 afterAll(async () => {
@@ -28,17 +25,7 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
-async function api(base: string, method: string, route: string, body?: unknown | FormData): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const init: RequestInit = { method, headers: { 'x-api-key': KEY } };
-  if (body instanceof FormData) init.body = body;
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${base}${route}`, init);
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+const api = (base: string, method: string, route: string, body?: unknown) => callWithKey(KEY, base, method, route, body);
 
 /** Polls the job until `until` holds; fails on a finished job that does not satisfy it, or on timeout. */
 async function pollJob(base: string, jobId: string, until: (job: any) => boolean, timeoutMs: number, intervalMs: number): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -55,27 +42,13 @@ async function pollJob(base: string, jobId: string, until: (job: any) => boolean
 
 describe('model switch crash safety', () => {
   it('keeps the old model and index across a SIGKILL during re-embedding; promoting again completes', async () => {
-    let modelsDir = committedModelsDir();
-    if (!modelsDir) {
-      const { buildFixtureModels } = await import('../service/fixture-model');
-      const built = await buildFixtureModels(OMNIGLOT_ZIP);
-      cleanup.push(() => rmSync(built, { recursive: true, force: true }));
-      modelsDir = built;
-    }
+    const { env, db, dataDir, modelsDir } = await prepareServer(KEY, 'fewshot-switch-crash-', cleanup);
     const oldVersion = (JSON.parse(readFileSync(path.join(modelsDir, 'defaults.json'), 'utf8')) as { object: string }).object;
-    const db = await createTestDatabase(suiteProvider());
-    cleanup.push(() => db.drop());
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'fewshot-switch-crash-'));
-    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
     // The candidate: a trained-model folder under DATA_DIR/models, found by serveModel on demand.
     const candidateDir = path.join(dataDir, 'models', 'object', CANDIDATE);
     cpSync(path.join(modelsDir, 'object', oldVersion), candidateDir, { recursive: true });
     const manifest = JSON.parse(readFileSync(path.join(candidateDir, 'manifest.json'), 'utf8')) as { version: string };
     writeFileSync(path.join(candidateDir, 'manifest.json'), JSON.stringify({ ...manifest, version: CANDIDATE }, null, 2));
-    const env = {
-      DATA_DIR: dataDir, MODELS_DIR: modelsDir, API_KEY: KEY, ML_BACKEND: 'wasm',
-      DATABASE_URL: db.target.provider === 'sqlite' ? `file:${db.target.url}` : db.target.url,
-    };
     const port = await freePort();
     server = await startServer(env, port, READY_TIMEOUT_MS);
 
