@@ -6,6 +6,7 @@
  *   npm run train -- --preset default --out models/object/<version>
  *   npm run train -- --config my.json --epochs=30 --loss=contrastive --filters=32,64,64,64
  *   npm run train -- --resume runs/<runId>          # continues exactly after the last epoch
+ *   npm run train -- --merge <modelA>,<modelB> --out models/object/<version>   # ensemble of towers trained apart
  *
  * Every knob is in `trainConfigSchema` (lib/training/config.ts): defaults <- preset <- --config
  * file <- --key=value flags; unknown keys are errors. Checkpoints go to runs/<runId>/checkpoint/
@@ -16,11 +17,15 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '@/lib/errors';
-import { initTf } from '@/lib/embedder/backend';
+import { initTf, type BackendName } from '@/lib/embedder/backend';
+import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
+import { mergeTowers } from '@/lib/embedder/tower';
+import { loadLayersModel } from '@/lib/embedder/weights';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
 import { resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
 import { loadTrainingData } from '@/lib/training/data';
-import { trainEmbedding, type TrainCheckpoint, type TrainProgress } from '@/lib/training/train';
+import { ensembleMemberSpec, ensembleTraining } from '@/lib/training/ensemble';
+import { evaluateTower, trainEmbedding, type TrainCheckpoint, type TrainProgress, type TrainResult } from '@/lib/training/train';
 import { createProgressLine, drawBar, formatDuration } from './cli/progress';
 
 /** CLI flags that are not training knobs. */
@@ -28,6 +33,7 @@ interface CliArgs {
   preset: PresetName;
   configFile?: string;
   resume?: string;
+  merge?: string[];
   out?: string;
   overrides: Record<string, unknown>;
 }
@@ -54,10 +60,11 @@ function parseArgs(argv: string[]): CliArgs {
       args.preset = p;
     } else if (key === 'config') args.configFile = value();
     else if (key === 'resume') args.resume = value();
+    else if (key === 'merge') args.merge = value().split(',').filter((d) => d !== '');
     else if (key === 'out') args.out = value();
     else {
       if (!(key in trainConfigSchema.shape)) {
-        throw new InputError('invalid_config', `unknown option --${key}; known: ${Object.keys(trainConfigSchema.shape).join(', ')}, preset, config, resume, out`);
+        throw new InputError('invalid_config', `unknown option --${key}; known: ${Object.keys(trainConfigSchema.shape).join(', ')}, preset, config, resume, merge, out`);
       }
       if (inline === undefined) throw new InputError('invalid_config', `write --${key}=<value>`);
       args.overrides[key] = parseValue(inline);
@@ -101,8 +108,42 @@ async function loadCheckpoint(runDir: string): Promise<TrainCheckpoint> {
   };
 }
 
+function printSummary(outDir: string, version: string, backend: string, result: TrainResult, manifest: ModelManifest): void {
+  const t = result.calibration.thresholds;
+  process.stderr.write(`[train] wrote ${outDir} (version ${version})\n`);
+  console.log(JSON.stringify({ model: outDir, version, backend, metrics: result.metrics, thresholds: { maxBalancedAccuracy: t.maxBalancedAccuracy.distance, far1e2: t.far1e2.distance, far1e3: t.far1e3.distance }, pairsPerSecond: manifest.pairsPerSecond, trainingSeconds: manifest.trainingSeconds }));
+}
+
+/**
+ * `--merge a,b`: joins towers trained apart into one ensemble, calibrated on their common held-out
+ * identities. The only knob it takes is `--testShifts` (the rest are the first member's).
+ */
+async function merge(dirs: string[], out: string | undefined, overrides: Record<string, unknown>): Promise<void> {
+  const extra = Object.keys(overrides).filter((k) => k !== 'testShifts');
+  if (extra.length > 0) throw new InputError('invalid_config', `--merge takes --testShifts only, not --${extra.join(', --')}`);
+  const manifests = await Promise.all(dirs.map((d) => readManifest(d)));
+  const spec = ensembleMemberSpec(manifests);
+  const config = resolveTrainConfig('quick', manifests[0].config, overrides);
+  const { tf } = await initTf('auto');
+  const members = await Promise.all(dirs.map((d) => loadLayersModel(tf, d)));
+  const model = mergeTowers(tf, members, spec);
+  members.forEach((m) => m.dispose());
+  const tower = { ...spec, members: members.length, ...(config.testShifts ? { testShifts: true } : {}) };
+  const split = await loadTrainingData(config);
+  process.stderr.write(`[train] merging ${manifests.map((m) => m.version).join(' + ')}; calibrating on ${split.validation.identities.length} held-out identities\n`);
+  const result: TrainResult = { model, tower, ...(await evaluateTower(tf, model, tower, split.validation, config)), ...ensembleTraining(manifests) };
+  const createdAt = new Date().toISOString();
+  const version = modelVersionName(`${config.dataset.split(':')[0]}-ensemble`, config, createdAt);
+  const outDir = out ?? path.join('runs', version, 'model');
+  const backend = manifests[0].backend as BackendName;
+  const manifest = await writeModelFolder(outDir, { config, result, data: split, backend, version, createdAt });
+  model.dispose();
+  printSummary(outDir, version, backend, result, manifest);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.merge) return merge(args.merge, args.out, args.overrides);
   const fileOverrides = args.configFile ? JSON.parse(await readFile(args.configFile, 'utf8')) : {};
   let runDir: string;
   let config: TrainConfig;
@@ -139,9 +180,7 @@ async function main(): Promise<void> {
   const outDir = args.out ?? path.join(runDir, 'model');
   const manifest = await writeModelFolder(outDir, { config, result, data: split, backend, version, createdAt });
   result.model.dispose();
-  const t = result.calibration.thresholds;
-  process.stderr.write(`[train] wrote ${outDir} (version ${version})\n`);
-  console.log(JSON.stringify({ model: outDir, version, backend, metrics: result.metrics, thresholds: { maxBalancedAccuracy: t.maxBalancedAccuracy.distance, far1e2: t.far1e2.distance, far1e3: t.far1e3.distance }, pairsPerSecond: manifest.pairsPerSecond, trainingSeconds: manifest.trainingSeconds }));
+  printSummary(outDir, version, backend, result, manifest);
 }
 
 main().catch((e: unknown) => {

@@ -9,6 +9,9 @@ import { InputError, NotFoundError } from '@/lib/errors';
 import type { PreprocessSpec } from '@/lib/imaging/types';
 import type { Calibration } from '@/lib/training/calibration';
 
+/** How one member of an ensemble (`mergeTowers`) was trained: its own manifest's training fields. */
+export type ManifestMember = Pick<ModelManifest, 'version' | 'seed' | 'config' | 'metrics' | 'lossHistory' | 'pairsPerSecond' | 'backend' | 'trainingSeconds' | 'createdAt'>;
+
 /** The manifest of one trained model version. */
 export interface ModelManifest {
   /** Manifest format version. */
@@ -47,6 +50,8 @@ export interface ModelManifest {
   createdAt: string;
   /** PNG plot file names, relative to the model folder. */
   plots: string[];
+  /** An ensemble's members, each trained apart (then `lossHistory` is empty: see theirs). */
+  members?: ManifestMember[];
 }
 
 const thresholdPoint = z.object({
@@ -56,6 +61,8 @@ const thresholdPoint = z.object({
   impostorPairs: z.number().int(),
   genuinePairs: z.number().int(),
 });
+
+const lossHistorySchema = z.array(z.object({ epoch: z.number().int(), loss: z.number(), valAccuracy: z.number().optional() }));
 
 const preprocessSchema = z.object({
   inputSizePx: z.number().int().positive(),
@@ -94,12 +101,20 @@ export const modelManifestSchema = z.object({
   seed: z.number().int(),
   config: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.number()),
-  lossHistory: z.array(z.object({ epoch: z.number().int(), loss: z.number(), valAccuracy: z.number().optional() })),
+  lossHistory: lossHistorySchema,
   pairsPerSecond: z.number(),
   backend: z.string(),
   trainingSeconds: z.number(),
   createdAt: z.string(),
   plots: z.array(z.string()),
+  members: z
+    .array(
+      z.object({
+        version: z.string(), seed: z.number().int(), config: z.record(z.string(), z.unknown()), metrics: z.record(z.string(), z.number()),
+        lossHistory: lossHistorySchema, pairsPerSecond: z.number(), backend: z.string(), trainingSeconds: z.number(), createdAt: z.string(),
+      }),
+    )
+    .optional(),
 });
 
 /** Parses and validates a manifest object; throws `InputError` (`invalid_manifest`) naming the bad field. */

@@ -8,7 +8,7 @@ import { InputError, NotFoundError } from '@/lib/errors';
 import { getTf, type Tf } from './backend';
 import { embedBatch } from './embed';
 import { readManifest, type ModelManifest } from './manifest';
-import { registerTowerLayers, type LayersModel } from './tower';
+import { registerTowerLayers, type LayersModel, type TowerSpec } from './tower';
 
 /** A loaded model: its manifest and an embed function. */
 export interface EmbeddingModel {
@@ -105,7 +105,7 @@ export async function loadModel(dir: string): Promise<EmbeddingModel> {
       : [manifest.input.dim];
   return {
     manifest,
-    embed: (inputs) => embedBatch(tf, model, inputs, inputShape),
+    embed: (inputs) => embedBatch(tf, model, inputs, inputShape, { testShifts: (manifest.architecture as Partial<Extract<TowerSpec, { type: 'conv' }>>).testShifts === true }),
     dispose: () => model.dispose(),
   };
 }

@@ -11,9 +11,9 @@ import { openDb, resolveDbTarget, type Db } from '@/lib/db/client';
 import { loadOmniglot, OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import type { Dataset, VectorSpec } from '@/lib/datasets/types';
 import { getTf, initTf, type BackendName, type Tf } from '@/lib/embedder/backend';
-import { embedBatch } from '@/lib/embedder/embed';
+import { embedTower } from '@/lib/embedder/embed';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
-import { towerInputShape, type LayersModel, type TowerSpec } from '@/lib/embedder/tower';
+import type { LayersModel, TowerSpec } from '@/lib/embedder/tower';
 import { loadLayersModel } from '@/lib/embedder/weights';
 import { AppError, InputError, NotFoundError } from '@/lib/errors';
 import { DESCRIPTOR_DIM, FaceRefusedError, loadFaceModel, prepareFaces, writeFaceConfig, type DetectMode } from '@/lib/faces';
@@ -83,8 +83,8 @@ interface ModelSource {
   toInput: GalleryInput;
   /** Tower knobs of the training config (the current architecture, or a new head's). */
   tower: Partial<TrainConfig>;
-  /** Weights to start from (null: a fresh head). */
-  init: LayersModel | null;
+  /** Tower to start from (null: a fresh head). */
+  init: { model: LayersModel; tower: TowerSpec } | null;
   /** The current model's embeddings of inputs. */
   embedCurrent: (inputs: Float32Array[]) => Promise<Float32Array[]>;
   /** Writes what a model of this kind needs beside the manifest and weights. */
@@ -100,9 +100,9 @@ async function objectSource(tf: Tf, dir: string, manifest: ModelManifest): Promi
   return {
     spec,
     toInput: (img) => preprocessImage(img, spec),
-    tower: { inputSizePx: spec.inputSizePx, filters: arch.filters, batchNorm: arch.batchNorm ?? false, embeddingDim: manifest.embeddingDim },
-    init: current,
-    embedCurrent: (inputs) => embedBatch(tf, current, inputs, towerInputShape(arch)),
+    tower: { inputSizePx: spec.inputSizePx, filters: arch.filters, batchNorm: arch.batchNorm ?? false, embeddingDim: arch.embeddingDim, testShifts: arch.testShifts ?? false },
+    init: { model: current, tower: arch },
+    embedCurrent: (inputs) => embedTower(tf, current, arch, inputs),
     finish: async () => undefined,
     dispose: () => current.dispose(),
   };
@@ -111,7 +111,7 @@ async function objectSource(tf: Tf, dir: string, manifest: ModelManifest): Promi
 async function faceSource(dir: string, detect: DetectMode): Promise<ModelSource> {
   const face = await loadFaceModel(dir);
   const arch = face.manifest.architecture as { type?: string; hidden?: number[] };
-  const init = face.config.head ? await loadLayersModel(getTf(), dir) : null;
+  const init = face.config.head ? { model: await loadLayersModel(getTf(), dir), tower: face.manifest.architecture as unknown as TowerSpec } : null;
   return {
     spec: { type: 'vector', dim: DESCRIPTOR_DIM },
     toInput: async (img) => {
@@ -126,7 +126,7 @@ async function faceSource(dir: string, detect: DetectMode): Promise<ModelSource>
     embedCurrent: (inputs) => face.embed(inputs),
     finish: (out) => writeFaceConfig(out, { ...face.config, head: 'model.json' }),
     dispose: () => {
-      init?.dispose();
+      init?.model.dispose();
       face.dispose();
     },
   };
@@ -236,7 +236,7 @@ async function trainAndCompare(o: {
   const comparison = await compareModels(
     split.evaluation.flatMap((g) => g.images.map(() => g.identity)),
     { version: collection.modelVersion, curve: manifest.calibration.curve, vectors: await source.embedCurrent(evaluation) },
-    { version, curve: candidateManifest.calibration.curve, vectors: await embedBatch(tf, result.model, evaluation, towerInputShape(result.tower)) },
+    { version, curve: candidateManifest.calibration.curve, vectors: await embedTower(tf, result.model, result.tower, evaluation) },
     collection.targetFar,
     settings.seed,
   );

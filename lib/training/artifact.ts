@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Dataset } from '@/lib/datasets/types';
 import type { BackendName } from '@/lib/embedder/backend';
 import type { ModelManifest } from '@/lib/embedder/manifest';
+import { towerOutputDim } from '@/lib/embedder/tower';
 import { saveModel } from '@/lib/embedder/weights';
 import { svgToPng } from '@/lib/imaging';
 import { histogramSvg, lineChartSvg } from '@/lib/plots';
@@ -47,11 +48,19 @@ function strideSample(values: Float32Array, max: number): Float32Array {
 async function writePlots(dir: string, result: TrainResult): Promise<string[]> {
   const t = result.calibration.thresholds;
   const roc = rocCurve(result.distances.genuine, result.distances.impostor);
+  // An ensemble draws each member's curves (trained apart); a single run its own.
+  const histories = result.members?.map((m) => ({ name: m.version, history: m.lossHistory })) ?? [{ name: '', history: result.lossHistory }];
   const charts: [string, string][] = [
-    ['loss.png', lineChartSvg({ title: 'Training loss per epoch', xLabel: 'epoch', yLabel: 'mean loss', series: [{ name: 'loss', points: result.lossHistory.map((h) => [h.epoch, h.loss]) }] })],
+    ['loss.png', lineChartSvg({
+      title: 'Training loss per epoch', xLabel: 'epoch', yLabel: 'mean loss',
+      series: histories.map((h) => ({ name: h.name || 'loss', points: h.history.map((e) => [e.epoch, e.loss] as [number, number]) })),
+    })],
     ['validation-accuracy.png', lineChartSvg({
       title: 'Held-out one-shot accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy',
-      series: [{ name: 'N-way 1-shot (held-out identities)', points: result.lossHistory.filter((h) => h.valAccuracy !== undefined).map((h) => [h.epoch, h.valAccuracy!]) }],
+      series: histories.map((h) => ({
+        name: h.name || 'N-way 1-shot (held-out identities)',
+        points: h.history.filter((e) => e.valAccuracy !== undefined).map((e) => [e.epoch, e.valAccuracy!] as [number, number]),
+      })),
     })],
     ['roc.png', lineChartSvg({
       title: 'ROC on held-out identities (pairwise)', xLabel: 'false accept rate', yLabel: 'true accept rate', logX: true,
@@ -96,10 +105,11 @@ export async function writeModelFolder(outDir: string, m: ModelFolderInput): Pro
   const manifest: ModelManifest = {
     format: 1, version: m.version, kind: config.kind, input,
     architecture: { ...result.tower },
-    embeddingDim: config.embeddingDim, metric: 'euclidean', calibration: result.calibration,
+    embeddingDim: towerOutputDim(result.tower), metric: 'euclidean', calibration: result.calibration,
     data: { source: data.source, train: data.trainNames, heldOut: data.heldOutNames, identities: { train: data.train.identities.length, heldOut: data.validation.identities.length } },
     seed: config.seed, config: { ...config }, metrics: result.metrics, lossHistory: result.lossHistory,
     pairsPerSecond: Math.round(result.pairsPerSecond * 10) / 10, backend: m.backend, trainingSeconds: Math.round(result.trainingSeconds), createdAt: m.createdAt, plots,
+    ...(result.members ? { members: result.members } : {}),
   };
   await saveModel(outDir, result.model, manifest);
   await writeFile(path.join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);

@@ -42,6 +42,8 @@ export const trainConfigSchema = z.strictObject({
   filters: z.array(z.number().int().positive()).min(1).max(5).default([64, 64, 64, 64]),
   /** Batch norm in the conv blocks (use on tfjs-node; on wasm its gradient halves training speed). */
   batchNorm: z.boolean().default(false),
+  /** Embed each image as the normalised mean over itself and its 1-pixel shifts (test-time augmentation; validation, calibration and serving, not training steps). */
+  testShifts: z.boolean().default(false),
   /** Hidden layer widths (vector tower). */
   hidden: z.array(z.number().int().positive()).default([256]),
   /** Embedding length. */

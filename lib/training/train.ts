@@ -8,7 +8,8 @@
 import { AppError, InputError } from '@/lib/errors';
 import type { Dataset } from '@/lib/datasets/types';
 import type { Tf } from '@/lib/embedder/backend';
-import { embedBatch } from '@/lib/embedder/embed';
+import type { ManifestMember } from '@/lib/embedder/manifest';
+import { embedBatch, embedTower } from '@/lib/embedder/embed';
 import { buildTower, towerInputShape, type LayersModel, type TowerSpec } from '@/lib/embedder/tower';
 import { decodeNamedTensors, encodeNamedTensors } from '@/lib/embedder/weights';
 import { randomAffine, rotate90, type AffineLimits } from './augment';
@@ -75,8 +76,8 @@ export interface TrainOptions {
   onCheckpoint?: (c: TrainCheckpoint) => Promise<void>;
   /** Continue from this checkpoint. */
   resume?: TrainCheckpoint;
-  /** Start from these weights instead of a fresh initialisation (fine-tuning; same architecture). */
-  init?: LayersModel;
+  /** Start from this tower (fine-tuning): its architecture and weights replace the config's tower knobs. */
+  init?: { model: LayersModel; tower: TowerSpec };
   /** Asked after every epoch: true ends training there (a time bound); calibration still runs. */
   shouldStop?: () => boolean;
 }
@@ -99,6 +100,8 @@ export interface TrainResult {
   pairsPerSecond: number;
   /** Training wall time (all sessions of a resumed run). */
   trainingSeconds: number;
+  /** An ensemble joined from towers trained apart: how each was trained (`lossHistory` is then empty). */
+  members?: ManifestMember[];
 }
 
 type Tensor = ReturnType<Tf['tensor']>;
@@ -108,13 +111,16 @@ type Scalar = ReturnType<Tf['scalar']>;
 export function towerSpecFor(config: TrainConfig, dataset: Dataset): TowerSpec {
   const spec = dataset.spec;
   if ('type' in spec) return { type: 'mlp', inputDim: spec.dim, hidden: [...config.hidden], embeddingDim: config.embeddingDim };
-  return { type: 'conv', inputSizePx: spec.inputSizePx, channels: spec.channels, filters: [...config.filters], embeddingDim: config.embeddingDim, batchNorm: config.batchNorm };
+  return {
+    type: 'conv', inputSizePx: spec.inputSizePx, channels: spec.channels, filters: [...config.filters], embeddingDim: config.embeddingDim, batchNorm: config.batchNorm,
+    ...(config.testShifts ? { testShifts: true } : {}),
+  };
 }
 
 /** Embeds every image of every identity (no augmentation). */
 export async function embedDataset(tf: Tf, model: LayersModel, tower: TowerSpec, dataset: Dataset): Promise<Float32Array[][]> {
   const flat = dataset.identities.flatMap((id) => id.images);
-  const all = await embedBatch(tf, model, flat, towerInputShape(tower));
+  const all = await embedTower(tf, model, tower, flat);
   let k = 0;
   return dataset.identities.map((id) => id.images.map(() => all[k++]));
 }
@@ -122,7 +128,7 @@ export async function embedDataset(tf: Tf, model: LayersModel, tower: TowerSpec,
 /** Trains a tower; see the module comment. */
 export async function trainEmbedding(opts: TrainOptions): Promise<TrainResult> {
   const { tf, config, train, validation } = opts;
-  const tower = towerSpecFor(config, train);
+  const tower = opts.init?.tower ?? towerSpecFor(config, train);
   const isImage = tower.type === 'conv';
   const side = tower.type === 'conv' ? tower.inputSizePx : 0;
   const channels = tower.type === 'conv' ? tower.channels : 0;
@@ -148,7 +154,7 @@ export async function trainEmbedding(opts: TrainOptions): Promise<TrainResult> {
   let priorImages = 0;
   if (opts.init) {
     try {
-      model.setWeights(opts.init.getWeights());
+      model.setWeights(opts.init.model.getWeights());
     } catch (err) {
       model.dispose();
       throw new InputError('invalid_config', `cannot start from the given model: ${(err as Error).message}; its architecture must match ${JSON.stringify(tower)}`);
@@ -302,7 +308,27 @@ export async function trainEmbedding(opts: TrainOptions): Promise<TrainResult> {
   const sessionSeconds = (Date.now() - started) / 1000;
   optimizer.dispose();
 
-  // Final metrics and calibration on held-out identities.
+  const { metrics, calibration, distances } = await evaluateTower(tf, model, tower, validation, config);
+  return {
+    model,
+    tower,
+    lossHistory,
+    metrics,
+    calibration,
+    distances,
+    pairsPerSecond: (priorImages + images) / 2 / Math.max(priorSeconds + sessionSeconds, 1e-3),
+    trainingSeconds: priorSeconds + sessionSeconds,
+  };
+}
+
+/** Final metrics and calibration of a tower on held-out identities (what a model folder records). */
+export async function evaluateTower(
+  tf: Tf,
+  model: LayersModel,
+  tower: TowerSpec,
+  validation: Dataset,
+  config: Pick<TrainConfig, 'seed' | 'calibrationImpostorPairs'>,
+): Promise<Pick<TrainResult, 'metrics' | 'calibration' | 'distances'>> {
   const emb = await embedDataset(tf, model, tower, validation);
   const groups = validation.identities.map((id) => id.group);
   const metrics: Record<string, number> = {};
@@ -315,16 +341,7 @@ export async function trainEmbedding(opts: TrainOptions): Promise<TrainResult> {
   const calibration = calibrate(distances.genuine, distances.impostor);
   metrics.auc = calibration.auc;
   metrics.eer = calibration.eer;
-  return {
-    model,
-    tower,
-    lossHistory,
-    metrics,
-    calibration,
-    distances,
-    pairsPerSecond: (priorImages + images) / 2 / Math.max(priorSeconds + sessionSeconds, 1e-3),
-    trainingSeconds: priorSeconds + sessionSeconds,
-  };
+  return { metrics, calibration, distances };
 }
 
 function largestGroup(groups: readonly string[]): number {

@@ -1,6 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTf, type Tf } from '@/lib/embedder/backend';
-import { buildTower, towerInputShape, type TowerSpec } from '@/lib/embedder/tower';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { embedBatch } from '@/lib/embedder/embed';
+import { buildTower, mergeTowers, towerInputShape, towerOutputDim, type TowerSpec } from '@/lib/embedder/tower';
+import { loadLayersModel, saveLayersModel } from '@/lib/embedder/weights';
+import { createRng } from '@/lib/training/rng';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -36,5 +42,39 @@ describe('buildTower', () => {
     };
     expect(await first(1)).toEqual(await first(1));
     expect(await first(1)).not.toEqual(await first(2));
+  });
+});
+
+describe('mergeTowers', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ensemble-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('joins towers into one whose squared distances are the mean of the members\', and that survives save/load', async () => {
+    const spec = { ...CONV, batchNorm: true } as Extract<TowerSpec, { type: 'conv' }>;
+    const a = buildTower(tf, spec, 1);
+    const b = buildTower(tf, spec, 2);
+    const rng = createRng(3);
+    const inputs = Array.from({ length: 6 }, () => Float32Array.from({ length: 28 * 28 }, () => rng.next()));
+    const shape = towerInputShape(spec);
+    const [ea, eb] = [await embedBatch(tf, a, inputs, shape), await embedBatch(tf, b, inputs, shape)];
+    const merged = mergeTowers(tf, [a, b], spec);
+    a.dispose();
+    b.dispose();
+    const joined = await embedBatch(tf, merged, inputs, shape);
+    expect(joined[0]).toHaveLength(towerOutputDim({ ...spec, members: 2 }));
+    const d2 = (x: Float32Array, y: Float32Array) => x.reduce((s, v, k) => s + (v - y[k]) ** 2, 0);
+    for (let i = 1; i < inputs.length; i++) {
+      expect(d2(joined[0], joined[i])).toBeCloseTo((d2(ea[0], ea[i]) + d2(eb[0], eb[i])) / 2, 5);
+    }
+    await saveLayersModel(path.join(dir, 'm'), merged);
+    merged.dispose();
+    const loaded = await loadLayersModel(tf, path.join(dir, 'm'));
+    expect(await embedBatch(tf, loaded, inputs, shape)).toEqual(joined);
+    loaded.dispose();
   });
 });

@@ -52,6 +52,19 @@ describe('saveModel / loadModel', () => {
     loaded.dispose();
   });
 
+  it('embeds with test-time shifts when the manifest\'s architecture asks for them', async () => {
+    const model = buildTower(tf, SPEC, 4);
+    const rng = createRng(3);
+    const inputs = Array.from({ length: 3 }, () => Float32Array.from({ length: 784 }, () => rng.next()));
+    const expected = await embedBatch(tf, model, inputs, [28, 28, 1], { testShifts: true });
+    const out = path.join(dir, 'shifts');
+    await saveModel(out, model, { ...manifestFor(8), architecture: { ...SPEC, testShifts: true } });
+    model.dispose();
+    const loaded = await loadModel(out);
+    expect(await loaded.embed(inputs)).toEqual(expected);
+    loaded.dispose();
+  });
+
   it('refuses a manifest whose embeddingDim disagrees with the network', async () => {
     const model = buildTower(tf, SPEC, 4);
     const out = path.join(dir, 'bad');

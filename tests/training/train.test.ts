@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOmniglot } from '@/lib/datasets/omniglot';
 import type { Dataset } from '@/lib/datasets/types';
 import { initTf, type Tf } from '@/lib/embedder/backend';
-import { buildTower } from '@/lib/embedder/tower';
+import { buildTower, mergeTowers, type TowerSpec } from '@/lib/embedder/tower';
 import { resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
 import { oneShotAccuracy } from '@/lib/training/oneshot';
 import { createRng } from '@/lib/training/rng';
@@ -89,6 +89,22 @@ describe('trainEmbedding', () => {
     await expect(
       trainEmbedding({ tf, config, train: syntheticDataset(6, 4, 1), validation: syntheticDataset(5, 3, 2), signal: controller.signal }),
     ).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it('fine-tunes from an init tower, keeping its architecture (an ensemble here) over the config\'s', async () => {
+    const config = resolveTrainConfig('quick', { ...TINY, loss: 'prototypical', epochs: 1 });
+    const spec = towerSpecFor(config, syntheticDataset(1, 1, 0)) as Extract<TowerSpec, { type: 'conv' }>;
+    const members = [buildTower(tf, spec, 5), buildTower(tf, spec, 6)];
+    const init = { model: mergeTowers(tf, members, spec), tower: { ...spec, members: 2 } };
+    members.forEach((m) => m.dispose());
+    const result = await trainEmbedding({ tf, config, train: syntheticDataset(6, 4, 1), validation: syntheticDataset(5, 3, 2), init });
+    expect(result.tower).toEqual(init.tower);
+    const before = init.model.getWeights().map((w) => Array.from(w.dataSync()));
+    const after = result.model.getWeights().map((w) => Array.from(w.dataSync()));
+    expect(after.map((w) => w.length)).toEqual(before.map((w) => w.length));
+    expect(after).not.toEqual(before);
+    init.model.dispose();
+    result.model.dispose();
   });
 
   // Issue 3: a seeded run of at most 60 s on wasm over 40 Omniglot characters raises 5-way 1-shot
