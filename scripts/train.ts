@@ -24,7 +24,7 @@ import { loadLayersModel } from '@/lib/embedder/weights';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
 import { resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
 import { loadTrainingData } from '@/lib/training/data';
-import { ensembleMemberSpec, ensembleTraining } from '@/lib/training/ensemble';
+import { ensembleMembers, ensembleTraining } from '@/lib/training/ensemble';
 import { evaluateTower, trainEmbedding, type TrainCheckpoint, type TrainProgress, type TrainResult } from '@/lib/training/train';
 import { createProgressLine, drawBar, formatDuration } from './cli/progress';
 
@@ -116,19 +116,19 @@ function printSummary(outDir: string, version: string, backend: string, result: 
 
 /**
  * `--merge a,b`: joins towers trained apart into one ensemble, calibrated on their common held-out
- * identities. The only knob it takes is `--testShifts` (the rest are the first member's).
+ * identities. The only knob it takes is `--testShifts` (the rest are the largest-input member's).
  */
 async function merge(dirs: string[], out: string | undefined, overrides: Record<string, unknown>): Promise<void> {
   const extra = Object.keys(overrides).filter((k) => k !== 'testShifts');
   if (extra.length > 0) throw new InputError('invalid_config', `--merge takes --testShifts only, not --${extra.join(', --')}`);
   const manifests = await Promise.all(dirs.map((d) => readManifest(d)));
-  const spec = ensembleMemberSpec(manifests);
-  const config = resolveTrainConfig('quick', manifests[0].config, overrides);
+  const { specs, largest } = ensembleMembers(manifests);
+  const config = resolveTrainConfig('quick', manifests[largest].config, overrides);
   const { tf } = await initTf('auto');
-  const members = await Promise.all(dirs.map((d) => loadLayersModel(tf, d)));
-  const model = mergeTowers(tf, members, spec);
-  members.forEach((m) => m.dispose());
-  const tower = { ...spec, members: members.length, ...(config.testShifts ? { testShifts: true } : {}) };
+  const members = await Promise.all(dirs.map(async (d, i) => ({ model: await loadLayersModel(tf, d), spec: specs[i] })));
+  const { model, spec } = mergeTowers(tf, members);
+  members.forEach((m) => m.model.dispose());
+  const tower = { ...spec, ...(config.testShifts ? { testShifts: true } : {}) };
   const split = await loadTrainingData(config);
   process.stderr.write(`[train] merging ${manifests.map((m) => m.version).join(' + ')}; calibrating on ${split.validation.identities.length} held-out identities\n`);
   const result: TrainResult = { model, tower, ...(await evaluateTower(tf, model, tower, split.validation, config)), ...ensembleTraining(manifests) };

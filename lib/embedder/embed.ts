@@ -1,7 +1,7 @@
 /**
  * Batched inference: Float32Array inputs in, L2-normalised Float32Array embeddings out.
  * Every batch runs in `tf.tidy`, so `tf.memory().numTensors` is unchanged after a call.
- * Test-time shifts (a conv tower's `testShifts`): an image's embedding is the normalised mean of the
+ * Test-time shifts (an image tower's `testShifts`): an image's embedding is the normalised mean of the
  * embeddings of the image as is and moved one pixel right, left, down and up (vacated pixels 0).
  */
 import { InputError } from '@/lib/errors';
@@ -34,7 +34,7 @@ export interface EmbedOptions {
 
 /** Whether a tower spec asks for test-time shifts. */
 export function towerTestShifts(tower: TowerSpec): boolean {
-  return tower.type === 'conv' && tower.testShifts === true;
+  return tower.type !== 'mlp' && tower.testShifts === true;
 }
 
 /** `embedBatch` with the input shape and test-time shifts a tower spec implies. */

@@ -6,9 +6,10 @@
  * Image tower (default object model): 4 blocks of conv3x3 (same padding, ReLU) + maxPool 2x2, then
  * flatten and a linear dense layer to `embeddingDim` (the "conv-4" backbone of Snell et al. 2017,
  * Prototypical Networks); batch norm optional (its gradient on wasm halves training speed, issue 3).
- * An ensemble (`members` > 1) runs M such towers side by side on the same input: each output is
- * L2-normalised, the M are concatenated and normalised again, so a squared distance is the mean of
- * the members' squared distances. `mergeTowers` joins towers trained apart into one.
+ * An ensemble runs M conv towers side by side on one input: a member whose input side is smaller
+ * gets the input resized (bilinear, corners aligned) first; each member's output is L2-normalised,
+ * the M are concatenated and normalised again, so a squared distance is the mean of the members'
+ * squared distances. `mergeTowers` joins towers trained apart into one.
  * Vector tower (heads on 128-d face descriptors): a plain dense stack.
  */
 import type { Tf } from './backend';
@@ -19,47 +20,84 @@ type Layer = InstanceType<Tf['layers']['Layer']>;
 type SymbolicTensor = ReturnType<Tf['input']>;
 
 /** Architecture of a tower; stored in the model manifest. */
-export type TowerSpec =
-  | {
-      /** Convolutional tower over square HWC images. */
-      type: 'conv';
-      /** Input side in pixels. */
-      inputSizePx: number;
-      /** Input channels (1 = grey). */
-      channels: number;
-      /** Filters of each conv block; each block halves the side (maxPool 2x2). */
-      filters: number[];
-      /** Output embedding length (of each member). */
-      embeddingDim: number;
-      /** Batch norm after each conv (before ReLU). Fast on tfjs-node; its gradient halves wasm speed (issue 3). */
-      batchNorm?: boolean;
-      /** Ensemble of this many towers (layer names prefixed `m1_`, `m2_`, …); absent = 1, a plain tower. */
-      members?: number;
-      /** Embed each image as the mean over test-time shifts (`embedTower` in ./embed.ts); inference only. */
-      testShifts?: boolean;
-    }
-  | {
-      /** Dense tower over vectors. */
-      type: 'mlp';
-      /** Input vector length. */
-      inputDim: number;
-      /** Widths of the hidden ReLU layers (may be empty: a single linear map). */
-      hidden: number[];
-      /** Output embedding length. */
-      embeddingDim: number;
-    };
+export type TowerSpec = ConvSpec | EnsembleSpec | MlpSpec;
+
+/** Convolutional tower over square HWC images. */
+export type ConvSpec = {
+  type: 'conv';
+  /** Input side in pixels. */
+  inputSizePx: number;
+  /** Input channels (1 = grey). */
+  channels: number;
+  /** Filters of each conv block; each block halves the side (maxPool 2x2). */
+  filters: number[];
+  /** Output embedding length. */
+  embeddingDim: number;
+  /** Batch norm after each conv (before ReLU). Fast on tfjs-node; its gradient halves wasm speed (issue 3). */
+  batchNorm?: boolean;
+  /** Embed each image as the mean over test-time shifts (`embedTower` in ./embed.ts); inference only. */
+  testShifts?: boolean;
+};
+
+/** Conv towers trained apart, run side by side (layer names prefixed `m1_`, `m2_`, …). */
+export type EnsembleSpec = {
+  type: 'ensemble';
+  /** Input side in pixels: the largest member's. */
+  inputSizePx: number;
+  /** Input channels (every member's). */
+  channels: number;
+  /** The members' own specs. */
+  members: ConvSpec[];
+  /** Embed each image as the mean over test-time shifts (`embedTower` in ./embed.ts); inference only. */
+  testShifts?: boolean;
+};
+
+/** Dense tower over vectors. */
+export type MlpSpec = {
+  type: 'mlp';
+  /** Input vector length. */
+  inputDim: number;
+  /** Widths of the hidden ReLU layers (may be empty: a single linear map). */
+  hidden: number[];
+  /** Output embedding length. */
+  embeddingDim: number;
+};
 
 /** Class name of the L2-normalisation layer in saved `model.json` files. */
 export const L2_NORMALIZE_CLASS = 'L2Normalize';
+/** Class name of the square bilinear resize layer (ensemble members with a smaller input). */
+export const RESIZE_CLASS = 'SquareResize';
 
 const registered = new WeakSet<object>();
 
 /**
- * Registers the custom `L2Normalize` layer with this TF.js instance's serialization registry
- * (needed before `tf.loadLayersModel` reads a tower). Idempotent.
+ * Registers the custom `L2Normalize` and `SquareResize` layers with this TF.js instance's
+ * serialization registry (needed before `tf.loadLayersModel` reads a tower). Idempotent.
+ * (TF.js's own `Resizing` layer drops the batch axis from its output shape, so a layer after it
+ * cannot be built.)
  */
 export function registerTowerLayers(tf: Tf): void {
   if (registered.has(tf.serialization)) return;
+  type Kwargs = ConstructorParameters<Tf['layers']['Layer']>[0];
+  class SquareResize extends tf.layers.Layer {
+    static className = RESIZE_CLASS;
+    readonly side: number;
+    constructor(args: Kwargs & { side: number }) {
+      super(args);
+      this.side = args.side;
+    }
+    computeOutputShape(shape: number[]) {
+      return [shape[0], this.side, this.side, shape[3]]; // [n, side, side, c]
+    }
+    // Bilinear with corners aligned, the same on every backend.
+    call(inputs: Parameters<InstanceType<Tf['layers']['Layer']>['call']>[0]) {
+      return tf.tidy(() => tf.image.resizeBilinear((Array.isArray(inputs) ? inputs[0] : inputs) as ReturnType<Tf['tensor4d']>, [this.side, this.side], true));
+    }
+    getConfig() {
+      return { ...super.getConfig(), side: this.side };
+    }
+  }
+  tf.serialization.registerClass(SquareResize);
   class L2Normalize extends tf.layers.Layer {
     static className = L2_NORMALIZE_CLASS;
     // x / sqrt(max(sum(x^2), 1e-12)) along the last axis.
@@ -74,13 +112,13 @@ export function registerTowerLayers(tf: Tf): void {
   registered.add(tf.serialization);
 }
 
-function l2NormalizeLayer(tf: Tf, name: string): Layer {
-  const L2 = tf.serialization.SerializationMap.getMap().classNameMap[L2_NORMALIZE_CLASS][0] as unknown as new (args: object) => Layer;
-  return new L2({ name });
+function customLayer(tf: Tf, className: string, args: object): Layer {
+  const Class = tf.serialization.SerializationMap.getMap().classNameMap[className][0] as unknown as new (args: object) => Layer;
+  return new Class(args);
 }
 
 /** Layers of one tower, in order, names prefixed; `next()` hands out seeded initialiser seeds. */
-function towerLayers(tf: Tf, spec: TowerSpec, prefix: string, next: () => number): Layer[] {
+function towerLayers(tf: Tf, spec: ConvSpec | MlpSpec, prefix: string, next: () => number): Layer[] {
   const he = () => tf.initializers.heNormal({ seed: next() });
   const glorot = () => tf.initializers.glorotUniform({ seed: next() });
   const layers: Layer[] = [];
@@ -118,18 +156,13 @@ function towerLayers(tf: Tf, spec: TowerSpec, prefix: string, next: () => number
       name: `${prefix}embedding`,
     }),
   );
-  layers.push(l2NormalizeLayer(tf, `${prefix}l2_normalize`));
+  layers.push(customLayer(tf, L2_NORMALIZE_CLASS, { name: `${prefix}l2_normalize` }));
   return layers;
 }
 
-/** Members of a tower spec (1 for a plain tower). */
-export function towerMembers(spec: TowerSpec): number {
-  return spec.type === 'conv' ? (spec.members ?? 1) : 1;
-}
-
-/** Embedding length a tower outputs (members x each member's). */
+/** Embedding length a tower outputs (an ensemble: the sum of its members'). */
 export function towerOutputDim(spec: TowerSpec): number {
-  return towerMembers(spec) * spec.embeddingDim;
+  return spec.type === 'ensemble' ? spec.members.reduce((sum, m) => sum + m.embeddingDim, 0) : spec.embeddingDim;
 }
 
 /** Builds a tower with seeded initialisers (He-normal before ReLU, Glorot-uniform otherwise). */
@@ -137,31 +170,38 @@ export function buildTower(tf: Tf, spec: TowerSpec, seed: number): LayersModel {
   registerTowerLayers(tf);
   let s = seed * 1000;
   const next = () => s++;
-  const members = towerMembers(spec);
-  if (members === 1) return tf.sequential({ layers: towerLayers(tf, spec, '', next) }) as unknown as LayersModel;
+  if (spec.type !== 'ensemble') return tf.sequential({ layers: towerLayers(tf, spec, '', next) }) as unknown as LayersModel;
   const input = tf.input({ shape: towerInputShape(spec), name: 'input' });
-  const outputs = Array.from({ length: members }, (_, m) =>
-    towerLayers(tf, spec, `m${m + 1}_`, next).reduce<SymbolicTensor>((x, layer) => layer.apply(x) as SymbolicTensor, input),
-  );
+  const outputs = spec.members.map((member, m) => {
+    const resize = member.inputSizePx === spec.inputSizePx ? [] : [customLayer(tf, RESIZE_CLASS, { side: member.inputSizePx, name: `m${m + 1}_resize` })];
+    return [...resize, ...towerLayers(tf, member, `m${m + 1}_`, next)].reduce<SymbolicTensor>((x, layer) => layer.apply(x) as SymbolicTensor, input);
+  });
   const joined = tf.layers.concatenate({ name: 'concat' }).apply(outputs) as SymbolicTensor;
-  return tf.model({ inputs: input, outputs: l2NormalizeLayer(tf, 'l2_normalize').apply(joined) as SymbolicTensor });
+  return tf.model({ inputs: input, outputs: customLayer(tf, L2_NORMALIZE_CLASS, { name: 'l2_normalize' }).apply(joined) as SymbolicTensor });
 }
 
 /**
- * Joins plain towers trained apart (same spec, e.g. other seeds) into one ensemble tower: each
- * member's weights are copied into the `m<i>_` layers. The members are not disposed.
+ * Joins conv towers trained apart (same channels; input sides may differ) into one ensemble tower
+ * taking the largest side: each member's weights are copied into its `m<i>_` layers. The members
+ * are not disposed.
  */
-export function mergeTowers(tf: Tf, members: readonly LayersModel[], spec: Extract<TowerSpec, { type: 'conv' }>): LayersModel {
-  const merged = buildTower(tf, { ...spec, members: members.length }, 0);
+export function mergeTowers(tf: Tf, members: readonly { model: LayersModel; spec: ConvSpec }[]): { model: LayersModel; spec: EnsembleSpec } {
+  const spec: EnsembleSpec = {
+    type: 'ensemble',
+    inputSizePx: Math.max(...members.map((m) => m.spec.inputSizePx)),
+    channels: members[0].spec.channels,
+    members: members.map(({ spec: { testShifts: _shifts, ...plain } }) => plain),
+  };
+  const model = buildTower(tf, spec, 0);
   members.forEach((member, m) => {
-    for (const layer of member.layers) {
-      if (layer.getWeights().length > 0) merged.getLayer(`m${m + 1}_${layer.name}`).setWeights(layer.getWeights());
+    for (const layer of member.model.layers) {
+      if (layer.getWeights().length > 0) model.getLayer(`m${m + 1}_${layer.name}`).setWeights(layer.getWeights());
     }
   });
-  return merged;
+  return { model, spec };
 }
 
 /** Input shape of one sample (without the batch axis) for a tower spec. */
 export function towerInputShape(spec: TowerSpec): number[] {
-  return spec.type === 'conv' ? [spec.inputSizePx, spec.inputSizePx, spec.channels] : [spec.inputDim];
+  return spec.type === 'mlp' ? [spec.inputDim] : [spec.inputSizePx, spec.inputSizePx, spec.channels];
 }

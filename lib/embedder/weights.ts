@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, NotFoundError } from '@/lib/errors';
 import { getTf, type Tf } from './backend';
-import { embedBatch } from './embed';
+import { embedBatch, towerTestShifts } from './embed';
 import { readManifest, type ModelManifest } from './manifest';
 import { registerTowerLayers, type LayersModel, type TowerSpec } from './tower';
 
@@ -105,7 +105,7 @@ export async function loadModel(dir: string): Promise<EmbeddingModel> {
       : [manifest.input.dim];
   return {
     manifest,
-    embed: (inputs) => embedBatch(tf, model, inputs, inputShape, { testShifts: (manifest.architecture as Partial<Extract<TowerSpec, { type: 'conv' }>>).testShifts === true }),
+    embed: (inputs) => embedBatch(tf, model, inputs, inputShape, { testShifts: towerTestShifts(manifest.architecture as unknown as TowerSpec) }),
     dispose: () => model.dispose(),
   };
 }

@@ -95,12 +95,14 @@ interface ModelSource {
 async function objectSource(tf: Tf, dir: string, manifest: ModelManifest): Promise<ModelSource> {
   if (manifest.input.type !== 'image') throw new InputError('retrain_unsupported', `model ${manifest.version} does not take images`);
   const spec = manifest.input.preprocess;
-  const arch = manifest.architecture as unknown as Extract<TowerSpec, { type: 'conv' }>;
+  const arch = manifest.architecture as unknown as Exclude<TowerSpec, { type: 'mlp' }>;
+  const first = arch.type === 'ensemble' ? arch.members[0] : arch;
   const current = await loadLayersModel(tf, dir);
   return {
     spec,
     toInput: (img) => preprocessImage(img, spec),
-    tower: { inputSizePx: spec.inputSizePx, filters: arch.filters, batchNorm: arch.batchNorm ?? false, embeddingDim: arch.embeddingDim, testShifts: arch.testShifts ?? false },
+    // The config records the knobs (the first member's for an ensemble); the init tower is what trains.
+    tower: { inputSizePx: spec.inputSizePx, filters: first.filters, batchNorm: first.batchNorm ?? false, embeddingDim: first.embeddingDim, testShifts: arch.testShifts ?? false },
     init: { model: current, tower: arch },
     embedCurrent: (inputs) => embedTower(tf, current, arch, inputs),
     finish: async () => undefined,

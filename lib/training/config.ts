@@ -1,7 +1,7 @@
 /**
  * Every knob of a training run, as one strict zod schema (unknown keys are errors), and the
  * presets: `quick` (the no-flags `npm run train`, <= 5 minutes on wasm on 2 cores) and `default`
- * (reproduces the committed object model; needs tfjs-node, `npm run build:tfjs-node`).
+ * (a member of the committed object model, joined with `--merge`; needs tfjs-node, `npm run build:tfjs-node`).
  */
 import { z } from 'zod';
 import { InputError } from '@/lib/errors';
@@ -99,9 +99,10 @@ export const PRESETS: Readonly<Record<PresetName, Partial<TrainConfig>>> = Objec
   // <= 5 minutes on wasm (2 shared cores) including data loading: 3 short epochs over 200 characters
   // (measured 3 min 31 s from an empty data cache, 68 s of it loading).
   quick: { maxTrainIdentities: 200, epochs: 3, stepsPerEpoch: 20, identitiesPerBatch: 16, validationTrials: 200, calibrationImpostorPairs: 100_000 },
-  // The committed object model: all 773 training characters (x4 rotations), batch norm, prototypical
-  // loss over 30 x 4 batches drawn from 3 alphabets at a time, 90 epochs of 100 steps on tfjs-node
-  // (about 80 minutes here; committed run: epochs 1-61, then resumed for 62-90).
+  // A member of the committed object model (an ensemble, README "The default object model"): all 773
+  // training characters (x4 rotations), batch norm, prototypical loss over 30 x 4 batches drawn from 3
+  // alphabets at a time, 90 epochs of 100 steps on tfjs-node (about 95 minutes here). The other member
+  // is this preset with --inputSizePx=32 --epochs=50 --lrDecay=0.93; --merge joins them.
   default: {
     maxTrainIdentities: 0,
     batchNorm: true,

@@ -1,29 +1,36 @@
 /**
- * Ensembles of towers trained apart (`npm run train -- --merge <a>,<b>`): the members must share
- * kind, input preprocessing, conv architecture and held-out split, so the joined tower
- * (`mergeTowers`) takes the same input and is calibrated on the same unseen identities.
+ * Ensembles of towers trained apart (`npm run train -- --merge <a>,<b>`): the members must be plain
+ * conv towers of one kind sharing input preprocessing (but for the side, which the joined tower
+ * resizes: `mergeTowers`) and the held-out split, so the ensemble is calibrated on identities none
+ * of its members trained on.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { InputError } from '@/lib/errors';
 import type { ManifestMember, ModelManifest } from '@/lib/embedder/manifest';
-import type { TowerSpec } from '@/lib/embedder/tower';
+import type { ConvSpec, TowerSpec } from '@/lib/embedder/tower';
 import type { TrainResult } from './train';
 
-type ConvSpec = Extract<TowerSpec, { type: 'conv' }>;
-
-/** The members' common plain conv spec; throws `InputError` (`invalid_config`) naming what differs. */
-export function ensembleMemberSpec(manifests: readonly ModelManifest[]): ConvSpec {
+/**
+ * Checks that `manifests` can be joined and returns their conv specs and the index of the one with
+ * the largest input (whose preprocessing and config the ensemble takes); throws `InputError`
+ * (`invalid_config`) naming what differs.
+ */
+export function ensembleMembers(manifests: readonly ModelManifest[]): { specs: ConvSpec[]; largest: number } {
   if (manifests.length < 2) throw new InputError('invalid_config', `--merge needs 2+ model folders, got ${manifests.length}`);
+  const specs = manifests.map((m) => {
+    const spec = m.architecture as unknown as TowerSpec;
+    if (spec.type !== 'conv' || m.input.type !== 'image') throw new InputError('invalid_config', `--merge joins plain conv towers; ${m.version} is ${JSON.stringify(m.architecture)}`);
+    return spec;
+  });
   const [first] = manifests;
-  const spec = first.architecture as unknown as TowerSpec;
-  if (spec.type !== 'conv' || (spec.members ?? 1) !== 1) throw new InputError('invalid_config', `--merge joins plain conv towers; ${first.version} is ${JSON.stringify(first.architecture)}`);
+  const sideless = (m: ModelManifest) => (m.input.type === 'image' ? { ...m.input.preprocess, inputSizePx: 0 } : m.input);
   for (const m of manifests.slice(1)) {
-    for (const field of ['kind', 'input', 'architecture'] as const) {
-      if (!isDeepStrictEqual(m[field], first[field])) throw new InputError('invalid_config', `--merge: ${m.version} and ${first.version} differ in ${field}`);
-    }
+    if (m.kind !== first.kind) throw new InputError('invalid_config', `--merge: ${m.version} is a ${m.kind} model, ${first.version} a ${first.kind} model`);
+    if (!isDeepStrictEqual(sideless(m), sideless(first))) throw new InputError('invalid_config', `--merge: ${m.version} and ${first.version} preprocess images differently`);
     if (!isDeepStrictEqual(m.data.heldOut, first.data.heldOut)) throw new InputError('invalid_config', `--merge: ${m.version} and ${first.version} hold out different identities`);
   }
-  return spec;
+  const largest = specs.reduce((best, s, i) => (s.inputSizePx > specs[best].inputSizePx ? i : best), 0);
+  return { specs, largest };
 }
 
 /** Training fields of an ensemble's result: each member's record, summed time, overall throughput. */

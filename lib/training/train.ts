@@ -129,9 +129,9 @@ export async function embedDataset(tf: Tf, model: LayersModel, tower: TowerSpec,
 export async function trainEmbedding(opts: TrainOptions): Promise<TrainResult> {
   const { tf, config, train, validation } = opts;
   const tower = opts.init?.tower ?? towerSpecFor(config, train);
-  const isImage = tower.type === 'conv';
-  const side = tower.type === 'conv' ? tower.inputSizePx : 0;
-  const channels = tower.type === 'conv' ? tower.channels : 0;
+  const isImage = tower.type !== 'mlp';
+  const side = tower.type !== 'mlp' ? tower.inputSizePx : 0;
+  const channels = tower.type !== 'mlp' ? tower.channels : 0;
   const inputShape = towerInputShape(tower);
   const sampleLength = inputShape.reduce((a, b) => a * b, 1);
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { embedBatch } from '@/lib/embedder/embed';
-import { buildTower, mergeTowers, towerInputShape, towerOutputDim, type TowerSpec } from '@/lib/embedder/tower';
+import { buildTower, mergeTowers, towerInputShape, towerOutputDim, type ConvSpec, type TowerSpec } from '@/lib/embedder/tower';
 import { loadLayersModel, saveLayersModel } from '@/lib/embedder/weights';
 import { createRng } from '@/lib/training/rng';
 
@@ -54,19 +54,21 @@ describe('mergeTowers', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('joins towers into one whose squared distances are the mean of the members\', and that survives save/load', async () => {
-    const spec = { ...CONV, batchNorm: true } as Extract<TowerSpec, { type: 'conv' }>;
-    const a = buildTower(tf, spec, 1);
-    const b = buildTower(tf, spec, 2);
+  it('joins towers (input sides 28 and 24: the smaller one resized) into one whose squared distances are the mean of the members\', and that survives save/load', async () => {
+    const big = { ...CONV, batchNorm: true, testShifts: true } as ConvSpec;
+    const small = { ...CONV, inputSizePx: 24 } as ConvSpec;
+    const a = buildTower(tf, big, 1);
+    const b = buildTower(tf, small, 2);
     const rng = createRng(3);
     const inputs = Array.from({ length: 6 }, () => Float32Array.from({ length: 28 * 28 }, () => rng.next()));
-    const shape = towerInputShape(spec);
-    const [ea, eb] = [await embedBatch(tf, a, inputs, shape), await embedBatch(tf, b, inputs, shape)];
-    const merged = mergeTowers(tf, [a, b], spec);
+    const resized = inputs.map((x) => tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(x, [28, 28, 1]), [24, 24], true).dataSync() as Float32Array));
+    const [ea, eb] = [await embedBatch(tf, a, inputs, [28, 28, 1]), await embedBatch(tf, b, resized, [24, 24, 1])];
+    const { model: merged, spec } = mergeTowers(tf, [{ model: a, spec: big }, { model: b, spec: small }]);
     a.dispose();
     b.dispose();
-    const joined = await embedBatch(tf, merged, inputs, shape);
-    expect(joined[0]).toHaveLength(towerOutputDim({ ...spec, members: 2 }));
+    expect(spec).toEqual({ type: 'ensemble', inputSizePx: 28, channels: 1, members: [{ ...CONV, batchNorm: true }, small] });
+    const joined = await embedBatch(tf, merged, inputs, towerInputShape(spec));
+    expect(joined[0]).toHaveLength(towerOutputDim(spec));
     const d2 = (x: Float32Array, y: Float32Array) => x.reduce((s, v, k) => s + (v - y[k]) ** 2, 0);
     for (let i = 1; i < inputs.length; i++) {
       expect(d2(joined[0], joined[i])).toBeCloseTo((d2(ea[0], ea[i]) + d2(eb[0], eb[i])) / 2, 5);
@@ -74,7 +76,7 @@ describe('mergeTowers', () => {
     await saveLayersModel(path.join(dir, 'm'), merged);
     merged.dispose();
     const loaded = await loadLayersModel(tf, path.join(dir, 'm'));
-    expect(await embedBatch(tf, loaded, inputs, shape)).toEqual(joined);
+    expect(await embedBatch(tf, loaded, inputs, towerInputShape(spec))).toEqual(joined);
     loaded.dispose();
   });
 });

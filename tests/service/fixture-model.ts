@@ -7,14 +7,14 @@ import path from 'node:path';
 import { initTf } from '@/lib/embedder/backend';
 import { embedBatch } from '@/lib/embedder/embed';
 import type { ModelManifest } from '@/lib/embedder/manifest';
-import { buildTower, type TowerSpec } from '@/lib/embedder/tower';
+import { buildTower, type ConvSpec } from '@/lib/embedder/tower';
 import { saveModel } from '@/lib/embedder/weights';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
 import { decodeImage, preprocessImage, type PreprocessSpec } from '@/lib/imaging';
 import { calibrate } from '@/lib/training/calibration';
 
 const SPEC: PreprocessSpec = { inputSizePx: 28, channels: 1, invert: true, fit: 'fill' };
-const TOWER: TowerSpec = { type: 'conv', inputSizePx: 28, channels: 1, filters: [16, 32], embeddingDim: 32 };
+const TOWER: ConvSpec = { type: 'conv', inputSizePx: 28, channels: 1, filters: [16, 32], embeddingDim: 32 };
 const VERSION = 'fixture-untrained-1';
 
 /** Builds the fixture model under a new MODELS_DIR (with defaults.json) and returns that folder. */

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOmniglot } from '@/lib/datasets/omniglot';
 import type { Dataset } from '@/lib/datasets/types';
 import { initTf, type Tf } from '@/lib/embedder/backend';
-import { buildTower, mergeTowers, type TowerSpec } from '@/lib/embedder/tower';
+import { buildTower, mergeTowers, type ConvSpec } from '@/lib/embedder/tower';
 import { resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
 import { oneShotAccuracy } from '@/lib/training/oneshot';
 import { createRng } from '@/lib/training/rng';
@@ -93,10 +93,11 @@ describe('trainEmbedding', () => {
 
   it('fine-tunes from an init tower, keeping its architecture (an ensemble here) over the config\'s', async () => {
     const config = resolveTrainConfig('quick', { ...TINY, loss: 'prototypical', epochs: 1 });
-    const spec = towerSpecFor(config, syntheticDataset(1, 1, 0)) as Extract<TowerSpec, { type: 'conv' }>;
-    const members = [buildTower(tf, spec, 5), buildTower(tf, spec, 6)];
-    const init = { model: mergeTowers(tf, members, spec), tower: { ...spec, members: 2 } };
-    members.forEach((m) => m.dispose());
+    const spec = towerSpecFor(config, syntheticDataset(1, 1, 0)) as ConvSpec;
+    const members = [5, 6].map((seed) => ({ model: buildTower(tf, spec, seed), spec }));
+    const { model, spec: tower } = mergeTowers(tf, members);
+    const init = { model, tower };
+    members.forEach((m) => m.model.dispose());
     const result = await trainEmbedding({ tf, config, train: syntheticDataset(6, 4, 1), validation: syntheticDataset(5, 3, 2), init });
     expect(result.tower).toEqual(init.tower);
     const before = init.model.getWeights().map((w) => Array.from(w.dataSync()));
