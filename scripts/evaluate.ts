@@ -5,7 +5,7 @@
  *
  *   evaluate oneshot <folder> [--model <dir>]
  *   evaluate make-oneshot <out> [--seed 0] [--runs 20]
- *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--compare]
+ *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--identities N] [--compare]
  *   evaluate make-identify <out>
  * Every knob is in `lib/evaluation/cli-args.ts` (zod; unknown keys are errors; `--config file.json`).
  */
@@ -52,9 +52,9 @@ async function main(): Promise<object> {
       return result;
     }
     const c = args.config;
-    const result = await runIdentify(c.folder, pipeline, { shots: c.shots, seed: c.seed, repeats: c.repeats, compare: c.compare }, log);
+    const result = await runIdentify(c.folder, pipeline, { shots: c.shots, seed: c.seed, repeats: c.repeats, identities: c.identities, compare: c.compare }, log);
     // One file per K, so a model's 1-shot and 5-shot results do not overwrite each other.
-    log(`wrote ${await writeResult(RESULTS_DIR, `identify-${c.shots}shot-${pipeline.manifest.version}`, result)}`);
+    log(`wrote ${await writeResult(RESULTS_DIR, `identify-${c.shots}shot${c.identities ? `-${c.identities}ids` : ''}-${pipeline.manifest.version}`, result)}`);
     return result;
   } finally {
     pipeline.dispose();

@@ -30,6 +30,8 @@ export const EVALUATE_SCHEMAS = {
     model: z.string().optional(),
     seed: z.coerce.number().int().default(0),
     repeats: z.coerce.number().int().min(1).default(5),
+    /** Enrol only N identities per repeat (a small gallery); default every identity not held out as a stranger. */
+    identities: z.coerce.number().int().min(1).optional(),
     /** Adds `baselines` (faces: the plain descriptor at 0.6, and with our calibrated threshold). */
     compare: z.union([z.boolean(), z.stringbool()]).default(false),
   }),

@@ -1,7 +1,7 @@
 /**
  * Open-set identification protocol (issue 3), on embeddings computed once:
  * each repeat shuffles the identities, holds a third out entirely as strangers, enrols K images
- * of every other identity into a real in-memory HNSW index, and queries with the rest, deciding
+ * of every other identity (or of the first N of them: a small gallery) into a real in-memory HNSW index, and queries with the rest, deciding
  * with `decide()` at the threshold `openSetThreshold(curve, targetOpenSetFar, enrolled identities)`.
  *   rank1 = closed-set top-1 over queries of enrolled identities, ignoring the threshold;
  *   tar   = share of those queries answered with the correct identity under the threshold;
@@ -35,6 +35,8 @@ export interface IdentifyOptions {
   seed?: number;
   /** Share of identities held out as strangers (default 1/3). */
   strangerShare?: number;
+  /** Enrol only this many of the other identities per repeat (a small gallery; default all of them). */
+  identities?: number;
   /** Target open-set FAR of the threshold (default 1e-2). */
   targetOpenSetFar?: number;
   /** The model's calibration curve. */
@@ -89,7 +91,7 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
     const order = shuffled(embeddings.map((_, i) => i), rng);
     const strangers = order.slice(0, nStrangers);
     // An identity with no image beyond its K shots would give no query: it is still enrolled.
-    const enrolled = order.slice(nStrangers).filter((i) => embeddings[i].length >= shots);
+    const enrolled = order.slice(nStrangers).filter((i) => embeddings[i].length >= shots).slice(0, opts.identities ?? Infinity);
     const index = AnnIndex.create({ space: 'l2', dim, maxElements: Math.max(1, enrolled.length * shots) });
     const labelOwner: number[] = [];
     const shotsOf = new Map<number, Float32Array[]>();

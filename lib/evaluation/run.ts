@@ -26,6 +26,8 @@ export type IdentifyFigures = Pick<IdentifyResult, 'rank1' | 'tar' | 'far' | 'au
 export interface IdentifyJson extends IdentifyFigures {
   task: 'identify';
   shots: number;
+  /** With `--identities N`: enrolled identities per repeat. */
+  identities?: number;
   queries: number;
   strangers: number;
   /** Images the pipeline refused (undecodable; for faces: no_face, face_too_small, low_score); each still counts as a missing shot, a wrong answer or a rejected stranger. */
@@ -61,6 +63,8 @@ export interface RunIdentifyOptions {
   shots: number;
   seed: number;
   repeats: number;
+  /** Enrolled identities per repeat (default all but the strangers). */
+  identities?: number;
   /** Also score the pipeline's baselines. */
   compare?: boolean;
 }
@@ -99,7 +103,7 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
   const t0 = Date.now();
   const byIdentity = await embedByIdentity(inputs, groups, names.length, (xs) => pipeline.embed(xs));
   log(`identify: embedded ${files.length - refused.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const protocol = { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, curve: pipeline.manifest.calibration.curve };
+  const protocol = { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, identities: opts.identities, curve: pipeline.manifest.calibration.curve };
   const r = evaluateIdentify(byIdentity, names, protocol);
   const figures = (x: IdentifyResult): IdentifyFigures => ({ rank1: x.rank1, tar: x.tar, far: x.far, auc: x.auc, eer: x.eer, threshold: x.threshold });
   const baselines: BaselineJson[] = [];
@@ -112,6 +116,7 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
   return {
     task: 'identify',
     shots: r.shots,
+    ...(opts.identities ? { identities: r.enrolledIdentities } : {}),
     ...figures(r),
     queries: r.queries,
     strangers: r.strangers,

@@ -84,6 +84,16 @@ describe('evaluateIdentify', () => {
     expect(byImage.threshold).toBeLessThan(byIdentity.threshold);
   });
 
+  it('enrols a small gallery of N identities when asked: fewer queries, a looser threshold, the same strangers', () => {
+    const data = clusters(12, 6, 0.01);
+    const all = evaluateIdentify(data, names(12), { shots: 3, repeats: 2, curve: CURVE });
+    const five = evaluateIdentify(data, names(12), { shots: 3, repeats: 2, curve: CURVE, identities: 5 });
+    expect(all).toMatchObject({ enrolledIdentities: 8, queries: 8 * 3, strangers: 4 * 6 });
+    expect(five).toMatchObject({ enrolledIdentities: 5, queries: 5 * 3, strangers: 4 * 6, rank1: 1, tar: 1, far: 0 });
+    // p = 1 - 0.99^(1/5) > 1 - 0.99^(1/8): a higher pairwise FAR, a larger distance.
+    expect(five.threshold).toBeGreaterThan(all.threshold);
+  });
+
   it('refuses a data set too small for the protocol', () => {
     expect(() => evaluateIdentify(clusters(2, 3, 0.01), names(2), { shots: 1, curve: CURVE })).toThrow(/at least 3 identities/);
     expect(() => evaluateIdentify(clusters(6, 3, 0.01), names(6), { shots: 0, curve: CURVE })).toThrow(/shots must be a positive integer/);
