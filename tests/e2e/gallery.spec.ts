@@ -9,11 +9,6 @@ import { OMNIGLOT_SPLIT, readOmniglotEntries, type OmniglotEntry } from '@/lib/d
 import { createRng, shuffled } from '@/lib/evaluation/random';
 import { OMNIGLOT_ZIP } from '../helpers/data';
 import { E2E_ADMIN_PASSWORD } from './env';
-import { objectModelMeetsFloor } from '../helpers/models';
-
-// Which identity an unseen drawing finds is asserted when the default object model meets issue 3's
-// floor (tests/helpers/models.ts), as in the service and HTTP suites; below it the page mechanics are.
-const RECOGNISES = objectModelMeetsFloor();
 
 const PASSWORD = E2E_ADMIN_PASSWORD;
 
@@ -115,18 +110,21 @@ test('sign in, enroll 5 characters through the pages, search, and delete an iden
   await expect(page.getByRole('list', { name: 'Identities' }).getByRole('listitem')).toHaveCount(5);
   await shot(page, 'collection');
 
-  // An unseen drawing of each finds its character; a never-enrolled character is unknown.
+  // An unseen drawing of each finds its character nearest, and a decision never names another one
+  // (at the target FAR 1e-2 three of these five lie beyond the threshold: tests/service/omniglot.test.ts);
+  // a never-enrolled character is unknown.
   await page.goto(`/search?collection=${collectionId}`);
-  const enrolled = characters.slice(0, 5).map(nameOf);
+  const decisions = [];
   for (const drawings of characters.slice(0, 5)) {
     const found = await searchWith(page, drawings[3]);
-    expect(enrolled).toContain(found.nearest);
-    if (RECOGNISES) expect(found).toEqual({ decision: `Match: ${nameOf(drawings)}`, nearest: nameOf(drawings) });
+    expect(found.nearest).toBe(nameOf(drawings));
+    expect(['Unknown', `Match: ${nameOf(drawings)}`]).toContain(found.decision);
+    decisions.push(found.decision);
+    if (found.decision !== 'Unknown') await shot(page, 'search-match');
   }
-  await shot(page, 'search-match');
+  expect(decisions).toContain(`Match: ${nameOf(characters[3])}`);
   const stranger = await searchWith(page, characters[5][0]);
-  expect(stranger.decision).toMatch(/^(Unknown|Match: .+)$/);
-  if (RECOGNISES) expect(stranger.decision).toBe('Unknown');
+  expect(stranger.decision).toBe('Unknown');
   await shot(page, 'search-unknown');
 
   // Deleting an identity makes its drawing stop matching it at once.
