@@ -3,7 +3,7 @@
  * thresholds, config.json, PNG plots).
  *
  *   npm run train                                   # = --preset quick (<= 5 min on wasm)
- *   npm run train -- --preset default --out models/object/<version>
+ *   npm run train -- --preset default --out models/object/<version>   # the committed model: 2 members, then merged
  *   npm run train -- --config my.json --epochs=30 --loss=contrastive --filters=32,64,64,64
  *   npm run train -- --resume runs/<runId>          # continues exactly after the last epoch
  *   npm run train -- --merge <modelA>,<modelB> --out models/object/<version>   # ensemble of towers trained apart
@@ -22,7 +22,7 @@ import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { mergeTowers } from '@/lib/embedder/tower';
 import { loadLayersModel } from '@/lib/embedder/weights';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
-import { resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
+import { PRESET_MEMBERS, resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
 import { loadTrainingData } from '@/lib/training/data';
 import { ensembleMembers, ensembleTraining } from '@/lib/training/ensemble';
 import { evaluateTower, trainEmbedding, type TrainCheckpoint, type TrainProgress, type TrainResult } from '@/lib/training/train';
@@ -141,23 +141,8 @@ async function merge(dirs: string[], out: string | undefined, overrides: Record<
   printSummary(outDir, version, backend, result, manifest);
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.merge) return merge(args.merge, args.out, args.overrides);
-  const fileOverrides = args.configFile ? JSON.parse(await readFile(args.configFile, 'utf8')) : {};
-  let runDir: string;
-  let config: TrainConfig;
-  let resume: TrainCheckpoint | undefined;
-  if (args.resume) {
-    runDir = args.resume;
-    const saved = JSON.parse(await readFile(path.join(runDir, 'config.json'), 'utf8'));
-    config = resolveTrainConfig('quick', saved, fileOverrides, args.overrides);
-    resume = await loadCheckpoint(runDir);
-  } else {
-    config = resolveTrainConfig(args.preset, fileOverrides, args.overrides);
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    runDir = path.join('runs', `${config.dataset.replace(/[^A-Za-z0-9]+/g, '_').slice(0, 24)}-${stamp}-s${config.seed}`);
-  }
+/** Trains one run (fresh, or resumed from `resume` in `runDir`) and writes its model folder; returns the folder. */
+async function trainRun(config: TrainConfig, runDir: string, resume: TrainCheckpoint | undefined, out: string | undefined): Promise<string> {
   await mkdir(runDir, { recursive: true });
   await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   process.stderr.write(`[train] run ${runDir}${resume ? ` (resuming after epoch ${resume.epoch})` : ''}\n[train] config ${JSON.stringify(config)}\n`);
@@ -177,10 +162,42 @@ async function main(): Promise<void> {
 
   const createdAt = new Date().toISOString();
   const version = modelVersionName(config.dataset.split(':')[0], config, createdAt);
-  const outDir = args.out ?? path.join(runDir, 'model');
+  const outDir = out ?? path.join(runDir, 'model');
   const manifest = await writeModelFolder(outDir, { config, result, data: split, backend, version, createdAt });
   result.model.dispose();
   printSummary(outDir, version, backend, result, manifest);
+  return outDir;
+}
+
+function newRunDir(config: TrainConfig): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return path.join('runs', `${config.dataset.replace(/[^A-Za-z0-9]+/g, '_').slice(0, 24)}-${stamp}-s${config.seed}`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.merge) return merge(args.merge, args.out, args.overrides);
+  const fileOverrides = args.configFile ? JSON.parse(await readFile(args.configFile, 'utf8')) : {};
+  if (args.resume) {
+    const saved = JSON.parse(await readFile(path.join(args.resume, 'config.json'), 'utf8'));
+    await trainRun(resolveTrainConfig('quick', saved, fileOverrides, args.overrides), args.resume, await loadCheckpoint(args.resume), args.out);
+    return;
+  }
+  const members = PRESET_MEMBERS[args.preset];
+  if (!members) {
+    const config = resolveTrainConfig(args.preset, fileOverrides, args.overrides);
+    await trainRun(config, newRunDir(config), undefined, args.out);
+    return;
+  }
+  // An ensemble preset: each member is its own run (an interrupted one continues with --resume,
+  // then --merge joins the member folders), then the members are joined.
+  const dirs: string[] = [];
+  for (const [i, member] of members.entries()) {
+    process.stderr.write(`[train] member ${i + 1} of ${members.length}\n`);
+    const config = resolveTrainConfig(args.preset, member, fileOverrides, args.overrides);
+    dirs.push(await trainRun(config, newRunDir(config), undefined, undefined));
+  }
+  await merge(dirs, args.out, {});
 }
 
 main().catch((e: unknown) => {

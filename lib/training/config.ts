@@ -1,7 +1,7 @@
 /**
  * Every knob of a training run, as one strict zod schema (unknown keys are errors), and the
  * presets: `quick` (the no-flags `npm run train`, <= 5 minutes on wasm on 2 cores) and `default`
- * (a member of the committed object model, joined with `--merge`; needs tfjs-node, `npm run build:tfjs-node`).
+ * (the committed object model: two members trained apart and joined; needs tfjs-node, `npm run build:tfjs-node`).
  */
 import { z } from 'zod';
 import { InputError } from '@/lib/errors';
@@ -99,10 +99,9 @@ export const PRESETS: Readonly<Record<PresetName, Partial<TrainConfig>>> = Objec
   // <= 5 minutes on wasm (2 shared cores) including data loading: 3 short epochs over 200 characters
   // (measured 3 min 31 s from an empty data cache, 68 s of it loading).
   quick: { maxTrainIdentities: 200, epochs: 3, stepsPerEpoch: 20, identitiesPerBatch: 16, validationTrials: 200, calibrationImpostorPairs: 100_000 },
-  // A member of the committed object model (an ensemble, README "The default object model"): all 773
-  // training characters (x4 rotations), batch norm, prototypical loss over 30 x 4 batches drawn from 3
-  // alphabets at a time, 90 epochs of 100 steps on tfjs-node (about 95 minutes here). The other member
-  // is this preset with --inputSizePx=32 --epochs=50 --lrDecay=0.93; --merge joins them.
+  // The committed object model's members (PRESET_MEMBERS): all 773 training characters (x4
+  // rotations), batch norm, prototypical loss over 30 x 4 batches drawn from 3 alphabets at a time,
+  // 100 steps per epoch on tfjs-node (about 95 + 105 minutes here).
   default: {
     maxTrainIdentities: 0,
     batchNorm: true,
@@ -117,6 +116,15 @@ export const PRESETS: Readonly<Record<PresetName, Partial<TrainConfig>>> = Objec
     calibrationImpostorPairs: 500_000,
     backend: 'tensorflow',
   },
+});
+
+/**
+ * Presets that train an ensemble: each entry is one member's overrides on top of the preset. The
+ * members train apart, each its own run in `runs/`, and `--merge` joins them (the committed object
+ * model: a 32x32 and a 28x28 tower).
+ */
+export const PRESET_MEMBERS: Readonly<Partial<Record<PresetName, readonly Partial<TrainConfig>[]>>> = Object.freeze({
+  default: [{ inputSizePx: 32, epochs: 50, lrDecay: 0.93 }, {}],
 });
 
 /** Resolves a config: schema defaults <- preset <- overrides (e.g. from --config and --key=value). */

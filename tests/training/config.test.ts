@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PRESETS, resolveTrainConfig, trainConfigSchema } from '@/lib/training/config';
+import { PRESET_MEMBERS, PRESETS, resolveTrainConfig, trainConfigSchema } from '@/lib/training/config';
 
 describe('resolveTrainConfig', () => {
   it('layers defaults <- preset <- overrides, later overrides winning', () => {
@@ -23,5 +24,18 @@ describe('resolveTrainConfig', () => {
     } catch (e) {
       expect((e as { code: string }).code).toBe('invalid_config');
     }
+  });
+});
+
+describe('the default preset', () => {
+  it('trains the committed object model: its members\' configs, in order', () => {
+    const { object } = JSON.parse(readFileSync('models/defaults.json', 'utf8')) as { object: string };
+    const manifest = JSON.parse(readFileSync(`models/object/${object}/manifest.json`, 'utf8')) as { members: { config: Record<string, unknown> }[] };
+    const members = PRESET_MEMBERS.default!;
+    expect(members).toHaveLength(manifest.members.length);
+    members.forEach((overrides, i) => {
+      // Through the schema, so knobs added since (at their defaults) compare equal.
+      expect(resolveTrainConfig('default', overrides)).toEqual(resolveTrainConfig('quick', manifest.members[i].config));
+    });
   });
 });
