@@ -88,6 +88,7 @@ describe('enroll and search through the REST API', () => {
       expect(r.status).toBe(200);
       expect(r.body.results).toHaveLength(1);
       const { decision, neighbours } = r.body.results[0];
+      console.info(`[test] ${drawings[3].path}: nearest ${neighbours[0].name} at ${neighbours[0].distance.toFixed(3)}, threshold ${decision.threshold.toFixed(3)}`);
       expect(neighbours[0]).toMatchObject({ identityId: identityIds[i], name: `${drawings[0].alphabet}/${drawings[0].character}` });
       expect(decision).toMatchObject(decision.distance <= decision.threshold ? { match: true, identityId: identityIds[i] } : { match: false, identityId: null });
     }
