@@ -9,8 +9,16 @@ import { InputError, NotFoundError } from '@/lib/errors';
 import type { PreprocessSpec } from '@/lib/imaging/types';
 import type { Calibration } from '@/lib/training/calibration';
 
+/** The training fields of a manifest, which an ensemble keeps for each member. */
+const MEMBER_FIELDS = ['version', 'seed', 'config', 'metrics', 'lossHistory', 'pairsPerSecond', 'backend', 'trainingSeconds', 'createdAt'] as const;
+
 /** How one member of an ensemble (`mergeTowers`) was trained: its own manifest's training fields. */
-export type ManifestMember = Pick<ModelManifest, 'version' | 'seed' | 'config' | 'metrics' | 'lossHistory' | 'pairsPerSecond' | 'backend' | 'trainingSeconds' | 'createdAt'>;
+export type ManifestMember = Pick<ModelManifest, (typeof MEMBER_FIELDS)[number]>;
+
+/** A member's record, taken from its manifest. */
+export function manifestMember(m: ModelManifest): ManifestMember {
+  return Object.fromEntries(MEMBER_FIELDS.map((k) => [k, m[k]])) as ManifestMember;
+}
 
 /** The manifest of one trained model version. */
 export interface ModelManifest {
@@ -62,8 +70,6 @@ const thresholdPoint = z.object({
   genuinePairs: z.number().int(),
 });
 
-const lossHistorySchema = z.array(z.object({ epoch: z.number().int(), loss: z.number(), valAccuracy: z.number().optional() }));
-
 const preprocessSchema = z.object({
   inputSizePx: z.number().int().positive(),
   channels: z.union([z.literal(1), z.literal(3)]),
@@ -72,10 +78,23 @@ const preprocessSchema = z.object({
   background: z.number().min(0).max(255).optional(),
 });
 
+/** zod shape of the training fields (`MEMBER_FIELDS`). */
+const memberShape = {
+  version: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  seed: z.number().int(),
+  config: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.number()),
+  lossHistory: z.array(z.object({ epoch: z.number().int(), loss: z.number(), valAccuracy: z.number().optional() })),
+  pairsPerSecond: z.number(),
+  backend: z.string(),
+  trainingSeconds: z.number(),
+  createdAt: z.string(),
+} satisfies Record<(typeof MEMBER_FIELDS)[number], z.ZodType>;
+
 /** zod schema of `manifest.json`. */
 export const modelManifestSchema = z.object({
+  ...memberShape,
   format: z.literal(1),
-  version: z.string().regex(/^[A-Za-z0-9._-]+$/),
   kind: z.enum(['object', 'face']),
   input: z.discriminatedUnion('type', [
     z.object({ type: z.literal('image'), preprocess: preprocessSchema }),
@@ -98,23 +117,8 @@ export const modelManifestSchema = z.object({
     heldOut: z.array(z.string()),
     identities: z.object({ train: z.number().int(), heldOut: z.number().int() }),
   }),
-  seed: z.number().int(),
-  config: z.record(z.string(), z.unknown()),
-  metrics: z.record(z.string(), z.number()),
-  lossHistory: lossHistorySchema,
-  pairsPerSecond: z.number(),
-  backend: z.string(),
-  trainingSeconds: z.number(),
-  createdAt: z.string(),
   plots: z.array(z.string()),
-  members: z
-    .array(
-      z.object({
-        version: z.string(), seed: z.number().int(), config: z.record(z.string(), z.unknown()), metrics: z.record(z.string(), z.number()),
-        lossHistory: lossHistorySchema, pairsPerSecond: z.number(), backend: z.string(), trainingSeconds: z.number(), createdAt: z.string(),
-      }),
-    )
-    .optional(),
+  members: z.array(z.object(memberShape)).optional(),
 });
 
 /** Parses and validates a manifest object; throws `InputError` (`invalid_manifest`) naming the bad field. */

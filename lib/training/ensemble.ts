@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { InputError } from '@/lib/errors';
-import type { ManifestMember, ModelManifest } from '@/lib/embedder/manifest';
+import { manifestMember, type ModelManifest } from '@/lib/embedder/manifest';
 import type { ConvSpec, TowerSpec } from '@/lib/embedder/tower';
 import type { TrainResult } from './train';
 
@@ -35,10 +35,7 @@ export function ensembleMembers(manifests: readonly ModelManifest[]): { specs: C
 
 /** Training fields of an ensemble's result: each member's record, summed time, overall throughput. */
 export function ensembleTraining(manifests: readonly ModelManifest[]): Pick<TrainResult, 'members' | 'lossHistory' | 'trainingSeconds' | 'pairsPerSecond'> {
-  const members: ManifestMember[] = manifests.map((m) => ({
-    version: m.version, seed: m.seed, config: m.config, metrics: m.metrics, lossHistory: m.lossHistory,
-    pairsPerSecond: m.pairsPerSecond, backend: m.backend, trainingSeconds: m.trainingSeconds, createdAt: m.createdAt,
-  }));
+  const members = manifests.map(manifestMember);
   const trainingSeconds = members.reduce((s, m) => s + m.trainingSeconds, 0);
   const pairs = members.reduce((s, m) => s + m.pairsPerSecond * m.trainingSeconds, 0);
   return { members, lossHistory: [], trainingSeconds, pairsPerSecond: pairs / Math.max(trainingSeconds, 1e-3) };
