@@ -6,6 +6,11 @@
  *   rank1 = closed-set top-1 over queries of enrolled identities, ignoring the threshold;
  *   tar   = share of those queries answered with the correct identity under the threshold;
  *   far   = share of stranger queries answered with any identity;
+ *   allRight = the chance that a draw of one query per enrolled identity and one stranger query is
+ *            answered entirely right (each query with its identity under the threshold, the stranger
+ *            unknown): the product over enrolled identities of their queries' acceptance, times
+ *            1 - far. It is the pass rate of a small-gallery check such as issue 5's "5 characters,
+ *            an unseen drawing of each, one never-enrolled character" (with `identities: 5`).
  *   auc, eer from the open-set ROC: genuine score = a query's distance to its own identity
  *   (nearest enrolled image), impostor score = a stranger's distance to its nearest identity.
  * Figures are means over repeats.
@@ -59,6 +64,8 @@ export interface IdentifyResult {
   rank1: number;
   tar: number;
   far: number;
+  /** Chance that one query per enrolled identity and one stranger query are all answered right. */
+  allRight: number;
   auc: number;
   eer: number;
   /** Mean decision threshold (it depends only on the gallery size, so it is constant when that is). */
@@ -86,7 +93,7 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
   const dim = embeddings.flat().find((e) => e !== null)?.length;
   if (dim === undefined) throw new InputError('invalid_dataset', 'identify: every image was refused; nothing to evaluate');
   const rng = createRng(opts.seed ?? 0);
-  const sums = { rank1: 0, tar: 0, far: 0, auc: 0, eer: 0, threshold: 0, queries: 0, strangers: 0, enrolled: 0 };
+  const sums = { rank1: 0, tar: 0, far: 0, allRight: 0, auc: 0, eer: 0, threshold: 0, queries: 0, strangers: 0, enrolled: 0 };
   for (let r = 0; r < repeats; r++) {
     const order = shuffled(embeddings.map((_, i) => i), rng);
     const strangers = order.slice(0, nStrangers);
@@ -119,11 +126,18 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
       );
     let top1 = 0;
     let accepted = 0;
+    const perIdentity = new Map<number, { accepted: number; queries: number }>();
     const genuine: number[] = [];
     for (const q of queries) {
       const d = answer(q.v);
+      const own = perIdentity.get(q.identity) ?? { accepted: 0, queries: 0 };
+      perIdentity.set(q.identity, own);
+      own.queries++;
       if (d.neighbours[0]?.identityId === String(q.identity)) top1++;
-      if (d.match && d.identityId === String(q.identity)) accepted++;
+      if (d.match && d.identityId === String(q.identity)) {
+        accepted++;
+        own.accepted++;
+      }
       const v = q.v;
       const gallery = shotsOf.get(q.identity)!;
       genuine.push(v === null || gallery.length === 0 ? REFUSED_DISTANCE : Math.min(...gallery.map((g) => euclideanDistance('l2', v, g))));
@@ -145,6 +159,7 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
     sums.rank1 += top1 / queries.length;
     sums.tar += accepted / queries.length;
     sums.far += falseAccepts / strangerQueries;
+    sums.allRight += [...perIdentity.values()].reduce((p, x) => p * (x.accepted / x.queries), 1 - falseAccepts / strangerQueries);
     sums.auc += aucOf(genuine, impostor);
     sums.eer += eerOf(genuine, impostor);
     sums.threshold += threshold;
@@ -157,6 +172,7 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
     rank1: sums.rank1 / repeats,
     tar: sums.tar / repeats,
     far: sums.far / repeats,
+    allRight: sums.allRight / repeats,
     auc: sums.auc / repeats,
     eer: sums.eer / repeats,
     threshold: sums.threshold / repeats,

@@ -20,7 +20,7 @@ export interface OneShotJson {
 }
 
 /** The figures `identify` reports for one embedding (definitions in lib/evaluation/identify.ts). */
-export type IdentifyFigures = Pick<IdentifyResult, 'rank1' | 'tar' | 'far' | 'auc' | 'eer' | 'threshold'>;
+export type IdentifyFigures = Pick<IdentifyResult, 'rank1' | 'tar' | 'far' | 'allRight' | 'auc' | 'eer' | 'threshold'>;
 
 /** JSON line of `evaluate identify`. */
 export interface IdentifyJson extends IdentifyFigures {
@@ -105,7 +105,7 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
   log(`identify: embedded ${files.length - refused.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const protocol = { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, identities: opts.identities, curve: pipeline.manifest.calibration.curve };
   const r = evaluateIdentify(byIdentity, names, protocol);
-  const figures = (x: IdentifyResult): IdentifyFigures => ({ rank1: x.rank1, tar: x.tar, far: x.far, auc: x.auc, eer: x.eer, threshold: x.threshold });
+  const figures = (x: IdentifyResult): IdentifyFigures => ({ rank1: x.rank1, tar: x.tar, far: x.far, allRight: x.allRight, auc: x.auc, eer: x.eer, threshold: x.threshold });
   const baselines: BaselineJson[] = [];
   for (const b of opts.compare ? (pipeline.baselines ?? []) : []) {
     const embedded = await embedByIdentity(inputs, groups, names.length, (xs) => b.embed(xs));

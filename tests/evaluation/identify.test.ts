@@ -29,7 +29,7 @@ const CURVE: CalibrationCurve = calibrate([0.01, 0.02, 0.03, 0.05], [0.3, 0.4, 0
 describe('evaluateIdentify', () => {
   it('scores perfect embeddings rank1 = tar = 1, far = 0, auc = 1, eer = 0', () => {
     const r = evaluateIdentify(clusters(9, 4, 0.005), names(9), { shots: 1, repeats: 3, curve: CURVE });
-    expect(r).toMatchObject({ shots: 1, rank1: 1, tar: 1, far: 0, auc: 1, eer: 0 });
+    expect(r).toMatchObject({ shots: 1, rank1: 1, tar: 1, far: 0, allRight: 1, auc: 1, eer: 0 });
     // 9 identities: 3 strangers x 4 images; 6 enrolled x (4 - 1) queries.
     expect(r).toMatchObject({ strangers: 12, queries: 18, enrolledIdentities: 6 });
     expect(r.threshold).toBeGreaterThan(0.05);
@@ -49,9 +49,21 @@ describe('evaluateIdentify', () => {
     expect(r.rank1).toBeLessThan(1);
   });
 
+  it('scores allRight as the product of the enrolled identities\' acceptance times 1 - far', () => {
+    // As above: each enrolled identity's acceptance is 2/3 (a real shot) or 0 (its refused image
+    // drawn as the shot), strangers are all rejected; so each repeat scores (2/3)^6 or 0.
+    const data = clusters(9, 4, 0.005).map((images) => images.map((v, j) => (j === 3 ? null : v)));
+    const repeats = 20;
+    const r = evaluateIdentify(data, names(9), { shots: 1, repeats, curve: CURVE });
+    const passing = (r.allRight * repeats) / (2 / 3) ** 6;
+    expect(passing).toBeCloseTo(Math.round(passing), 9);
+    expect(Math.round(passing)).toBeGreaterThan(0);
+    expect(Math.round(passing)).toBeLessThan(repeats);
+  });
+
   it('decides at a fixed threshold when one is given', () => {
     const r = evaluateIdentify(clusters(9, 4, 0.005), names(9), { shots: 1, repeats: 2, curve: CURVE, fixedThreshold: 1e-9 });
-    expect(r).toMatchObject({ threshold: 1e-9, tar: 0, far: 0, rank1: 1 });
+    expect(r).toMatchObject({ threshold: 1e-9, tar: 0, far: 0, allRight: 0, rank1: 1 });
   });
 
   it('counts K-shot queries and keeps rank1 independent of the threshold', () => {
@@ -63,7 +75,7 @@ describe('evaluateIdentify', () => {
   it('accepts every stranger when the threshold admits everything', () => {
     const lax: CalibrationCurve = { distances: [0, 3], far: [0, 0], tar: [0, 1] };
     const r = evaluateIdentify(clusters(6, 3, 0.01), names(6), { shots: 1, repeats: 2, curve: lax });
-    expect(r).toMatchObject({ rank1: 1, tar: 1, far: 1, threshold: 3 });
+    expect(r).toMatchObject({ rank1: 1, tar: 1, far: 1, allRight: 0, threshold: 3 });
   });
 
   it('gives chance-level rank1 and a low AUC on structureless embeddings', () => {
@@ -89,7 +101,7 @@ describe('evaluateIdentify', () => {
     const all = evaluateIdentify(data, names(12), { shots: 3, repeats: 2, curve: CURVE });
     const five = evaluateIdentify(data, names(12), { shots: 3, repeats: 2, curve: CURVE, identities: 5 });
     expect(all).toMatchObject({ enrolledIdentities: 8, queries: 8 * 3, strangers: 4 * 6 });
-    expect(five).toMatchObject({ enrolledIdentities: 5, queries: 5 * 3, strangers: 4 * 6, rank1: 1, tar: 1, far: 0 });
+    expect(five).toMatchObject({ enrolledIdentities: 5, queries: 5 * 3, strangers: 4 * 6, rank1: 1, tar: 1, far: 0, allRight: 1 });
     // p = 1 - 0.99^(1/5) > 1 - 0.99^(1/8): a higher pairwise FAR, a larger distance.
     expect(five.threshold).toBeGreaterThan(all.threshold);
   });
@@ -109,7 +121,7 @@ describe('runIdentify', () => {
       await writeFile(path.join(out, 'Hebrew', 'character01', 'broken.png'), Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2));
       const pipeline = pixelPipeline(fakeManifest([0.5, 0.6, 0.7], [0.9, 1.0, 1.1]));
       const json = await runIdentify(out, pipeline, { shots: 1, seed: 0, repeats: 2 }, () => {});
-      expect(Object.keys(json)).toEqual(['task', 'shots', 'rank1', 'tar', 'far', 'auc', 'eer', 'threshold', 'queries', 'strangers', 'refused', 'model', 'backend']);
+      expect(Object.keys(json)).toEqual(['task', 'shots', 'rank1', 'tar', 'far', 'allRight', 'auc', 'eer', 'threshold', 'queries', 'strangers', 'refused', 'model', 'backend']);
       // 22 characters: 7 strangers x 20 drawings; 15 enrolled x 19 queries, plus the refused
       // broken.png, which still counts (as a wrong query, or a missing shot), never dropped.
       expect(json.queries + json.strangers + 15).toBe(441);
