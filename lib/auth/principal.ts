@@ -16,6 +16,8 @@ export const ROLES = ['admin', 'user'] as const;
 
 /** No credentials, or credentials that match nothing (401 at the edge). */
 export class NotAuthenticatedError extends AppError {
+  static override readonly kind: string = 'NotAuthenticatedError';
+
   constructor(message: string) {
     super('not_authenticated', message);
   }

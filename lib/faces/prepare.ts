@@ -89,7 +89,9 @@ export interface PreparedFace {
 }
 
 /** Error thrown when an image is refused; `code` is the refusal, `details.verdicts` the full list. */
-export class FaceRefusedError extends InputError {}
+export class FaceRefusedError extends InputError {
+  static override readonly kind: string = 'FaceRefusedError';
+}
 
 function refusal(code: RefusalCode, message: string, details: Record<string, number>): Verdict {
   return { code, severity: 'refusal', message, details };
