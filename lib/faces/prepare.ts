@@ -88,6 +88,9 @@ export interface PreparedFace {
   verdicts: Verdict[];
 }
 
+/** What to do about an image whose face the detector does not find, or finds only weakly. */
+const NO_FACE_ADVICE = 'crop less tightly (keep the whole head and some background), or send `detect: never` to embed the whole image';
+
 /** Error thrown when an image is refused; `code` is the refusal, `details.verdicts` the full list. */
 export class FaceRefusedError extends InputError {
   static override readonly kind: string = 'FaceRefusedError';
@@ -104,7 +107,7 @@ function judgeFace(face: DetectedFace, t: FaceThresholds): Verdict | null {
     return refusal('face_too_small', `face is ${sizePx.toFixed(0)} px on its shorter side, below the ${t.minFaceSizePx} px minimum; use a closer or larger photo`, { faceSizePx: sizePx, minFaceSizePx: t.minFaceSizePx });
   }
   if (face.score < t.minScore) {
-    return refusal('low_score', `face detector score ${face.score.toFixed(3)} is below the ${t.minScore} minimum; use a sharper, frontal, well-lit photo`, { score: face.score, minScore: t.minScore });
+    return refusal('low_score', `face detector score ${face.score.toFixed(3)} is below the ${t.minScore} minimum; use a sharper, frontal, well-lit photo, ${NO_FACE_ADVICE}`, { score: face.score, minScore: t.minScore });
   }
   return null;
 }
@@ -169,7 +172,7 @@ export async function prepareFaces(img: DecodedImage, opts: PrepareFacesOptions)
       return whole([{ code: 'whole_image', severity: 'warning', message: `no face found (also after padding); the whole ${img.width}x${img.height} image was embedded (allowed up to a ${t.wholeImageMaxSidePx} px long side)`, details: { longSidePx, wholeImageMaxSidePx: t.wholeImageMaxSidePx } }]);
     }
     const why = mode === 'auto' ? `; images with a long side over ${t.wholeImageMaxSidePx} px (this one: ${longSidePx}) are not embedded whole` : ' (detect=always)';
-    const v = refusal('no_face', `no face found, also after padding the image by ${t.retryPadFraction * 100}% per side${why}`, { longSidePx, wholeImageMaxSidePx: t.wholeImageMaxSidePx });
+    const v = refusal('no_face', `no face found, also after padding the image by ${t.retryPadFraction * 100}% per side${why}; ${NO_FACE_ADVICE}`, { longSidePx, wholeImageMaxSidePx: t.wholeImageMaxSidePx });
     refuse(v, [v]);
   }
 

@@ -4,6 +4,9 @@ import * as req from './request-schemas';
 import * as res from './response-schemas';
 
 const created = (what: string) => `The created ${what}.`;
+const FACE_REFUSALS =
+  'In a face collection, an image without a usable face is a 422 whose `code` is the refusal (`no_face`, `face_too_small`, ' +
+  "`low_score`) and whose `detail` says what to do; `detect` overrides the collection's detection for this request.";
 
 /** Sign-in, sign-out and API keys. */
 export const authOps = {
@@ -149,17 +152,19 @@ export const imageOps = {
   }),
   search: op({
     id: 'search', method: 'POST', path: '/api/collections/{id}/search', tag: 'Search', auth: 'any', summary: 'Search a collection with an image',
-    description: 'Multipart `image` (and `k`) or JSON `imageBase64`. Unknown is `match: false, identityId: null, name: null` with the best distance still given.',
+    description:
+      'Multipart `image` (and `k`, `detect`) or JSON `imageBase64`. Unknown is `match: false, identityId: null, name: null` with the best distance still given. ' +
+      FACE_REFUSALS,
     body: { multipart: req.searchMultipart, json: req.searchJson },
     success: { status: 200, description: 'One result per query face (one for object collections).', schema: res.searchResultSchema },
   }),
   verifyPair: op({
-    id: 'verifyPair', method: 'POST', path: '/api/collections/{id}/verify', tag: 'Search', auth: 'any', summary: 'Do two images show the same identity?',
+    id: 'verifyPair', method: 'POST', path: '/api/collections/{id}/verify', tag: 'Search', auth: 'any', summary: 'Do two images show the same identity?', description: FACE_REFUSALS,
     body: { multipart: req.verifyPairMultipart, json: req.verifyPairJson },
     success: { status: 200, description: 'Same or not, at the collection threshold.', schema: res.verifyResultSchema },
   }),
   verifyIdentity: op({
-    id: 'verifyIdentity', method: 'POST', path: '/api/identities/{id}/verify', tag: 'Search', auth: 'any', summary: 'Does an image show this identity?',
+    id: 'verifyIdentity', method: 'POST', path: '/api/identities/{id}/verify', tag: 'Search', auth: 'any', summary: 'Does an image show this identity?', description: FACE_REFUSALS,
     body: { multipart: req.verifyImageMultipart, json: req.verifyImageJson },
     success: { status: 200, description: "Same or not, against the identity's closest image.", schema: res.verifyResultSchema },
   }),

@@ -61,7 +61,12 @@ export const createKeyBody = z
   .strict()
   .register(reg, { id: 'CreateKeyRequest' });
 
-const settings = z.object({ detect: z.enum(['auto', 'always', 'never']).optional() }).strict();
+const detectMode = z.enum(['auto', 'always', 'never']);
+const settings = z.object({ detect: detectMode.optional() }).strict();
+/** A query's detection override (face collections; object collections ignore it). */
+const detect = detectMode
+  .optional()
+  .describe("Face collections: this request's face detection instead of the collection's setting (`never` embeds the whole image, e.g. a tight face crop the detector refuses).");
 const targetFar = z.number().gt(0).lt(1).describe('Target open-set false accept rate (default 0.01).');
 
 /** `POST /api/collections`. */
@@ -119,45 +124,45 @@ export const importMultipart = z
 
 /** Search, JSON form. */
 export const searchJson = z
-  .object({ imageBase64: base64, k: z.number().int().min(1).max(100).default(10) })
+  .object({ imageBase64: base64, k: z.number().int().min(1).max(100).default(10), detect })
   .strict()
   .register(reg, { id: 'SearchJsonRequest' })
-  .transform((b) => ({ image: fromBase64(b.imageBase64, 0, 'imageBase64'), k: b.k }));
+  .transform((b) => ({ image: fromBase64(b.imageBase64, 0, 'imageBase64'), k: b.k, detect: b.detect }));
 
 /** Search, multipart form: an `image` part and an optional `k`. */
 export const searchMultipart = z
-  .object({ image: z.file(), k: kParam.optional() })
+  .object({ image: z.file(), k: kParam.optional(), detect })
   .strict()
   .register(reg, { id: 'SearchMultipartRequest' })
-  .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image'), k: b.k ?? 10 }));
+  .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image'), k: b.k ?? 10, detect: b.detect }));
 
 /** Verify two images, JSON form. */
 export const verifyPairJson = z
-  .object({ aBase64: base64, bBase64: base64 })
+  .object({ aBase64: base64, bBase64: base64, detect })
   .strict()
   .register(reg, { id: 'VerifyPairJsonRequest' })
-  .transform((b) => ({ a: fromBase64(b.aBase64, 0, 'aBase64'), b: fromBase64(b.bBase64, 0, 'bBase64') }));
+  .transform((b) => ({ a: fromBase64(b.aBase64, 0, 'aBase64'), b: fromBase64(b.bBase64, 0, 'bBase64'), detect: b.detect }));
 
 /** Verify two images, multipart form: parts `a` and `b`. */
 export const verifyPairMultipart = z
-  .object({ a: z.file(), b: z.file() })
+  .object({ a: z.file(), b: z.file(), detect })
   .strict()
   .register(reg, { id: 'VerifyPairMultipartRequest' })
-  .transform(async (b) => ({ a: await fromFile(b.a, 0, 'a'), b: await fromFile(b.b, 0, 'b') }));
+  .transform(async (b) => ({ a: await fromFile(b.a, 0, 'a'), b: await fromFile(b.b, 0, 'b'), detect: b.detect }));
 
 /** Verify an image against an identity, JSON form. */
 export const verifyImageJson = z
-  .object({ imageBase64: base64 })
+  .object({ imageBase64: base64, detect })
   .strict()
   .register(reg, { id: 'VerifyIdentityJsonRequest' })
-  .transform((b) => ({ image: fromBase64(b.imageBase64, 0, 'imageBase64') }));
+  .transform((b) => ({ image: fromBase64(b.imageBase64, 0, 'imageBase64'), detect: b.detect }));
 
 /** Verify an image against an identity, multipart form: an `image` part. */
 export const verifyImageMultipart = z
-  .object({ image: z.file() })
+  .object({ image: z.file(), detect })
   .strict()
   .register(reg, { id: 'VerifyIdentityMultipartRequest' })
-  .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image') }));
+  .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image'), detect: b.detect }));
 
 /** `POST /api/collections/{id}/retrain`: settings of the job (every field optional; lib/matching validates ranges). */
 export const retrainBody = z

@@ -97,12 +97,15 @@ export async function search(caller: Caller, collectionId: string, bytes: Uint8A
   return { modelVersion: c.modelVersion, results };
 }
 
-/** Whether two images show the same identity, under a collection's model and threshold. */
-export async function verifyPair(caller: Caller, collectionId: string, a: Uint8Array, b: Uint8Array): Promise<VerifyResponse> {
+/**
+ * Whether two images show the same identity, under a collection's model and threshold. `detect`
+ * overrides the collection's detection setting; a face refusal of either image is its 422.
+ */
+export async function verifyPair(caller: Caller, collectionId: string, a: Uint8Array, b: Uint8Array, opts: { detect?: DetectSetting } = {}): Promise<VerifyResponse> {
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
   const model = modelFor(rt, c);
-  const [ea, eb] = await Promise.all([embedQuery(c, a, 'enroll'), embedQuery(c, b, 'enroll')]);
+  const [ea, eb] = await Promise.all([embedQuery(c, a, 'enroll', opts.detect), embedQuery(c, b, 'enroll', opts.detect)]);
   const distance = euclidean(first(ea, 'a'), first(eb, 'b'));
   const threshold = collectionThreshold(c, model, 1).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
@@ -113,15 +116,15 @@ export async function verifyPair(caller: Caller, collectionId: string, a: Uint8A
   return out;
 }
 
-/** Whether an image shows an enrolled identity: distance to its nearest enrolled image. */
-export async function verifyIdentity(caller: Caller, identityId: string, bytes: Uint8Array): Promise<VerifyResponse> {
+/** Whether an image shows an enrolled identity: distance to its nearest enrolled image (`detect` as in `verifyPair`). */
+export async function verifyIdentity(caller: Caller, identityId: string, bytes: Uint8Array, opts: { detect?: DetectSetting } = {}): Promise<VerifyResponse> {
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, identityId);
   const c = await loadCollection(rt.db, caller, identity.collectionId);
   const model = modelFor(rt, c);
   const rows = await rt.db.embedding.findMany({ where: { modelVersion: c.modelVersion, image: { identityId } }, select: { vector: true } });
   if (rows.length === 0) throw new ConflictError('identity_has_no_images', `identity ${identityId} has no enrolled images under model ${c.modelVersion}; enroll some first`);
-  const q = first(await embedQuery(c, bytes, 'enroll'), 'image');
+  const q = first(await embedQuery(c, bytes, 'enroll', opts.detect), 'image');
   const distance = Math.min(...rows.map((r) => euclidean(q, decodeVector(r.vector))));
   const threshold = collectionThreshold(c, model, 1).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
