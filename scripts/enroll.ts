@@ -9,7 +9,9 @@
  * lib/datasets/folder.ts); its folder path is the identity's externalId, so a second run finds it.
  * Resumable: files whose content hash is already enrolled for their identity are skipped, so a run
  * killed half-way and started again ends with each image once. Prints a progress bar, then a
- * summary of rejected images by reason; the last stdout line is a JSON summary.
+ * summary of rejected images by reason (face refusals, undecodable files, conflicts: the run goes on);
+ * the last stdout line is a JSON summary. Exits 1 only on transport, auth (401, 403) or server (5xx)
+ * errors, after waiting out a few 503s that carry Retry-After.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -74,15 +76,27 @@ class HttpError extends Error {
 
 type Rejected = { file: string; reason: string; detail: string };
 
+/** Tries of one call that the server answers 503 with Retry-After. */
+const RETRIES_ON_503 = 4;
+
 function createClient(args: Args) {
   return async function call<T>(method: string, route: string, body?: { json?: unknown; form?: FormData }): Promise<T> {
     const headers: Record<string, string> = args.apiKey ? { 'x-api-key': args.apiKey } : {};
     if (body?.json !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${args.url}${route}`, { method, headers, body: body?.json !== undefined ? JSON.stringify(body.json) : body?.form });
-    const text = await res.text();
-    const parsed = text ? JSON.parse(text) : null;
-    if (!res.ok) throw new HttpError(res.status, parsed ?? {});
-    return parsed as T;
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${args.url}${route}`, { method, headers, body: body?.json !== undefined ? JSON.stringify(body.json) : body?.form });
+      const text = await res.text();
+      const parsed = text ? JSON.parse(text) : null;
+      // A 503 with Retry-After (the server starting, its ML worker restarting) is waited out a few
+      // times; enrolling the same bytes again is answered as a duplicate, so a retry is safe.
+      const retryAfter = Number(res.headers.get('retry-after'));
+      if (res.status === 503 && retryAfter > 0 && attempt < RETRIES_ON_503) {
+        await new Promise((r) => setTimeout(r, Math.min(retryAfter, 30) * 1000));
+        continue;
+      }
+      if (!res.ok) throw new HttpError(res.status, parsed ?? {});
+      return parsed as T;
+    }
   };
 }
 
@@ -180,10 +194,11 @@ async function main(): Promise<void> {
           for (const e of r.enrolled) totals[e.verdicts.includes('duplicate') ? 'duplicates' : 'enrolled']++;
           rejected.push(...r.rejected);
         } catch (err) {
-          if (err instanceof HttpError && err.problem.code === 'enroll_rejected') rejected.push(...(err.problem.rejected ?? []));
-          else if (err instanceof HttpError && err.status === 409 && batch.length > 1) for (const f of batch) await send([f]);
-          else if (err instanceof HttpError && err.status === 409) rejected.push({ file: batch[0].source, reason: 'conflict', detail: err.problem.detail ?? '' });
-          else throw err;
+          // Transport, auth and server errors end the run; any other 4xx is about the files.
+          if (!(err instanceof HttpError) || err.status >= 500 || err.status === 401 || err.status === 403) throw err;
+          if (err.problem.code === 'enroll_rejected') rejected.push(...(err.problem.rejected ?? []));
+          else if (batch.length > 1) for (const f of batch) await send([f]); // find the one file at fault (a conflict, a 413)
+          else rejected.push({ file: batch[0].source, reason: err.problem.code ?? `http_${err.status}`, detail: err.problem.detail ?? '' });
         }
       };
       await send(chunk);

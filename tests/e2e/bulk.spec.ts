@@ -1,6 +1,7 @@
 // Bulk tools against the running server (issue 6): `npm run enroll` of the 40 ORL people, killed
 // half-way and run again, ends with exactly 400 examples and no duplicates; an export imported into
-// a second server on a fresh DATA_DIR answers searches as the first does.
+// a second server on a fresh DATA_DIR answers searches as the first does. With face detection on,
+// the CLI completes the whole zip, counting the detector's refusals by reason (issue 16).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,8 @@ const headers = { 'x-api-key': E2E_API_KEY };
 test.describe.configure({ mode: 'serial' });
 
 /** Runs `npm run enroll` in its own process group (so the whole tree can be killed). */
-function enrollCli(baseURL: string, collection: string): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn('npm', ['run', '--silent', 'enroll', '--', collection, ORL_ZIP, '--create', '--kind', 'face', '--detect', 'never', '--url', baseURL, '--api-key', E2E_API_KEY, '--batch', '4'], {
+function enrollCli(baseURL: string, collection: string, detect: 'never' | 'auto' = 'never'): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn('npm', ['run', '--silent', 'enroll', '--', collection, ORL_ZIP, '--create', '--kind', 'face', '--detect', detect, '--url', baseURL, '--api-key', E2E_API_KEY, '--batch', '4'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -121,4 +122,22 @@ test('an export imported into a second server on a fresh DATA_DIR answers search
   } finally {
     process.kill(-server.pid!, 'SIGTERM');
   }
+});
+
+test('npm run enroll with face detection completes the whole ORL zip and prints the refusals by reason', async ({ request, baseURL }) => {
+  test.setTimeout(600_000);
+  const run = await enrollCli(baseURL!, 'orl-detected', 'auto').done;
+  expect(run.code, run.stderr).toBe(0);
+  const summary = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  expect(summary).toMatchObject({ images: 400, identities: 40, skipped: 0 });
+  expect(summary.enrolled + summary.duplicates + summary.rejected).toBe(400);
+  const reasons = Object.entries(summary.rejectedByReason as Record<string, number>);
+  expect(reasons.reduce((n, [, k]) => n + k, 0)).toBe(summary.rejected);
+  for (const [reason, n] of reasons) {
+    expect(['no_face', 'face_too_small', 'low_score']).toContain(reason);
+    expect(run.stderr).toContain(`  ${reason}: ${n} (e.g. `);
+  }
+  console.info(`[bulk] ORL with detection: ${summary.enrolled} enrolled, rejected ${JSON.stringify(summary.rejectedByReason)}`);
+  const collection = (await findCollection(request, 'orl-detected'))!;
+  expect(collection).toMatchObject({ imageCount: summary.enrolled + summary.duplicates, identityCount: 40 });
 });
