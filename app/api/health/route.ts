@@ -2,7 +2,7 @@ import { runtimeStatus } from '@/lib/matching/runtime';
 
 export const dynamic = 'force-dynamic';
 
-/** Liveness and readiness: 503 until the database, backend and models are ready, then 200. */
+/** Liveness and readiness: 503 until the database, backend and models are ready, then 200; 503 `degraded` while the embedding worker restarts. */
 export function GET(): Response {
   const status = runtimeStatus();
   return Response.json(status, {
