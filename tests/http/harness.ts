@@ -85,3 +85,14 @@ export function listFiles(root: string): string[] {
   walk(root);
   return out.sort();
 }
+
+/** Tables the "nothing written" check counts. */
+const TABLES = ['collection', 'identity', 'blob', 'image', 'embedding', 'change', 'apiKey', 'session', 'setting', 'auditEntry', 'job'] as const;
+
+/** Row counts of every table, one collection's index size and every file under DATA_DIR: equal before and after a refused request. */
+export async function snapshotService(h: HttpHarness, collectionId: string, modelVersion: string) {
+  const rt = h.svc.getRuntime();
+  const counts: Record<string, number> = {};
+  for (const t of TABLES) counts[t] = await (rt.db[t] as unknown as { count: () => Promise<number> }).count();
+  return { counts, indexSize: rt.indexes.stats({ collectionId, modelVersion })?.size ?? null, files: listFiles(h.dataDir) };
+}

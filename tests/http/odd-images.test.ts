@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, openApiClient, type Reply } from './client';
-import { ENV_API_KEY, listFiles, startHttpHarness, type HttpHarness } from './harness';
+import { ENV_API_KEY, snapshotService, startHttpHarness, type HttpHarness } from './harness';
 import { form, omniglot } from './images';
 import { oddImageCorpus, type OddImage } from './odd-images';
 import { ASTRONAUT_PATH } from '../faces/fixtures';
@@ -18,14 +18,7 @@ const admin = { 'x-api-key': ENV_API_KEY };
 /** Per kind: the collection, its identity and the image enrolled into it first. */
 const setup = new Map<'face' | 'object', { collectionId: string; identityId: string; modelVersion: string; reference: OddImage }>();
 
-const TABLES = ['collection', 'identity', 'blob', 'image', 'embedding', 'change', 'auditEntry', 'job'] as const;
-
-async function snapshot(collectionId: string, modelVersion: string) {
-  const rt = h.svc.getRuntime();
-  const counts: Record<string, number> = {};
-  for (const t of TABLES) counts[t] = await (rt.db[t] as unknown as { count: () => Promise<number> }).count();
-  return { counts, indexSize: rt.indexes.stats({ collectionId, modelVersion })?.size ?? null, files: listFiles(h.dataDir) };
-}
+const snapshot = (collectionId: string, modelVersion: string) => snapshotService(h, collectionId, modelVersion);
 
 beforeAll(async () => {
   h = await startHttpHarness();

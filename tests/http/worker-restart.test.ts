@@ -48,6 +48,7 @@ describe('embedding worker killed mid-stream', () => {
     const degraded = await health();
     expect(degraded.status).toBe(503);
     expect(degraded.body).toMatchObject({ status: 'degraded', error: expect.stringContaining('restarting') });
+    expect(Number(degraded.headers.get('retry-after'))).toBeGreaterThan(0);
 
     const replies = await Promise.all(stream);
     const statuses = replies.map((r) => r.status);
