@@ -1,10 +1,13 @@
 // Embedding runs in a worker thread: 1,000 searches leave the worker's tf.memory().numTensors
 // flat, the request thread's event loop stays responsive while the worker embeds, and a worker
 // that exits is replaced (the request in flight fails 503, the queued ones are sent again).
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
+import { startEmbeddingPool } from '@/lib/matching/embedding-pool';
 import { OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
@@ -89,5 +92,32 @@ describe('embedding worker restart', () => {
     expect(h.svc.runtimeStatus().status).toBe('ready');
     const res = await h.svc.search(ADMIN, collectionId, drawings[21].bytes, { k: 5 });
     expect(res.results[0].neighbours.length).toBeGreaterThan(0);
+  });
+
+  it('rejects requests while a restart fails, tries again, and serves once the restart succeeds', async () => {
+    const object = h.svc.getRuntime().models.get('object')!;
+    const base = mkdtempSync(path.join(tmpdir(), 'pool-restart-'));
+    const dir = path.join(base, 'model');
+    cpSync(object.dir, dir, { recursive: true });
+    // A pool of its own, with a model loaded after start: a restarted worker must load it again.
+    const pool = await startEmbeddingPool({ backend: 'wasm', models: [{ kind: 'object', version: object.manifest.version, dir: object.dir }] });
+    try {
+      await pool.load({ kind: 'object', version: 'copy', dir });
+      const input = [new Float32Array(object.manifest.input.type === 'image' ? object.manifest.input.preprocess.inputSizePx ** 2 * object.manifest.input.preprocess.channels : object.manifest.input.dim).fill(0.5)];
+      const expected = await pool.embed('copy', input);
+
+      renameSync(dir, `${dir}.away`); // the restarted worker cannot load 'copy': its start fails
+      await pool.debugKill();
+      await expect(pool.embed('copy', input)).rejects.toMatchObject({ code: 'embedder_restarting', message: expect.stringContaining('failed to restart') });
+      expect(pool.state).toBe('restarting');
+
+      renameSync(`${dir}.away`, dir);
+      await pool.whenReady();
+      expect(await pool.embed('copy', input)).toEqual(expected);
+      expect(pool.restarts).toBe(1);
+    } finally {
+      await pool.close();
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
