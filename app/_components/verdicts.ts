@@ -14,6 +14,7 @@ const WORDS: Record<string, string> = {
   near_duplicate: 'Almost identical to an image this identity already has: it adds little.',
   identity_outlier: 'Far from this identity\'s other images: check it is the same person or object.',
   embedder_failed: 'The model failed on this image.',
+  embedder_restarting: 'The model worker was restarting; try again in a few seconds.',
 };
 
 /** A sentence for a verdict or refusal code (the code itself when it is new). */

@@ -10,9 +10,14 @@
  *          image (`whole_image`), else refuse `no_face`.
  *   always refuse `no_face` when no face is found (after the padded retry).
  *   never  embed the whole image.
+ *
+ * Detection runs on the image shrunk to a long side of at most `DETECT_MAX_SIDE_PX`, boxes and
+ * landmarks mapped back; alignment then crops the face from the original (issue 16: a blank
+ * 6000x6000 PNG, padded for the retry to 12000x12000, made a 1.7 GB detector input and aborted
+ * TF.js wasm).
  */
 import { InputError } from '@/lib/errors';
-import { padImage, type Box, type DecodedImage } from '@/lib/imaging';
+import { padImage, shrinkImage, type Box, type DecodedImage } from '@/lib/imaging';
 import { loadFaceModels, type FaceModels } from './face-api';
 import { alignFace, wholeImageInput } from './align';
 import { describeFaces } from './descriptor';
@@ -41,6 +46,13 @@ export interface FaceThresholds {
   /** Grey level of the retry's padding. */
   retryPadGrey: number;
 }
+
+/**
+ * Long side of the image the detector sees. The tiny detector resizes its input to 416 px and SSD
+ * to 512 px anyway; 1024 keeps a 40 px face (the `minFaceSizePx` floor) of a 2048 px photo at
+ * 20 px for the landmark net, and bounds the padded retry at 2048x2048 (48 MB as int32 RGB).
+ */
+export const DETECT_MAX_SIDE_PX = 1024;
 
 /**
  * Defaults. minScore 0.25: the tiny detector scores real ORL faces from 0.3 up (80-image probe),
@@ -112,23 +124,31 @@ function judgeFace(face: DetectedFace, t: FaceThresholds): Verdict | null {
   return null;
 }
 
+/** `face` with its box corner and landmarks moved by `map`, its box size scaled by `sx`, `sy`. */
+function mapFace(face: DetectedFace, map: (p: Point) => Point, sx = 1, sy = 1): DetectedFace {
+  return { ...face, box: { ...map(face.box), width: face.box.width * sx, height: face.box.height * sy }, landmarks: face.landmarks.map(map) };
+}
+
 /**
- * Detects on the image and, unless that found a face scoring at least `minScore`, again on the
- * padded image (boxes mapped back); keeps the padded result when it holds such a face. A tight
- * crop often yields a weak box first that the padded retry scores well (ORL).
+ * Detects on the image (shrunk to `DETECT_MAX_SIDE_PX`) and, unless that found a face scoring at
+ * least `minScore`, again on the padded image; keeps the padded result when it holds such a face.
+ * A tight crop often yields a weak box first that the padded retry scores well (ORL). Boxes and
+ * landmarks come back in the original image's pixels.
  */
 async function findFaces(models: FaceModels, img: DecodedImage, detector: FaceDetector, t: FaceThresholds): Promise<DetectedFace[]> {
-  const raw = await detectFaces(models, img, { detector, minScore: t.detectMinScore });
+  const { image: work, scaleX, scaleY } = await shrinkImage(img, DETECT_MAX_SIDE_PX);
+  const raw = await detectFaces(models, work, { detector, minScore: t.detectMinScore });
   const good = (faces: DetectedFace[]) => faces.some((f) => f.score >= t.minScore);
-  if (good(raw)) return raw;
-  const padded = padImage(img, t.retryPadFraction, t.retryPadGrey);
-  const shift = (p: Point) => ({ x: p.x - padded.offsetX, y: p.y - padded.offsetY });
-  const retry = (await detectFaces(models, padded, { detector, minScore: t.detectMinScore })).map((f) => ({
-    ...f,
-    box: { ...f.box, ...shift(f.box) },
-    landmarks: f.landmarks.map(shift),
-  }));
-  return good(retry) || raw.length === 0 ? retry : raw;
+  let found = raw;
+  if (!good(raw)) {
+    const padded = padImage(work, t.retryPadFraction, t.retryPadGrey);
+    const shift = (p: Point) => ({ x: p.x - padded.offsetX, y: p.y - padded.offsetY });
+    const retry = (await detectFaces(models, padded, { detector, minScore: t.detectMinScore })).map((f) => mapFace(f, shift));
+    if (good(retry) || raw.length === 0) found = retry;
+  }
+  if (scaleX === 1 && scaleY === 1) return found;
+  const back = (p: Point) => ({ x: p.x / scaleX, y: p.y / scaleY });
+  return found.map((f) => mapFace(f, back, 1 / scaleX, 1 / scaleY));
 }
 
 /** Other faces count for `several_faces` when they are confident and do not sit on the chosen one. */

@@ -65,11 +65,17 @@ function responses(op: Operation): Json {
       ? {}
       : { content: { 'application/json': { schema: success.schema ? refOf(responseRegistry, success.schema) : { type: 'object' } } } };
   out[String(success.status)] = { description: success.description, ...body };
-  for (const status of op.sameBodyStatuses ?? []) out[String(status)] = { description: STATUS_TEXT[status] ?? 'See description.', ...body };
+  for (const status of op.sameBodyStatuses ?? []) out[String(status)] = { description: STATUS_TEXT[status] ?? 'See description.', ...body, ...retryAfter(status) };
   for (const status of problemStatuses(op)) {
-    out[String(status)] = { description: STATUS_TEXT[status], content: { [PROBLEM_CONTENT_TYPE]: { schema: refOf(responseRegistry, problemSchema) } } };
+    out[String(status)] = { description: STATUS_TEXT[status], content: { [PROBLEM_CONTENT_TYPE]: { schema: refOf(responseRegistry, problemSchema) } }, ...retryAfter(status) };
   }
   return out;
+}
+
+/** Every 503 says when to retry (starting, index rebuilding, embedding worker restarting). */
+function retryAfter(status: number): Json {
+  if (status !== 503) return {};
+  return { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 1 } } } };
 }
 
 function problemStatuses(op: Operation): number[] {

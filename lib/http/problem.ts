@@ -86,6 +86,8 @@ const BY_CODE: Record<string, [Status, string]> = {
   model_not_trained: [503, 'No model for this kind'],
   face_weights_mismatch: [503, 'Face weights differ from the face model'],
   face_weights_missing: [503, 'Face weights missing'],
+  embedder_restarting: [503, 'Embedding worker restarting'],
+  embedder_stopped: [503, 'Embedding worker stopped'],
   invariant: [500, 'Internal error'],
 };
 
@@ -126,11 +128,15 @@ export function toProblem(err: unknown, requestId: string): Problem {
   return problem;
 }
 
-/** A problem+json response. */
+/** `Retry-After` of every 503: each is transient (starting, index rebuilding, embedding worker restarting). */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** A problem+json response; a 503 carries `Retry-After`. */
 export function problemResponse(problem: Problem, headers?: HeadersInit): Response {
   const h = new Headers(headers);
   h.set('content-type', PROBLEM_CONTENT_TYPE);
   h.set('cache-control', 'no-store');
+  if (problem.status === 503) h.set('retry-after', String(RETRY_AFTER_SECONDS));
   return new Response(JSON.stringify(problem), { status: problem.status, headers: h });
 }
 

@@ -232,7 +232,7 @@ export const verifyResultSchema = z
 /** `GET /api/health` (the lead's route; documented here). */
 export const healthSchema = z
   .object({
-    status: z.enum(['starting', 'ready', 'failed']),
+    status: z.enum(['starting', 'ready', 'degraded', 'failed']).describe('`degraded`: the embedding worker exited and is restarting; searches and enrolments answer 503 until it is back.'),
     version: z.string(),
     uptimeSeconds: z.number(),
     backend: z.string().nullable(),

@@ -161,3 +161,22 @@ export function padImage(img: DecodedImage, fraction: number, background = 0): P
   }
   return { width, height, channels: ch, data, format: img.format, offsetX, offsetY };
 }
+
+/**
+ * `img` shrunk (lanczos2, area-preserving for large factors) so that its long side is at most
+ * `maxSidePx`, with the factors applied per axis (`x_small = x * scaleX`); the image itself, with
+ * factors 1, when it already fits. The face detector works on this, never on a 36 MP original.
+ */
+export async function shrinkImage(img: DecodedImage, maxSidePx: number): Promise<{ image: DecodedImage; scaleX: number; scaleY: number }> {
+  assertImage(img);
+  assert(Number.isInteger(maxSidePx) && maxSidePx > 0, `maxSidePx must be a positive integer, got ${maxSidePx}`);
+  const factor = maxSidePx / Math.max(img.width, img.height);
+  if (factor >= 1) return { image: img, scaleX: 1, scaleY: 1 };
+  const width = Math.max(1, Math.round(img.width * factor));
+  const height = Math.max(1, Math.round(img.height * factor));
+  const pipeline = sharpFromImage(img).resize(width, height, { fit: 'fill', kernel: 'lanczos2' });
+  // sharp writes 1-band raw input back out as sRGB unless the space is pinned to b-w.
+  const raw = await toRawPixels(img.channels === 1 ? pipeline.toColourspace('b-w') : pipeline);
+  assert(raw.channels === img.channels, `shrinkImage changed channels ${img.channels} -> ${raw.channels}`);
+  return { image: { ...raw, format: img.format }, scaleX: width / img.width, scaleY: height / img.height };
+}

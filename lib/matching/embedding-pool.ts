@@ -66,10 +66,17 @@ export interface WorkerMemory {
   numBytes: number;
 }
 
+/** State of the pool's worker: `restarting` from an unexpected exit until the new worker is ready. */
+export type PoolState = 'ready' | 'restarting' | 'stopped';
+
 /** Embeds preprocessed model inputs in the worker thread. */
 export interface EmbeddingPool {
   /** The TF.js backend the worker runs (the one `auto` chose there). */
   readonly backend: BackendName;
+  /** `restarting` while a worker that exited is being replaced (health answers `degraded`). */
+  readonly state: PoolState;
+  /** Unexpected worker exits since the pool started. */
+  readonly restarts: number;
   /** L2-normalised embeddings of `inputs` under `modelVersion`, in order. */
   embed(modelVersion: string, inputs: Float32Array[]): Promise<Float32Array[]>;
   /**
@@ -78,10 +85,14 @@ export interface EmbeddingPool {
    * coded `no_face`, `face_too_small` or `low_score`.
    */
   prepareFaces(modelVersion: string, image: DecodedImage, options: FacePrepareRequest): Promise<WorkerFace[]>;
-  /** Loads one more model into the worker (a no-op when its version is loaded). */
+  /** Loads one more model into the worker (a no-op when its version is loaded); a restarted worker loads it again. */
   load(model: PoolModel): Promise<void>;
   /** The worker's `tf.memory()` counters. */
   debugMemory(): Promise<WorkerMemory>;
+  /** Terminates the worker as a crash would (tests): the request in flight fails, the pool restarts the worker. */
+  debugKill(): Promise<void>;
+  /** Resolves when a worker is ready (at once when it is); rejects once the pool is stopped. */
+  whenReady(): Promise<void>;
   /** Stops the worker; pending requests fail with `embedder_stopped`. */
   close(): Promise<void>;
 }
@@ -96,32 +107,30 @@ export interface PoolOptions {
   root?: string;
 }
 
-type Pending = { resolve: (reply: WorkerReply) => void; reject: (err: Error) => void };
+/** Longest wait between failed restarts; the wait doubles from 1 s up to this. */
+const MAX_RESTART_DELAY_MS = 30_000;
 
-/** Starts the worker and waits until its models are loaded. */
-export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPool> {
-  const root = opts.root ?? process.cwd();
-  // Resolved from the repository root at run time, never bundled: the worker loads the sources through tsx.
-  const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'matching');
-  const data: WorkerData = {
-    backend: opts.backend,
-    models: opts.models,
-    entry: path.join(dir, 'embedding-worker-main.ts'),
-    tsconfig: path.join(root, 'tsconfig.json'),
-  };
+type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+
+/** One request: `build` makes its message afresh for each send (transferred buffers detach). */
+interface Job {
+  build: () => { msg: RequestBody; transfer: ArrayBuffer[] };
+  resolve: (reply: WorkerReply) => void;
+  reject: (err: Error) => void;
+  /** Sent again after a worker exit once already; a second exit fails it. */
+  retried: boolean;
+}
+
+function restarting(what: string): NotReadyError {
+  return new NotReadyError('embedder_restarting', `${what}; the embedding worker is restarting, retry after the Retry-After delay`);
+}
+
+/** Starts one worker thread and waits until its models are loaded. */
+async function spawnWorker(data: WorkerData, script: string): Promise<{ worker: Worker; backend: BackendName }> {
   // Turbopack follows `new Worker(path)` and bundles the worker's imports (tsx, esbuild's binary);
   // a reflective construction keeps the worker out of the server bundle, as intended.
-  const worker: Worker = Reflect.construct(Worker, [path.join(dir, 'embedding-worker.mjs'), { workerData: data }]);
-  const pending = new Map<number, Pending>();
-  let nextId = 1;
-  let failure: Error | null = null;
-
-  const failAll = (err: Error): void => {
-    failure = err;
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  const backend = await new Promise<BackendName>((resolve, reject) => {
+  const worker: Worker = Reflect.construct(Worker, [script, { workerData: data }]);
+  const started = new Promise<BackendName>((resolve, reject) => {
     const onStart = (msg: WorkerReply): void => {
       if (msg.id !== 0) return;
       worker.off('message', onStart);
@@ -132,54 +141,159 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPo
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new NotReadyError('embedder_failed', `embedding worker exited with code ${code} while starting`)));
   });
-  worker.on('message', (msg: WorkerReply) => {
-    const p = pending.get(msg.id);
-    if (!p) return;
-    pending.delete(msg.id);
-    if (msg.type === 'error') p.reject(toError(msg));
-    else p.resolve(msg);
+  const backend = await started.catch(async (err: unknown) => {
+    await worker.terminate();
+    throw err;
   });
-  worker.on('error', (err) => failAll(new NotReadyError('embedder_failed', `embedding worker crashed: ${err.message}; restart the service`)));
-  worker.on('exit', (code) => failAll(new NotReadyError('embedder_stopped', `embedding worker exited with code ${code}`)));
+  worker.removeAllListeners('error');
+  worker.removeAllListeners('exit');
+  return { worker, backend };
+}
 
-  const request = (req: WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never, transfer: ArrayBuffer[] = []): Promise<WorkerReply> => {
-    if (failure) return Promise.reject(failure);
+/**
+ * Starts the worker and waits until its models are loaded. When the worker exits unexpectedly
+ * (issue 16: a 36 MP image aborted TF.js wasm), the request it was handling fails with
+ * `embedder_restarting` (503, Retry-After), the requests queued behind it are sent once more to a
+ * new worker, and new requests wait for that worker.
+ */
+export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPool> {
+  const root = opts.root ?? process.cwd();
+  // Resolved from the repository root at run time, never bundled: the worker loads the sources through tsx.
+  const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'matching');
+  const script = path.join(dir, 'embedding-worker.mjs');
+  const models = new Map(opts.models.map((m) => [m.version, m]));
+  const workerData = (): WorkerData => ({
+    backend: opts.backend,
+    models: [...models.values()],
+    entry: path.join(dir, 'embedding-worker-main.ts'),
+    tsconfig: path.join(root, 'tsconfig.json'),
+  });
+  const first = await spawnWorker(workerData(), script);
+  let worker: Worker | null = null;
+  let state: PoolState = 'ready';
+  let restarts = 0;
+  let nextId = 1;
+  /** Sent to the current worker, in order: the first is the one it is handling. */
+  const sent = new Map<number, Job>();
+  /** Waiting for a worker. */
+  let queue: Job[] = [];
+  let waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+
+  const send = (job: Job): void => {
     const id = nextId++;
+    const { msg, transfer } = job.build();
+    sent.set(id, job);
+    worker!.postMessage({ ...msg, id }, transfer);
+  };
+  const attach = (w: Worker): void => {
+    worker = w;
+    state = 'ready';
+    w.on('message', (msg: WorkerReply) => {
+      const job = sent.get(msg.id);
+      if (!job) return;
+      sent.delete(msg.id);
+      if (msg.type === 'error') job.reject(toError(msg));
+      else job.resolve(msg);
+    });
+    w.on('error', (err) => console.error(`[embedder] worker crashed: ${err.message}`));
+    w.on('exit', (code) => onExit(w, code));
+    const waiting = queue;
+    queue = [];
+    for (const job of waiting) send(job);
+    for (const w2 of waiters) w2.resolve();
+    waiters = [];
+  };
+  const onExit = (w: Worker, code: number): void => {
+    if (worker !== w || state === 'stopped') return;
+    worker = null;
+    state = 'restarting';
+    restarts++;
+    console.error(`[embedder] worker exited with code ${code} (${sent.size} request(s) pending); restarting it`);
+    const [inFlight, ...behind] = sent.values();
+    sent.clear();
+    inFlight?.reject(restarting(`the embedding worker exited with code ${code} while handling this request`));
+    for (const job of behind) {
+      if (job.retried) job.reject(restarting(`the embedding worker exited twice while this request waited`));
+      else queue.push({ ...job, retried: true });
+    }
+    void restart(1000);
+  };
+  const restart = async (delayMs: number): Promise<void> => {
+    try {
+      const next = await spawnWorker(workerData(), script);
+      if (state === 'stopped') await next.worker.terminate();
+      else attach(next.worker);
+    } catch (err) {
+      if (state === 'stopped') return;
+      console.error(`[embedder] restart failed: ${(err as Error).message}; next try in ${delayMs} ms`);
+      const failed = queue;
+      queue = [];
+      for (const job of failed) job.reject(restarting('the embedding worker failed to restart'));
+      setTimeout(() => void restart(Math.min(delayMs * 2, MAX_RESTART_DELAY_MS)), delayMs).unref();
+    }
+  };
+  attach(first.worker);
+
+  const request = (build: Job['build']): Promise<WorkerReply> => {
+    if (state === 'stopped') return Promise.reject(new NotReadyError('embedder_stopped', 'the embedding worker was stopped'));
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker.postMessage({ ...req, id }, transfer);
+      const job: Job = { build, resolve, reject, retried: false };
+      if (state === 'ready') send(job);
+      else queue.push(job);
     });
   };
+  const unexpected = (reply: WorkerReply, what: string): AppError => new AppError('embedder_failed', `embedding worker answered ${reply.type} to ${what}`);
 
   return {
-    backend,
+    backend: first.backend,
+    get state() {
+      return state;
+    },
+    get restarts() {
+      return restarts;
+    },
     async embed(modelVersion, inputs) {
       if (inputs.length === 0) return [];
-      // Copies, so transferring the buffers never detaches the caller's arrays.
-      const copies = inputs.map((x) => Float32Array.from(x));
-      const reply = await request({ type: 'embed', modelVersion, inputs: copies }, copies.map((c) => c.buffer));
-      if (reply.type !== 'embeddings' || reply.embeddings.length !== inputs.length) {
-        throw new AppError('embedder_failed', `embedding worker answered ${reply.type} for ${inputs.length} inputs`);
-      }
+      const reply = await request(() => {
+        // Copies, so transferring the buffers never detaches the caller's arrays (and a retry can copy again).
+        const copies = inputs.map((x) => Float32Array.from(x));
+        return { msg: { type: 'embed', modelVersion, inputs: copies }, transfer: copies.map((c) => c.buffer) };
+      });
+      if (reply.type !== 'embeddings' || reply.embeddings.length !== inputs.length) throw unexpected(reply, `embed ${inputs.length} inputs`);
       return reply.embeddings;
     },
     async prepareFaces(modelVersion, image, options) {
-      const reply = await request({ type: 'prepareFaces', modelVersion, image, options });
-      if (reply.type !== 'faces') throw new AppError('embedder_failed', `embedding worker answered ${reply.type} to prepareFaces`);
+      const reply = await request(() => ({ msg: { type: 'prepareFaces', modelVersion, image, options }, transfer: [] }));
+      if (reply.type !== 'faces') throw unexpected(reply, 'prepareFaces');
       return reply.faces;
     },
     async load(model) {
-      const reply = await request({ type: 'load', model });
-      if (reply.type !== 'loaded') throw new AppError('embedder_failed', `embedding worker answered ${reply.type} to load`);
+      const reply = await request(() => ({ msg: { type: 'load', model }, transfer: [] }));
+      if (reply.type !== 'loaded') throw unexpected(reply, 'load');
+      models.set(model.version, model);
     },
     async debugMemory() {
-      const reply = await request({ type: 'debugMemory' });
-      if (reply.type !== 'memory') throw new AppError('embedder_failed', `embedding worker answered ${reply.type} to debugMemory`);
+      const reply = await request(() => ({ msg: { type: 'debugMemory' }, transfer: [] }));
+      if (reply.type !== 'memory') throw unexpected(reply, 'debugMemory');
       return { numTensors: reply.numTensors, numBytes: reply.numBytes };
     },
+    async debugKill() {
+      await worker?.terminate();
+    },
+    whenReady() {
+      if (state === 'ready') return Promise.resolve();
+      if (state === 'stopped') return Promise.reject(new NotReadyError('embedder_stopped', 'the embedding worker was stopped'));
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    },
     async close() {
-      failure ??= new NotReadyError('embedder_stopped', 'the embedding worker was stopped');
-      await worker.terminate();
+      state = 'stopped';
+      const stopped = new NotReadyError('embedder_stopped', 'the embedding worker was stopped');
+      for (const job of [...sent.values(), ...queue]) job.reject(stopped);
+      for (const w of waiters) w.reject(stopped);
+      sent.clear();
+      queue = [];
+      waiters = [];
+      await worker?.terminate();
     },
   };
 }

@@ -60,7 +60,8 @@ const CONTENT_TYPES: Record<string, string> = {
   pgm: 'image/x-portable-graymap', ppm: 'image/x-portable-pixmap', bmp: 'image/bmp',
 };
 
-type Accepted = { i: number; file: UploadFile; sha: string; img: DecodedImage; prepared: PreparedInput };
+/** An image that passed preparation; only its size is kept, so a batch never holds more than one decoded image (issue 16). */
+type Accepted = { i: number; file: UploadFile; sha: string; img: Pick<DecodedImage, 'format' | 'width' | 'height'>; prepared: PreparedInput };
 
 /** Attempts of an enrolment whose collection switched model versions while it embedded. */
 const SWITCH_ATTEMPTS = 3;
@@ -122,7 +123,7 @@ async function enrollOnce(caller: Caller, identityId: string, files: UploadFile[
       const img = await decodeUpload(files[i].bytes);
       const [prepared] = await prepareImage(img, collection.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose: 'enroll' });
       if (!prepared) throw new InputError('no_face', 'no face found');
-      accepted.push({ i, file: files[i], sha: shas[i], img, prepared });
+      accepted.push({ i, file: files[i], sha: shas[i], img: { format: img.format, width: img.width, height: img.height }, prepared });
     } catch (err) {
       if (!(err instanceof AppError) || !REASONS.has(err.code)) throw err;
       results[i] = { rejected: { file: files[i].name, reason: err.code as RejectReason, detail: err.message } };

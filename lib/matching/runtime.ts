@@ -41,7 +41,8 @@ export interface Runtime {
 
 /** Health snapshot of the runtime, cheap to take at any moment. */
 export interface RuntimeStatus {
-  status: 'starting' | 'ready' | 'failed';
+  /** `degraded`: started, but the embedding worker is restarting after an exit (searches and enrolments answer 503). */
+  status: 'starting' | 'ready' | 'degraded' | 'failed';
   version: string;
   uptimeSeconds: number;
   backend: BackendName | null;
@@ -144,8 +145,9 @@ export function runtimeStatus(): RuntimeStatus {
   const h = holder();
   const rt = h.runtime;
   const target = rt?.dbTarget ?? resolveDbTarget(env.DATABASE_URL, env.dataDir);
+  const degraded = rt !== undefined && rt.embedder.state !== 'ready';
   return {
-    status: rt ? 'ready' : h.error ? 'failed' : 'starting',
+    status: rt ? (degraded ? 'degraded' : 'ready') : h.error ? 'failed' : 'starting',
     version: readVersion(),
     uptimeSeconds: Math.round((Date.now() - h.startedAtMs) / 1000),
     backend: rt?.backend ?? null,
@@ -159,6 +161,7 @@ export function runtimeStatus(): RuntimeStatus {
       ? [...rt.models.values()].map((m) => ({ kind: m.manifest.kind, version: m.manifest.version, embeddingDim: m.manifest.embeddingDim }))
       : [],
     ...(h.error ? { error: 'start failed; see the server log' } : {}),
+    ...(degraded ? { error: `the embedding worker exited and is restarting (restarts so far: ${rt.embedder.restarts})` } : {}),
   };
 }
 

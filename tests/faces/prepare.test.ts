@@ -5,7 +5,7 @@ import { decodeImage } from '@/lib/imaging';
 import { loadFaceModels, type FaceModels } from '@/lib/faces/face-api';
 import { detectFaces } from '@/lib/faces/detect';
 import { eyeLineAngle } from '@/lib/faces/align';
-import { DEFAULT_FACE_THRESHOLDS, prepareFaces, type PrepareFacesOptions } from '@/lib/faces/prepare';
+import { DEFAULT_FACE_THRESHOLDS, DETECT_MAX_SIDE_PX, prepareFaces, type PrepareFacesOptions } from '@/lib/faces/prepare';
 import { astronaut, initTestTf, noiseImage, orlImages, scaled, sideBySide } from './fixtures';
 
 let models: FaceModels;
@@ -117,6 +117,29 @@ describe('prepareFaces', () => {
     expect(d(a, b)).toBeLessThan(d(a, c));
     expect(d(a, b)).toBeLessThan(0.6); // the customary descriptor threshold
     expect(DEFAULT_FACE_THRESHOLDS.wholeImageMaxSidePx).toBe(320);
+  });
+
+  it('detects on a large photo shrunk to DETECT_MAX_SIDE_PX and maps the box back to its pixels', async () => {
+    const big = await scaled(astro, 3072); // 6x, three times the detector's working side
+    expect(big.width).toBeGreaterThan(DETECT_MAX_SIDE_PX);
+    const [small] = await prepareFaces(astro, { purpose: 'enroll', models });
+    const [large] = await prepareFaces(big, { purpose: 'enroll', models });
+    const centre = (b: { x: number; width: number }) => b.x + b.width / 2;
+    expect(centre(large.box!) / 6).toBeCloseTo(centre(small.box!), -1); // within 5 px of the 512 px photo's
+    expect(large.box!.width / 6 / small.box!.width).toBeGreaterThan(0.9);
+    expect(large.box!.width / 6 / small.box!.width).toBeLessThan(1.1);
+    expect(large.landmarks!.every((p) => p.x >= 0 && p.x < big.width && p.y >= 0 && p.y < big.height)).toBe(true);
+    // Aligned from the original: the same person as the small photo's descriptor.
+    expect(Math.hypot(...large.descriptor!.map((x, i) => x - small.descriptor![i]))).toBeLessThan(0.4);
+  });
+
+  it('refuses a blank 6000x6000 image with no_face without a full-size detector input (issue 16)', async () => {
+    const blank: DecodedImage = { width: 6000, height: 6000, channels: 1, data: new Uint8Array(36_000_000).fill(255), format: 'png' };
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const err = await refusalOf(blank, { purpose: 'search', mode: 'always' });
+    console.info(`[test] 6000x6000 blank: ${err.code} in ${Math.round(performance.now() - t0)} ms, rss +${Math.round((process.memoryUsage().rss - rss0) / 2 ** 20)} MiB`);
+    expect(err.code).toBe('no_face');
   });
 
   it('leaves no tensors behind', async () => {

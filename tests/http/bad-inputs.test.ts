@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, openApiClient, type Reply } from './client';
 import { zipSync } from 'fflate';
-import { ARCHIVE_LIMITS, ENV_API_KEY, listFiles, MAX_UPLOAD_BYTES, startHttpHarness, type HttpHarness } from './harness';
+import { ARCHIVE_LIMITS, ENV_API_KEY, MAX_UPLOAD_BYTES, snapshotService, startHttpHarness, type HttpHarness } from './harness';
 import { form, garbage, hugePngHeader, omniglot, truncatedJpeg } from './images';
 
 let h: HttpHarness;
@@ -17,14 +17,7 @@ let identityB: string;
 let drawings: Uint8Array[];
 let truncated: Uint8Array;
 
-const TABLES = ['collection', 'identity', 'blob', 'image', 'embedding', 'change', 'apiKey', 'session', 'setting', 'auditEntry', 'job'] as const;
-
-async function snapshot() {
-  const rt = h.svc.getRuntime();
-  const counts: Record<string, number> = {};
-  for (const t of TABLES) counts[t] = await (rt.db[t] as unknown as { count: () => Promise<number> }).count();
-  return { counts, indexSize: rt.indexes.stats({ collectionId, modelVersion })?.size ?? null, files: listFiles(h.dataDir) };
-}
+const snapshot = () => snapshotService(h, collectionId, modelVersion);
 
 beforeAll(async () => {
   h = await startHttpHarness();

@@ -85,3 +85,19 @@ export function listFiles(root: string): string[] {
   walk(root);
   return out.sort();
 }
+
+/** Tables the "nothing written" check counts. */
+const TABLES = ['collection', 'identity', 'blob', 'image', 'embedding', 'change', 'apiKey', 'session', 'setting', 'auditEntry', 'job'] as const;
+
+/**
+ * Row counts of every table, one collection's index size and every file under DATA_DIR: equal
+ * before and after a refused request. Dirty indexes are saved first, so the periodic index save
+ * (every 30 s) finds nothing to write between two snapshots.
+ */
+export async function snapshotService(h: HttpHarness, collectionId: string, modelVersion: string) {
+  const rt = h.svc.getRuntime();
+  await rt.indexes.flush();
+  const counts: Record<string, number> = {};
+  for (const t of TABLES) counts[t] = await (rt.db[t] as unknown as { count: () => Promise<number> }).count();
+  return { counts, indexSize: rt.indexes.stats({ collectionId, modelVersion })?.size ?? null, files: listFiles(h.dataDir) };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropImage, padImage, type DecodedImage } from '@/lib/imaging';
+import { cropImage, padImage, shrinkImage, type DecodedImage } from '@/lib/imaging';
 
 /** A black grey image with white square markers of side `size` centred on the given points. */
 function withMarkers(width: number, height: number, centres: Array<[number, number]>, size = 6): DecodedImage {
@@ -129,5 +129,29 @@ describe('padImage', () => {
         }
       }
     }
+  });
+});
+
+describe('shrinkImage', () => {
+  it.each([
+    { name: 'fits: the same image, factors 1', input: { w: 300, h: 200, ch: 3 as const, max: 300 }, expected: { width: 300, height: 200, scaleX: 1, scaleY: 1 } },
+    { name: 'wide grey stays grey', input: { w: 3000, h: 1500, ch: 1 as const, max: 1024 }, expected: { width: 1024, height: 512, scaleX: 1024 / 3000, scaleY: 512 / 1500 } },
+    { name: 'tall RGBA keeps alpha', input: { w: 10, h: 4000, ch: 4 as const, max: 1000 }, expected: { width: 3, height: 1000, scaleX: 0.3, scaleY: 0.25 } },
+  ])('$name', async ({ input, expected }) => {
+    const img = withMarkers(input.w, input.h, [[input.w / 2, input.h / 2]], 4);
+    const wide = input.ch === 1 ? img : { ...img, channels: input.ch, data: Uint8Array.from({ length: input.w * input.h * input.ch }, (_, i) => img.data[Math.floor(i / input.ch)]) };
+    const out = await shrinkImage(wide, input.max);
+    expect({ width: out.image.width, height: out.image.height, scaleX: out.scaleX, scaleY: out.scaleY }).toEqual(expected);
+    expect(out.image.channels).toBe(input.ch);
+    expect(out.image.data).toHaveLength(expected.width * expected.height * input.ch);
+    if (expected.scaleX === 1) expect(out.image).toBe(wide);
+  });
+
+  it('keeps a marker where the factors map it', async () => {
+    const img = withMarkers(2000, 1000, [[1500, 250]], 40);
+    const { image, scaleX, scaleY } = await shrinkImage(img, 500);
+    const [cx, cy] = centroid(image);
+    expect(cx).toBeCloseTo(1500 * scaleX, 0);
+    expect(cy).toBeCloseTo(250 * scaleY, 0);
   });
 });

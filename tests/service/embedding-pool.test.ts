@@ -1,9 +1,13 @@
 // Embedding runs in a worker thread: 1,000 searches leave the worker's tf.memory().numTensors
-// flat, and the request thread's event loop stays responsive while the worker embeds.
-import { readFileSync } from 'node:fs';
+// flat, the request thread's event loop stays responsive while the worker embeds, and a worker
+// that exits is replaced (the request in flight fails 503, the queued ones are sent again).
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
+import { startEmbeddingPool } from '@/lib/matching/embedding-pool';
 import { OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
@@ -61,5 +65,59 @@ describe('embedding worker', () => {
 
   it('reports a typed error for an unknown model version', async () => {
     await expect(h.svc.getRuntime().embedder.embed('no-such-model', [new Float32Array(4)])).rejects.toMatchObject({ code: 'model_not_loaded' });
+  });
+});
+
+describe('embedding worker restart', () => {
+  it('fails the request in flight with embedder_restarting, sends the queued ones again, and comes back', async () => {
+    const { embedder, models } = h.svc.getRuntime();
+    const m = models.get('object')!.manifest;
+    const size = m.input.type === 'image' ? m.input.preprocess.inputSizePx ** 2 * m.input.preprocess.channels : m.input.dim;
+    const queuedInputs = [0.2, 0.7].map((v) => [new Float32Array(size).fill(v)]);
+    const expected = await Promise.all(queuedInputs.map((x) => embedder.embed(m.version, x)));
+    const restartsBefore = embedder.restarts;
+
+    // Posted in order: the worker handles the 3000-input batch (over 400 ms, measured above) first.
+    const inFlight = embedder.embed(m.version, Array.from({ length: 3000 }, () => new Float32Array(size)));
+    const queued = queuedInputs.map((x) => embedder.embed(m.version, x));
+    await embedder.debugKill();
+    expect(embedder.state).toBe('restarting');
+    expect(h.svc.runtimeStatus()).toMatchObject({ status: 'degraded', error: expect.stringContaining('restarting') });
+    await expect(inFlight).rejects.toMatchObject({ code: 'embedder_restarting', message: expect.stringContaining('exited with code 1 while handling this request') });
+    expect(await Promise.all(queued)).toEqual(expected);
+
+    await embedder.whenReady();
+    expect(embedder.state).toBe('ready');
+    expect(embedder.restarts).toBe(restartsBefore + 1);
+    expect(h.svc.runtimeStatus().status).toBe('ready');
+    const res = await h.svc.search(ADMIN, collectionId, drawings[21].bytes, { k: 5 });
+    expect(res.results[0].neighbours.length).toBeGreaterThan(0);
+  });
+
+  it('rejects requests while a restart fails, tries again, and serves once the restart succeeds', async () => {
+    const object = h.svc.getRuntime().models.get('object')!;
+    const base = mkdtempSync(path.join(tmpdir(), 'pool-restart-'));
+    const dir = path.join(base, 'model');
+    cpSync(object.dir, dir, { recursive: true });
+    // A pool of its own, with a model loaded after start: a restarted worker must load it again.
+    const pool = await startEmbeddingPool({ backend: 'wasm', models: [{ kind: 'object', version: object.manifest.version, dir: object.dir }] });
+    try {
+      await pool.load({ kind: 'object', version: 'copy', dir });
+      const input = [new Float32Array(object.manifest.input.type === 'image' ? object.manifest.input.preprocess.inputSizePx ** 2 * object.manifest.input.preprocess.channels : object.manifest.input.dim).fill(0.5)];
+      const expected = await pool.embed('copy', input);
+
+      renameSync(dir, `${dir}.away`); // the restarted worker cannot load 'copy': its start fails
+      await pool.debugKill();
+      await expect(pool.embed('copy', input)).rejects.toMatchObject({ code: 'embedder_restarting', message: expect.stringContaining('failed to restart') });
+      expect(pool.state).toBe('restarting');
+
+      renameSync(`${dir}.away`, dir);
+      await pool.whenReady();
+      expect(await pool.embed('copy', input)).toEqual(expected);
+      expect(pool.restarts).toBe(1);
+    } finally {
+      await pool.close();
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
