@@ -1,14 +1,17 @@
 /**
  * The benchmarks (issue 9): `npm run bench` (full, at most an hour), `npm run bench -- --quick`
  * (under 3 minutes, what CI runs), `--only index,embed,train,http,scale`, `--report` (bench/README.md
- * from the full run's JSON). Each benchmark prints a table and writes bench/results[/quick]/<name>.json.
- * Backend-specific parts run in a child process per available backend.
+ * from the full run's JSON); flags read by scripts/cli/args.ts (unknown flags are errors). Each
+ * benchmark prints a table and writes bench/results[/quick]/<name>.json. Backend-specific parts run
+ * in a child process per available backend.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { BackendName } from '@/lib/embedder/backend';
 import { initTf } from '@/lib/embedder/backend';
+import { InputError } from '@/lib/errors';
 import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../bench/common';
 import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
 import { benchHttp } from '../bench/http-bench';
@@ -17,9 +20,9 @@ import { renderReport } from '../bench/report';
 import { benchGrowth, benchReembed } from '../bench/scale-bench';
 import { benchTorch, benchTraining, type TrainRow } from '../bench/train-bench';
 import { realVectors } from '../bench/vectors';
+import { parseCli } from './cli/args';
 
 const ALL = ['index', 'embed', 'train', 'http', 'scale'] as const;
-type Name = (typeof ALL)[number];
 
 const PLAN = {
   quick: { sizes: [2_000, 20_000], efs: [16, 64, 128], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, scale: [2_000, 10_000, 20_000], reembed: 1_000 },
@@ -48,27 +51,35 @@ function child<T>(what: 'embed' | 'train', backend: BackendName, quick: boolean)
   return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
 
-async function runChild(what: string, backend: BackendName, quick: boolean): Promise<void> {
+async function runChild(what: 'embed' | 'train', backend: BackendName, quick: boolean): Promise<void> {
   const plan = quick ? PLAN.quick : PLAN.full;
   const result = what === 'embed' ? await benchEmbedding(backend, plan.embedImages) : await benchTraining(backend, plan.trainSteps);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/** The command line; `--child` (the parent's own call) needs `--backend`. */
+const benchArgsSchema = z
+  .strictObject({
+    /** The CI plan (under 3 minutes). */
+    quick: z.boolean().default(false),
+    /** Only these benchmarks. */
+    only: z.array(z.enum(ALL)).min(1).default([...ALL]),
+    /** Writes bench/README.md from the full run's JSON instead of measuring. */
+    report: z.boolean().default(false),
+    /** Internal: one backend-specific part, in a child process. */
+    child: z.enum(['embed', 'train']).optional(),
+    backend: z.enum(['tensorflow', 'wasm']).optional(),
+  })
+  .refine((a) => !a.child || a.backend, { path: ['backend'], message: 'required with --child (tensorflow or wasm)' });
+
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const flag = (name: string) => argv.includes(`--${name}`);
-  const value = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const quick = flag('quick');
-  if (value('child')) return runChild(value('child')!, value('backend') as BackendName, quick);
-  if (flag('report')) {
+  const { quick, only, report, child: part, backend } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
+  if (part && backend) return runChild(part, backend, quick);
+  if (report) {
     writeFileSync(path.join(ROOT, 'bench/README.md'), renderReport());
     log('wrote bench/README.md');
     return;
   }
-  const only = (value('only')?.split(',') ?? [...ALL]) as Name[];
   const plan = quick ? PLAN.quick : PLAN.full;
   const backends = availableBackends();
   log(`${quick ? 'quick' : 'full'} run of ${only.join(', ')} on ${backends.join(' + ')}; plan ${JSON.stringify(plan)}`);
@@ -128,6 +139,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A bad command line is said in one message; anything else with its stack.
+  process.stderr.write(`bench: ${err instanceof InputError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -15,49 +15,36 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { z } from 'zod';
 import { env } from '@/lib/config/env';
 import { listFolderImages, type FolderImage } from '@/lib/datasets';
+import { parseCli } from './cli/args';
 import { createProgressLine, drawBar, formatDuration } from './cli/progress';
-
-interface Args {
-  collection: string;
-  root: string;
-  url: string;
-  apiKey: string | undefined;
-  create: boolean;
-  kind: 'face' | 'object' | undefined;
-  /** Face detection setting of a collection made by --create. */
-  detect: 'auto' | 'always' | 'never' | undefined;
-  batch: number;
-}
 
 const USAGE = 'usage: npm run enroll -- <collection> <folder|zip> [--create --kind face|object [--detect auto|always|never]] [--url URL] [--api-key KEY] [--batch N]';
 
-function parseArgs(argv: string[]): Args {
-  const positional: string[] = [];
-  const args: Partial<Args> = { url: `http://127.0.0.1:${env.PORT}`, apiKey: env.API_KEY, create: false, batch: 8 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const value = () => inline ?? argv[++i] ?? fail(`${flag} needs a value`);
-    if (flag === '--url') args.url = value().replace(/\/+$/, '');
-    else if (flag === '--api-key') args.apiKey = value();
-    else if (flag === '--create') args.create = true;
-    else if (flag === '--kind') {
-      const kind = value();
-      if (kind !== 'face' && kind !== 'object') fail(`--kind must be face or object, got ${kind}`);
-      args.kind = kind;
-    } else if (flag === '--detect') {
-      const detect = value();
-      if (detect !== 'auto' && detect !== 'always' && detect !== 'never') fail(`--detect must be auto, always or never, got ${detect}`);
-      args.detect = detect;
-    } else if (flag === '--batch') args.batch = Math.max(1, Math.min(32, Number(value()) || 8));
-    else if (flag.startsWith('--')) fail(`unknown option ${flag}`);
-    else positional.push(argv[i]);
-  }
-  if (positional.length !== 2) fail(USAGE);
-  if (args.create && !args.kind) fail('--create needs --kind face|object');
-  return { ...(args as Args), collection: positional[0], root: positional[1] };
-}
+/** The command line; `--create` needs `--kind`. */
+const enrollArgsSchema = z
+  .strictObject({
+    /** A collection's id or name. */
+    collection: z.string().min(1),
+    /** Folder per identity, or a .zip of them. */
+    root: z.string().min(1),
+    /** The server. */
+    url: z.url().default(`http://127.0.0.1:${env.PORT}`).transform((u) => u.replace(/\/+$/, '')),
+    /** Default: API_KEY. */
+    'api-key': z.string().optional(),
+    /** Make the collection when missing. */
+    create: z.boolean().default(false),
+    kind: z.enum(['face', 'object']).optional(),
+    /** Face detection setting of a collection made by --create. */
+    detect: z.enum(['auto', 'always', 'never']).optional(),
+    /** Images per upload. */
+    batch: z.number().int().min(1).max(32).default(8),
+  })
+  .refine((a) => !a.create || a.kind, { path: ['kind'], message: 'required with --create (face or object)' });
+
+type Args = z.output<typeof enrollArgsSchema>;
 
 function fail(message: string): never {
   process.stderr.write(`enroll: ${message}\n`);
@@ -81,7 +68,8 @@ const RETRIES_ON_503 = 4;
 
 function createClient(args: Args) {
   return async function call<T>(method: string, route: string, body?: { json?: unknown; form?: FormData }): Promise<T> {
-    const headers: Record<string, string> = args.apiKey ? { 'x-api-key': args.apiKey } : {};
+    const apiKey = args['api-key'] ?? env.API_KEY;
+    const headers: Record<string, string> = apiKey ? { 'x-api-key': apiKey } : {};
     if (body?.json !== undefined) headers['content-type'] = 'application/json';
     for (let attempt = 1; ; attempt++) {
       const res = await fetch(`${args.url}${route}`, { method, headers, body: body?.json !== undefined ? JSON.stringify(body.json) : body?.form });
@@ -152,7 +140,12 @@ function stripSharedTop(images: FolderImage[]): (identity: string) => string {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: Args;
+  try {
+    args = parseCli(process.argv.slice(2), { schema: enrollArgsSchema, positionals: ['collection', 'root'], usage: USAGE });
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
   const call = createClient(args);
   const images = await listFolderImages(args.root);
   const relabel = stripSharedTop(images);

@@ -7,11 +7,11 @@
  *   evaluate make-oneshot <out> [--seed 0] [--runs 20]
  *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--identities N] [--compare]
  *   evaluate make-identify <out>
- * Every knob is in `lib/evaluation/cli-args.ts` (zod; unknown keys are errors; `--config file.json`).
+ * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { AppError } from '@/lib/errors';
-import { parseEvaluateArgs } from '@/lib/evaluation/cli-args';
+import { parseEvaluateArgs } from './cli/evaluate-args';
 import { makeIdentifyFolder, makeOneShotRuns } from '@/lib/evaluation/make-protocols';
 
 const RESULTS_DIR = 'bench/results';

@@ -13,7 +13,7 @@
  *   plain+calibrated  L2-normalised descriptor, threshold from our calibration on the 32;
  *   head              our trained head, threshold from its own calibration.
  * Descriptors come from detect=auto (tiny detector) and are cached in runs/cache.
- * Config: zod schema below; `--key=value` overrides; unknown keys are errors.
+ * Config: zod schema below; `--key=value` or `--key value` flags (scripts/cli/args.ts); unknown flags are errors.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,13 +21,13 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { InputError } from '@/lib/errors';
 import type { ModelManifest } from '@/lib/embedder/manifest';
 import { loadModel } from '@/lib/embedder/weights';
 import { evaluateIdentify, type IdentifyResult } from '@/lib/evaluation/identify';
 import { createRng, shuffled } from '@/lib/evaluation/random';
 import { defaultFaceConfig, describeFolder, l2Normalise, loadFaceModels, toLabelledVectors, writeFaceConfig, type DescribedImage } from '@/lib/faces';
 import { calibrate, type Calibration, type CalibrationCurve } from '@/lib/training/calibration';
+import { parseCli } from './cli/args';
 
 const configSchema = z.strictObject({
   /** ORL archive (40 folders s1..s40 of 10 PGM each). */
@@ -59,25 +59,6 @@ type Config = z.infer<typeof configSchema>;
 
 const run = promisify(execFile);
 const log = (msg: string) => process.stderr.write(`[face-cv] ${msg}\n`);
-
-function parseArgs(argv: string[]): Config {
-  const raw: Record<string, unknown> = {};
-  for (const a of argv) {
-    const m = /^--([A-Za-z0-9]+)=(.*)$/.exec(a);
-    if (!m) throw new InputError('invalid_config', `unexpected argument ${a}; use --key=value`);
-    if (!(m[1] in configSchema.shape)) throw new InputError('invalid_config', `unknown option --${m[1]}; known: ${Object.keys(configSchema.shape).join(', ')}`);
-    let v: unknown = m[2];
-    try {
-      v = JSON.parse(m[2]);
-    } catch {
-      /* a plain string */
-    }
-    raw[m[1]] = v;
-  }
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new InputError('invalid_config', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  return Object.freeze(parsed.data);
-}
 
 /** Genuine / impostor Euclidean distances over all pairs of `byIdentity`. */
 function pairDistances(byIdentity: readonly Float32Array[][]): { genuine: number[]; impostor: number[] } {
@@ -178,7 +159,7 @@ async function writePlainModel(images: readonly DescribedImage[], ids: readonly 
 }
 
 async function main(): Promise<void> {
-  const config = parseArgs(process.argv.slice(2));
+  const config = parseCli(process.argv.slice(2), { schema: configSchema });
   log(`config ${JSON.stringify(config)}`);
   const models = await loadFaceModels();
   const described = await describeFolder(config.zip, { models, mode: 'auto', detector: 'tiny', log });

@@ -9,69 +9,44 @@
  *   npm run train -- --merge <modelA>,<modelB> --out models/object/<version>   # ensemble of towers trained apart
  *
  * Every knob is in `trainConfigSchema` (lib/training/config.ts): defaults <- preset <- --config
- * file <- --key=value flags; unknown keys are errors. Checkpoints go to runs/<runId>/checkpoint/
+ * file <- --key=value (or --key value) flags, read by scripts/cli/args.ts; unknown flags and keys
+ * are errors. Checkpoints go to runs/<runId>/checkpoint/
  * after every epoch. Data sets: omniglot | fashion-mnist | folder:<path> | vectors:<file>
  * (labelled-vectors JSON, see lib/training/vector-dataset.ts). Progress goes to stderr; the last
  * stdout line is a JSON summary.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { InputError } from '@/lib/errors';
 import { initTf, type BackendName } from '@/lib/embedder/backend';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { mergeTowers } from '@/lib/embedder/tower';
 import { loadLayersModel } from '@/lib/embedder/weights';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
-import { PRESET_MEMBERS, resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
+import { PRESET_MEMBERS, PRESETS, resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
 import { loadTrainingData } from '@/lib/training/data';
 import { ensembleMembers, ensembleTraining } from '@/lib/training/ensemble';
 import { evaluateTower, trainEmbedding, type TrainCheckpoint, type TrainProgress, type TrainResult } from '@/lib/training/train';
+import { overridesOf, parseCli } from './cli/args';
 import { createProgressLine, drawBar, formatDuration } from './cli/progress';
 
-/** CLI flags that are not training knobs. */
-interface CliArgs {
-  preset: PresetName;
-  configFile?: string;
-  resume?: string;
-  merge?: string[];
-  out?: string;
-  overrides: Record<string, unknown>;
-}
-
-function parseValue(raw: string): unknown {
-  if (/^-?[\d.e+-]+(,-?[\d.e+-]+)+$/i.test(raw)) return raw.split(',').map(Number);
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { preset: 'quick', overrides: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([A-Za-z0-9]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m) throw new InputError('invalid_config', `unexpected argument ${argv[i]}; use --key=value`);
-    const [, key, inline] = m;
-    const value = () => inline ?? argv[++i] ?? '';
-    if (key === 'preset') {
-      const p = value();
-      if (p !== 'quick' && p !== 'default') throw new InputError('invalid_config', `--preset must be quick or default, got ${p}`);
-      args.preset = p;
-    } else if (key === 'config') args.configFile = value();
-    else if (key === 'resume') args.resume = value();
-    else if (key === 'merge') args.merge = value().split(',').filter((d) => d !== '');
-    else if (key === 'out') args.out = value();
-    else {
-      if (!(key in trainConfigSchema.shape)) {
-        throw new InputError('invalid_config', `unknown option --${key}; known: ${Object.keys(trainConfigSchema.shape).join(', ')}, preset, config, resume, merge, out`);
-      }
-      if (inline === undefined) throw new InputError('invalid_config', `write --${key}=<value>`);
-      args.overrides[key] = parseValue(inline);
-    }
-  }
-  return args;
-}
+/**
+ * The command line: the flags that are not training knobs, then every knob of `trainConfigSchema`
+ * as an override (only those given; defaults come from the preset in `resolveTrainConfig`).
+ * `--config file.json` holds knobs too; the flags override it.
+ */
+const trainArgsSchema = z.strictObject({
+  /** Preset the knobs start from (lib/training/config.ts). */
+  preset: z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]).default('quick'),
+  /** Run folder to continue after its last checkpointed epoch. */
+  resume: z.string().min(1).optional(),
+  /** Model folders to join into one ensemble. */
+  merge: z.array(z.string().min(1)).min(1).optional(),
+  /** Model folder to write (default: the run folder's model/). */
+  out: z.string().min(1).optional(),
+  ...overridesOf(trainConfigSchema.shape),
+});
 
 /** Training progress: epoch, step, loss, pairs/s, ETA, and the validation accuracy at each epoch's end. */
 function createProgressBar(): (p: TrainProgress) => void {
@@ -118,7 +93,7 @@ function printSummary(outDir: string, version: string, backend: string, result: 
  * `--merge a,b`: joins towers trained apart into one ensemble, calibrated on their common held-out
  * identities. The only knob it takes is `--testShifts` (the rest are the largest-input member's).
  */
-async function merge(dirs: string[], out: string | undefined, overrides: Record<string, unknown>): Promise<void> {
+async function merge(dirs: readonly string[], out: string | undefined, overrides: Record<string, unknown>): Promise<void> {
   const extra = Object.keys(overrides).filter((k) => k !== 'testShifts');
   if (extra.length > 0) throw new InputError('invalid_config', `--merge takes --testShifts only, not --${extra.join(', --')}`);
   const manifests = await Promise.all(dirs.map((d) => readManifest(d)));
@@ -175,18 +150,17 @@ function newRunDir(config: TrainConfig): string {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.merge) return merge(args.merge, args.out, args.overrides);
-  const fileOverrides = args.configFile ? JSON.parse(await readFile(args.configFile, 'utf8')) : {};
-  if (args.resume) {
-    const saved = JSON.parse(await readFile(path.join(args.resume, 'config.json'), 'utf8'));
-    await trainRun(resolveTrainConfig('quick', saved, fileOverrides, args.overrides), args.resume, await loadCheckpoint(args.resume), args.out);
+  const { preset, resume, merge: mergeDirs, out, ...overrides } = parseCli(process.argv.slice(2), { schema: trainArgsSchema, configFile: true });
+  if (mergeDirs) return merge(mergeDirs, out, overrides);
+  if (resume) {
+    const saved = JSON.parse(await readFile(path.join(resume, 'config.json'), 'utf8'));
+    await trainRun(resolveTrainConfig('quick', saved, overrides), resume, await loadCheckpoint(resume), out);
     return;
   }
-  const members = PRESET_MEMBERS[args.preset];
+  const members = PRESET_MEMBERS[preset];
   if (!members) {
-    const config = resolveTrainConfig(args.preset, fileOverrides, args.overrides);
-    await trainRun(config, newRunDir(config), undefined, args.out);
+    const config = resolveTrainConfig(preset, overrides);
+    await trainRun(config, newRunDir(config), undefined, out);
     return;
   }
   // An ensemble preset: each member is its own run (an interrupted one continues with --resume,
@@ -194,10 +168,10 @@ async function main(): Promise<void> {
   const dirs: string[] = [];
   for (const [i, member] of members.entries()) {
     process.stderr.write(`[train] member ${i + 1} of ${members.length}\n`);
-    const config = resolveTrainConfig(args.preset, member, fileOverrides, args.overrides);
+    const config = resolveTrainConfig(preset, member, overrides);
     dirs.push(await trainRun(config, newRunDir(config), undefined, undefined));
   }
-  await merge(dirs, args.out, {});
+  await merge(dirs, out, {});
 }
 
 main().catch((e: unknown) => {

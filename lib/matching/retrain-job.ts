@@ -20,7 +20,7 @@ import { DESCRIPTOR_DIM, FaceRefusedError, loadFaceModel, prepareFaces, writeFac
 import { preprocessImage, type PreprocessSpec } from '@/lib/imaging';
 import { finishJob, getJob, markRunning, reportProgress } from '@/lib/jobs';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
-import { resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
+import { PRESETS, resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
 import { trainEmbedding, type TrainProgress } from '@/lib/training/train';
 import { BlobStore } from './blob-store';
 import type { CollectionRow } from './context';
@@ -205,11 +205,10 @@ async function trainAndCompare(o: {
 
   // Image identities count 4 times (each quarter turn is a new identity); vectors once.
   const virtual = train.identities.length * (source.tower.rotations90 === false ? 1 : 4);
-  const config = resolveTrainConfig('quick', {
-    kind, dataset: 'gallery', seed: settings.seed, maxTrainIdentities: 0, ...source.tower,
-    epochs: settings.epochs, stepsPerEpoch: settings.stepsPerEpoch, learningRate: settings.learningRate, lrDecay: 0.95,
-    identitiesPerBatch: Math.min(16, virtual), imagesPerIdentity: 4, groupsPerBatch: 0,
-    validationTrials: 200, calibrationImpostorPairs: 200_000, backend,
+  const config = resolveTrainConfig('retrain', {
+    kind, dataset: 'gallery', seed: settings.seed, ...source.tower,
+    epochs: settings.epochs, stepsPerEpoch: settings.stepsPerEpoch, learningRate: settings.learningRate,
+    identitiesPerBatch: Math.min(PRESETS.retrain.identitiesPerBatch, virtual), backend,
   });
   const deadline = Date.now() + settings.maxMinutes * 60_000;
   const result = await trainEmbedding({

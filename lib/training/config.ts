@@ -1,7 +1,8 @@
 /**
  * Every knob of a training run, as one strict zod schema (unknown keys are errors), and the
- * presets: `quick` (the no-flags `npm run train`, <= 5 minutes on wasm on 2 cores) and `default`
- * (the committed object model: two members trained apart and joined; needs tfjs-node, `npm run build:tfjs-node`).
+ * presets: `quick` (the no-flags `npm run train`, <= 5 minutes on wasm on 2 cores), `default`
+ * (the committed object model: two members trained apart and joined; needs tfjs-node, `npm run build:tfjs-node`)
+ * and `retrain` (the dashboard's fine-tuning of a collection's model on its gallery).
  */
 import { z } from 'zod';
 import { InputError } from '@/lib/errors';
@@ -92,10 +93,10 @@ export const trainConfigSchema = z.strictObject({
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
 /** Names of the presets. */
-export type PresetName = 'quick' | 'default';
+export type PresetName = 'quick' | 'default' | 'retrain';
 
 /** Preset overrides on top of the schema defaults. */
-export const PRESETS: Readonly<Record<PresetName, Partial<TrainConfig>>> = Object.freeze({
+export const PRESETS = Object.freeze({
   // <= 5 minutes on wasm (2 shared cores) including data loading: 3 short epochs over 200 characters
   // (measured 3 min 31 s from an empty data cache, 68 s of it loading).
   quick: { maxTrainIdentities: 200, epochs: 3, stepsPerEpoch: 20, identitiesPerBatch: 16, validationTrials: 200, calibrationImpostorPairs: 100_000 },
@@ -116,7 +117,20 @@ export const PRESETS: Readonly<Record<PresetName, Partial<TrainConfig>>> = Objec
     calibrationImpostorPairs: 500_000,
     backend: 'tensorflow',
   },
-});
+  // The retraining job's fine-tuning shape (lib/matching/retrain-job.ts; issue 8): every gallery
+  // identity, a slow decay (it starts from trained weights), P x K = 16 x 4 batches from any
+  // identities (the job lowers P for a smaller gallery), a lighter validation and calibration. Its
+  // epochs, steps and learning rate come from the job's settings.
+  retrain: {
+    maxTrainIdentities: 0,
+    lrDecay: 0.95,
+    identitiesPerBatch: 16,
+    imagesPerIdentity: 4,
+    groupsPerBatch: 0,
+    validationTrials: 200,
+    calibrationImpostorPairs: 200_000,
+  },
+} satisfies Record<PresetName, Partial<TrainConfig>>);
 
 /**
  * Presets that train an ensemble: each entry is one member's overrides on top of the preset. The

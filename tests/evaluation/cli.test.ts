@@ -1,26 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvaluateArgs } from '@/lib/evaluation/cli-args';
 import { defaultModelDir, loadPipeline } from '@/lib/evaluation/pipeline';
 import { writeResult } from '@/lib/evaluation/run';
+import { parseEvaluateArgs } from '../../scripts/cli/evaluate-args';
+import { runScript } from '../helpers/scripts';
 
-const run = promisify(execFile);
 let dir: string;
 
-/** Runs `scripts/evaluate.ts` with tsx; resolves with exit code, stdout and stderr. */
-async function evaluate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node_modules/.bin/tsx', ['scripts/evaluate.ts', ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs `scripts/evaluate.ts`. */
+const evaluate = (...args: string[]) => runScript('evaluate.ts', args);
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'evaluate-cli-'));
@@ -44,7 +34,7 @@ describe('scripts/evaluate.ts', () => {
     const r = await evaluate('identify', '.', '--shots', 'many');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^evaluate: invalid_args: identify: shots: /);
+    expect(r.stderr).toBe('evaluate: invalid_args: identify: --shots: Invalid input: expected number, received string (got "many")\n');
   });
 });
 
@@ -65,11 +55,13 @@ describe('parseEvaluateArgs', () => {
   });
 
   it.each([
-    { name: 'unknown flag', input: ['oneshot', '.', '--shotz', '1'], error: /oneshot: .*shotz/ },
-    { name: 'missing --shots', input: ['identify', '.'], error: /identify: shots: / },
-    { name: 'bad kind', input: ['identify', '.', '--shots', '1', '--kind', 'car'], error: /kind: / },
-    { name: 'flag without value', input: ['identify', '.', '--shots'], error: /flag --shots needs a value/ },
-    { name: 'two positionals', input: ['oneshot', 'a', 'b'], error: /unexpected extra argument b/ },
+    { name: 'unknown flag', input: ['oneshot', '.', '--shotz', '1'], error: /^oneshot: unknown option --shotz; known: --model, --kind, --config$/ },
+    { name: 'missing --shots', input: ['identify', '.'], error: /^identify: --shots is required \(number\)$/ },
+    { name: 'missing positional', input: ['identify', '--shots', '1'], error: /^identify: <folder> is required \(string\)$/ },
+    { name: 'bad kind', input: ['identify', '.', '--shots', '1', '--kind', 'car'], error: /^identify: --kind: Invalid option: expected one of "object"\|"face" \(got "car"\)$/ },
+    { name: 'flag without value', input: ['identify', '.', '--shots'], error: /^identify: --shots needs a value$/ },
+    { name: 'a value after a boolean', input: ['identify', '.', '--compare', 'yes', '--shots', '1'], error: /^identify: unexpected argument yes; expected <folder>$/ },
+    { name: 'two positionals', input: ['oneshot', 'a', 'b'], error: /^oneshot: unexpected argument b; expected <folder>$/ },
     { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify\), got bogus/ },
   ])('refuses $name', ({ input, error }) => {
     expect(() => parseEvaluateArgs(input)).toThrow(error);

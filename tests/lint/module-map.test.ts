@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '../..');
 const eslint = new ESLint({ cwd: root });
 
+/** The rule that enforces the module map and the native owners (eslint.config.js). */
+const IMPORTS = '@typescript-eslint/no-restricted-imports';
+
 async function ruleIds(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(root, filePath) });
   return result.messages.map((m) => m.ruleId ?? 'parse');
@@ -12,17 +15,18 @@ async function ruleIds(filePath: string, code: string): Promise<string[]> {
 
 describe('eslint module map', () => {
   it.each([
-    { name: 'training may not import the database', file: 'lib/training/probe.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
-    { name: 'training may not read process.env', file: 'lib/training/probe.ts', code: 'export const x = process.env.X;\n' },
-    { name: 'only lib/imaging imports sharp', file: 'lib/matching/probe.ts', code: "import sharp from 'sharp';\nexport const x = sharp;\n" },
-    { name: 'only lib/embedder/backend.ts imports TF.js', file: 'lib/embedder/probe.ts', code: "import * as tf from '@tensorflow/tfjs';\nexport const x = tf;\n" },
-    { name: 'only lib/index/ann.ts imports hnswlib-node', file: 'lib/index/exact.ts', code: "import h from 'hnswlib-node';\nexport const x = h;\n" },
-    { name: 'route handlers do not query the database', file: 'app/api/x/route.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
-    { name: 'client components import only types from lib', file: 'app/x/widget.client.tsx', code: "import { env } from '@/lib/config/env';\nexport const x = env;\n" },
-    { name: 'evaluation may use only the pure decision of matching', file: 'lib/evaluation/probe.ts', code: "import { search } from '@/lib/matching/search';\nexport const x = search;\n" },
-    { name: 'lib escapes its folder only through @/lib', file: 'lib/index/probe.ts', code: "import { env } from '../config/env';\nexport const x = env;\n" },
-  ])('refuses: $name', async ({ file, code }) => {
-    expect((await ruleIds(file, code)).length).toBeGreaterThan(0);
+    { name: 'training may not import the database', rule: IMPORTS, file: 'lib/training/probe.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
+    { name: 'training may not read process.env', rule: 'no-restricted-properties', file: 'lib/training/probe.ts', code: 'export const x = process.env.X;\n' },
+    { name: 'only lib/imaging imports sharp', rule: IMPORTS, file: 'lib/matching/probe.ts', code: "import sharp from 'sharp';\nexport const x = sharp;\n" },
+    { name: 'only lib/embedder/backend.ts imports TF.js', rule: IMPORTS, file: 'lib/embedder/probe.ts', code: "import * as tf from '@tensorflow/tfjs';\nexport const x = tf;\n" },
+    { name: 'only lib/index/ann.ts imports hnswlib-node', rule: IMPORTS, file: 'lib/index/exact.ts', code: "import h from 'hnswlib-node';\nexport const x = h;\n" },
+    { name: 'route handlers do not query the database', rule: IMPORTS, file: 'app/api/x/route.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
+    { name: 'client components import only types from lib', rule: IMPORTS, file: 'app/x/widget.client.tsx', code: "import { env } from '@/lib/config/env';\nexport const x = env;\n" },
+    { name: 'evaluation may use only the pure decision of matching', rule: IMPORTS, file: 'lib/evaluation/probe.ts', code: "import { search } from '@/lib/matching/search';\nexport const x = search;\n" },
+    { name: 'lib escapes its folder only through @/lib', rule: IMPORTS, file: 'lib/index/probe.ts', code: "import { env } from '../config/env';\nexport const x = env;\n" },
+  ])('refuses: $name, by $rule', async ({ file, code, rule }) => {
+    // Exactly the module map's rule: a parse error or another rule's message would not count.
+    expect(await ruleIds(file, code)).toEqual([rule]);
   });
 
   it.each([

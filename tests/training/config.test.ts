@@ -39,3 +39,15 @@ describe('the default preset', () => {
     });
   });
 });
+
+describe('the retrain preset', () => {
+  it("is the retraining job's fine-tuning shape, over the schema defaults", () => {
+    const c = resolveTrainConfig('retrain', { epochs: 6, stepsPerEpoch: 20, learningRate: 5e-4 });
+    expect(c).toEqual(
+      trainConfigSchema.parse({
+        epochs: 6, stepsPerEpoch: 20, learningRate: 5e-4,
+        maxTrainIdentities: 0, lrDecay: 0.95, identitiesPerBatch: 16, imagesPerIdentity: 4, groupsPerBatch: 0, validationTrials: 200, calibrationImpostorPairs: 200_000,
+      }),
+    );
+  });
+});
