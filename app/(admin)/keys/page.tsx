@@ -1,11 +1,33 @@
 import { requireSession } from '@/app/_lib/session';
 import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
-import { listApiKeys, requireAdminRole } from '@/lib/auth';
+import { listApiKeys, requireAdminRole, summariesWith, type Access } from '@/lib/auth';
 import { getRuntime, listCollections } from '@/lib/matching';
 import { DeleteButton } from '@/app/_components/delete-button.client';
 import { CreateKeyForm } from './keys.client';
 
 export const dynamic = 'force-dynamic';
+
+const ROLE_COLUMNS: { access: Access; title: string }[] = [
+  { access: 'any', title: 'User keys (and admins) may' },
+  { access: 'admin', title: 'Only admin keys and the admin session may' },
+  { access: 'none', title: 'Anyone may, without a key' },
+];
+
+/** The role table (lib/auth/roles.ts), the one the API enforces and documents. */
+function RoleTable() {
+  return (
+    <div className={`${CLS.card} grid gap-4 text-sm sm:grid-cols-3`} aria-label="What each role may do" role="group">
+      {ROLE_COLUMNS.map(({ access, title }) => (
+        <div key={access}>
+          <h2 className="font-medium">{title}</h2>
+          <ul className="mt-1 list-disc pl-5 text-slate-700">
+            {summariesWith(access).map((s) => <li key={s}>{s}</li>)}
+          </ul>
+        </div>
+      ))}
+    </div>
+  );
+}
 
 export default async function KeysPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
   const caller = await requireSession();
@@ -16,9 +38,9 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
   return (
     <section className="space-y-8">
       <PageHeader title="API keys">
-        Send a key as the <code className="font-mono">x-api-key</code> header. Admin keys manage everything; user keys enroll, search and verify,
-        optionally in one collection only.
+        Send a key as the <code className="font-mono">x-api-key</code> header. A key scoped to a collection has its role in that collection only.
       </PageHeader>
+      <RoleTable />
       <CreateKeyForm collections={collections.items.map((c) => ({ id: c.id, name: c.name }))} />
       {keys.items.length === 0 ? (
         <EmptyState>No API keys yet.</EmptyState>
