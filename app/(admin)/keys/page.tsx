@@ -1,5 +1,5 @@
 import { requireSession } from '@/app/_lib/session';
-import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
+import { CLS, EmptyState, PageHeader, isolated } from '@/app/_components/ui';
 import { listApiKeys, requireAdminRole, summariesWith, type Access } from '@/lib/auth';
 import { getRuntime, listCollections } from '@/lib/matching';
 import { DeleteButton } from '@/app/_components/delete-button.client';
@@ -66,7 +66,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
                   <td className="py-2 pr-4">{k.collectionId ? (collectionName.get(k.collectionId) ?? k.collectionId) : 'all'}</td>
                   <td className="py-2 pr-4">{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString('en-GB', { timeZone: 'UTC' }) : 'never'}</td>
                   <td className="py-2 pr-4">{k.revokedAt ? 'revoked' : (
-                      <DeleteButton label="Revoke" question={`Revoke key “${k.name}”? Clients using it get 401 from now on.`} path={`/api/keys/${k.id}`} then={null} className="text-red-700 hover:underline disabled:opacity-50" inline />
+                      <DeleteButton label="Revoke" question={`Revoke key “${isolated(k.name)}”? Clients using it get 401 from now on.`} path={`/api/keys/${k.id}`} then={null} className="text-red-700 hover:underline disabled:opacity-50" inline />
                     )}</td>
                 </tr>
               ))}
