@@ -3,6 +3,7 @@
  * transform into the same `Upload` list, so a handler never cares which one arrived.
  */
 import { z } from 'zod';
+import { MAX_METADATA_BYTES, MAX_METADATA_DEPTH, metadataProblems, nameProblem } from '@/lib/matching/names';
 import { requestRegistry as reg } from './registry';
 
 /** One uploaded file, as lib/matching takes it. */
@@ -15,41 +16,21 @@ export interface Upload {
 export const MAX_FILES_PER_REQUEST = 100;
 
 const id = z.string().min(1).max(100);
-/** Largest identity metadata, as UTF-8 JSON (issue 16: 2 MB was accepted). */
-export const MAX_METADATA_BYTES = 16 * 1024;
-/** Deepest nesting of identity metadata; the top-level object is depth 1 (issue 16: 1000 levels were accepted). */
-export const MAX_METADATA_DEPTH = 8;
-/** C0/C1 controls, line and paragraph separators, and the bidi marks, embeddings, overrides and isolates. */
-const CONTROL_CHARS = /[\p{Cc}\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
-
 const name = z
   .string()
   .trim()
   .min(1)
   .max(200)
-  .refine((s) => !CONTROL_CHARS.test(s), {
-    error: (iss) => `expected a name without control or bidi characters, got U+${(iss.input as string).match(CONTROL_CHARS)![0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+  .superRefine((s, ctx) => {
+    const problem = nameProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
-
-/** Nesting depth of a JSON value (a scalar is 0), without recursion so deep input cannot overflow the stack. */
-function jsonDepth(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    deepest = Math.max(deepest, depth + 1);
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
-
-const metadata = z.record(z.string(), z.unknown()).superRefine((m, ctx) => {
-  const depth = jsonDepth(m);
-  if (depth > MAX_METADATA_DEPTH) ctx.addIssue({ code: 'custom', message: `expected metadata nested at most ${MAX_METADATA_DEPTH} levels deep, got ${depth}` });
-  const bytes = Buffer.byteLength(JSON.stringify(m));
-  if (bytes > MAX_METADATA_BYTES) ctx.addIssue({ code: 'custom', message: `expected metadata of at most ${MAX_METADATA_BYTES} bytes as JSON, got ${bytes}` });
-}).describe(`A JSON object of your own: at most ${MAX_METADATA_BYTES} bytes as JSON and ${MAX_METADATA_DEPTH} levels deep.`);
+const metadata = z
+  .record(z.string(), z.unknown())
+  .superRefine((m, ctx) => {
+    for (const message of metadataProblems(m)) ctx.addIssue({ code: 'custom', message });
+  })
+  .describe(`A JSON object of your own: at most ${MAX_METADATA_BYTES} bytes as JSON and ${MAX_METADATA_DEPTH} levels deep.`);
 const base64 = z.base64().min(1, 'expected base64 image bytes, got an empty string');
 const kParam = z.string().regex(/^\d+$/, 'expected an integer 1..100').transform(Number).pipe(z.number().int().min(1).max(100));
 

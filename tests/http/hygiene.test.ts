@@ -1,9 +1,13 @@
 // Small defects of issue 16 (section 6) through the API: names with control or bidi characters
-// are refused, identity metadata is bounded in size and depth, and the promote 404 names no
+// are refused (typed in, or as folders and collection.json of an imported zip, and by the use cases
+// scripts call), identity metadata is bounded in size and depth, and the promote 404 names no
 // server path. (The defects only Next's real server shows: tests/http/real-server.test.ts.)
+import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_CALLER } from '@/lib/matching/caller';
 import { ApiClient, openApiClient, type Reply } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
+import { form, omniglot } from './images';
 
 let h: HttpHarness;
 let api: ApiClient;
@@ -70,6 +74,39 @@ describe('names', () => {
     const r = await api.call(h.routes.identities.POST, 'POST /api/collections/{id}/identities', { headers: admin, params: { id: collectionId }, json: { name: value } });
     expect(r.status).toBe(201);
     expect(r.body.name).toBe(value);
+  });
+});
+
+describe('names and metadata in an imported zip', () => {
+  const importZip = (files: Record<string, Uint8Array>) =>
+    api.call(h.routes.importArchive.POST, 'POST /api/collections/{id}/import', {
+      headers: admin, params: { id: collectionId }, form: form('archive', [{ name: 'a.zip', bytes: zipSync(files), type: 'application/zip' }]),
+    });
+  const identityCount = async () => (await api.call(h.routes.identities.GET, 'GET /api/collections/{id}/identities', { headers: admin, params: { id: collectionId }, query: { limit: 100 } })).body.items.length;
+
+  it('refuses a folder named with a right-to-left override before writing anything (400 invalid_archive)', async () => {
+    const before = await identityCount();
+    const [a, b] = omniglot(['Latin']);
+    const r = await importZip({ 'fine/a.png': a.bytes, '\u202Eevil\u202C gpj.exe/b.png': b.bytes });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({
+      code: 'invalid_archive',
+      detail: 'identity "<U+202E>evil<U+202C> gpj.exe": expected a name without control or bidi characters, got U+202E; nothing was imported',
+    });
+    expect(await identityCount()).toBe(before);
+  });
+
+  it('refuses an export whose collection.json holds 1000-level metadata', async () => {
+    const doc = { format: 'fewshot-collection/1', identities: [{ name: 'deep', externalId: 'deep', metadata: nested(1000), images: [] }] };
+    const r = await importZip({ 'collection.json': strToU8(JSON.stringify(doc)) });
+    expect(r.status).toBe(400);
+    expect(r.body.detail).toBe('identity "deep": expected metadata nested at most 8 levels deep, got 1000; nothing was imported');
+  });
+
+  it('the use cases refuse them too (scripts do not go through the HTTP schemas)', async () => {
+    await expect(h.svc.createIdentity(SYSTEM_CALLER, collectionId, { name: '\u202Eevil' })).rejects.toMatchObject({ code: 'invalid_name', message: 'expected a name without control or bidi characters, got U+202E' });
+    await expect(h.svc.createCollection(SYSTEM_CALLER, { name: 'a\u2066b', kind: 'object' })).rejects.toMatchObject({ code: 'invalid_name' });
+    await expect(h.svc.updateIdentity(SYSTEM_CALLER, identityId, { metadata: nested(9) })).rejects.toMatchObject({ code: 'invalid_metadata', message: 'expected metadata nested at most 8 levels deep, got 9' });
   });
 });
 
