@@ -1,12 +1,13 @@
 // Defects of issue 16 (section 6) that only the real `npm start` server shows (scripts/start.ts in
 // front of Next's handler), checked on one server to pay for one Next build: a malformed
 // percent-encoding answers 400 problem+json (Next alone answers a plain-text 500), pages of records
-// that do not exist answer 404, /docs knows the session, /favicon.ico exists, and everything the
+// that do not exist answer 404, the keys page lists the role table, /docs knows the session, /favicon.ico exists, and everything the
 // service writes under DATA_DIR is owner-only (dirs 0700, files 0600; on SQLite the database file
 // in DATA_DIR included).
 import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { summariesWith, type Access } from '@/lib/auth/roles';
 import { suiteProvider } from '../helpers/db';
 import { omniglot } from './images';
 import { callWithKey, freePort, killGroup, prepareServer, startServer, type Cleanup, type Server } from './server';
@@ -94,6 +95,20 @@ describe('pages', () => {
 
   it('pages of records that exist answer 200', async () => {
     for (const route of [`/collections/${collectionId}`, `/identities/${identityId}`]) expect({ route, status: (await get(route, { 'x-api-key': KEY })).status }).toEqual({ route, status: 200 });
+  });
+
+  it('the keys page lists what each role may do, from the role table', async () => {
+    const html = await (await get('/keys', { 'x-api-key': KEY })).text();
+    const group = html.match(/<div[^>]*aria-label="What each role may do"[^>]*>([\s\S]*?)<\/div><\/div>/)![1];
+    const text = (s: string) => s.replace(/<[^>]+>/g, '').replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+    const columns = [...group.matchAll(/<h2[^>]*>([\s\S]*?)<\/h2><ul[^>]*>([\s\S]*?)<\/ul>/g)].map((m) => ({
+      title: text(m[1]),
+      items: [...m[2].matchAll(/<li>([\s\S]*?)<\/li>/g)].map((li) => text(li[1])),
+    }));
+    const expected = (['any', 'admin', 'none'] as Access[]).map((a) => summariesWith(a));
+    expect(columns.map((c) => c.items)).toEqual(expected);
+    expect(columns[0].items).toEqual(expect.arrayContaining(['Enroll images', 'Search a collection with an image']));
+    expect(columns[1].items).toEqual(expect.arrayContaining(['Delete an identity', 'Import a zip archive']));
   });
 
   it('/docs shows "Sign out" to the signed-in admin and "Sign in" to anyone else', async () => {
