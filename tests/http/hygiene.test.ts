@@ -1,7 +1,7 @@
 // Small defects of issue 16 (section 6) through the API: names with control or bidi characters
 // are refused (typed in, or as folders and collection.json of an imported zip, and by the use cases
-// scripts call), identity metadata is bounded in size and depth, and the promote 404 names no
-// server path. (The defects only Next's real server shows: tests/http/real-server.test.ts.)
+// scripts call), identity metadata is bounded in size and depth, and the promote 404 and the
+// retraining 400 name no server path. (The defects only Next's real server shows: tests/http/real-server.test.ts.)
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CALLER } from '@/lib/matching/caller';
@@ -136,6 +136,18 @@ describe('identity metadata', () => {
     expect(Buffer.byteLength(JSON.stringify(atSize))).toBe(16384);
     const s = await api.call(h.routes.identity.PATCH, 'PATCH /api/identities/{id}', { headers: admin, params: { id: identityId }, json: { metadata: atSize } });
     expect(s.status).toBe(200);
+  });
+});
+
+describe('retraining with a base training set the server lacks', () => {
+  it('answers 400 invalid_settings without server paths', async () => {
+    const face = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'hygiene faces', kind: 'face' } });
+    const r = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', { headers: admin, params: { id: face.body.id }, json: { includeBaseData: true } });
+    expect(r.body).toMatchObject({
+      code: 'invalid_settings',
+      detail: "settings.includeBaseData: this server has no base training set for face collections (Omniglot's omniglot-background under TRAINING_DATA_DIR, object collections only)",
+    });
+    expect(r.body.detail).not.toContain(process.cwd());
   });
 });
 
