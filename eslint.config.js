@@ -16,7 +16,7 @@ const MAP = {
   db: ['errors', 'config'],
   jobs: ['db', 'errors'],
   auth: ['db', 'errors', 'config'],
-  http: ['errors', 'auth', 'config'],
+  http: ['errors', 'auth', 'config', 'matching/names'],
   training: ['embedder', 'datasets', 'plots', 'imaging', 'errors'],
   faces: ['errors', 'imaging', 'embedder', 'training', 'datasets', 'type:evaluation'],
   evaluation: ['datasets', 'embedder', 'faces', 'index', 'training', 'imaging', 'errors', 'matching/decision'],

@@ -1,9 +1,12 @@
 // `npm start`: builds when the build is missing or stale, then serves on PORT/HOST from this
 // process. The listener answers 503 while Next prepares; /api/health then reports readiness.
 // SIGTERM/SIGINT stop accepting, drain in-flight requests, flush the runtime, and exit.
+// Everything the service writes under DATA_DIR is the owner's alone: the process umask is 077 once
+// the build is done (blobs, indexes, the SQLite file, retrained models, in this process, its worker
+// threads and its retraining child processes alike), and DATA_DIR itself is made 0700.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
@@ -43,17 +46,38 @@ function buildIfStale(): void {
   writeFileSync(STAMP, digest);
 }
 
-function problem(res: http.ServerResponse, status: number, code: string, detail: string): void {
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ type: `/problems/${code}`, title: 'Service starting', status, detail, code }));
+/** An RFC 9457 answer from this listener, for what never reaches Next (starting, malformed URLs). */
+function problem(res: http.ServerResponse, status: number, code: string, title: string, detail: string): void {
+  const instance = randomUUID();
+  res.writeHead(status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-request-id': instance });
+  res.end(JSON.stringify({ type: `/problems/${code}`, title, status, detail, instance, code }));
+}
+
+/** True when the path's percent-encoding decodes; Next answers a plain-text 500 to one that does not (issue 16). */
+function decodablePath(url: string): boolean {
+  try {
+    decodeURIComponent(url.split('?')[0]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Owner-only DATA_DIR: directories 0700, files 0600 (umask 077) from here on. */
+function restrictDataDir(): void {
+  process.umask(0o077);
+  mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(env.dataDir, 0o700);
 }
 
 async function main(): Promise<void> {
   buildIfStale();
+  restrictDataDir();
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
   let handle: ReturnType<typeof app.getRequestHandler> | null = null;
   const server = http.createServer((req, res) => {
-    if (!handle) return problem(res, 503, 'starting', 'the server is starting; retry shortly');
+    if (!decodablePath(req.url ?? '/')) return problem(res, 400, 'malformed_url', 'Malformed URL', 'the URL path holds a malformed percent-encoding (a % not followed by the bytes of a UTF-8 character)');
+    if (!handle) return problem(res, 503, 'starting', 'Service starting', 'the server is starting; retry shortly');
     void handle(req, res);
   });
   server.keepAliveTimeout = 5_000;

@@ -2,9 +2,10 @@ import type { ReactNode } from 'react';
 import { requireSession } from '@/app/_lib/session';
 
 /**
- * The admin pages. Checking the session here, above this group's loading boundary, lets a refusal
- * set the HTTP status (401 with the sign-in form, 403 for a user key) before anything streams: a
- * page inside a Suspense boundary would already have sent 200.
+ * The admin pages. Checking the session here lets a refusal set the HTTP status (401 with the
+ * sign-in form, 403 for a user key) before anything streams. The group has no loading boundary
+ * (loading.tsx): a page inside one streams 200 before it can find its record missing, and a
+ * missing record must answer 404 (issue 16).
  */
 export default async function AdminLayout({ children }: { children: ReactNode }) {
   await requireSession();

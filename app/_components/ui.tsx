@@ -54,3 +54,8 @@ export function DistanceBar({ distance, threshold }: { distance: number | null; 
     </div>
   );
 }
+
+/** `name` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for plain-text places CSS cannot reach (confirm dialogs, titles). */
+export function isolated(name: string): string {
+  return `\u2068${name}\u2069`;
+}

@@ -1,15 +1,14 @@
 import { GET } from '@/app/api/openapi.json/route';
 import { FieldTable, refName, TypeText, type Schema } from './schema-view';
 
-export const dynamic = 'force-static';
+// Dynamic, so the root layout sees the session (a static page was rendered signed out at build time).
+export const dynamic = 'force-dynamic';
 
 type Op = {
   operationId: string;
   tags: string[];
   summary: string;
   description?: string;
-  security: unknown[];
-  'x-required-role'?: string;
   parameters: { name: string; in: string; required: boolean; description?: string; schema: Schema }[];
   requestBody?: { content: Record<string, { schema: Schema }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: Schema }> }>;
@@ -29,11 +28,6 @@ async function loadDocument(): Promise<Doc> {
   return (await res.json()) as Doc;
 }
 
-function access(op: Op): string {
-  if (op.security.length === 0) return 'No authentication.';
-  return op['x-required-role'] === 'admin' ? 'Admin key or admin session.' : 'Any API key (within its collection scope) or the admin session.';
-}
-
 function Operation({ method, path, op }: { method: string; path: string; op: Op }) {
   return (
     <article id={op.operationId} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
@@ -42,8 +36,8 @@ function Operation({ method, path, op }: { method: string; path: string; op: Op 
         <code className="font-mono text-sm">{path}</code>
         <span className="text-slate-700">{op.summary}</span>
       </header>
-      {op.description && <p className="text-sm text-slate-600">{op.description}</p>}
-      <p className="text-xs text-slate-500">{access(op)}</p>
+      {/* The description ends with who may call (the role table, lib/auth/roles.ts). */}
+      {op.description && <p className="whitespace-pre-line text-sm text-slate-600">{op.description}</p>}
       {op.parameters.length > 0 && (
         <div>
           <h4 className="text-sm font-semibold">Parameters</h4>

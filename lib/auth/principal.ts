@@ -5,7 +5,7 @@ import { AppError } from '@/lib/errors';
 export interface Principal {
   /** 'admin-session' | 'key:<id>' | 'key:env' (the API_KEY variable). */
   actor: string;
-  /** Admins manage collections, keys and the audit log; users enroll, search and verify. */
+  /** What each role may do: the role table, lib/auth/roles.ts. */
   role: 'admin' | 'user';
   /** Key scope: the one collection this caller may touch, or null for all. */
   collectionId: string | null;

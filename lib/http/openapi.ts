@@ -8,7 +8,7 @@ import { OPERATIONS } from './operations';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { requestRegistry, responseRegistry, type ComponentMeta } from './registry';
 import { problemSchema } from './response-schemas';
-import { SESSION_COOKIE } from '@/lib/auth';
+import { ACCESS_TEXT, SESSION_COOKIE, summariesWith } from '@/lib/auth';
 
 type Json = Record<string, unknown>;
 const REF = '#/components/schemas/';
@@ -97,9 +97,9 @@ function operation(op: Operation): Json {
     operationId: op.id,
     tags: [op.tag],
     summary: op.summary,
-    ...(op.description ? { description: op.description } : {}),
+    description: op.description ? `${op.description}\n\n${ACCESS_TEXT[op.auth]}` : ACCESS_TEXT[op.auth],
     security: op.auth === 'none' ? [] : [{ apiKey: [] }, { session: [] }],
-    ...(op.auth === 'admin' ? { 'x-required-role': 'admin' } : {}),
+    ...(op.auth === 'none' ? {} : { 'x-required-role': op.auth === 'admin' ? 'admin' : 'user' }),
     parameters: parameters(op),
     ...(op.body ? { requestBody: { required: true, content } } : {}),
     responses: responses(op),
@@ -120,7 +120,9 @@ export function openApiDocument(version: string): Json {
       version,
       description:
         'Enroll a few images per identity, then search with a new image. Every /api route except health and this document needs an ' +
-        '`x-api-key` header or the admin session cookie. Errors are RFC 9457 `application/problem+json`; every response carries `x-request-id`.',
+        '`x-api-key` header or the admin session cookie. Errors are RFC 9457 `application/problem+json`; every response carries `x-request-id`.\n\n' +
+        `Roles (each operation's \`x-required-role\`): a user key may ${summariesWith('any').map((s) => s.toLowerCase()).join('; ')}. ` +
+        'Everything else needs an admin key or the admin session. A key scoped to a collection acts in that collection only.',
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     tags: [...new Set(OPERATIONS.map((o) => o.tag))].map((name) => ({ name })),

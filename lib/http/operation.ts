@@ -1,8 +1,9 @@
 /** The shape of one documented operation: the route wrapper and the OpenAPI document both read it. */
 import type { z } from 'zod';
+import { ROLE_TABLE, type Access, type AccessOf, type OperationId } from '@/lib/auth';
 
-/** Who may call: nobody signed in, any valid caller (admin or user key), or admins only. */
-export type AuthRule = 'none' | 'any' | 'admin';
+/** Who may call: nobody signed in, any valid caller (admin or user key), or admins only (the role table's `Access`). */
+export type AuthRule = Access;
 
 /** HTTP methods the API uses. */
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -30,7 +31,11 @@ export interface Operation<A extends AuthRule = AuthRule, Q = unknown, B = unkno
   extraProblems?: readonly number[];
 }
 
-/** Declares an operation, keeping its query and body types for the handler. */
-export function defineOperation<A extends AuthRule, Q = undefined, B = undefined>(op: Operation<A, Q, B>): Operation<A, Q, B> {
-  return op;
+/** An operation as declared in operations.ts: its access and summary come from the role table. */
+export type OperationSpec<I extends OperationId, Q, B> = Omit<Operation<AccessOf<I>, Q, B>, 'id' | 'auth' | 'summary'> & { id: I };
+
+/** Declares an operation, taking its access and summary from the role table (lib/auth/roles.ts) and keeping its query and body types for the handler. */
+export function defineOperation<I extends OperationId, Q = undefined, B = undefined>(spec: OperationSpec<I, Q, B>): Operation<AccessOf<I>, Q, B> {
+  const { access, summary } = ROLE_TABLE[spec.id];
+  return { ...spec, auth: access as AccessOf<I>, summary };
 }

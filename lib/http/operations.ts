@@ -11,35 +11,32 @@ const FACE_REFUSALS =
 /** Sign-in, sign-out and API keys. */
 export const authOps = {
   createSession: op({
-    id: 'createSession', method: 'POST', path: '/api/session', tag: 'Auth', auth: 'none',
-    summary: 'Sign in as admin',
+    id: 'createSession', method: 'POST', path: '/api/session', tag: 'Auth',
     description: 'Checks the admin password and sets the session cookie (HttpOnly, SameSite=Strict; Secure over https). A wrong password is 401.',
     body: { json: req.loginBody },
     success: { status: 201, description: 'Signed in; the `Set-Cookie` header carries the session.', schema: res.sessionSchema },
     extraProblems: [401],
   }),
   deleteSession: op({
-    id: 'deleteSession', method: 'DELETE', path: '/api/session', tag: 'Auth', auth: 'any',
-    summary: 'Sign out', description: 'Ends the session of the cookie (if any) and clears the cookie.',
+    id: 'deleteSession', method: 'DELETE', path: '/api/session', tag: 'Auth', description: 'Ends the session of the cookie (if any) and clears the cookie.',
     success: { status: 204, description: 'Signed out.' },
   }),
   createKey: op({
-    id: 'createKey', method: 'POST', path: '/api/keys', tag: 'Auth', auth: 'admin',
-    summary: 'Create an API key', description: 'The key is in the response once and never again; only its SHA-256 is stored.',
+    id: 'createKey', method: 'POST', path: '/api/keys', tag: 'Auth', description: 'The key is in the response once and never again; only its SHA-256 is stored.',
     body: { json: req.createKeyBody },
     success: { status: 201, description: created('key, with the secret'), schema: res.createdKeySchema },
     extraProblems: [404],
   }),
   listKeys: op({
-    id: 'listKeys', method: 'GET', path: '/api/keys', tag: 'Auth', auth: 'admin', summary: 'List API keys',
+    id: 'listKeys', method: 'GET', path: '/api/keys', tag: 'Auth',
     query: req.pageQuery, success: { status: 200, description: 'A page of keys, newest first.', schema: res.apiKeyPage },
   }),
   revokeKey: op({
-    id: 'revokeKey', method: 'DELETE', path: '/api/keys/{id}', tag: 'Auth', auth: 'admin', summary: 'Revoke an API key',
+    id: 'revokeKey', method: 'DELETE', path: '/api/keys/{id}', tag: 'Auth',
     success: { status: 204, description: 'Revoked; the key stops working at once.' },
   }),
   listAudit: op({
-    id: 'listAudit', method: 'GET', path: '/api/audit', tag: 'Auth', auth: 'admin', summary: 'Read the audit log',
+    id: 'listAudit', method: 'GET', path: '/api/audit', tag: 'Auth',
     description: 'Every decision (search, verify) with its threshold, neighbours and query image hash, and every admin operation.',
     query: req.auditQuery, success: { status: 200, description: 'A page of entries, newest first.', schema: res.auditPage },
   }),
@@ -48,17 +45,17 @@ export const authOps = {
 /** Collections and identities. */
 export const galleryOps = {
   createCollection: op({
-    id: 'createCollection', method: 'POST', path: '/api/collections', tag: 'Collections', auth: 'admin', summary: 'Create a collection',
+    id: 'createCollection', method: 'POST', path: '/api/collections', tag: 'Collections',
     body: { json: req.createCollectionBody },
     success: { status: 201, description: created('collection'), schema: res.collectionSchema }, extraProblems: [409],
   }),
   listCollections: op({
-    id: 'listCollections', method: 'GET', path: '/api/collections', tag: 'Collections', auth: 'any', summary: 'List collections',
+    id: 'listCollections', method: 'GET', path: '/api/collections', tag: 'Collections',
     description: 'A scoped key sees only its collection.',
     query: req.pageQuery, success: { status: 200, description: 'A page of collections.', schema: res.collectionPage },
   }),
   getCalibration: op({
-    id: 'getCalibration', method: 'GET', path: '/api/collections/{id}/calibration', tag: 'Collections', auth: 'admin', summary: "Calibration on the collection's gallery",
+    id: 'getCalibration', method: 'GET', path: '/api/collections/{id}/calibration', tag: 'Collections',
     description:
       'Leave-one-identity-out open-set trials from the enrolled examples under the current model: genuine score = distance of an ' +
       "example to its identity's nearest other example; impostor score = distance of an example to the nearest other identity. " +
@@ -67,7 +64,7 @@ export const galleryOps = {
     success: { status: 200, description: 'The calibration report.', schema: res.calibrationReportSchema },
   }),
   importArchive: op({
-    id: 'importArchive', method: 'POST', path: '/api/collections/{id}/import', tag: 'Collections', auth: 'any', summary: 'Import a zip archive',
+    id: 'importArchive', method: 'POST', path: '/api/collections/{id}/import', tag: 'Collections',
     description:
       'Multipart field `archive`: a zip with one folder per identity (the folder path becomes the identity\'s externalId, so ' +
       'importing again adds only what is missing), or an export of this service (`collection.json`). The archive is refused ' +
@@ -78,53 +75,51 @@ export const galleryOps = {
     success: { status: 200, description: 'What was imported.', schema: res.importResultSchema },
   }),
   exportCollection: op({
-    id: 'exportCollection', method: 'GET', path: '/api/collections/{id}/export', tag: 'Collections', auth: 'admin', summary: 'Export a collection',
+    id: 'exportCollection', method: 'GET', path: '/api/collections/{id}/export', tag: 'Collections',
     description:
       'A zip: `collection.json` (settings, identities with metadata, per image its file, box, verdicts and embeddings per model ' +
       'version as base64 float32) and the original images under `images/`. Import it with `POST /api/collections/{id}/import`.',
     success: { status: 200, description: 'The archive.', binary: 'application/zip' },
   }),
   getCollection: op({
-    id: 'getCollection', method: 'GET', path: '/api/collections/{id}', tag: 'Collections', auth: 'any', summary: 'Get a collection',
+    id: 'getCollection', method: 'GET', path: '/api/collections/{id}', tag: 'Collections',
     success: { status: 200, description: 'The collection.', schema: res.collectionSchema },
   }),
   updateCollection: op({
-    id: 'updateCollection', method: 'PATCH', path: '/api/collections/{id}', tag: 'Collections', auth: 'admin', summary: 'Update a collection',
+    id: 'updateCollection', method: 'PATCH', path: '/api/collections/{id}', tag: 'Collections',
     body: { json: req.updateCollectionBody },
     success: { status: 200, description: 'The updated collection.', schema: res.collectionSchema }, extraProblems: [409],
   }),
   deleteCollection: op({
-    id: 'deleteCollection', method: 'DELETE', path: '/api/collections/{id}', tag: 'Collections', auth: 'admin',
-    summary: 'Delete a collection with its identities, images and index', success: { status: 204, description: 'Deleted.' },
+    id: 'deleteCollection', method: 'DELETE', path: '/api/collections/{id}', tag: 'Collections', success: { status: 204, description: 'Deleted.' },
   }),
   createIdentity: op({
-    id: 'createIdentity', method: 'POST', path: '/api/collections/{id}/identities', tag: 'Identities', auth: 'any', summary: 'Create an identity',
+    id: 'createIdentity', method: 'POST', path: '/api/collections/{id}/identities', tag: 'Identities',
     body: { json: req.createIdentityBody },
     success: { status: 201, description: created('identity'), schema: res.identitySchema }, extraProblems: [409],
   }),
   listIdentities: op({
-    id: 'listIdentities', method: 'GET', path: '/api/collections/{id}/identities', tag: 'Identities', auth: 'any', summary: 'List identities',
+    id: 'listIdentities', method: 'GET', path: '/api/collections/{id}/identities', tag: 'Identities',
     query: req.identityListQuery, success: { status: 200, description: 'A page of identities.', schema: res.identityPage },
   }),
   getIdentity: op({
-    id: 'getIdentity', method: 'GET', path: '/api/identities/{id}', tag: 'Identities', auth: 'any', summary: 'Get an identity',
+    id: 'getIdentity', method: 'GET', path: '/api/identities/{id}', tag: 'Identities',
     success: { status: 200, description: 'The identity.', schema: res.identitySchema },
   }),
   updateIdentity: op({
-    id: 'updateIdentity', method: 'PATCH', path: '/api/identities/{id}', tag: 'Identities', auth: 'any', summary: 'Update an identity',
+    id: 'updateIdentity', method: 'PATCH', path: '/api/identities/{id}', tag: 'Identities',
     body: { json: req.updateIdentityBody },
     success: { status: 200, description: 'The updated identity.', schema: res.identitySchema }, extraProblems: [409],
   }),
   deleteIdentity: op({
-    id: 'deleteIdentity', method: 'DELETE', path: '/api/identities/{id}', tag: 'Identities', auth: 'any',
-    summary: 'Delete an identity', description: 'Its images stop matching at once.', success: { status: 204, description: 'Deleted.' },
+    id: 'deleteIdentity', method: 'DELETE', path: '/api/identities/{id}', tag: 'Identities', description: 'Its images stop matching at once.', success: { status: 204, description: 'Deleted.' },
   }),
 };
 
 /** Images, search and verify. */
 export const imageOps = {
   enrollImages: op({
-    id: 'enrollImages', method: 'POST', path: '/api/identities/{id}/images', tag: 'Images', auth: 'any', summary: 'Enroll images',
+    id: 'enrollImages', method: 'POST', path: '/api/identities/{id}/images', tag: 'Images',
     description:
       'Multipart field `images` (one or more files) or JSON `imagesBase64`. 201 when at least one image was enrolled, else 422 ' +
       'carrying the same `rejected`. The same bytes again for this identity answer as enrolled with verdict `duplicate`; bytes ' +
@@ -134,24 +129,24 @@ export const imageOps = {
     extraProblems: [409],
   }),
   listImages: op({
-    id: 'listImages', method: 'GET', path: '/api/identities/{id}/images', tag: 'Images', auth: 'any', summary: "List an identity's images",
+    id: 'listImages', method: 'GET', path: '/api/identities/{id}/images', tag: 'Images',
     query: req.pageQuery, success: { status: 200, description: 'A page of images.', schema: res.imagePage },
   }),
   getImageFile: op({
-    id: 'getImageFile', method: 'GET', path: '/api/images/{id}/file', tag: 'Images', auth: 'any', summary: 'Download the original image',
+    id: 'getImageFile', method: 'GET', path: '/api/images/{id}/file', tag: 'Images',
     success: { status: 200, description: 'The original bytes with their image content type.', binary: 'image/*' },
   }),
   moveImage: op({
-    id: 'moveImage', method: 'PATCH', path: '/api/images/{id}', tag: 'Images', auth: 'any', summary: 'Move an image to another identity',
+    id: 'moveImage', method: 'PATCH', path: '/api/images/{id}', tag: 'Images',
     body: { json: req.moveImageBody },
     success: { status: 200, description: 'The moved image.', schema: res.imageSchema }, extraProblems: [409],
   }),
   deleteImage: op({
-    id: 'deleteImage', method: 'DELETE', path: '/api/images/{id}', tag: 'Images', auth: 'any', summary: 'Delete an image',
+    id: 'deleteImage', method: 'DELETE', path: '/api/images/{id}', tag: 'Images',
     success: { status: 204, description: 'Deleted; it stops matching at once.' },
   }),
   search: op({
-    id: 'search', method: 'POST', path: '/api/collections/{id}/search', tag: 'Search', auth: 'any', summary: 'Search a collection with an image',
+    id: 'search', method: 'POST', path: '/api/collections/{id}/search', tag: 'Search',
     description:
       'Multipart `image` (and `k`, `detect`) or JSON `imageBase64`. Unknown is `match: false, identityId: null, name: null` with the best distance still given. ' +
       FACE_REFUSALS,
@@ -159,12 +154,12 @@ export const imageOps = {
     success: { status: 200, description: 'One result per query face (one for object collections).', schema: res.searchResultSchema },
   }),
   verifyPair: op({
-    id: 'verifyPair', method: 'POST', path: '/api/collections/{id}/verify', tag: 'Search', auth: 'any', summary: 'Do two images show the same identity?', description: FACE_REFUSALS,
+    id: 'verifyPair', method: 'POST', path: '/api/collections/{id}/verify', tag: 'Search', description: FACE_REFUSALS,
     body: { multipart: req.verifyPairMultipart, json: req.verifyPairJson },
     success: { status: 200, description: 'Same or not, at the collection threshold.', schema: res.verifyResultSchema },
   }),
   verifyIdentity: op({
-    id: 'verifyIdentity', method: 'POST', path: '/api/identities/{id}/verify', tag: 'Search', auth: 'any', summary: 'Does an image show this identity?', description: FACE_REFUSALS,
+    id: 'verifyIdentity', method: 'POST', path: '/api/identities/{id}/verify', tag: 'Search', description: FACE_REFUSALS,
     body: { multipart: req.verifyImageMultipart, json: req.verifyImageJson },
     success: { status: 200, description: "Same or not, against the identity's closest image.", schema: res.verifyResultSchema },
   }),
@@ -173,12 +168,12 @@ export const imageOps = {
 /** The service itself. */
 export const metaOps = {
   health: op({
-    id: 'health', method: 'GET', path: '/api/health', tag: 'Service', auth: 'none', summary: 'Liveness and readiness',
-    description: '200 when ready, 503 with the same body while starting or after a failed start.',
+    id: 'health', method: 'GET', path: '/api/health', tag: 'Service',
+    description: '200 when ready; 503 with the same body while starting, after a failed start, or while the embedding worker restarts (`degraded`).',
     success: { status: 200, description: 'Ready.', schema: res.healthSchema }, sameBodyStatuses: [503],
   }),
   openapi: op({
-    id: 'openapi', method: 'GET', path: '/api/openapi.json', tag: 'Service', auth: 'none', summary: 'This OpenAPI 3.1 document',
+    id: 'openapi', method: 'GET', path: '/api/openapi.json', tag: 'Service',
     success: { status: 200, description: 'The document.' },
   }),
 };
@@ -187,7 +182,7 @@ export const metaOps = {
 /** Retraining, promote and rollback, model versions (all admin). */
 export const modelOps = {
   startRetrain: op({
-    id: 'startRetrain', method: 'POST', path: '/api/collections/{id}/retrain', tag: 'Models', auth: 'admin', summary: "Retrain the collection's model on its gallery",
+    id: 'startRetrain', method: 'POST', path: '/api/collections/{id}/retrain', tag: 'Models',
     description:
       "Starts a training job in a child process: the gallery's identities (2+ images each) are split into training, calibration " +
       'and evaluation identities; the current model is fine-tuned on the training ones (plus the base data set when asked and ' +
@@ -197,25 +192,25 @@ export const modelOps = {
     success: { status: 201, description: 'The queued job.', schema: res.jobSchema }, extraProblems: [409],
   }),
   listJobs: op({
-    id: 'listJobs', method: 'GET', path: '/api/jobs', tag: 'Models', auth: 'admin', summary: 'List jobs',
+    id: 'listJobs', method: 'GET', path: '/api/jobs', tag: 'Models',
     query: req.jobListQuery, success: { status: 200, description: 'Jobs, newest first.', schema: res.jobList },
   }),
   getJob: op({
-    id: 'getJob', method: 'GET', path: '/api/jobs/{id}', tag: 'Models', auth: 'admin', summary: 'Get a job',
+    id: 'getJob', method: 'GET', path: '/api/jobs/{id}', tag: 'Models',
     success: { status: 200, description: 'The job with its progress and result.', schema: res.jobSchema },
   }),
   jobEvents: op({
-    id: 'jobEvents', method: 'GET', path: '/api/jobs/{id}/events', tag: 'Models', auth: 'admin', summary: "Follow a job's progress (server-sent events)",
+    id: 'jobEvents', method: 'GET', path: '/api/jobs/{id}/events', tag: 'Models',
     description: '`event: job` with the job (as `GET /api/jobs/{id}`) whenever it changes, then `event: end` when it has ended.',
     success: { status: 200, description: 'An event stream.', binary: 'text/event-stream' },
   }),
   cancelJob: op({
-    id: 'cancelJob', method: 'POST', path: '/api/jobs/{id}/cancel', tag: 'Models', auth: 'admin', summary: 'Cancel a job',
+    id: 'cancelJob', method: 'POST', path: '/api/jobs/{id}/cancel', tag: 'Models',
     description: 'A cancelled switch leaves the collection on its old model; a cancelled retrain writes no candidate. 409 when the job already ended.',
     success: { status: 200, description: 'The cancelled job.', schema: res.jobSchema }, extraProblems: [409],
   }),
   promoteModel: op({
-    id: 'promoteModel', method: 'POST', path: '/api/collections/{id}/promote', tag: 'Models', auth: 'admin', summary: 'Switch the collection to a model version',
+    id: 'promoteModel', method: 'POST', path: '/api/collections/{id}/promote', tag: 'Models',
     description:
       'Starts a switch job: every image is embedded with the version into its own index in the background while searches keep ' +
       'using the current pair; then the collection switches model and index in one step, the threshold is re-derived from the ' +
@@ -224,29 +219,28 @@ export const modelOps = {
     success: { status: 202, description: 'The switch job.', schema: res.jobSchema }, extraProblems: [409],
   }),
   rollbackModel: op({
-    id: 'rollbackModel', method: 'POST', path: '/api/collections/{id}/rollback', tag: 'Models', auth: 'admin', summary: 'Switch back to the previous model version',
+    id: 'rollbackModel', method: 'POST', path: '/api/collections/{id}/rollback', tag: 'Models',
     description: 'A switch job to `previousModelVersion`; images enrolled since the last switch are embedded with it first. 409 when there is no previous version.',
     success: { status: 202, description: 'The switch job.', schema: res.jobSchema }, extraProblems: [409],
   }),
   listCollectionModels: op({
-    id: 'listCollectionModels', method: 'GET', path: '/api/collections/{id}/models', tag: 'Models', auth: 'admin', summary: 'Model versions a collection keeps',
+    id: 'listCollectionModels', method: 'GET', path: '/api/collections/{id}/models', tag: 'Models',
     success: { status: 200, description: 'Each version with embeddings in this collection, and whether its index is on disk.', schema: res.collectionModelList },
   }),
   deleteCollectionModel: op({
-    id: 'deleteCollectionModel', method: 'DELETE', path: '/api/collections/{id}/models/{version}', tag: 'Models', auth: 'admin',
-    summary: "Delete a kept version's embeddings and index", description: '409 for the current version or while a job runs.',
+    id: 'deleteCollectionModel', method: 'DELETE', path: '/api/collections/{id}/models/{version}', tag: 'Models', description: '409 for the current version or while a job runs.',
     success: { status: 204, description: 'Deleted.' }, extraProblems: [409],
   }),
   listModels: op({
-    id: 'listModels', method: 'GET', path: '/api/models', tag: 'Models', auth: 'admin', summary: 'List model versions',
+    id: 'listModels', method: 'GET', path: '/api/models', tag: 'Models',
     success: { status: 200, description: 'Every version (bundled and trained here), newest first, with its use and promotions.', schema: res.modelList },
   }),
   getModel: op({
-    id: 'getModel', method: 'GET', path: '/api/models/{version}', tag: 'Models', auth: 'admin', summary: 'Get a model version with its manifest',
+    id: 'getModel', method: 'GET', path: '/api/models/{version}', tag: 'Models',
     success: { status: 200, description: 'The version.', schema: res.modelDetail },
   }),
   getModelPlot: op({
-    id: 'getModelPlot', method: 'GET', path: '/api/models/{version}/plots/{name}', tag: 'Models', auth: 'admin', summary: 'A training plot of a model version',
+    id: 'getModelPlot', method: 'GET', path: '/api/models/{version}/plots/{name}', tag: 'Models',
     success: { status: 200, description: 'The PNG (one of the manifest `plots`).', binary: 'image/png' },
   }),
 };

@@ -3,6 +3,7 @@
  * transform into the same `Upload` list, so a handler never cares which one arrived.
  */
 import { z } from 'zod';
+import { MAX_METADATA_BYTES, MAX_METADATA_DEPTH, metadataProblems, nameProblem } from '@/lib/matching/names';
 import { requestRegistry as reg } from './registry';
 
 /** One uploaded file, as lib/matching takes it. */
@@ -15,8 +16,21 @@ export interface Upload {
 export const MAX_FILES_PER_REQUEST = 100;
 
 const id = z.string().min(1).max(100);
-const name = z.string().trim().min(1).max(200);
-const metadata = z.record(z.string(), z.unknown());
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .superRefine((s, ctx) => {
+    const problem = nameProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const metadata = z
+  .record(z.string(), z.unknown())
+  .superRefine((m, ctx) => {
+    for (const message of metadataProblems(m)) ctx.addIssue({ code: 'custom', message });
+  })
+  .describe(`A JSON object of your own: at most ${MAX_METADATA_BYTES} bytes as JSON and ${MAX_METADATA_DEPTH} levels deep.`);
 const base64 = z.base64().min(1, 'expected base64 image bytes, got an empty string');
 const kParam = z.string().regex(/^\d+$/, 'expected an integer 1..100').transform(Number).pipe(z.number().int().min(1).max(100));
 

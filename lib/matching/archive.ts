@@ -22,6 +22,7 @@ import { env } from '@/lib/config/env';
 import { ConflictError, InputError } from '@/lib/errors';
 import { requireAdmin, type Caller } from './caller';
 import { loadCollection, runtime } from './context';
+import { metadataProblems, nameProblem, printable } from './names';
 import { createIdentity } from './identities';
 import { enrollImages, type RejectReason, type UploadFile } from './images';
 import { decodeVector } from './vectors';
@@ -163,6 +164,16 @@ function identitiesFromFolders(files: Map<string, Uint8Array>): PlannedIdentity[
   }));
 }
 
+/** Refuses, before anything is written, a name or metadata the API would refuse (lib/matching/names.ts). */
+function checkPlan(plan: PlannedIdentity[]): void {
+  for (const who of plan) {
+    const problems = [nameProblem(who.name), ...(who.metadata === null ? [] : metadataProblems(who.metadata))].filter((p) => p !== null);
+    if (problems.length > 0) {
+      throw new InputError('invalid_archive', `identity "${printable(who.externalId ?? who.name)}": ${problems.join('; ')}; nothing was imported`);
+    }
+  }
+}
+
 /** Finds the identity with this external id, or creates it. */
 async function findOrCreate(caller: Caller, collectionId: string, who: PlannedIdentity): Promise<{ id: string; created: boolean }> {
   const { db } = runtime();
@@ -180,10 +191,12 @@ async function findOrCreate(caller: Caller, collectionId: string, who: PlannedId
 
 /** Imports a zip archive (either layout, see the module comment) into a collection. */
 export async function importArchive(caller: Caller, collectionId: string, archive: Uint8Array): Promise<ImportResult> {
+  requireAdmin(caller, 'importing an archive');
   await loadCollection(runtime().db, caller, collectionId);
   const files = unpack(archive, planArchive(archive));
   const layout = files.has('collection.json') ? 'export' : 'folders';
   const plan = layout === 'export' ? identitiesFromExport(files) : identitiesFromFolders(files);
+  checkPlan(plan);
   const result: ImportResult = { layout, identities: { created: 0, existing: 0 }, enrolled: 0, duplicates: 0, rejected: [] };
   for (const who of plan) {
     const { id, created } = await findOrCreate(caller, collectionId, who);

@@ -8,7 +8,7 @@ import { AppError } from '@/lib/errors';
 export interface Caller {
   /** 'admin-session' | 'key:<id>' | 'system'. */
   actor: string;
-  /** Admins manage collections and read the audit log; users enroll, search and verify. */
+  /** What each role may do: the role table (lib/auth/roles.ts), which the HTTP edge enforces; use cases check admin again. */
   role: 'admin' | 'user';
   /** Key scope: the one collection this caller may touch, or null for all. */
   collectionId: string | null;

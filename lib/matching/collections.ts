@@ -4,6 +4,7 @@ import { recordAudit } from './audit';
 import { requireAdmin, type Caller } from './caller';
 import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow, type CollectionThreshold } from './context';
 import { dropTrials, peekTrials } from './gallery-calibration';
+import { checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import type { DetectSetting } from './preprocess';
 
@@ -51,12 +52,6 @@ export interface CollectionPatch {
 }
 
 const DETECT = new Set(['auto', 'always', 'never']);
-
-function checkName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 200) throw new InputError('invalid_name', `name must have 1..200 characters, got ${trimmed.length}`);
-  return trimmed;
-}
 
 function checkFar(far: number): number {
   if (!(far > 0 && far < 1)) throw new InputError('invalid_target_far', `targetFar must be in (0, 1), got ${far}`);

@@ -1,10 +1,11 @@
 /** Identities: who or what is matched, with their enrolled images. */
-import { InputError, NotFoundError } from '@/lib/errors';
+import { NotFoundError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import type { Caller } from './caller';
-import { requireScope } from './caller';
+import { requireAdmin, requireScope } from './caller';
 import { allocateSequences, conflictOnDuplicate, loadCollection, runtime, type Tx } from './context';
 import type { CommittedChange } from './index-store';
+import { checkMetadata, checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import { applyToIndex } from './sync';
 
@@ -33,18 +34,6 @@ export interface CreateIdentityInput {
 export type IdentityPatch = Partial<CreateIdentityInput>;
 
 type IdentityRow = { id: string; collectionId: string; name: string; externalId: string | null; metadata: unknown; createdAt: Date; updatedAt: Date; _count: { images: number } };
-
-function checkName(name: string): string {
-  const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 200) throw new InputError('invalid_name', `name must have 1..200 characters, got ${trimmed.length}`);
-  return trimmed;
-}
-
-function checkMetadata(m: unknown): void {
-  if (m !== undefined && m !== null && (typeof m !== 'object' || Array.isArray(m))) {
-    throw new InputError('invalid_metadata', `metadata must be a JSON object, got ${Array.isArray(m) ? 'an array' : typeof m}`);
-  }
-}
 
 /** Loads an identity the caller may see, or throws `identity_not_found` / `forbidden`. */
 export async function loadIdentity(db: ReturnType<typeof runtime>['db'] | Tx, caller: Caller, id: string) {
@@ -93,8 +82,9 @@ export async function getIdentity(caller: Caller, id: string): Promise<IdentityD
   return toDto(await loadIdentity(runtime().db, caller, id));
 }
 
-/** Renames an identity or changes its external id or metadata. */
+/** Renames an identity or changes its external id or metadata (admin). */
 export async function updateIdentity(caller: Caller, id: string, patch: IdentityPatch): Promise<IdentityDto> {
+  requireAdmin(caller, 'changing an identity');
   const { db } = runtime();
   const current = await loadIdentity(db, caller, id);
   checkMetadata(patch.metadata);
@@ -121,6 +111,7 @@ export async function updateIdentity(caller: Caller, id: string, patch: Identity
  * applied to the index before this returns, so searches never return them again.
  */
 export async function deleteIdentity(caller: Caller, id: string): Promise<void> {
+  requireAdmin(caller, 'deleting an identity');
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, id);
   const collectionId = identity.collectionId;

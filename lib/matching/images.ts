@@ -9,7 +9,7 @@ import { env } from '@/lib/config/env';
 import { AppError, ConflictError, InputError, NotFoundError } from '@/lib/errors';
 import type { Box, DecodedImage } from '@/lib/imaging';
 import { recordAudit } from './audit';
-import { requireScope, type Caller } from './caller';
+import { requireAdmin, requireScope, type Caller } from './caller';
 import { sha256Hex } from './blob-store';
 import { allocateSequences, collectionThreshold, countLiveIdentities, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
 import { cachedTrials } from './gallery-calibration';
@@ -240,6 +240,7 @@ export async function getImageFile(caller: Caller, imageId: string): Promise<{ b
 
 /** Deletes an image; it is out of the index before this returns. */
 export async function deleteImage(caller: Caller, imageId: string): Promise<void> {
+  requireAdmin(caller, 'deleting an image');
   const rt = runtime();
   const image = await loadImage(caller, imageId);
   const { change } = await rt.blobs.withLock([image.blob.sha256], async () => {
@@ -261,6 +262,7 @@ export async function deleteImage(caller: Caller, imageId: string): Promise<void
 
 /** Moves an image to another identity of the same collection (its embedding and index label stay). */
 export async function moveImage(caller: Caller, imageId: string, identityId: string): Promise<ImageDto> {
+  requireAdmin(caller, 'moving an image');
   const { db } = runtime();
   const image = await loadImage(caller, imageId);
   const target = await loadIdentity(db, caller, identityId);

@@ -78,7 +78,10 @@ export async function startRetrain(caller: Caller, collectionId: string, input: 
   }
   const settings = parsed.data;
   if (settings.maxMinutes > env.MAX_RETRAIN_MINUTES) throw new InputError('invalid_settings', `settings.maxMinutes must be at most ${env.MAX_RETRAIN_MINUTES} (MAX_RETRAIN_MINUTES), got ${settings.maxMinutes}`);
-  if (settings.includeBaseData && !baseDataPath(c.kind)) throw new InputError('invalid_settings', `settings.includeBaseData: no base data under ${env.trainingDataDir}`);
+  if (settings.includeBaseData && !baseDataPath(c.kind)) {
+    // The detail names no server path (issue 16).
+    throw new InputError('invalid_settings', `settings.includeBaseData: this server has no base training set for ${c.kind} collections (Omniglot's omniglot-background under TRAINING_DATA_DIR, object collections only)`);
+  }
   const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
   startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
   return toJobDto(job);

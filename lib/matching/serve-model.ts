@@ -8,7 +8,8 @@ export async function serveModel(rt: Pick<Runtime, 'served' | 'modelRoots' | 'em
   const have = rt.served.get(version);
   if (have) return have;
   const dir = findModelDir(rt.modelRoots, kind, version);
-  if (!dir) throw new NotFoundError('model_not_found', `no ${kind} model ${version} under ${rt.modelRoots.bundled} or ${rt.modelRoots.trained}`);
+  // The detail names no server path (issue 16): the caller learns what exists from GET /api/models.
+  if (!dir) throw new NotFoundError('model_not_found', `no ${kind} model version ${version}, bundled or trained here; GET /api/models lists them`);
   const model = await readServedModel(kind, dir);
   if (model.manifest.kind !== kind) throw new InputError('model_kind_mismatch', `model ${version} is a ${model.manifest.kind} model; the collection needs a ${kind} model`);
   await rt.embedder.load({ kind, version, dir });

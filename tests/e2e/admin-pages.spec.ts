@@ -1,7 +1,7 @@
 // Every admin page (each app/**/page.tsx that calls requireSession) refuses a request without
 // credentials (401, with the sign-in form) and one with a user API key (403), and opens for the
 // admin key. The pages come from the app folder, not a hand list, as the API's test takes its
-// operations from the OpenAPI document (tests/http/admin-only.test.ts).
+// operations from the OpenAPI document (tests/http/roles.test.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';

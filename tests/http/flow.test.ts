@@ -121,21 +121,21 @@ describe('enroll and search through the REST API', () => {
     expect(audit.body.nextCursor).toEqual(expect.any(String));
   });
 
-  it('serves, moves and deletes an image', async () => {
+  it('serves an image to the user key; the admin moves and deletes it', async () => {
     const list = await api.call(h.routes.images.GET, 'GET /api/identities/{id}/images', { headers: user, params: { id: identityIds[3] }, query: { limit: 1 } });
     const image = list.body.items[0];
     const file = await api.call(h.routes.imageFile.GET, 'GET /api/images/{id}/file', { headers: user, params: { id: image.id } });
     expect(file.headers.get('content-type')).toBe('image/png');
     expect(createHash('sha256').update(file.body).digest('hex')).toBe(image.sha256);
-    const moved = await api.call(h.routes.image.PATCH, 'PATCH /api/images/{id}', { headers: user, params: { id: image.id }, json: { identityId: identityIds[4] } });
+    const moved = await api.call(h.routes.image.PATCH, 'PATCH /api/images/{id}', { headers: admin, params: { id: image.id }, json: { identityId: identityIds[4] } });
     expect(moved.body).toMatchObject({ id: image.id, identityId: identityIds[4] });
-    expect((await api.call(h.routes.image.DELETE, 'DELETE /api/images/{id}', { headers: user, params: { id: image.id } })).status).toBe(204);
+    expect((await api.call(h.routes.image.DELETE, 'DELETE /api/images/{id}', { headers: admin, params: { id: image.id } })).status).toBe(204);
     const gone = await api.call(h.routes.imageFile.GET, 'GET /api/images/{id}/file', { headers: user, params: { id: image.id } });
     expect(gone.body).toMatchObject({ status: 404, code: 'image_not_found' });
   });
 
-  it('updates and lists identities and the collection', async () => {
-    const renamed = await api.call(h.routes.identity.PATCH, 'PATCH /api/identities/{id}', { headers: user, params: { id: identityIds[1] }, json: { name: 'renamed', metadata: { note: 'x' } } });
+  it('the admin renames an identity; the user key lists and reads it', async () => {
+    const renamed = await api.call(h.routes.identity.PATCH, 'PATCH /api/identities/{id}', { headers: admin, params: { id: identityIds[1] }, json: { name: 'renamed', metadata: { note: 'x' } } });
     expect(renamed.body).toMatchObject({ id: identityIds[1], name: 'renamed', metadata: { note: 'x' } });
     const found = await api.call(h.routes.identities.GET, 'GET /api/collections/{id}/identities', { headers: user, params: { id: collectionId }, query: { q: 'renamed' } });
     expect(found.body.items.map((x: { id: string }) => x.id)).toEqual([identityIds[1]]);
@@ -146,7 +146,7 @@ describe('enroll and search through the REST API', () => {
   });
 
   it('makes a deleted identity unsearchable at once', async () => {
-    expect((await api.call(h.routes.identity.DELETE, 'DELETE /api/identities/{id}', { headers: user, params: { id: identityIds[0] } })).status).toBe(204);
+    expect((await api.call(h.routes.identity.DELETE, 'DELETE /api/identities/{id}', { headers: admin, params: { id: identityIds[0] } })).status).toBe(204);
     const r = await searchFor(characters[0][0].bytes, 100);
     expect(r.body.results[0].decision.identityId).not.toBe(identityIds[0]);
     expect(r.body.results[0].neighbours.map((n: { identityId: string }) => n.identityId)).not.toContain(identityIds[0]);

@@ -33,7 +33,7 @@ export function CreateKeyForm({ collections }: { collections: { id: string; name
         <label className={CLS.label}>
           Role
           <select name="role" defaultValue="user" className={`${CLS.input} mt-1`}>
-            <option value="user">user: enroll, search, verify</option>
+            <option value="user">user (see the table above)</option>
             <option value="admin">admin: everything</option>
           </select>
         </label>

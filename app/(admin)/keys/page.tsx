@@ -1,11 +1,33 @@
 import { requireSession } from '@/app/_lib/session';
-import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
-import { listApiKeys, requireAdminRole } from '@/lib/auth';
+import { CLS, EmptyState, PageHeader, isolated } from '@/app/_components/ui';
+import { listApiKeys, requireAdminRole, summariesWith, type Access } from '@/lib/auth';
 import { getRuntime, listCollections } from '@/lib/matching';
 import { DeleteButton } from '@/app/_components/delete-button.client';
 import { CreateKeyForm } from './keys.client';
 
 export const dynamic = 'force-dynamic';
+
+const ROLE_COLUMNS: { access: Access; title: string }[] = [
+  { access: 'any', title: 'User keys (and admins) may' },
+  { access: 'admin', title: 'Only admin keys and the admin session may' },
+  { access: 'none', title: 'Anyone may, without a key' },
+];
+
+/** The role table (lib/auth/roles.ts), the one the API enforces and documents. */
+function RoleTable() {
+  return (
+    <div className={`${CLS.card} grid gap-4 text-sm sm:grid-cols-3`} aria-label="What each role may do" role="group">
+      {ROLE_COLUMNS.map(({ access, title }) => (
+        <div key={access}>
+          <h2 className="font-medium">{title}</h2>
+          <ul className="mt-1 list-disc pl-5 text-slate-700">
+            {summariesWith(access).map((s) => <li key={s}>{s}</li>)}
+          </ul>
+        </div>
+      ))}
+    </div>
+  );
+}
 
 export default async function KeysPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
   const caller = await requireSession();
@@ -16,9 +38,9 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
   return (
     <section className="space-y-8">
       <PageHeader title="API keys">
-        Send a key as the <code className="font-mono">x-api-key</code> header. Admin keys manage everything; user keys enroll, search and verify,
-        optionally in one collection only.
+        Send a key as the <code className="font-mono">x-api-key</code> header. A key scoped to a collection has its role in that collection only.
       </PageHeader>
+      <RoleTable />
       <CreateKeyForm collections={collections.items.map((c) => ({ id: c.id, name: c.name }))} />
       {keys.items.length === 0 ? (
         <EmptyState>No API keys yet.</EmptyState>
@@ -44,7 +66,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
                   <td className="py-2 pr-4">{k.collectionId ? (collectionName.get(k.collectionId) ?? k.collectionId) : 'all'}</td>
                   <td className="py-2 pr-4">{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString('en-GB', { timeZone: 'UTC' }) : 'never'}</td>
                   <td className="py-2 pr-4">{k.revokedAt ? 'revoked' : (
-                      <DeleteButton label="Revoke" question={`Revoke key “${k.name}”? Clients using it get 401 from now on.`} path={`/api/keys/${k.id}`} then={null} className="text-red-700 hover:underline disabled:opacity-50" inline />
+                      <DeleteButton label="Revoke" question={`Revoke key “${isolated(k.name)}”? Clients using it get 401 from now on.`} path={`/api/keys/${k.id}`} then={null} className="text-red-700 hover:underline disabled:opacity-50" inline />
                     )}</td>
                 </tr>
               ))}

@@ -1,5 +1,5 @@
 import { orNotFound, requireSession } from '@/app/_lib/session';
-import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
+import { CLS, EmptyState, PageHeader, isolated } from '@/app/_components/ui';
 import { getCollection, getRuntime, listIdentities } from '@/lib/matching';
 import { DeleteButton } from '@/app/_components/delete-button.client';
 import { CollectionSettingsForm } from './settings-form.client';
@@ -91,7 +91,7 @@ export default async function CollectionPage({ params, searchParams }: { params:
       <CollectionSettingsForm collection={c} />
       <DeleteButton
         label="Delete collection"
-        question={`Delete collection “${c.name}” with all its identities and images? This cannot be undone.`}
+        question={`Delete collection “${isolated(c.name)}” with all its identities and images? This cannot be undone.`}
         path={`/api/collections/${c.id}`}
         then="/collections"
         className={CLS.danger}

@@ -1,5 +1,5 @@
 import { orNotFound, requireSession } from '@/app/_lib/session';
-import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
+import { CLS, EmptyState, PageHeader, isolated } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
 import { getCollection, getIdentity, listIdentities, listImages } from '@/lib/matching';
 import { DeleteButton } from '@/app/_components/delete-button.client';
@@ -57,7 +57,7 @@ export default async function IdentityPage({ params, searchParams }: { params: P
         {images.nextCursor ? <a className={CLS.link} href={`/identities/${id}?cursor=${images.nextCursor}`}>More examples →</a> : null}
       </div>
 
-      <DeleteButton label="Delete identity" question={`Delete “${identity.name}” and all its examples?`} path={`/api/identities/${id}`} then={`/collections/${collection.id}`} className={CLS.danger} />
+      <DeleteButton label="Delete identity" question={`Delete “${isolated(identity.name)}” and all its examples?`} path={`/api/identities/${id}`} then={`/collections/${collection.id}`} className={CLS.danger} />
     </section>
   );
 }
