@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
+import { resolveClient } from '@/lib/auth/client-address';
 import { env } from '@/lib/config/env';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -54,6 +55,11 @@ async function main(): Promise<void> {
   let handle: ReturnType<typeof app.getRequestHandler> | null = null;
   const server = http.createServer((req, res) => {
     if (!handle) return problem(res, 503, 'starting', 'the server is starting; retry shortly');
+    // The handlers see headers only: hand them the resolved client, never what a client claimed.
+    const sources = { socketAddress: req.socket.remoteAddress, encrypted: 'encrypted' in req.socket, forwardedFor: req.headers['x-forwarded-for'], forwardedProto: req.headers['x-forwarded-proto'] };
+    const client = resolveClient(sources, env.TRUST_PROXY_HOPS);
+    req.headers['x-forwarded-for'] = client.address;
+    req.headers['x-forwarded-proto'] = client.proto;
     void handle(req, res);
   });
   server.keepAliveTimeout = 5_000;

@@ -2,6 +2,7 @@
 export type { Db as AuthDb } from '@/lib/db/client';
 export { authenticate, type Credentials } from './authenticate';
 export { bootstrapAuth } from './bootstrap';
+export { requestAddress } from './client-address';
 export { createApiKey, listApiKeys, revokeApiKey, KEY_PREFIX, type ApiKeyView, type NewApiKey } from './keys';
 export type { AuthPage } from './page';
 export { NotAllowedError, NotAuthenticatedError, requireAdminRole, ROLES, type Principal } from './principal';

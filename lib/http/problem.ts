@@ -35,7 +35,7 @@ export interface Problem {
   rejected?: RejectedFile[];
 }
 
-type Status = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+type Status = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** code -> [status, title]: the one table. Codes not listed fall back by error class below. */
 const BY_CODE: Record<string, [Status, string]> = {
@@ -47,6 +47,7 @@ const BY_CODE: Record<string, [Status, string]> = {
   archive_unsafe_path: [400, 'Unsafe path in archive'],
   not_authenticated: [401, 'Not authenticated'],
   forbidden: [403, 'Not allowed'],
+  cross_origin: [403, 'Cross-origin request refused'],
   not_found: [404, 'Not found'],
   collection_not_found: [404, 'Collection not found'],
   identity_not_found: [404, 'Identity not found'],
@@ -80,6 +81,7 @@ const BY_CODE: Record<string, [Status, string]> = {
   retrain_unsupported: [422, 'Retraining not supported for this collection'],
   invalid_settings: [422, 'Invalid settings'],
   model_kind_mismatch: [422, 'Model of another kind'],
+  too_many_attempts: [429, 'Too many failed sign-ins'],
   starting: [503, 'Service starting'],
   runtime_failed: [503, 'Service unavailable'],
   index_not_ready: [503, 'Index not ready'],
@@ -98,7 +100,7 @@ const BY_CLASS: [new (...args: never[]) => AppError, Status, string][] = [
 ];
 
 /** Every status a problem can have (for the OpenAPI document). */
-export const PROBLEM_STATUSES: readonly Status[] = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
+export const PROBLEM_STATUSES: readonly Status[] = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
 
 const GENERIC_500 = 'an unexpected error occurred; the server log has the details under this request id';
 
@@ -124,6 +126,12 @@ export function toProblem(err: unknown, requestId: string): Problem {
   const rejected = err.details?.rejected;
   if (err.code === 'enroll_rejected' && Array.isArray(rejected)) problem.rejected = rejected as RejectedFile[];
   return problem;
+}
+
+/** `Retry-After` for an error whose details carry `retryAfterSeconds` (e.g. a throttled sign-in). */
+export function problemHeaders(err: unknown): HeadersInit | undefined {
+  const seconds = err instanceof AppError ? err.details?.retryAfterSeconds : undefined;
+  return typeof seconds === 'number' && seconds > 0 ? { 'retry-after': String(Math.ceil(seconds)) } : undefined;
 }
 
 /** A problem+json response. */

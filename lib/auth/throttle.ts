@@ -1,0 +1,141 @@
+/**
+ * Failed sign-in throttling, per client address and over all addresses: after `free` wrong
+ * passwords, each further try must wait 1 s, 2 s, 4 s … (at most 15 min) after the last one, and is
+ * refused with 429 and `Retry-After` until then. The state is this process's memory: several
+ * instances each count their own failures, and a restart forgets them.
+ */
+import { env } from '@/lib/config/env';
+import { AppError, assert } from '@/lib/errors';
+
+/** Wait after the first failure past the free ones; each further failure doubles it. */
+const BASE_DELAY_MS = 1_000;
+/** Longest wait between tries. */
+const MAX_DELAY_MS = 15 * 60_000;
+/** Failures are forgotten after this long without one (longer than MAX_DELAY_MS, so a patient guesser stays slowed). */
+const FORGET_MS = 60 * 60_000;
+/** Address buckets kept before forgotten ones are swept. */
+const SWEEP_AT = 10_000;
+
+/** Too many wrong passwords: 429, with `Retry-After` from `details.retryAfterSeconds`. */
+export class TooManyAttemptsError extends AppError {
+  static override readonly kind: string = 'TooManyAttemptsError';
+
+  constructor(retryAfterSeconds: number, scope: 'address' | 'all') {
+    const who = scope === 'address' ? 'from this address' : 'from all addresses together';
+    super('too_many_attempts', `too many wrong passwords ${who}; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  }
+}
+
+/** How many wrong passwords are free before the delays start. */
+export interface ThrottleLimits {
+  perAddress: number;
+  total: number;
+}
+
+/** What a wrong password led to (for the audit entry and the log line). */
+export interface FailureRecord {
+  /** Wrong passwords from this address not yet forgotten, this one included. */
+  addressFailures: number;
+  /** Wrong passwords from all addresses not yet forgotten, this one included. */
+  totalFailures: number;
+  /** Seconds the next try from this address must wait (0 while failures are free). */
+  addressWaitSeconds: number;
+}
+
+/** A reserved try: settle it with the password check's outcome. */
+export interface LoginAttempt {
+  /** Right password: the address starts afresh and this try no longer counts overall. */
+  succeed(): void;
+  /** Wrong password: the failure stays counted. */
+  fail(): FailureRecord;
+}
+
+interface Bucket {
+  failures: number;
+  lastMs: number;
+}
+
+function waitMs(bucket: Bucket, free: number): number {
+  if (bucket.failures < free) return 0;
+  return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (bucket.failures - free));
+}
+
+/** Sign-in throttle state of one process. */
+export class LoginThrottle {
+  private readonly byAddress = new Map<string, Bucket>();
+  private readonly total: Bucket = { failures: 0, lastMs: 0 };
+
+  constructor(
+    private readonly limits: ThrottleLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Reserves a try for `address`, counted as a failure until settled, so concurrent tries cannot
+   * all pass the check before the first one fails. Throws `too_many_attempts` while either the
+   * address or all addresses together must wait.
+   */
+  begin(address: string): LoginAttempt {
+    const now = this.now();
+    const own = this.bucket(address, now);
+    this.forgetStale(this.total, now);
+    const ownLeft = own.lastMs + waitMs(own, this.limits.perAddress) - now;
+    const totalLeft = this.total.lastMs + waitMs(this.total, this.limits.total) - now;
+    if (ownLeft > 0 || totalLeft > 0) {
+      throw new TooManyAttemptsError(Math.ceil(Math.max(ownLeft, totalLeft) / 1000), ownLeft >= totalLeft ? 'address' : 'all');
+    }
+    for (const b of [own, this.total]) {
+      b.failures++;
+      b.lastMs = now;
+    }
+    let settled = false;
+    const settle = (): void => {
+      assert(!settled, 'a sign-in attempt was settled twice');
+      settled = true;
+    };
+    return {
+      succeed: () => {
+        settle();
+        this.byAddress.delete(address);
+        this.total.failures = Math.max(0, this.total.failures - 1);
+      },
+      fail: () => {
+        settle();
+        // Waits run from the failure, not from the start of its (slow) password check.
+        const failedMs = this.now();
+        own.lastMs = Math.max(own.lastMs, failedMs);
+        this.total.lastMs = Math.max(this.total.lastMs, failedMs);
+        return {
+          addressFailures: own.failures,
+          totalFailures: this.total.failures,
+          addressWaitSeconds: Math.ceil(waitMs(own, this.limits.perAddress) / 1000),
+        };
+      },
+    };
+  }
+
+  private bucket(address: string, now: number): Bucket {
+    if (this.byAddress.size >= SWEEP_AT) {
+      for (const [key, b] of this.byAddress) if (now - b.lastMs > FORGET_MS) this.byAddress.delete(key);
+    }
+    let b = this.byAddress.get(address);
+    if (!b) this.byAddress.set(address, (b = { failures: 0, lastMs: now }));
+    this.forgetStale(b, now);
+    return b;
+  }
+
+  private forgetStale(b: Bucket, now: number): void {
+    if (now - b.lastMs > FORGET_MS) b.failures = 0;
+  }
+}
+
+const SHARED = Symbol.for('fewshot.loginThrottle');
+
+/**
+ * The process's throttle (LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_TOTAL), kept on `globalThis`
+ * so every module copy of this file (Next bundles routes apart from the server) shares one state.
+ */
+export function loginThrottle(): LoginThrottle {
+  const g = globalThis as { [SHARED]?: LoginThrottle };
+  return (g[SHARED] ??= new LoginThrottle({ perAddress: env.LOGIN_FAILURES_PER_ADDRESS, total: env.LOGIN_FAILURES_TOTAL }));
+}
