@@ -25,10 +25,10 @@ export interface NewSession {
 /**
  * Signs the admin in from client `address`. A wrong password is `not_authenticated` (401); while
  * the address or all addresses together have failed too often it is `too_many_attempts` (429),
- * answered before the password is hashed.
+ * answered (after a hold of up to 1 s) before the password is hashed.
  */
 export async function createSession(db: Db, password: string, address: string): Promise<NewSession> {
-  const attempt = loginThrottle().begin(address);
+  const attempt = await loginThrottle().admit(address);
   let ok: boolean;
   try {
     await bootstrapAuth(db);

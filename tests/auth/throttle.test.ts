@@ -22,6 +22,7 @@ function tryFail(throttle: LoginThrottle, address: string): number | null {
 }
 
 describe('LoginThrottle', () => {
+  // retryAfterSeconds is the wait less the refusal's hold (up to 1 s), at least 1.
   it('lets `perAddress` failures through, then makes each further try wait 1 s, 2 s, 4 s after the last failure', () => {
     const c = clock();
     const t = new LoginThrottle({ perAddress: 3, total: 1000 }, c.now);
@@ -34,7 +35,7 @@ describe('LoginThrottle', () => {
       c.advance(1);
       waits.push(tryFail(t, 'a'));
     }
-    expect(waits).toEqual([1, 1, null, 2, 1, null, 4, 1, null]);
+    expect(waits).toEqual([1, 1, null, 1, 1, null, 3, 1, null]);
     expect(tryFail(t, 'b')).toBeNull();
   });
 
@@ -48,7 +49,7 @@ describe('LoginThrottle', () => {
     c.advance(-1);
     expect(tryFail(t, 'a')).toBe(1);
     c.advance(-15 * 60_000 + 2);
-    expect(tryFail(t, 'a')).toBe(15 * 60);
+    expect(tryFail(t, 'a')).toBe(15 * 60 - 1);
   });
 
   it('counts tries in flight, so concurrent ones cannot all pass the check', () => {
@@ -74,7 +75,11 @@ describe('LoginThrottle', () => {
     expect(() => t.begin('e')).toThrow(/from all addresses together; retry in 1 s/);
     c.advance(1000);
     expect(tryFail(t, 'e')).toBeNull();
-    expect(tryFail(t, 'f')).toBe(2);
+    expect(tryFail(t, 'f')).toBe(1);
+    c.advance(1000);
+    expect(tryFail(t, 'f')).toBe(1);
+    c.advance(1000);
+    expect(tryFail(t, 'f')).toBeNull();
   });
 
   it('reports each failure with its counts and the wait it started', () => {
@@ -91,6 +96,13 @@ describe('LoginThrottle', () => {
     tryFail(t, 'a');
     c.advance(60 * 60_000 + 1);
     expect(t.begin('a').fail()).toEqual({ addressFailures: 1, totalFailures: 1, addressWaitSeconds: 0 });
+  });
+
+  it('admit holds a refusal for the part of the wait it takes off Retry-After', async () => {
+    const t = new LoginThrottle({ perAddress: 1, total: 1000 }, clock().now);
+    tryFail(t, 'a');
+    const refused = await t.admit('a').then(() => null, (err: unknown) => err as { holdMs: number; details: { retryAfterSeconds: number } });
+    expect(refused).toMatchObject({ holdMs: 1000, details: { retryAfterSeconds: 1 } });
   });
 
   it('refuses to settle a try twice', () => {
