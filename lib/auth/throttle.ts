@@ -17,7 +17,7 @@ const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 15 * 60_000;
 /** Failures are forgotten after this long without one (longer than MAX_DELAY_MS, so a patient guesser stays slowed). */
 const FORGET_MS = 60 * 60_000;
-/** Address buckets kept before forgotten ones are swept. */
+/** Address buckets kept before forgotten ones (no failure for FORGET_MS) are swept. */
 const SWEEP_AT = 10_000;
 /** Longest a refusal is held before it is answered. */
 const HOLD_MS = 1_000;
@@ -92,13 +92,16 @@ export class LoginThrottle {
    */
   begin(address: string): LoginAttempt {
     const now = this.now();
-    const own = this.bucket(address, now);
+    const own = this.byAddress.get(address) ?? { failures: 0, lastMs: now };
+    this.forgetStale(own, now);
     this.forgetStale(this.total, now);
     const ownLeft = own.lastMs + waitMs(own, this.limits.perAddress) - now;
     const totalLeft = this.total.lastMs + waitMs(this.total, this.limits.total) - now;
     if (ownLeft > 0 || totalLeft > 0) {
       throw new TooManyAttemptsError(Math.max(ownLeft, totalLeft), ownLeft >= totalLeft ? 'address' : 'all');
     }
+    // Only addresses that get a password check are stored, at the pace the total throttle allows.
+    if (!this.byAddress.has(address)) this.store(address, own, now);
     for (const b of [own, this.total]) {
       b.failures++;
       b.lastMs = now;
@@ -142,14 +145,11 @@ export class LoginThrottle {
     }
   }
 
-  private bucket(address: string, now: number): Bucket {
+  private store(address: string, bucket: Bucket, now: number): void {
     if (this.byAddress.size >= SWEEP_AT) {
       for (const [key, b] of this.byAddress) if (now - b.lastMs > FORGET_MS) this.byAddress.delete(key);
     }
-    let b = this.byAddress.get(address);
-    if (!b) this.byAddress.set(address, (b = { failures: 0, lastMs: now }));
-    this.forgetStale(b, now);
-    return b;
+    this.byAddress.set(address, bucket);
   }
 
   private forgetStale(b: Bucket, now: number): void {

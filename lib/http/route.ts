@@ -1,6 +1,6 @@
 /**
  * `route()`: the one wrapper every API handler goes through. Request id, auth (x-api-key or the
- * admin session cookie, whose unsafe requests must come from the service's origin), the upload limit before the body is read, body and query parsing with
+ * admin session cookie), the upload limit before the body is read, body and query parsing with
  * zod, then the handler, whose result becomes JSON, and whose errors become problem+json.
  */
 import { randomUUID } from 'node:crypto';
