@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import http from 'node:http';
 import path from 'node:path';
 import next from 'next';
+import { resolveClient } from '@/lib/auth/client-address';
 import { env } from '@/lib/config/env';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -49,7 +50,8 @@ function buildIfStale(): void {
 /** An RFC 9457 answer from this listener, for what never reaches Next (starting, malformed URLs). */
 function problem(res: http.ServerResponse, status: number, code: string, title: string, detail: string): void {
   const instance = randomUUID();
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-request-id': instance });
+  const retry = status === 503 ? { 'retry-after': '5' } : {}; // as every 503 of the API (lib/http/problem.ts)
+  res.writeHead(status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-request-id': instance, ...retry });
   res.end(JSON.stringify({ type: `/problems/${code}`, title, status, detail, instance, code }));
 }
 
@@ -78,6 +80,11 @@ async function main(): Promise<void> {
   const server = http.createServer((req, res) => {
     if (!decodablePath(req.url ?? '/')) return problem(res, 400, 'malformed_url', 'Malformed URL', 'the URL path holds a malformed percent-encoding (a % not followed by the bytes of a UTF-8 character)');
     if (!handle) return problem(res, 503, 'starting', 'Service starting', 'the server is starting; retry shortly');
+    // The handlers see headers only: hand them the resolved client, never what a client claimed.
+    const sources = { socketAddress: req.socket.remoteAddress, encrypted: 'encrypted' in req.socket, forwardedFor: req.headers['x-forwarded-for'], forwardedProto: req.headers['x-forwarded-proto'] };
+    const client = resolveClient(sources, env.TRUST_PROXY_HOPS);
+    req.headers['x-forwarded-for'] = client.address;
+    req.headers['x-forwarded-proto'] = client.proto;
     void handle(req, res);
   });
   server.keepAliveTimeout = 5_000;

@@ -2,6 +2,7 @@
 export type { Db as AuthDb } from '@/lib/db/client';
 export { authenticate, type Credentials } from './authenticate';
 export { bootstrapAuth } from './bootstrap';
+export { requestAddress } from './client-address';
 export { createApiKey, listApiKeys, revokeApiKey, KEY_PREFIX, type ApiKeyView, type NewApiKey } from './keys';
 export type { AuthPage } from './page';
 export { ACCESS_TEXT, ROLE_TABLE, summariesWith, type Access, type AccessOf, type OperationId, type RoleRow } from './roles';

@@ -2,8 +2,9 @@
  * The admin password: ADMIN_PASSWORD, or one generated on first start and printed once to the
  * server log. Only its scrypt hash is stored, in the `Setting` row `admin.passwordHash`.
  */
-import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Db } from '@/lib/db/client';
+import { scryptOnThread } from './scrypt-thread';
 import { safeEqual } from './tokens';
 
 /** Setting key of the stored hash. */
@@ -14,16 +15,10 @@ export const PASSWORD_SETTING = 'admin.passwordHash';
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 const KEY_BYTES = 32;
 
-function derive(password: string, salt: Buffer, opts: ScryptOptions & { N: number }): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_BYTES, opts, (err, key) => (err ? reject(err) : resolve(key)));
-  });
-}
-
 /** `scrypt$N$r$p$<salt b64url>$<hash b64url>` of a password. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, SCRYPT);
+  const key = await scryptOnThread(password, salt, KEY_BYTES, SCRYPT);
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
@@ -31,7 +26,7 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [alg, n, r, p, salt, hash] = stored.split('$');
   if (alg !== 'scrypt' || !salt || !hash) return false;
-  const key = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
+  const key = await scryptOnThread(password, Buffer.from(salt, 'base64url'), KEY_BYTES, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
   return safeEqual(key.toString('base64url'), hash);
 }
 

@@ -1,11 +1,13 @@
 /**
  * Admin browser sessions: `POST /api/session {password}` issues a random token in an HttpOnly,
- * SameSite=Strict cookie; only the token's SHA-256 is stored, with an expiry.
+ * SameSite=Strict cookie; only the token's SHA-256 is stored, with an expiry. Sign-ins go through
+ * the failed-login throttle, and every wrong password is audited and logged.
  */
 import type { Db } from '@/lib/db/client';
 import { bootstrapAuth } from './bootstrap';
 import { readPasswordHash, verifyPassword } from './password';
 import { NotAuthenticatedError, type Principal } from './principal';
+import { loginThrottle, type FailureRecord } from './throttle';
 import { randomToken, sha256Text } from './tokens';
 
 /** Name of the session cookie. */
@@ -20,13 +22,28 @@ export interface NewSession {
   expiresAt: Date;
 }
 
-/** Signs the admin in; a wrong password is `invalid_credentials` (401). */
-export async function createSession(db: Db, password: string): Promise<NewSession> {
-  await bootstrapAuth(db);
-  const hash = await readPasswordHash(db);
-  if (!hash || !(await verifyPassword(password, hash))) {
+/**
+ * Signs the admin in from client `address`. A wrong password is `not_authenticated` (401); while
+ * the address or all addresses together have failed too often it is `too_many_attempts` (429),
+ * answered (after a hold of up to 1 s) before the password is hashed.
+ */
+export async function createSession(db: Db, password: string, address: string): Promise<NewSession> {
+  const attempt = await loginThrottle().admit(address);
+  let ok: boolean;
+  try {
+    await bootstrapAuth(db);
+    const hash = await readPasswordHash(db);
+    ok = hash !== null && (await verifyPassword(password, hash));
+  } catch (err) {
+    // A check that could not run (database error) stays counted: failing it must not free tries.
+    attempt.fail();
+    throw err;
+  }
+  if (!ok) {
+    await recordFailure(db, address, attempt.fail());
     throw new NotAuthenticatedError('wrong admin password');
   }
+  attempt.succeed();
   const token = randomToken('');
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
   const session = await db.$transaction(async (tx) => {
@@ -36,6 +53,12 @@ export async function createSession(db: Db, password: string): Promise<NewSessio
     return created;
   });
   return { id: session.id, token, expiresAt };
+}
+
+async function recordFailure(db: Db, address: string, failure: FailureRecord): Promise<void> {
+  const waiting = failure.addressWaitSeconds > 0 ? `; its next try waits ${failure.addressWaitSeconds} s` : '';
+  console.warn(`[auth] wrong admin password from ${address} (${failure.addressFailures} from it, ${failure.totalFailures} in all${waiting})`);
+  await db.auditEntry.create({ data: { actor: 'anonymous', action: 'session.fail', details: { address, ...failure } } });
 }
 
 /** Ends the session of a token (no-op when it is unknown or expired). */

@@ -34,6 +34,15 @@ const schema = z.object({
   MAX_ARCHIVE_UNPACKED_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   /** Largest decoded image in pixels. */
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000),
+  /**
+   * Reverse proxies in front of `npm start` whose `X-Forwarded-For`/`X-Forwarded-Proto` are trusted:
+   * 0 (default) uses the socket's address and protocol and ignores those headers.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Wrong admin passwords one client address may send before each further try must wait (doubling delays). */
+  LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(5),
+  /** Wrong admin passwords from all addresses together before every sign-in must wait (doubling delays). */
+  LOGIN_FAILURES_TOTAL: z.coerce.number().int().positive().default(20),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });
 

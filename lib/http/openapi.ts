@@ -16,12 +16,13 @@ const REF = '#/components/schemas/';
 const STATUS_TEXT: Record<number, string> = {
   400: 'Malformed request (bad JSON, multipart or cursor).',
   401: 'Not authenticated: no or an invalid API key or session.',
-  403: 'Authenticated but not allowed (role or collection scope).',
+  403: 'Authenticated but not allowed (role or collection scope), or a cookie-authenticated write from another origin (`cross_origin`).',
   404: 'Not found.',
   409: 'Conflicts with stored state.',
   413: 'Body over MAX_UPLOAD_BYTES (refused before it is read).',
   415: 'Unsupported Content-Type.',
   422: 'Invalid input; `errors` names the fields.',
+  429: 'Too many failed sign-ins from this address or in all; retry after `Retry-After` seconds.',
   500: 'Unexpected error; the server log has it under the request id.',
   503: 'Starting, or a dependency is not ready.',
 };
@@ -74,7 +75,7 @@ function responses(op: Operation): Json {
 
 /** Every 503 says when to retry (starting, index rebuilding, embedding worker restarting). */
 function retryAfter(status: number): Json {
-  if (status !== 503) return {};
+  if (status !== 503 && status !== 429) return {};
   return { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 1 } } } };
 }
 

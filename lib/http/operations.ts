@@ -12,10 +12,14 @@ const FACE_REFUSALS =
 export const authOps = {
   createSession: op({
     id: 'createSession', method: 'POST', path: '/api/session', tag: 'Auth',
-    description: 'Checks the admin password and sets the session cookie (HttpOnly, SameSite=Strict; Secure over https). A wrong password is 401.',
+    description:
+      'Checks the admin password and sets the session cookie (HttpOnly, SameSite=Strict; Secure over https, directly or per a ' +
+      'proxy trusted by TRUST_PROXY_HOPS). A wrong password is 401 and is audited (`session.fail`). After ' +
+      'LOGIN_FAILURES_PER_ADDRESS wrong passwords from one client address, or LOGIN_FAILURES_TOTAL from all, each further try ' +
+      'must wait 1 s, 2 s, 4 s … (at most 15 min) after the last failure and is 429 with `Retry-After` until then.',
     body: { json: req.loginBody },
     success: { status: 201, description: 'Signed in; the `Set-Cookie` header carries the session.', schema: res.sessionSchema },
-    extraProblems: [401],
+    extraProblems: [401, 429],
   }),
   deleteSession: op({
     id: 'deleteSession', method: 'DELETE', path: '/api/session', tag: 'Auth', description: 'Ends the session of the cookie (if any) and clears the cookie.',

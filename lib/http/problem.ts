@@ -35,7 +35,7 @@ export interface Problem {
   rejected?: RejectedFile[];
 }
 
-type Status = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+type Status = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** code -> [status, title]: the one table. Codes not listed fall back by error class below. */
 const BY_CODE: Record<string, [Status, string]> = {
@@ -47,6 +47,7 @@ const BY_CODE: Record<string, [Status, string]> = {
   archive_unsafe_path: [400, 'Unsafe path in archive'],
   not_authenticated: [401, 'Not authenticated'],
   forbidden: [403, 'Not allowed'],
+  cross_origin: [403, 'Cross-origin request refused'],
   not_found: [404, 'Not found'],
   collection_not_found: [404, 'Collection not found'],
   identity_not_found: [404, 'Identity not found'],
@@ -80,6 +81,7 @@ const BY_CODE: Record<string, [Status, string]> = {
   retrain_unsupported: [422, 'Retraining not supported for this collection'],
   invalid_settings: [422, 'Invalid settings'],
   model_kind_mismatch: [422, 'Model of another kind'],
+  too_many_attempts: [429, 'Too many failed sign-ins'],
   starting: [503, 'Service starting'],
   runtime_failed: [503, 'Service unavailable'],
   index_not_ready: [503, 'Index not ready'],
@@ -100,7 +102,7 @@ const BY_CLASS: [new (...args: never[]) => AppError, Status, string][] = [
 ];
 
 /** Every status a problem can have (for the OpenAPI document). */
-export const PROBLEM_STATUSES: readonly Status[] = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
+export const PROBLEM_STATUSES: readonly Status[] = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503];
 
 const GENERIC_500 = 'an unexpected error occurred; the server log has the details under this request id';
 
@@ -128,15 +130,21 @@ export function toProblem(err: unknown, requestId: string): Problem {
   return problem;
 }
 
-/** `Retry-After` of every 503: each is transient (starting, index rebuilding, embedding worker restarting). */
+/** `Retry-After` of a 503 whose error names none: each is transient (starting, index rebuilding, embedding worker restarting). */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** A problem+json response; a 503 carries `Retry-After`. */
+/** `Retry-After` for an error whose details carry `retryAfterSeconds` (e.g. a throttled sign-in). */
+export function problemHeaders(err: unknown): HeadersInit | undefined {
+  const seconds = err instanceof AppError ? err.details?.retryAfterSeconds : undefined;
+  return typeof seconds === 'number' && seconds > 0 ? { 'retry-after': String(Math.ceil(seconds)) } : undefined;
+}
+
+/** A problem+json response; a 503 carries `Retry-After` (the given one, else `RETRY_AFTER_SECONDS`). */
 export function problemResponse(problem: Problem, headers?: HeadersInit): Response {
   const h = new Headers(headers);
   h.set('content-type', PROBLEM_CONTENT_TYPE);
   h.set('cache-control', 'no-store');
-  if (problem.status === 503) h.set('retry-after', String(RETRY_AFTER_SECONDS));
+  if (problem.status === 503 && !h.has('retry-after')) h.set('retry-after', String(RETRY_AFTER_SECONDS));
   return new Response(JSON.stringify(problem), { status: problem.status, headers: h });
 }
 

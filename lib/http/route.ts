@@ -10,7 +10,8 @@ import { env } from '@/lib/config/env';
 import { InputError } from '@/lib/errors';
 import { bodyKind, checkDeclaredLength, formToObject, parseJson, parseMultipart, readLimited, type BodyKind } from './body';
 import type { AuthRule, Operation } from './operation';
-import { problemResponse, toProblem } from './problem';
+import { requireSameOrigin } from './origin';
+import { problemHeaders, problemResponse, toProblem } from './problem';
 import { arrayFields, toFieldErrors } from './validation';
 
 /** What a handler receives. */
@@ -86,6 +87,7 @@ export function createRoute(deps: RouteDeps) {
         if (op.auth !== 'none') {
           const credentials = { apiKey: request.headers.get('x-api-key'), sessionToken: readSessionToken(request.headers.get('cookie')) };
           caller = await authenticate(deps.db(), credentials, env.API_KEY);
+          if (!credentials.apiKey) requireSameOrigin(request);
           if (op.auth === 'admin') requireAdminRole(caller);
         }
         const params = flatParams((await context?.params) ?? {});
@@ -97,15 +99,10 @@ export function createRoute(deps: RouteDeps) {
       } catch (err) {
         const problem = toProblem(err, requestId);
         if (problem.status === 500) console.error(`[http] ${requestId} ${request.method} ${new URL(request.url).pathname} failed:`, err);
-        response = problemResponse(problem);
+        response = problemResponse(problem, problemHeaders(err));
       }
       response.headers.set('x-request-id', requestId);
       return response;
     };
   };
-}
-
-/** True when the request came over https (directly or per a TLS-terminating proxy's header). */
-export function isSecureRequest(request: Request): boolean {
-  return new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto')?.split(',')[0].trim() === 'https';
 }

@@ -3,7 +3,7 @@
 // validated against /api/openapi.json by the client.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, openApiClient, type Reply } from './client';
+import { ApiClient, expectProblem, openApiClient } from './client';
 import { ADMIN_PASSWORD, ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
 
 let h: HttpHarness;
@@ -14,19 +14,6 @@ let scopedKey: string;
 let revokedKey: string;
 let collA: string;
 let collB: string;
-
-function expectProblem(reply: Reply, status: number, code: string, detail: RegExp | string): void {
-  expect(reply.headers.get('content-type')).toBe('application/problem+json');
-  expect(reply.body).toEqual({
-    type: `/problems/${code}`,
-    title: expect.any(String),
-    status,
-    detail: typeof detail === 'string' ? detail : expect.stringMatching(detail),
-    instance: reply.headers.get('x-request-id'),
-    code,
-    ...(status === 422 ? { errors: expect.any(Array) } : {}),
-  });
-}
 
 async function newKey(role: 'admin' | 'user', collectionId?: string): Promise<string> {
   const r = await api.call(h.routes.keys.POST, 'POST /api/keys', { headers: admin, json: { name: `${role} key`, role, collectionId } });

@@ -88,6 +88,20 @@ export class ApiClient {
   }
 }
 
+/** Fails unless the reply is the full problem+json body of `code` with a `detail` matching. */
+export function expectProblem(reply: Reply, status: number, code: string, detail: RegExp | string): void {
+  expect(reply.headers.get('content-type')).toBe('application/problem+json');
+  expect(reply.body).toEqual({
+    type: `/problems/${code}`,
+    title: expect.any(String),
+    status,
+    detail: typeof detail === 'string' ? detail : expect.stringMatching(detail),
+    instance: reply.headers.get('x-request-id'),
+    code,
+    ...(status === 422 ? { errors: expect.any(Array) } : {}),
+  });
+}
+
 /** Points `#/components/...` refs of an operation's schema at the registered document. */
 function rebase(schema: object): object {
   return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#\/components\//g, '"$ref":"openapi#/components/'));

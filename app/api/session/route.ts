@@ -1,11 +1,12 @@
-import { clearedSessionCookie, createSession, endSession, readSessionToken, sessionCookie } from '@/lib/auth';
+import { clearedSessionCookie, createSession, endSession, readSessionToken, requestAddress, sessionCookie } from '@/lib/auth';
 import { authOps } from '@/lib/http/operations';
-import { isSecureRequest, jsonResponse } from '@/lib/http/route';
+import { isSecureRequest } from '@/lib/http/origin';
+import { jsonResponse } from '@/lib/http/route';
 import { route } from '@/app/api/_lib/handler';
 
-/** Sign in with the admin password: 201 and the session cookie. */
+/** Sign in with the admin password: 201 and the session cookie (throttled per client address). */
 export const POST = route(authOps.createSession, async ({ request, body, db }) => {
-  const session = await createSession(db(), body.password);
+  const session = await createSession(db(), body.password, requestAddress(request.headers));
   const cookie = sessionCookie(session.token, session.expiresAt, isSecureRequest(request));
   return jsonResponse({ id: session.id, expiresAt: session.expiresAt.toISOString() }, 201, { 'set-cookie': cookie });
 });
