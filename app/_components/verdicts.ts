@@ -16,7 +16,12 @@ const WORDS: Record<string, string> = {
   embedder_failed: 'The model failed on this image.',
 };
 
+/** A sentence for a verdict or refusal code, or undefined for a code that has none. */
+export function verdictWords(code: string): string | undefined {
+  return Object.hasOwn(WORDS, code) ? WORDS[code] : undefined;
+}
+
 /** A sentence for a verdict or refusal code (the code itself when it is new). */
 export function explainVerdict(code: string): string {
-  return WORDS[code] ?? code;
+  return verdictWords(code) ?? code;
 }
