@@ -10,6 +10,7 @@ import { InputError } from '@/lib/errors';
 import { cancelJob, createJob, getJob, listJobs, startChildJob, stopChildJob, type JobRecord } from '@/lib/jobs';
 import { requireAdmin, type Caller } from './caller';
 import { loadCollection, runtime } from './context';
+import { countGalleryIdentities, requireGallerySize } from './gallery-dataset';
 
 /** Settings of a retraining job; every field has a safe default (a few minutes on wasm). */
 export const retrainSettingsSchema = z.strictObject({
@@ -79,6 +80,8 @@ export async function startRetrain(caller: Caller, collectionId: string, input: 
   const settings = parsed.data;
   if (settings.maxMinutes > env.MAX_RETRAIN_MINUTES) throw new InputError('invalid_settings', `settings.maxMinutes must be at most ${env.MAX_RETRAIN_MINUTES} (MAX_RETRAIN_MINUTES), got ${settings.maxMinutes}`);
   if (settings.includeBaseData && !baseDataPath(c.kind)) throw new InputError('invalid_settings', `settings.includeBaseData: no base data under ${env.trainingDataDir}`);
+  // Refused here rather than by the job, which would start and then fail on the same count.
+  requireGallerySize(await countGalleryIdentities(rt.db, c.id));
   const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
   startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
   return toJobDto(job);
