@@ -28,7 +28,7 @@ export class ApiError extends Error {
 export function wordProblem(p: Problem): Problem {
   const words = p.code ? verdictWords(p.code) : undefined;
   let detail = words ? (p.detail ? `${words} (${p.detail})` : words) : p.detail;
-  if (p.status >= 500 && p.instance) detail = `${detail ?? ''} Request id: ${p.instance}.`.trim();
+  if (p.status >= 500 && p.instance) detail = detail ? `${detail}. Request id: ${p.instance}` : `Request id: ${p.instance}`;
   return { ...p, detail };
 }
 
