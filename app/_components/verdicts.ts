@@ -11,6 +11,7 @@ const WORDS: Record<string, string> = {
   duplicate: 'This exact file is already enrolled.',
   whole_image: 'No face was found, so the whole (small) image was used as the face.',
   several_faces: 'Several faces were found; the largest one was enrolled.',
+  unconfirmed_face: 'Only a weak face was found and a second detector saw none: check that this image shows a face.',
   near_duplicate: 'Almost identical to an image this identity already has: it adds little.',
   identity_outlier: 'Far from this identity\'s other images: check it is the same person or object.',
   embedder_failed: 'The model failed on this image.',
