@@ -4,24 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { detSvg, rateFloor, rocSvg } from '@/lib/plots';
 import { rocCurve } from '@/lib/training/calibration';
-import { checkSvg } from './svg-check';
+import { expectInside as inside } from './svg-check';
 
 /** Tick labels of the y axis (text-anchor="end") and x axis (text-anchor="middle", below the frame). */
 function ticks(svg: string): { x: string[]; y: string[] } {
   const y = [...svg.matchAll(/<text [^>]*text-anchor="end" font-size="11">([^<]*)<\/text>/g)].map((m) => m[1]);
   const x = [...svg.matchAll(/<text [^>]*text-anchor="middle" font-size="11">([^<]*)<\/text>/g)].map((m) => m[1]);
   return { x, y };
-}
-
-/** Every drawn coordinate lies inside the SVG. */
-function inside(svg: string): void {
-  const { width, height, coordinates } = checkSvg(svg);
-  for (const [x, y] of coordinates) {
-    expect(x).toBeGreaterThanOrEqual(0);
-    expect(x).toBeLessThanOrEqual(width);
-    expect(y).toBeGreaterThanOrEqual(0);
-    expect(y).toBeLessThanOrEqual(height);
-  }
 }
 
 // A small gallery: 3 identities x 2 examples -> 6 genuine and 6 impostor trials, fully separated.
