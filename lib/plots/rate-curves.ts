@@ -27,7 +27,7 @@ export interface RateChartOptions {
 
 /**
  * Lower end of a log axis of rates from `trials` trials: the decade at or below 1/trials, the
- * smallest non-zero rate they can measure (at least 1e-1, so the axis spans a decade).
+ * smallest non-zero rate they can measure (at most 0.1, so the axis spans at least a decade).
  */
 export function rateFloor(trials: number): number {
   return Math.min(0.1, 10 ** Math.floor(Math.log10(1 / Math.max(trials, 1))));
