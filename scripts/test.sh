@@ -80,6 +80,8 @@ tfjs_node_loads() {
   TF_ENABLE_ONEDNN_OPTS=0 node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1
 }
 
+# The data sets the tests read from ../shared/data: one message naming what is missing, before anything runs.
+npx tsx tests/helpers/check-data.ts || exit 1
 ensure_packages
 FAILED=0
 # Suites that need a database run once per database; everything else is a unit suite.

@@ -1,12 +1,16 @@
 // Browser-side calls to the REST API (same origin, the session cookie rides along): every page
 // action goes through the same routes, validation and problem+json errors as any API client.
 
+import { verdictWords } from './verdicts';
+
 /** A problem+json answer (RFC 9457) as the API sends it. */
 export interface Problem {
   title: string;
   status: number;
   detail?: string;
   code?: string;
+  /** The request id (the problem's `instance`, else the `x-request-id` header). */
+  instance?: string;
   rejected?: { file: string; reason: string; detail: string }[];
 }
 
@@ -17,8 +21,22 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls `path`; JSON bodies are sent as JSON, FormData as multipart. Throws ApiError on 4xx/5xx. */
-export async function callApi<T>(path: string, init: { method?: string; json?: unknown; form?: FormData } = {}): Promise<T> {
+/**
+ * The problem as a person reads it: a refusal code with words (`no_face`, `low_score`…) leads its
+ * detail, and a server failure names its request id, under which the server log has the cause.
+ */
+export function wordProblem(p: Problem): Problem {
+  const words = p.code ? verdictWords(p.code) : undefined;
+  let detail = words ? (p.detail ? `${words} (${p.detail})` : words) : p.detail;
+  if (p.status >= 500 && p.instance) detail = detail ? `${detail}. Request id: ${p.instance}` : `Request id: ${p.instance}`;
+  return { ...p, detail };
+}
+
+/**
+ * Calls `path`; JSON bodies are sent as JSON, FormData as multipart; `blob` answers the body as a Blob
+ * (an image). Throws ApiError on 4xx/5xx, its problem worded by `wordProblem`.
+ */
+export async function callApi<T>(path: string, init: { method?: string; json?: unknown; form?: FormData; blob?: boolean } = {}): Promise<T> {
   const res = await fetch(path, {
     method: init.method ?? (init.json !== undefined || init.form ? 'POST' : 'GET'),
     headers: init.json !== undefined ? { 'content-type': 'application/json' } : undefined,
@@ -26,6 +44,7 @@ export async function callApi<T>(path: string, init: { method?: string; json?: u
     credentials: 'same-origin',
   });
   if (res.status === 204) return undefined as T;
+  if (init.blob && res.ok) return (await res.blob()) as T;
   const text = await res.text();
   let body: unknown = null;
   try {
@@ -35,7 +54,8 @@ export async function callApi<T>(path: string, init: { method?: string; json?: u
   }
   if (!res.ok) {
     const p = (body ?? {}) as Partial<Problem>;
-    throw new ApiError({ ...p, title: p.title ?? `HTTP ${res.status}`, status: res.status, detail: p.detail ?? (body ? undefined : text.slice(0, 200)) });
+    const instance = p.instance ?? res.headers.get('x-request-id') ?? undefined;
+    throw new ApiError(wordProblem({ ...p, title: p.title ?? `HTTP ${res.status}`, status: res.status, instance, detail: p.detail ?? (body ? undefined : text.slice(0, 200)) }));
   }
   return body as T;
 }

@@ -11,13 +11,19 @@ const WORDS: Record<string, string> = {
   duplicate: 'This exact file is already enrolled.',
   whole_image: 'No face was found, so the whole (small) image was used as the face.',
   several_faces: 'Several faces were found; the largest one was enrolled.',
+  unconfirmed_face: 'Only a weak face was found and a second detector saw none: check that this image shows a face.',
   near_duplicate: 'Almost identical to an image this identity already has: it adds little.',
   identity_outlier: 'Far from this identity\'s other images: check it is the same person or object.',
   embedder_failed: 'The model failed on this image.',
   embedder_restarting: 'The model worker was restarting; try again in a few seconds.',
 };
 
+/** A sentence for a verdict or refusal code, or undefined for a code that has none. */
+export function verdictWords(code: string): string | undefined {
+  return Object.hasOwn(WORDS, code) ? WORDS[code] : undefined;
+}
+
 /** A sentence for a verdict or refusal code (the code itself when it is new). */
 export function explainVerdict(code: string): string {
-  return WORDS[code] ?? code;
+  return verdictWords(code) ?? code;
 }

@@ -35,6 +35,7 @@ export const ROLE_TABLE = {
   enrollImages: row('any', 'Enroll images'),
   listImages: row('any', "List an identity's images"),
   getImageFile: row('any', 'Download the original image'),
+  renderImage: row('any', 'Render an image as PNG'),
   search: row('any', 'Search a collection with an image'),
   verifyPair: row('any', 'Do two images show the same identity?'),
   verifyIdentity: row('any', 'Does an image show this identity?'),

@@ -8,7 +8,7 @@ import { assert } from '@/lib/errors';
 /** Codes that refuse an image (or, in search, one face). */
 export type RefusalCode = 'no_face' | 'face_too_small' | 'low_score';
 /** Codes that only warn. */
-export type WarningCode = 'several_faces' | 'whole_image' | 'near_duplicate' | 'identity_outlier';
+export type WarningCode = 'several_faces' | 'whole_image' | 'unconfirmed_face' | 'near_duplicate' | 'identity_outlier';
 /** Every verdict code. */
 export type VerdictCode = RefusalCode | WarningCode;
 

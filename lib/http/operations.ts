@@ -138,7 +138,15 @@ export const imageOps = {
   }),
   getImageFile: op({
     id: 'getImageFile', method: 'GET', path: '/api/images/{id}/file', tag: 'Images',
-    success: { status: 200, description: 'The original bytes with their image content type.', binary: 'image/*' },
+    description: '`format=png` answers a PNG of the decoded pixels instead (for display: browsers cannot show PGM/PPM).',
+    query: req.imageFileQuery,
+    success: { status: 200, description: 'The original bytes with their image content type, or `image/png` with `format=png`.', binary: 'image/*' },
+  }),
+  renderImage: op({
+    id: 'renderImage', method: 'POST', path: '/api/renditions', tag: 'Images',
+    description: 'Multipart `image`: any accepted image (PGM/PPM and BMP too), answered as a PNG of its decoded pixels, for a page to show a query before searching. Nothing is stored.',
+    body: { multipart: req.renderMultipart },
+    success: { status: 200, description: 'The PNG.', binary: 'image/png' },
   }),
   moveImage: op({
     id: 'moveImage', method: 'PATCH', path: '/api/images/{id}', tag: 'Images',
@@ -191,7 +199,8 @@ export const modelOps = {
       "Starts a training job in a child process: the gallery's identities (2+ images each) are split into training, calibration " +
       'and evaluation identities; the current model is fine-tuned on the training ones (plus the base data set when asked and ' +
       'present), calibrated on the calibration ones, and compared with the current model on the evaluation ones. One job per ' +
-      'collection at a time (409 `job_running`). Follow it with `GET /api/jobs/{id}/events`.',
+      'collection at a time (409 `job_running`). A gallery with fewer than 6 identities of 2+ images is refused at once (422 ' +
+      '`gallery_too_small`, no job created). Follow it with `GET /api/jobs/{id}/events`.',
     body: { json: req.retrainBody },
     success: { status: 201, description: 'The queued job.', schema: res.jobSchema }, extraProblems: [409],
   }),

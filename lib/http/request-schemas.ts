@@ -178,6 +178,14 @@ export const verifyImageMultipart = z
   .register(reg, { id: 'VerifyIdentityMultipartRequest' })
   .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image'), detect: b.detect }));
 
+/** `GET /api/images/{id}/file` query: the original bytes or a PNG rendition. */
+export const imageFileQuery = z.object({
+  format: z.enum(['original', 'png']).optional().describe('`original` (default) or `png`: a PNG of the decoded pixels, for display.'),
+});
+
+/** `POST /api/renditions`: the same single `image` part as verifying an image against an identity. */
+export const renderMultipart = verifyImageMultipart;
+
 /** `POST /api/collections/{id}/retrain`: settings of the job (every field optional; lib/matching validates ranges). */
 export const retrainBody = z
   .object({

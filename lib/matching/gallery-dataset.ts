@@ -61,14 +61,28 @@ export async function loadGalleryIdentities(
   return out;
 }
 
-/** Seeded split by identity: `evaluationShare` and `calibrationShare` of identities (at least 2 each), the rest train. */
-export function splitGallery(identities: GalleryIdentity[], shares: { evaluation: number; calibration: number }, seed: number): GallerySplit {
-  if (identities.length < MIN_GALLERY_IDENTITIES) {
+/** Throws `gallery_too_small` unless `count` identities with 2+ images are enough to split. */
+export function requireGallerySize(count: number): void {
+  if (count < MIN_GALLERY_IDENTITIES) {
     throw new InputError(
       'gallery_too_small',
-      `retraining needs ${MIN_GALLERY_IDENTITIES}+ identities with 2+ images each (2 train, 2 calibrate, 2 evaluate); this gallery has ${identities.length}`,
+      `retraining needs ${MIN_GALLERY_IDENTITIES}+ identities with 2+ images each (2 train, 2 calibrate, 2 evaluate); this gallery has ${count}`,
     );
   }
+}
+
+/**
+ * Identities of a collection with 2+ enrolled images: the most `loadGalleryIdentities` can load
+ * (it may load fewer when a face image yields no face), so a retrain is refused at submit below it.
+ */
+export async function countGalleryIdentities(db: Db, collectionId: string): Promise<number> {
+  const groups = await db.image.groupBy({ by: ['identityId'], where: { collectionId }, _count: { _all: true } });
+  return groups.filter((g) => g._count._all >= 2).length;
+}
+
+/** Seeded split by identity: `evaluationShare` and `calibrationShare` of identities (at least 2 each), the rest train. */
+export function splitGallery(identities: GalleryIdentity[], shares: { evaluation: number; calibration: number }, seed: number): GallerySplit {
+  requireGallerySize(identities.length);
   const order = createRng(seed + 101).shuffle(identities.map((_, i) => i));
   const nEval = Math.max(2, Math.round(identities.length * shares.evaluation));
   const nCal = Math.max(2, Math.round(identities.length * shares.calibration));

@@ -17,6 +17,7 @@ import { addGalleryVerdicts } from './faces';
 import { loadIdentity } from './identities';
 import type { CommittedChange } from './index-store';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
+import { renderPng } from './renditions';
 import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type PreparedInput } from './preprocess';
 import { applyToIndex } from './sync';
 import { encodeVector } from './vectors';
@@ -231,11 +232,16 @@ export async function listImages(caller: Caller, identityId: string, req: PageRe
   return toPage(rows, limit, (r) => [String(r.seq)], toDto);
 }
 
-/** The original bytes of an image and their content type. */
-export async function getImageFile(caller: Caller, imageId: string): Promise<{ bytes: Uint8Array; contentType: string; sha256: string }> {
+/**
+ * The bytes of an image and their content type: the original, or with `format: 'png'` a PNG rendition
+ * for display (browsers show neither PGM/PPM nor every BMP; a stored PNG is answered as it is).
+ */
+export async function getImageFile(caller: Caller, imageId: string, opts: { format?: 'original' | 'png' } = {}): Promise<{ bytes: Uint8Array; contentType: string; sha256: string }> {
   const rt = runtime();
   const image = await loadImage(caller, imageId);
-  return { bytes: await rt.blobs.read(image.blob.sha256), contentType: CONTENT_TYPES[image.blob.format] ?? 'application/octet-stream', sha256: image.blob.sha256 };
+  const bytes = await rt.blobs.read(image.blob.sha256);
+  if (opts.format === 'png' && image.blob.format !== 'png') return { bytes: await renderPng(bytes), contentType: 'image/png', sha256: image.blob.sha256 };
+  return { bytes, contentType: CONTENT_TYPES[image.blob.format] ?? 'application/octet-stream', sha256: image.blob.sha256 };
 }
 
 /** Deletes an image; it is out of the index before this returns. */

@@ -10,6 +10,7 @@ export type { CollectionThreshold } from './context';
 export { createIdentity, listIdentities, getIdentity, updateIdentity, deleteIdentity } from './identities';
 export type { CreateIdentityInput, IdentityDto, IdentityPatch } from './identities';
 export { enrollImages, listImages, getImageFile, deleteImage, moveImage } from './images';
+export { renderPng } from './renditions';
 export type { EnrollResult, ImageDto, RejectReason, UploadFile } from './images';
 export { getCalibrationReport, type CalibrationReport } from './calibration-report';
 export { GALLERY_MIN_IDENTITIES, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';

@@ -10,6 +10,7 @@ import { InputError } from '@/lib/errors';
 import { cancelJob, createJob, getJob, listJobs, startChildJob, stopChildJob, type JobRecord } from '@/lib/jobs';
 import { requireAdmin, type Caller } from './caller';
 import { loadCollection, runtime } from './context';
+import { countGalleryIdentities, requireGallerySize } from './gallery-dataset';
 
 /** Settings of a retraining job; every field has a safe default (a few minutes on wasm). */
 export const retrainSettingsSchema = z.strictObject({
@@ -82,6 +83,8 @@ export async function startRetrain(caller: Caller, collectionId: string, input: 
     // The detail names no server path (issue 16).
     throw new InputError('invalid_settings', `settings.includeBaseData: this server has no base training set for ${c.kind} collections (Omniglot's omniglot-background under TRAINING_DATA_DIR, object collections only)`);
   }
+  // Refused here rather than by the job, which would start and then fail on the same count.
+  requireGallerySize(await countGalleryIdentities(rt.db, c.id));
   const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
   startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
   return toJobDto(job);

@@ -66,6 +66,8 @@ test('retrain, compare, promote and roll back while searches keep answering', as
   await expect(page.getByTestId('comparison')).toBeVisible({ timeout: 300_000 });
   await expect(page.getByTestId('roc-both')).toBeVisible();
   await expect(page.getByTestId('auc-gain')).toContainText('AUC gain');
+  // The finished job is listed beside it without a reload (issue 16: "No jobs yet." stayed).
+  await expect(page.getByTestId('recent-jobs')).toContainText('retrain · succeeded');
   await shot(page, 'retrain-comparison');
 
   const promote = page.getByTestId('promote');

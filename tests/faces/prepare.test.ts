@@ -6,7 +6,12 @@ import { loadFaceModels, type FaceModels } from '@/lib/faces/face-api';
 import { detectFaces } from '@/lib/faces/detect';
 import { eyeLineAngle } from '@/lib/faces/align';
 import { DEFAULT_FACE_THRESHOLDS, DETECT_MAX_SIDE_PX, prepareFaces, type PrepareFacesOptions } from '@/lib/faces/prepare';
+import { readFile } from 'node:fs/promises';
 import { astronaut, initTestTf, noiseImage, orlImages, scaled, sideBySide } from './fixtures';
+
+/** Debian python3-skimage's logo.png (the scikit-image logo; no face), 500x500. */
+const LOGO_PATH = '/usr/lib/python3/dist-packages/skimage/data/logo.png';
+const readImage = async (file: string) => decodeImage(new Uint8Array(await readFile(file)));
 
 let models: FaceModels;
 let astro: DecodedImage;
@@ -140,6 +145,19 @@ describe('prepareFaces', () => {
     const err = await refusalOf(blank, { purpose: 'search', mode: 'always' });
     console.info(`[test] 6000x6000 blank: ${err.code} in ${Math.round(performance.now() - t0)} ms, rss +${Math.round((process.memoryUsage().rss - rss0) / 2 ** 20)} MiB`);
     expect(err.code).toBe('no_face');
+  });
+
+  it.each([
+    // skimage's logo.png (no face): the padded retry gives the tiny detector a weak 0.31 box, SSD finds nothing.
+    { name: 'warns unconfirmed_face for a weak box SSD does not confirm (skimage logo.png)', image: () => readImage(LOGO_PATH), expected: ['unconfirmed_face'] },
+    // ORL s4/3: the tiny detector scores this real face 0.28, SSD confirms it on the padded copy (0.95).
+    { name: 'keeps a weak real face SSD confirms without a warning (ORL s4/3)', image: async () => decodeImage((await orlImages(['att_faces/s4'])).find((f) => f.source.endsWith('/3.pgm'))!.bytes), expected: [] },
+    { name: 'does not check a confident face (astronaut)', image: async () => astro, expected: [] },
+  ])('$name', async ({ image, expected }) => {
+    const [face] = await prepareFaces(await image(), { purpose: 'enroll', models });
+    expect(face.descriptor).not.toBeNull();
+    expect(face.verdicts.map((v) => v.code)).toEqual(expected);
+    if (expected.length > 0) expect(face.verdicts[0].message).toMatch(/scored 0\.\d{3} \(under 0\.5\) and SSD MobileNet v1 found no face scoring 0\.5/);
   });
 
   it('leaves no tensors behind', async () => {

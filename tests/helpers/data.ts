@@ -1,4 +1,7 @@
-// The shared, read-only data sets beside the checkout (../shared/data; see its README).
+// The shared, read-only data sets beside the checkout (../shared/data; see its README). Every file the
+// tests, the quick benchmark and training read from there is listed in TEST_DATA; `npm test` checks
+// them first (tests/helpers/check-data.ts) and stops with one message when any is missing.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -11,3 +14,40 @@ export const OMNIGLOT_ZIP = path.join(SHARED_DATA, 'omniglot-background/images_b
 export const OMNIGLOT_SMALL_ZIP = path.join(SHARED_DATA, 'omniglot-background/images_background_small1.zip');
 /** ORL faces: att_faces/s1..s40/1..10.pgm. */
 export const ORL_ZIP = path.join(SHARED_DATA, 'orl-faces/att_faces.zip');
+
+/** A data file the tests read, and where it comes from. */
+export interface TestDataFile {
+  path: string;
+  source: string;
+}
+
+/** Every shared data file the test suites read. */
+export const TEST_DATA: readonly TestDataFile[] = [
+  {
+    path: OMNIGLOT_ZIP,
+    source: 'Omniglot background set (Lake et al. 2015, MIT): images_background.zip from https://github.com/brendenlake/omniglot (python/), 964 characters x 20 drawings, 105x105 PNG',
+  },
+  {
+    path: OMNIGLOT_SMALL_ZIP,
+    source: 'Omniglot "minimal" split 1: images_background_small1.zip from https://github.com/brendenlake/omniglot (python/)',
+  },
+  {
+    path: ORL_ZIP,
+    source: 'AT&T/ORL Database of Faces (credit Olivetti Research Laboratory): att_faces.zip, 40 people x 10 PGM (92x112), att_faces/s1..s40/1..10.pgm',
+  },
+];
+
+/** The files of TEST_DATA that are missing. */
+export function missingTestData(files: readonly TestDataFile[] = TEST_DATA): TestDataFile[] {
+  return files.filter((f) => !existsSync(f.path));
+}
+
+/** One message naming each missing file and how to get it (empty when nothing is missing). */
+export function missingDataMessage(missing: readonly TestDataFile[]): string {
+  if (missing.length === 0) return '';
+  return [
+    `The tests read data sets from ${SHARED_DATA} (the checkout's ../shared/data, read-only, never copied into the repository); missing:`,
+    ...missing.map((f) => `  ${f.path}\n    ${f.source}`),
+    'Put these files at these paths (see README.md, "Test and training data"), then run npm test again.',
+  ].join('\n');
+}

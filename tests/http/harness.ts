@@ -35,6 +35,7 @@ export async function loadRoutes() {
     verifyIdentity: await import('@/app/api/identities/[id]/verify/route'),
     image: await import('@/app/api/images/[id]/route'),
     imageFile: await import('@/app/api/images/[id]/file/route'),
+    renditions: await import('@/app/api/renditions/route'),
     retrain: await import('@/app/api/collections/[id]/retrain/route'),
     promote: await import('@/app/api/collections/[id]/promote/route'),
     rollback: await import('@/app/api/collections/[id]/rollback/route'),

@@ -65,16 +65,24 @@ const search = async (bytes: Uint8Array) =>
 describe('retraining, promote and rollback', () => {
   let candidate: string;
 
-  it('refuses settings out of range and a gallery-less collection, before a job exists', async () => {
+  it('refuses settings out of range and a gallery below the minimum at submit, before a job exists', async () => {
     const bad = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', { headers: admin, params: { id: collectionId }, json: { epochs: 0 } });
     expect(bad.status).toBe(422);
     expect(bad.body.code).toBe('invalid_settings');
-    const empty = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'empty', kind: 'object' } });
-    const small = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', { headers: admin, params: { id: empty.body.id }, json: {} });
-    expect(small.status).toBe(201);
-    const ended = await waitForJob(small.body.id);
-    expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/^gallery_too_small: /) });
-  }, JOB_TIMEOUT_MS);
+    // One identity short of the minimum (6 with 2+ images): 5 with two drawings, and a sixth with only one.
+    const small = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'small', kind: 'object' } });
+    const drawings = omniglot(['Korean']).slice(0, 11);
+    const zip = zipSync(Object.fromEntries(drawings.map((d, i) => [`c${Math.floor(i / 2)}/${i}.png`, d.bytes])));
+    const r = await api.call(h.routes.importArchive.POST, 'POST /api/collections/{id}/import', { headers: admin, params: { id: small.body.id }, form: form('archive', [{ name: 's.zip', bytes: zip }]) });
+    expect(r.body).toMatchObject({ enrolled: 11, rejected: [] });
+    for (const id of [small.body.id, (await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'empty', kind: 'object' } })).body.id]) {
+      const refused = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', { headers: admin, params: { id }, json: {} });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ code: 'gallery_too_small', detail: expect.stringMatching(id === small.body.id ? /this gallery has 5$/ : /this gallery has 0$/) });
+      const jobs = await api.call(h.routes.jobs.GET, 'GET /api/jobs', { headers: admin, query: { collectionId: id } });
+      expect(jobs.body.items).toEqual([]);
+    }
+  });
 
   it('trains a candidate with live progress and compares it with the current model on held-out identities', async () => {
     const started = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', {

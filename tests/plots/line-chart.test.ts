@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatTick, linearTicks, logTicks } from '@/lib/plots/axes';
 import { lineChartSvg } from '@/lib/plots';
-import { checkSvg } from './svg-check';
-
-function inside({ width, height, coordinates }: ReturnType<typeof checkSvg>): void {
-  expect(coordinates.length).toBeGreaterThan(0);
-  for (const [x, y] of coordinates) {
-    expect(x).toBeGreaterThanOrEqual(0);
-    expect(x).toBeLessThanOrEqual(width);
-    expect(y).toBeGreaterThanOrEqual(0);
-    expect(y).toBeLessThanOrEqual(height);
-  }
-}
+import { checkSvg, expectInside } from './svg-check';
 
 describe('lineChartSvg', () => {
   const svg = lineChartSvg({
@@ -32,7 +22,7 @@ describe('lineChartSvg', () => {
     expect(svg).toContain('Loss &amp; accuracy &lt;per epoch&gt;');
     expect(svg).toContain('>val accuracy</text>');
     expect(svg.match(/<polyline/g)).toHaveLength(2);
-    inside(parsed);
+    expectInside(svg);
   });
 
   it('maps the data extremes onto the plot frame edges', () => {
@@ -48,15 +38,14 @@ describe('lineChartSvg', () => {
       logX: true,
       series: [{ name: 'roc', points: [[0, 0], [1e-4, 0.2], [1e-3, 0.5], [1e-2, 0.8], [1, 1]] }],
     });
-    const parsed = checkSvg(log);
-    inside(parsed);
+    expectInside(log);
     for (const t of ['1e-4', '0.001', '0.01', '0.1', '1']) expect(log).toContain(`>${t}</text>`);
     expect(log.match(/<circle/g)).toHaveLength(4);
   });
 
   it('draws empty or constant series without NaN', () => {
     checkSvg(lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [] }));
-    inside(checkSvg(lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'c', points: [[2, 5], [2, 5]] }] })));
+    expectInside(lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'c', points: [[2, 5], [2, 5]] }] }));
   });
 });
 

@@ -1,4 +1,6 @@
 /** Test helper: a strict little well-formedness check for the SVG our charts emit. */
+import { expect } from 'vitest';
+
 export function checkSvg(svg: string): { width: number; height: number; coordinates: number[][] } {
   if (/NaN|undefined|Infinity/.test(svg)) throw new Error('SVG contains NaN/undefined/Infinity');
   const stack: string[] = [];
@@ -26,4 +28,16 @@ export function checkSvg(svg: string): { width: number; height: number; coordina
     for (const pair of p[1].trim().split(/\s+/)) coordinates.push(pair.split(',').map(Number));
   }
   return { width: Number(vb[1]), height: Number(vb[2]), coordinates };
+}
+
+/** Fails unless every drawn coordinate of `svg` (checked by `checkSvg`) lies inside its viewBox. */
+export function expectInside(svg: string): void {
+  const { width, height, coordinates } = checkSvg(svg);
+  expect(coordinates.length).toBeGreaterThan(0);
+  for (const [x, y] of coordinates) {
+    expect(x).toBeGreaterThanOrEqual(0);
+    expect(x).toBeLessThanOrEqual(width);
+    expect(y).toBeGreaterThanOrEqual(0);
+    expect(y).toBeLessThanOrEqual(height);
+  }
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
+import { OMNIGLOT_ZIP } from '../helpers/data';
 import type { DbTarget } from '@/lib/db/client';
 
 /** The service modules a test calls. */
@@ -21,7 +22,7 @@ export interface Harness {
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 /** Omniglot background zip (read-only shared data). */
-export const OMNIGLOT_ZIP = path.resolve(REPO, '../shared/data/omniglot-background/images_background.zip');
+export { OMNIGLOT_ZIP };
 
 /**
  * The models folder with a trained default object model: TEST_MODELS_DIR when set, else the

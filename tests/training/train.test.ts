@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOmniglot } from '@/lib/datasets/omniglot';
+import { OMNIGLOT_ZIP } from '../helpers/data';
 import type { Dataset } from '@/lib/datasets/types';
 import { initTf, type Tf } from '@/lib/embedder/backend';
 import { buildTower, mergeTowers, type ConvSpec } from '@/lib/embedder/tower';
@@ -113,7 +114,7 @@ describe('trainEmbedding', () => {
   // Measured gains (seeds 1-5): see the report in tmp; seed 1 is used here.
   it('raises 5-way 1-shot accuracy on 20 unseen Omniglot characters by >= 10 points within 60 s', async () => {
     const spec = { inputSizePx: 28, channels: 1 as const, invert: true, fit: 'fill' as const };
-    const zipPath = '../shared/data/omniglot-background/images_background.zip';
+    const zipPath = OMNIGLOT_ZIP;
     const train = await loadOmniglot({ zipPath, spec, alphabets: ['Latin', 'Cyrillic'], maxIdentities: 40, cacheDir: 'runs/cache' });
     const unseen = await loadOmniglot({ zipPath, spec, alphabets: ['Greek'], maxIdentities: 20, cacheDir: 'runs/cache' });
     expect(train.identities).toHaveLength(40);

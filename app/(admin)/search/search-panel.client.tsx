@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { callApi } from '@/app/_components/api';
 import { useApiCall } from '@/app/_components/use-api-call';
+import { imageSrc } from '@/app/_components/image-src';
 import { CLS, DistanceBar, ProblemBox } from '@/app/_components/ui';
 import type { ImageDto, Page, SearchResponse } from '@/lib/matching';
 
@@ -14,17 +15,17 @@ interface Choice {
 
 /** Up to 3 enrolled examples of an identity, loaded from the API. */
 function Examples({ identityId, name }: { identityId: string; name: string }) {
-  const [ids, setIds] = useState<string[] | null>(null);
+  const [images, setImages] = useState<ImageDto[] | null>(null);
   useEffect(() => {
     callApi<Page<ImageDto>>(`/api/identities/${identityId}/images?limit=3`)
-      .then((p) => setIds(p.items.map((i) => i.id)))
-      .catch(() => setIds([]));
+      .then((p) => setImages(p.items))
+      .catch(() => setImages([]));
   }, [identityId]);
-  if (ids === null) return <span className="text-xs text-slate-400">loading…</span>;
+  if (images === null) return <span className="text-xs text-slate-400">loading…</span>;
   return (
     <span className="flex gap-1">
-      {ids.map((id) => (
-        <img key={id} src={`/api/images/${id}/file`} alt={`enrolled example of ${name}`} className="h-12 w-12 rounded bg-slate-100 object-contain" />
+      {images.map((img) => (
+        <img key={img.id} src={imageSrc(img)} alt={`enrolled example of ${name}`} className="h-12 w-12 rounded bg-slate-100 object-contain" />
       ))}
     </span>
   );
@@ -43,10 +44,22 @@ export function SearchPanel({ collections, initialId }: { collections: Choice[];
     setFile(f);
     setAnswer(null);
     clear();
-    const url = URL.createObjectURL(f);
+    showPreview(URL.createObjectURL(f), async () => {
+      // The browser cannot show this format (PGM/PPM, some BMP): show the API's PNG rendition of it.
+      const form = new FormData();
+      form.append('image', f, f.name);
+      return URL.createObjectURL(await callApi<Blob>('/api/renditions', { form, blob: true }));
+    });
+  };
+
+  /** Shows `url` with its natural size; when the browser cannot decode it, `fallback()`'s URL instead. */
+  const showPreview = (url: string, fallback: (() => Promise<string>) | null) => {
     const img = new Image();
     img.onload = () => setPreview({ url, width: img.naturalWidth, height: img.naturalHeight });
-    img.onerror = () => setPreview({ url, width: 0, height: 0 });
+    img.onerror = () => {
+      if (fallback) fallback().then((next) => showPreview(next, null), () => setPreview({ url, width: 0, height: 0 }));
+      else setPreview({ url, width: 0, height: 0 });
+    };
     img.src = url;
   };
 

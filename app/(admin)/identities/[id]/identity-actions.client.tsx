@@ -1,5 +1,6 @@
 'use client';
 import { useState } from 'react';
+import { useRouter } from 'next/navigation';
 import { callApi } from '@/app/_components/api';
 import { useApiCall } from '@/app/_components/use-api-call';
 import { CLS, ProblemBox } from '@/app/_components/ui';
@@ -12,6 +13,7 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
   const [enrolled, setEnrolled] = useState<{ enrolled: { file: string; verdicts: string[] }[]; rejected: { file: string; reason: string; detail: string }[] } | null>(null);
   const [dragging, setDragging] = useState(false);
   const { hydrated, busy, ready, problem, run } = useApiCall();
+  const router = useRouter();
   // A 422 enrolled nothing: its problem carries why each file was refused.
   const result = enrolled ?? (problem?.rejected ? { enrolled: [], rejected: problem.rejected } : null);
 
@@ -27,6 +29,8 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
       const names = files.map((f) => f.name).filter((n) => !refused.has(n));
       setEnrolled({ enrolled: r.enrolled.map((e, i) => ({ file: names[i] ?? `image ${i + 1}`, verdicts: e.verdicts })), rejected: r.rejected });
       setFiles([]);
+      // Re-renders the page's server parts (image count, examples) without a reload; this form keeps its state.
+      if (r.enrolled.length > 0) router.refresh();
     });
   };
 
@@ -53,12 +57,12 @@ export function EnrollForm({ identityId, kind }: { identityId: string; kind: 'fa
       <button type="button" className={CLS.button} disabled={!ready || files.length === 0} onClick={submit}>
         {busy ? 'Enrolling…' : 'Enroll'}
       </button>
-      {problem ? <ProblemBox title={problem.title} detail={problem.detail} /> : null}
+      {/* A refusal of every file lists each file's reason in words below: its API detail adds nothing. */}
+      {problem ? <ProblemBox title={problem.title} detail={problem.rejected ? null : problem.detail} /> : null}
       {result ? (
         <div role="status" className="space-y-2 text-sm">
           <p>
-            Enrolled {result.enrolled.length}, refused {result.rejected.length}.{' '}
-            {result.enrolled.length > 0 ? <button type="button" className={CLS.link} onClick={() => window.location.reload()}>Show them</button> : null}
+            Enrolled {result.enrolled.length}, refused {result.rejected.length}.
           </p>
           <ul className="space-y-1">
             {result.enrolled.map((e, i) => (

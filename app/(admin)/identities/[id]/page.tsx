@@ -1,6 +1,7 @@
 import { orNotFound, requireSession } from '@/app/_lib/session';
 import { CLS, EmptyState, PageHeader, isolated } from '@/app/_components/ui';
 import { explainVerdict } from '@/app/_components/verdicts';
+import { imageSrc } from '@/app/_components/image-src';
 import { getCollection, getIdentity, listIdentities, listImages } from '@/lib/matching';
 import { DeleteButton } from '@/app/_components/delete-button.client';
 import { EnrollForm, ImageActions } from './identity-actions.client';
@@ -36,7 +37,7 @@ export default async function IdentityPage({ params, searchParams }: { params: P
           <ul className="grid grid-cols-2 gap-4 sm:grid-cols-3 md:grid-cols-4" aria-label="Examples">
             {images.items.map((img) => (
               <li key={img.id} className={`${CLS.card} space-y-2 p-2`}>
-                <img src={`/api/images/${img.id}/file`} alt={`example of ${identity.name}`} className="h-32 w-full rounded bg-slate-100 object-contain" />
+                <img src={imageSrc(img)} alt={`example of ${identity.name}`} className="h-32 w-full rounded bg-slate-100 object-contain" />
                 <p className="text-xs text-slate-500">
                   {img.width}x{img.height} {img.format}
                 </p>

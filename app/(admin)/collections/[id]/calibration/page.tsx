@@ -1,7 +1,7 @@
 import { orNotFound, requireSession } from '@/app/_lib/session';
 import { CLS, EmptyState, PageHeader } from '@/app/_components/ui';
 import { getCalibrationReport, getCollection, type RateEstimate } from '@/lib/matching';
-import { lineChartSvg } from '@/lib/plots';
+import { detSvg, rocSvg } from '@/lib/plots';
 import { ThresholdTuner } from './threshold-tuner.client';
 
 export const dynamic = 'force-dynamic';
@@ -71,31 +71,8 @@ export default async function CalibrationPage({ params }: { params: Promise<{ id
             targets={r.targets}
           />
           <div className="grid gap-4 lg:grid-cols-2">
-            <Plot
-              label="ROC curve"
-              svg={lineChartSvg({
-                title: 'ROC (gallery trials)',
-                xLabel: 'false accept rate',
-                yLabel: 'true accept rate',
-                logX: true,
-                series: [{ name: 'ROC', points: r.roc!.far.map((f, i) => [f, r.roc!.tar[i]]) }],
-                width: 480,
-                height: 340,
-              })}
-            />
-            <Plot
-              label="DET curve"
-              svg={lineChartSvg({
-                title: 'DET (gallery trials)',
-                xLabel: 'false accept rate',
-                yLabel: 'false reject rate',
-                logX: true,
-                logY: true,
-                series: [{ name: 'DET', points: r.roc!.far.map((f, i) => [f, 1 - r.roc!.tar[i]]) }],
-                width: 480,
-                height: 340,
-              })}
-            />
+            <Plot label="ROC curve" svg={rocSvg(r.roc!, r.trials, { title: 'ROC (gallery trials)', width: 480, height: 340 })} />
+            <Plot label="DET curve" svg={detSvg(r.roc!, r.trials, { title: 'DET (gallery trials)', width: 480, height: 340 })} />
           </div>
         </>
       )}

@@ -40,7 +40,7 @@ export default async function CollectionModelsPage({ params }: { params: Promise
         {jobs.items.length === 0 ? (
           <EmptyState>No jobs yet.</EmptyState>
         ) : (
-          <ul className="text-sm text-slate-700">
+          <ul className="text-sm text-slate-700" data-testid="recent-jobs">
             {jobs.items.map((j) => (
               <li key={j.id}>
                 {j.createdAt.slice(0, 19).replace('T', ' ')} · {j.type} · {j.status}

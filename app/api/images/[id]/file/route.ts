@@ -2,15 +2,16 @@ import { imageOps } from '@/lib/http/operations';
 import { getImageFile } from '@/lib/matching';
 import { route } from '@/app/api/_lib/handler';
 
-/** The original bytes of an enrolled image (authenticated). */
-export const GET = route(imageOps.getImageFile, async ({ caller, params }) => {
-  const file = await getImageFile(caller, params.id);
+/** The original bytes of an enrolled image, or a PNG rendition with `format=png` (authenticated). */
+export const GET = route(imageOps.getImageFile, async ({ caller, params, query }) => {
+  const format = query.format ?? 'original';
+  const file = await getImageFile(caller, params.id, { format });
   return new Response(new Uint8Array(file.bytes), {
     status: 200,
     headers: {
       'content-type': file.contentType,
       'content-length': String(file.bytes.byteLength),
-      etag: `"${file.sha256}"`,
+      etag: `"${file.sha256}${format === 'png' ? '.png' : ''}"`,
       'cache-control': 'private, max-age=3600',
       'x-content-type-options': 'nosniff',
     },
