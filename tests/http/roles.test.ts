@@ -13,7 +13,7 @@ import { ROLE_TABLE, type Access, type OperationId } from '@/lib/auth/roles';
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { ApiClient, openApiClient, type CallInit, type Handler } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
-import { omniglot } from './images';
+import { form, omniglot } from './images';
 
 const API = path.resolve(import.meta.dirname, '../../app');
 type Doc = { paths: Record<string, Record<string, { operationId: string; 'x-required-role'?: string; responses: Record<string, unknown> }>> };
@@ -42,6 +42,7 @@ const USER_REQUESTS: Partial<Record<OperationId, { init: (t: Target) => CallInit
   enrollImages: { init: (t) => ({ params: { id: t.identityId }, json: { imagesBase64: [t.image] } }) },
   listImages: { init: (t) => ({ params: { id: t.identityId } }) },
   getImageFile: { init: (t) => ({ params: { id: t.imageId } }) },
+  renderImage: { init: (t) => ({ form: form('image', [{ name: 'q.png', bytes: Buffer.from(t.image, 'base64') }]) }), scoped: false },
   search: { init: (t) => ({ params: { id: t.collectionId }, json: { imageBase64: t.image } }) },
   verifyPair: { init: (t) => ({ params: { id: t.collectionId }, json: { aBase64: t.image, bBase64: t.image } }) },
   verifyIdentity: { init: (t) => ({ params: { id: t.identityId }, json: { imageBase64: t.image } }) },
