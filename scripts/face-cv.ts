@@ -26,7 +26,7 @@ import { loadModel } from '@/lib/embedder/weights';
 import { evaluateIdentify, type IdentifyResult } from '@/lib/evaluation/identify';
 import { createRng, shuffled } from '@/lib/evaluation/random';
 import { defaultFaceConfig, describeFolder, l2Normalise, loadFaceModels, toLabelledVectors, writeFaceConfig, type DescribedImage } from '@/lib/faces';
-import { calibrate, type Calibration, type CalibrationCurve } from '@/lib/training/calibration';
+import { calibrate, type Calibration, type CalibrationCurve } from '@/lib/calibration';
 import { parseCli } from './cli/args';
 
 const configSchema = z.strictObject({

@@ -23,8 +23,7 @@
 import { InputError } from '@/lib/errors';
 import { AnnIndex } from '@/lib/index/ann';
 import { euclideanDistance } from '@/lib/index/exact';
-import { decide } from '@/lib/matching/decision';
-import { aucOf, eerOf, openSetThreshold, type CalibrationCurve } from '@/lib/training/calibration';
+import { aucOf, decide, eerOf, openSetThreshold, type CalibrationCurve } from '@/lib/calibration';
 import { createRng, shuffled } from './random';
 
 /** Score of a refused query in the ROC: worse than any real distance (the ROC code takes finite numbers only). */

@@ -25,7 +25,7 @@ import { loadCollection, runtime } from './context';
 import { metadataProblems, nameProblem, printable } from './names';
 import { createIdentity } from './identities';
 import { enrollImages, type RejectReason, type UploadFile } from './images';
-import { decodeVector } from './vectors';
+import { decodeVector } from './runtime/vectors';
 
 /** Format tag of `collection.json`. */
 export const EXPORT_FORMAT = 'fewshot-collection/1';

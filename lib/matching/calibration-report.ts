@@ -3,7 +3,7 @@
  * (gallery-calibration.ts), the threshold in force and where it comes from, FAR and FRR there with
  * bootstrap intervals, the target FARs the gallery can measure, and the ROC curve.
  */
-import { rocCurve, type CalibrationCurve } from '@/lib/training/calibration';
+import { rocCurve, type CalibrationCurve } from '@/lib/calibration';
 import { requireAdmin, type Caller } from './caller';
 import { collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime, type CollectionThreshold } from './context';
 import { freshTrials, GALLERY_MIN_IDENTITIES, ratesAt, summaryOf, targetPoint, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';

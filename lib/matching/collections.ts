@@ -6,7 +6,7 @@ import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey
 import { dropTrials, peekTrials } from './gallery-calibration';
 import { checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
-import type { DetectSetting } from './preprocess';
+import type { DetectSetting } from './runtime/preprocess';
 
 /** Per-collection settings. */
 export interface CollectionSettings {

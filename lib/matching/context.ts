@@ -1,12 +1,12 @@
 /** Helpers the use cases share: scoped loads, the collection's model and threshold, sequences. */
 import type { Db } from '@/lib/db/client';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
-import { openSetThreshold } from '@/lib/training/calibration';
+import { openSetThreshold } from '@/lib/calibration';
 import { requireScope, type Caller } from './caller';
 import { galleryInForce, targetPoint, type GalleryTrials } from './gallery-calibration';
-import type { IndexKey } from './index-store';
-import type { ServedModel } from './models';
-import { getRuntime, type Runtime } from './runtime';
+import type { IndexKey } from './runtime/index-store';
+import type { ServedModel } from './runtime/model-registry';
+import { getRuntime, type Runtime } from './runtime/runtime';
 
 /** A transaction client. */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];

@@ -16,11 +16,11 @@
  * impostor trials for the target FAR, the collection's threshold comes from here (see
  * `collectionThreshold`).
  */
-import { countAtMost, distanceAtFar, rocCurve, aucOf, eerOf } from '@/lib/training/calibration';
+import { countAtMost, distanceAtFar, rocCurve, aucOf, eerOf } from '@/lib/calibration';
 import { squaredDistance } from '@/lib/training/pairs';
 import { createRng } from '@/lib/training/rng';
 import type { Db } from '@/lib/db/client';
-import { decodeVector } from './vectors';
+import { decodeVector } from './runtime/vectors';
 
 /** Identities with 2+ examples needed before the gallery calibration sets the threshold. */
 export const GALLERY_MIN_IDENTITIES = 5;

@@ -4,10 +4,10 @@ import { recordAudit } from './audit';
 import type { Caller } from './caller';
 import { requireAdmin, requireScope } from './caller';
 import { allocateSequences, conflictOnDuplicate, loadCollection, runtime, type Tx } from './context';
-import type { CommittedChange } from './index-store';
+import type { CommittedChange } from './runtime/index-store';
 import { checkMetadata, checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
-import { applyToIndex } from './sync';
+import { applyToIndex } from './runtime/sync';
 
 /** An identity as the API returns it. */
 export interface IdentityDto {

@@ -10,17 +10,17 @@ import { AppError, ConflictError, InputError, NotFoundError } from '@/lib/errors
 import type { Box, DecodedImage } from '@/lib/imaging';
 import { recordAudit } from './audit';
 import { requireAdmin, requireScope, type Caller } from './caller';
-import { sha256Hex } from './blob-store';
+import { sha256Hex } from './runtime/blob-store';
 import { allocateSequences, collectionThreshold, countLiveIdentities, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { addGalleryVerdicts } from './faces';
 import { loadIdentity } from './identities';
-import type { CommittedChange } from './index-store';
+import type { CommittedChange } from './runtime/index-store';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import { renderPng } from './renditions';
-import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type PreparedInput } from './preprocess';
-import { applyToIndex } from './sync';
-import { encodeVector } from './vectors';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type PreparedInput } from './runtime/preprocess';
+import { applyToIndex } from './runtime/sync';
+import { encodeVector } from './runtime/vectors';
 
 /** Why a file was not enrolled (the API's fixed list). */
 export type RejectReason = 'undecodable' | 'unsupported_type' | 'too_large' | 'too_many_pixels' | 'no_face' | 'face_too_small' | 'low_score' | 'duplicate';

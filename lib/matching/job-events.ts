@@ -6,7 +6,7 @@
 import { FINAL_STATUSES, getJob } from '@/lib/jobs';
 import { requireAdmin, type Caller } from './caller';
 import { runtime } from './context';
-import { toJobDto } from './retrain';
+import { toJobDto } from './models/retrain';
 
 /** How often the job row is read. */
 const POLL_MS = 400;

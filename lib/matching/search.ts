@@ -7,13 +7,13 @@ import { ConflictError, InputError } from '@/lib/errors';
 import type { Box } from '@/lib/imaging';
 import { recordAudit } from './audit';
 import type { Caller } from './caller';
-import { sha256Hex } from './blob-store';
+import { sha256Hex } from './runtime/blob-store';
 import { collectionThreshold, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
 import { cachedTrials } from './gallery-calibration';
-import { decide, type Neighbour } from './decision';
+import { decide, type Neighbour } from '@/lib/calibration';
 import { loadIdentity } from './identities';
-import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './preprocess';
-import { decodeVector } from './vectors';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './runtime/preprocess';
+import { decodeVector } from './runtime/vectors';
 
 /** Largest k of a search. */
 export const MAX_K = 100;

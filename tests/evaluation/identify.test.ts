@@ -6,7 +6,7 @@ import { evaluateIdentify } from '@/lib/evaluation/identify';
 import { makeIdentifyFolder } from '@/lib/evaluation/make-protocols';
 import { createRng, gaussian } from '@/lib/evaluation/random';
 import { runIdentify } from '@/lib/evaluation/run';
-import { calibrate, type CalibrationCurve } from '@/lib/training/calibration';
+import { calibrate, type CalibrationCurve } from '@/lib/calibration';
 import { fakeManifest, normalise, pixelPipeline } from './pixel-pipeline';
 import { OMNIGLOT_ZIP } from '../helpers/data';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
-import { startEmbeddingPool } from '@/lib/matching/embedding-pool';
+import { startEmbeddingPool } from '@/lib/matching/runtime/embedding-pool';
 import { OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { ConflictError, NotFoundError } from '@/lib/errors';
 import { refuseWhileJobRuns } from '@/lib/jobs';
-import { recordAudit } from './audit';
-import { requireAdmin, type Caller } from './caller';
-import { loadCollection, runtime } from './context';
-import { findModelDir, modelDir, readDefaults, type ModelKind } from './models';
+import { recordAudit } from '@/lib/matching/audit';
+import { requireAdmin, type Caller } from '@/lib/matching/caller';
+import { loadCollection, runtime } from '@/lib/matching/context';
+import { findModelDir, modelDir, readDefaults, type ModelKind } from '@/lib/matching/runtime/model-registry';
 
 /** One model version as the models list shows it. */
 export interface ModelSummary {

@@ -8,7 +8,7 @@ import {
   pairwiseFarForOpenSet,
   rocCurve,
   type CalibrationCurve,
-} from '@/lib/training/calibration';
+} from '@/lib/calibration';
 
 function bruteCount(values: number[], d: number): number {
   return values.filter((v) => v <= d).length;

@@ -10,8 +10,8 @@ import type { Dataset, IdentityImages, VectorSpec } from '@/lib/datasets/types';
 import { InputError } from '@/lib/errors';
 import type { DecodedImage, PreprocessSpec } from '@/lib/imaging';
 import { createRng } from '@/lib/training/rng';
-import type { BlobStore } from './blob-store';
-import { decodeUpload } from './preprocess';
+import type { BlobStore } from '@/lib/matching/runtime/blob-store';
+import { decodeUpload } from '@/lib/matching/runtime/preprocess';
 
 /** One gallery identity with its images' preprocessed pixels (identity = its id, group = "gallery"). */
 export type GalleryIdentity = IdentityImages & { name: string };

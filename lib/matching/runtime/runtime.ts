@@ -11,12 +11,12 @@ import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
 import { NotReadyError } from '@/lib/errors';
 import { markInterrupted, stopAllChildJobs } from '@/lib/jobs';
-import { pruneAudit } from './audit';
+import { pruneAudit } from './audit-retention';
 import { BlobStore } from './blob-store';
 import { startEmbeddingPool, type EmbeddingPool } from './embedding-pool';
-import { createFacePreparer } from './faces';
+import { createFacePreparer } from './face-preparer';
 import { IndexStore } from './index-store';
-import { loadDefaultModels, modelRoots, type LoadedModels, type ModelKind, type ModelRoots, type ServedModels } from './models';
+import { loadDefaultModels, modelRoots, type LoadedModels, type ModelKind, type ModelRoots, type ServedModels } from './model-registry';
 import { serveModel } from './serve-model';
 import { registerFacePreparer } from './preprocess';
 

@@ -12,16 +12,16 @@
  */
 import { ConflictError, InputError } from '@/lib/errors';
 import { createJob, finishJob, markRunning, reportProgress, type JobRecord } from '@/lib/jobs';
-import { recordAudit } from './audit';
-import { requireAdmin, type Caller } from './caller';
-import { collectionThreshold, countLiveIdentities, loadCollection, runtime, type CollectionRow } from './context';
-import { dropTrials } from './gallery-calibration';
-import type { ModelKind, ServedModel } from './models';
-import { decodeUpload, embedPrepared, prepareImage, type DetectSetting } from './preprocess';
+import { recordAudit } from '@/lib/matching/audit';
+import { requireAdmin, type Caller } from '@/lib/matching/caller';
+import { collectionThreshold, countLiveIdentities, loadCollection, runtime, type CollectionRow } from '@/lib/matching/context';
+import { dropTrials } from '@/lib/matching/gallery-calibration';
+import type { ModelKind, ServedModel } from '@/lib/matching/runtime/model-registry';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting } from '@/lib/matching/runtime/preprocess';
 import { toJobDto, type JobDto } from './retrain';
-import type { Runtime } from './runtime';
-import { serveModel } from './serve-model';
-import { encodeVector } from './vectors';
+import type { Runtime } from '@/lib/matching/runtime/runtime';
+import { serveModel } from '@/lib/matching/runtime/serve-model';
+import { encodeVector } from '@/lib/matching/runtime/vectors';
 
 /** Images embedded per worker call. */
 const BATCH = 32;

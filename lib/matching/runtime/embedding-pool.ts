@@ -159,7 +159,7 @@ async function spawnWorker(data: WorkerData, script: string): Promise<{ worker: 
 export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPool> {
   const root = opts.root ?? process.cwd();
   // Resolved from the repository root at run time, never bundled: the worker loads the sources through tsx.
-  const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'matching');
+  const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'matching', 'runtime');
   const script = path.join(dir, 'embedding-worker.mjs');
   const models = new Map(opts.models.map((m) => [m.version, m]));
   const workerData = (): WorkerData => ({

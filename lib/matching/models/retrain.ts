@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { env } from '@/lib/config/env';
 import { InputError } from '@/lib/errors';
 import { cancelJob, createJob, getJob, listJobs, startChildJob, stopChildJob, type JobRecord } from '@/lib/jobs';
-import { requireAdmin, type Caller } from './caller';
-import { loadCollection, runtime } from './context';
+import { requireAdmin, type Caller } from '@/lib/matching/caller';
+import { loadCollection, runtime } from '@/lib/matching/context';
 import { countGalleryIdentities, requireGallerySize } from './gallery-dataset';
 
 /** Settings of a retraining job; every field has a safe default (a few minutes on wasm). */
@@ -86,7 +86,7 @@ export async function startRetrain(caller: Caller, collectionId: string, input: 
   // Refused here rather than by the job, which would start and then fail on the same count.
   requireGallerySize(await countGalleryIdentities(rt.db, c.id));
   const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
-  startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
+  startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'models', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
   return toJobDto(job);
 }
 
