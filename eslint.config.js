@@ -21,7 +21,7 @@ const MAP = {
   training: ['embedder', 'calibration', 'datasets', 'plots', 'imaging', 'errors'],
   faces: ['errors', 'imaging', 'embedder', 'calibration', 'training', 'datasets', 'type:evaluation'],
   evaluation: ['datasets', 'embedder', 'faces', 'index', 'calibration', 'training', 'imaging', 'errors'],
-  matching: ['db', 'imaging', 'embedder', 'faces', 'index', 'calibration', 'training', 'datasets', 'plots', 'jobs', 'errors', 'config'],
+  matching: ['db', 'imaging', 'embedder', 'faces', 'index', 'calibration', 'training', 'datasets', 'plots', 'jobs', 'errors', 'config', 'type:auth'],
 };
 
 /** Native or heavy dependencies and the only files allowed to import them. */

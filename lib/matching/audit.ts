@@ -1,7 +1,8 @@
 /** The audit log: every decision (search, verify) and every admin operation, append-only. */
 import type { Db } from '@/lib/db/client';
 import { InputError } from '@/lib/errors';
-import { requireAdmin, type Caller } from './caller';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from './caller';
 import type { Tx } from './context';
 import { runtime } from './context';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
@@ -46,7 +47,7 @@ export interface AuditQuery extends PageRequest {
 }
 
 /** Appends an audit entry (inside the caller's transaction when given one). */
-export async function recordAudit(db: Db | Tx, caller: Caller, entry: AuditInput): Promise<void> {
+export async function recordAudit(db: Db | Tx, caller: Principal, entry: AuditInput): Promise<void> {
   await db.auditEntry.create({
     data: {
       actor: caller.actor,
@@ -61,7 +62,7 @@ export async function recordAudit(db: Db | Tx, caller: Caller, entry: AuditInput
 }
 
 /** Audit entries, newest first (admin only). */
-export async function listAudit(caller: Caller, query: AuditQuery = {}): Promise<Page<AuditEntryDto>> {
+export async function listAudit(caller: Principal, query: AuditQuery = {}): Promise<Page<AuditEntryDto>> {
   requireAdmin(caller, 'reading the audit log');
   const { db } = runtime();
   const limit = pageLimit(query);
@@ -94,13 +95,13 @@ export async function listAudit(caller: Caller, query: AuditQuery = {}): Promise
 }
 
 /** Audit retention in days (admin only). */
-export async function getAuditRetention(caller: Caller): Promise<{ retentionDays: number }> {
+export async function getAuditRetention(caller: Principal): Promise<{ retentionDays: number }> {
   requireAdmin(caller, 'reading the audit settings');
   return { retentionDays: await readRetention(runtime().db) };
 }
 
 /** Sets the audit retention (1..36500 days) and prunes older entries at once (admin only). */
-export async function setAuditRetention(caller: Caller, retentionDays: number): Promise<{ retentionDays: number; pruned: number }> {
+export async function setAuditRetention(caller: Principal, retentionDays: number): Promise<{ retentionDays: number; pruned: number }> {
   requireAdmin(caller, 'changing the audit settings');
   if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36_500) {
     throw new InputError('invalid_retention', `retentionDays must be an integer in 1..36500, got ${retentionDays}`);

@@ -2,7 +2,8 @@
 import type { Db } from '@/lib/db/client';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
 import { openSetThreshold } from '@/lib/calibration';
-import { requireScope, type Caller } from './caller';
+import type { Principal } from '@/lib/auth';
+import { requireScope } from './caller';
 import { galleryInForce, targetPoint, type GalleryTrials } from './gallery-calibration';
 import type { IndexKey } from './runtime/index-store';
 import type { ServedModel } from './runtime/model-registry';
@@ -33,7 +34,7 @@ export function runtime(): Runtime {
 }
 
 /** Loads a collection the caller may see, or throws `collection_not_found` / `forbidden`. */
-export async function loadCollection(db: Db | Tx, caller: Caller, id: string): Promise<CollectionRow> {
+export async function loadCollection(db: Db | Tx, caller: Principal, id: string): Promise<CollectionRow> {
   const row = await db.collection.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('collection_not_found', `no collection with id ${id}`);
   requireScope(caller, row.id);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, gaussian } from '@/lib/evaluation/random';
+import { createUniform, gaussian } from '@/lib/evaluation/random';
 import {
   aucOf,
   calibrate,
@@ -15,7 +15,7 @@ function bruteCount(values: number[], d: number): number {
 }
 
 function seededDistances(seed: number, n: number, mean: number, sd: number): number[] {
-  const rng = createRng(seed);
+  const rng = createUniform(seed);
   return Array.from({ length: n }, () => Math.min(2, Math.max(0, mean + sd * gaussian(rng))));
 }
 

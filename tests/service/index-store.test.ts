@@ -7,7 +7,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng, gaussian } from '@/lib/evaluation/random';
+import { createUniform, gaussian } from '@/lib/evaluation/random';
 import type { BlobStore as BlobStoreType } from '@/lib/matching/runtime/blob-store';
 import type { IndexKey, IndexStore as IndexStoreType } from '@/lib/matching/runtime/index-store';
 import { startDefaultHarness, type Harness } from './harness';
@@ -19,7 +19,7 @@ let identityId: string;
 let root: string;
 let IndexStore: typeof IndexStoreType;
 let BlobStore: typeof BlobStoreType;
-const rng = createRng(11);
+const rng = createUniform(11);
 const vectors = new Map<number, Float32Array>();
 
 function unit(dim: number): Float32Array {
