@@ -23,7 +23,6 @@ export class NotAuthenticatedError extends AppError {
   }
 }
 
-
 /** Throws `forbidden` unless the principal is an admin. */
 export function requireAdminRole(principal: Principal): void {
   if (principal.role !== 'admin') {
