@@ -2,25 +2,26 @@
 // import what), the one-owner rule for native dependencies, and the one reader of process.env.
 import tseslint from 'typescript-eslint';
 
-const LIB = ['auth', 'config', 'datasets', 'db', 'embedder', 'errors', 'evaluation', 'faces', 'http', 'imaging', 'index', 'jobs', 'matching', 'plots', 'training'];
+const LIB = ['auth', 'calibration', 'config', 'datasets', 'db', 'embedder', 'errors', 'evaluation', 'faces', 'http', 'imaging', 'index', 'jobs', 'matching', 'plots', 'training'];
 
 /** What each lib folder may import (besides itself). `type:` entries are allowed as `import type` only. */
 const MAP = {
   config: [],
   errors: [],
+  calibration: ['errors'],
   imaging: ['errors'],
   index: ['errors'],
   plots: ['errors'],
-  embedder: ['errors', 'type:imaging', 'type:training'],
+  embedder: ['errors', 'type:imaging', 'type:calibration'],
   datasets: ['errors', 'imaging'],
   db: ['errors', 'config'],
   jobs: ['db', 'errors'],
   auth: ['db', 'errors', 'config'],
   http: ['errors', 'auth', 'config', 'matching/names'],
-  training: ['embedder', 'datasets', 'plots', 'imaging', 'errors'],
-  faces: ['errors', 'imaging', 'embedder', 'training', 'datasets', 'type:evaluation'],
-  evaluation: ['datasets', 'embedder', 'faces', 'index', 'training', 'imaging', 'errors', 'matching/decision'],
-  matching: ['db', 'imaging', 'embedder', 'faces', 'index', 'training', 'datasets', 'plots', 'jobs', 'errors', 'config'],
+  training: ['embedder', 'calibration', 'datasets', 'plots', 'imaging', 'errors'],
+  faces: ['errors', 'imaging', 'embedder', 'calibration', 'training', 'datasets', 'type:evaluation'],
+  evaluation: ['datasets', 'embedder', 'faces', 'index', 'calibration', 'training', 'imaging', 'errors'],
+  matching: ['db', 'imaging', 'embedder', 'faces', 'index', 'calibration', 'training', 'datasets', 'plots', 'jobs', 'errors', 'config', 'type:auth'],
 };
 
 /** Native or heavy dependencies and the only files allowed to import them. */
@@ -38,7 +39,13 @@ const ownerPatterns = (file) =>
     message: `only ${o.owner} may import ${o.names.join(', ')}; go through its API`,
   }));
 
-function restrict(folder, allowed, file) {
+/** Inside lib/matching: the runtime layer (runtime/) imports neither a use case nor models/. */
+const MATCHING_RUNTIME = {
+  files: ['lib/matching/runtime/**/*.ts'],
+  patterns: [{ regex: '^@/lib/matching(/(?!runtime/).*)?$', message: 'lib/matching/runtime imports no use case and nothing of lib/matching/models (module map, ../shared/STYLE.md section 1)' }],
+};
+
+function restrict(folder, allowed, file, extra = []) {
   const plain = new Set(allowed.filter((a) => !a.startsWith('type:')));
   const typeOnly = allowed.filter((a) => a.startsWith('type:')).map((a) => a.slice(5));
   const patterns = [];
@@ -57,7 +64,7 @@ function restrict(folder, allowed, file) {
   patterns.push({ group: ['../*', '@/app/**', 'next', 'next/*', 'react'], message: `lib/${folder}: import other lib folders through @/lib/<folder>; never app/, Next or React` });
   return {
     files: [file ?? `lib/${folder}/**/*.ts`],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...patterns, ...ownerPatterns(file ?? `lib/${folder}/`)] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...patterns, ...extra, ...ownerPatterns(file ?? `lib/${folder}/`)] }] },
   };
 }
 
@@ -126,6 +133,8 @@ export default tseslint.config(
     },
   },
   ...Object.entries(MAP).map(([folder, allowed]) => restrict(folder, allowed)),
+  // A later block's options replace an earlier one's, so the runtime layer's block repeats the matching map.
+  restrict('matching', MAP.matching, MATCHING_RUNTIME.files[0], MATCHING_RUNTIME.patterns),
   // The single-file owners get their folder's map without their own dependency's ban.
   ...OWNERS.filter((o) => o.owner.endsWith('.ts')).map((o) => {
     const folder = o.owner.split('/')[1];

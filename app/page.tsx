@@ -1,4 +1,4 @@
-import { runtimeStatus } from '@/lib/matching/runtime';
+import { runtimeStatus } from '@/lib/matching/runtime/runtime';
 
 export const dynamic = 'force-dynamic';
 

@@ -60,6 +60,19 @@ export class ConflictError extends AppError {
   static override readonly kind: string = 'ConflictError';
 }
 
+/**
+ * Valid credentials, but not allowed to do this: a role or key scope refuses (`forbidden`, 403 at
+ * the edge). Here, not in lib/auth, because both lib/auth (route roles) and lib/matching (the
+ * domain's admin and scope checks) throw it, and lib/matching may not import lib/auth's values.
+ */
+export class NotAllowedError extends AppError {
+  static override readonly kind: string = 'NotAllowedError';
+
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
 /** A dependency is not ready yet: models loading, index rebuilding (503). */
 export class NotReadyError extends AppError {
   static override readonly kind: string = 'NotReadyError';

@@ -24,9 +24,9 @@ import { z } from 'zod';
 import type { ModelManifest } from '@/lib/embedder/manifest';
 import { loadModel } from '@/lib/embedder/weights';
 import { evaluateIdentify, type IdentifyResult } from '@/lib/evaluation/identify';
-import { createRng, shuffled } from '@/lib/evaluation/random';
+import { createUniform, shuffled } from '@/lib/evaluation/random';
 import { defaultFaceConfig, describeFolder, l2Normalise, loadFaceModels, toLabelledVectors, writeFaceConfig, type DescribedImage } from '@/lib/faces';
-import { calibrate, type Calibration, type CalibrationCurve } from '@/lib/training/calibration';
+import { calibrate, type Calibration, type CalibrationCurve } from '@/lib/calibration';
 import { parseCli } from './cli/args';
 
 const configSchema = z.strictObject({
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   log(`descriptors ${described.cached ? 'from cache' : 'computed'}: ${described.file}; verdicts ${JSON.stringify(verdictCounts)}`);
   const { images } = described;
   const ids = [...new Set(images.map((i) => i.identity))];
-  const order = shuffled(ids, createRng(config.seed));
+  const order = shuffled(ids, createUniform(config.seed));
   const foldSize = Math.ceil(ids.length / config.folds);
 
   const perFold: Record<string, Record<string, Figures>>[] = [];

@@ -6,7 +6,7 @@ export { requestAddress } from './client-address';
 export { createApiKey, listApiKeys, revokeApiKey, KEY_PREFIX, type ApiKeyView, type NewApiKey } from './keys';
 export type { AuthPage } from './page';
 export { ACCESS_TEXT, ROLE_TABLE, summariesWith, type Access, type AccessOf, type OperationId, type RoleRow } from './roles';
-export { NotAllowedError, NotAuthenticatedError, requireAdminRole, ROLES, type Principal } from './principal';
+export { NotAuthenticatedError, requireAdminRole, ROLES, type Principal } from './principal';
 export {
   clearedSessionCookie,
   createSession,

@@ -1,9 +1,9 @@
 /** Who is calling, as resolved from an API key or the admin session. */
-import { AppError } from '@/lib/errors';
+import { AppError, NotAllowedError } from '@/lib/errors';
 
-/** A resolved caller; structurally the `Caller` that lib/matching takes. */
+/** A resolved caller: who calls, with what role and key scope. Every lib/matching use case takes one. */
 export interface Principal {
-  /** 'admin-session' | 'key:<id>' | 'key:env' (the API_KEY variable). */
+  /** 'admin-session' | 'key:<id>' | 'key:env' (the API_KEY variable) | 'system' (scripts, start-up). */
   actor: string;
   /** What each role may do: the role table, lib/auth/roles.ts. */
   role: 'admin' | 'user';
@@ -20,13 +20,6 @@ export class NotAuthenticatedError extends AppError {
 
   constructor(message: string) {
     super('not_authenticated', message);
-  }
-}
-
-/** Valid credentials without the right to do this (403 at the edge). */
-export class NotAllowedError extends AppError {
-  constructor(message: string) {
-    super('forbidden', message);
   }
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InputError, NotFoundError } from '@/lib/errors';
 import type { PreprocessSpec } from '@/lib/imaging/types';
-import type { Calibration } from '@/lib/training/calibration';
+import type { Calibration } from '@/lib/calibration';
 
 /** The training fields of a manifest, which an ensemble keeps for each member. */
 const MEMBER_FIELDS = ['version', 'seed', 'config', 'metrics', 'lossHistory', 'pairsPerSecond', 'backend', 'trainingSeconds', 'createdAt'] as const;

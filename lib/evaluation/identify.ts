@@ -23,9 +23,8 @@
 import { InputError } from '@/lib/errors';
 import { AnnIndex } from '@/lib/index/ann';
 import { euclideanDistance } from '@/lib/index/exact';
-import { decide } from '@/lib/matching/decision';
-import { aucOf, eerOf, openSetThreshold, type CalibrationCurve } from '@/lib/training/calibration';
-import { createRng, shuffled } from './random';
+import { aucOf, decide, eerOf, openSetThreshold, type CalibrationCurve } from '@/lib/calibration';
+import { createUniform, shuffled } from './random';
 
 /** Score of a refused query in the ROC: worse than any real distance (the ROC code takes finite numbers only). */
 const REFUSED_DISTANCE = Number.MAX_VALUE;
@@ -92,7 +91,7 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
   }
   const dim = embeddings.flat().find((e) => e !== null)?.length;
   if (dim === undefined) throw new InputError('invalid_dataset', 'identify: every image was refused; nothing to evaluate');
-  const rng = createRng(opts.seed ?? 0);
+  const rng = createUniform(opts.seed ?? 0);
   const sums = { rank1: 0, tar: 0, far: 0, allRight: 0, auc: 0, eer: 0, threshold: 0, queries: 0, strangers: 0, enrolled: 0 };
   for (let r = 0; r < repeats; r++) {
     const order = shuffled(embeddings.map((_, i) => i), rng);

@@ -10,7 +10,7 @@ import { InputError } from '@/lib/errors';
 import { OMNIGLOT_SPLIT, readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
 import { mapLimit } from '@/lib/datasets/map-limit';
 import { decodeImage, encodePng } from '@/lib/imaging';
-import { createRng, shuffled } from './random';
+import { createUniform, shuffled } from './random';
 
 /** Options of `makeOneShotRuns`. */
 export interface MakeOneShotOptions {
@@ -71,7 +71,7 @@ export async function makeOneShotRuns(out: string, opts: MakeOneShotOptions): Pr
     const n = chars.get(a)?.size ?? 0;
     if (n < ways) throw new InputError('invalid_config', `alphabet ${a} has ${n} characters, a ${ways}-way run needs ${ways}`);
   }
-  const rng = createRng(seed);
+  const rng = createUniform(seed);
   const order = shuffled(alphabets, rng);
   const provenance: RunProvenance[] = [];
   for (let r = 0; r < runs; r++) {

@@ -10,7 +10,7 @@ import { AppError, InputError, NotReadyError } from '@/lib/errors';
 import type { ModelManifest } from '@/lib/embedder/manifest';
 import { mapLimit } from '@/lib/datasets/map-limit';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
-import type { CalibrationCurve } from '@/lib/training/calibration';
+import type { CalibrationCurve } from '@/lib/calibration';
 
 /** Kinds of model the service matches with. */
 export type ModelKind = 'object' | 'face';

@@ -1,9 +1,9 @@
 /** Seeded pseudo-random numbers for reproducible evaluation protocols (mulberry32). */
-import { createRng as createSeededRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/training/rng';
 
 /** Returns a function giving uniform floats in [0, 1) from a 32-bit seed (the training core's mulberry32). */
-export function createRng(seed: number): () => number {
-  const rng = createSeededRng(seed);
+export function createUniform(seed: number): () => number {
+  const rng = createRng(seed);
   return () => rng.next();
 }
 

@@ -12,7 +12,7 @@ import { backendInfo } from '@/lib/embedder/backend';
 import { readManifest } from '@/lib/embedder/manifest';
 import type { Baseline, EmbeddingPipeline } from '@/lib/evaluation/pipeline';
 import { decodeImage } from '@/lib/imaging';
-import type { CalibrationCurve } from '@/lib/training/calibration';
+import type { CalibrationCurve } from '@/lib/calibration';
 import { l2Normalise } from './descriptor';
 import { loadFaceModel, readFaceConfig } from './model';
 import { prepareFaces, type DetectMode } from './prepare';

@@ -20,12 +20,13 @@
 import { strToU8, unzipSync, zipSync, type UnzipFileInfo, type Zippable } from 'fflate';
 import { env } from '@/lib/config/env';
 import { ConflictError, InputError } from '@/lib/errors';
-import { requireAdmin, type Caller } from './caller';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from './caller';
 import { loadCollection, runtime } from './context';
 import { metadataProblems, nameProblem, printable } from './names';
 import { createIdentity } from './identities';
 import { enrollImages, type RejectReason, type UploadFile } from './images';
-import { decodeVector } from './vectors';
+import { decodeVector } from './runtime/vectors';
 
 /** Format tag of `collection.json`. */
 export const EXPORT_FORMAT = 'fewshot-collection/1';
@@ -175,7 +176,7 @@ function checkPlan(plan: PlannedIdentity[]): void {
 }
 
 /** Finds the identity with this external id, or creates it. */
-async function findOrCreate(caller: Caller, collectionId: string, who: PlannedIdentity): Promise<{ id: string; created: boolean }> {
+async function findOrCreate(caller: Principal, collectionId: string, who: PlannedIdentity): Promise<{ id: string; created: boolean }> {
   const { db } = runtime();
   if (who.externalId !== null) {
     const found = await db.identity.findFirst({ where: { collectionId, externalId: who.externalId }, select: { id: true } });
@@ -190,7 +191,7 @@ async function findOrCreate(caller: Caller, collectionId: string, who: PlannedId
 }
 
 /** Imports a zip archive (either layout, see the module comment) into a collection. */
-export async function importArchive(caller: Caller, collectionId: string, archive: Uint8Array): Promise<ImportResult> {
+export async function importArchive(caller: Principal, collectionId: string, archive: Uint8Array): Promise<ImportResult> {
   requireAdmin(caller, 'importing an archive');
   await loadCollection(runtime().db, caller, collectionId);
   const files = unpack(archive, planArchive(archive));
@@ -219,7 +220,7 @@ export async function importArchive(caller: Caller, collectionId: string, archiv
 }
 
 /** Exports a collection (admin) as a zip archive; see the module comment for the layout. */
-export async function exportCollection(caller: Caller, collectionId: string): Promise<{ name: string; bytes: Uint8Array }> {
+export async function exportCollection(caller: Principal, collectionId: string): Promise<{ name: string; bytes: Uint8Array }> {
   requireAdmin(caller, 'exporting a collection');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);

@@ -1,10 +1,14 @@
 /** The audit log: every decision (search, verify) and every admin operation, append-only. */
 import type { Db } from '@/lib/db/client';
 import { InputError } from '@/lib/errors';
-import { requireAdmin, type Caller } from './caller';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from './caller';
 import type { Tx } from './context';
 import { runtime } from './context';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
+import { pruneAudit, readRetention, writeRetention } from './runtime/audit-retention';
+
+export { DEFAULT_AUDIT_RETENTION_DAYS } from './runtime/audit-retention';
 
 /** What one audit entry records. */
 export interface AuditInput {
@@ -43,7 +47,7 @@ export interface AuditQuery extends PageRequest {
 }
 
 /** Appends an audit entry (inside the caller's transaction when given one). */
-export async function recordAudit(db: Db | Tx, caller: Caller, entry: AuditInput): Promise<void> {
+export async function recordAudit(db: Db | Tx, caller: Principal, entry: AuditInput): Promise<void> {
   await db.auditEntry.create({
     data: {
       actor: caller.actor,
@@ -58,7 +62,7 @@ export async function recordAudit(db: Db | Tx, caller: Caller, entry: AuditInput
 }
 
 /** Audit entries, newest first (admin only). */
-export async function listAudit(caller: Caller, query: AuditQuery = {}): Promise<Page<AuditEntryDto>> {
+export async function listAudit(caller: Principal, query: AuditQuery = {}): Promise<Page<AuditEntryDto>> {
   requireAdmin(caller, 'reading the audit log');
   const { db } = runtime();
   const limit = pageLimit(query);
@@ -90,38 +94,20 @@ export async function listAudit(caller: Caller, query: AuditQuery = {}): Promise
   }));
 }
 
-/** Setting key of the audit retention in days. */
-const RETENTION_KEY = 'audit.retentionDays';
-/** Default retention: one year (audit entries older than this are pruned). */
-export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
-
 /** Audit retention in days (admin only). */
-export async function getAuditRetention(caller: Caller): Promise<{ retentionDays: number }> {
+export async function getAuditRetention(caller: Principal): Promise<{ retentionDays: number }> {
   requireAdmin(caller, 'reading the audit settings');
   return { retentionDays: await readRetention(runtime().db) };
 }
 
 /** Sets the audit retention (1..36500 days) and prunes older entries at once (admin only). */
-export async function setAuditRetention(caller: Caller, retentionDays: number): Promise<{ retentionDays: number; pruned: number }> {
+export async function setAuditRetention(caller: Principal, retentionDays: number): Promise<{ retentionDays: number; pruned: number }> {
   requireAdmin(caller, 'changing the audit settings');
   if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36_500) {
     throw new InputError('invalid_retention', `retentionDays must be an integer in 1..36500, got ${retentionDays}`);
   }
   const { db } = runtime();
-  await db.setting.upsert({ where: { key: RETENTION_KEY }, create: { key: RETENTION_KEY, value: String(retentionDays) }, update: { value: String(retentionDays) } });
+  await writeRetention(db, retentionDays);
   await recordAudit(db, caller, { action: 'audit.retention', details: { retentionDays } });
   return { retentionDays, pruned: await pruneAudit(db) };
-}
-
-/** Deletes audit entries older than the retention; returns how many (called at start and on change). */
-export async function pruneAudit(db: Db): Promise<number> {
-  const days = await readRetention(db);
-  const { count } = await db.auditEntry.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - days * 86_400_000) } } });
-  return count;
-}
-
-async function readRetention(db: Db): Promise<number> {
-  const row = await db.setting.findUnique({ where: { key: RETENTION_KEY } });
-  const days = row ? Number(row.value) : DEFAULT_AUDIT_RETENTION_DAYS;
-  return Number.isInteger(days) && days > 0 ? days : DEFAULT_AUDIT_RETENTION_DAYS;
 }

@@ -3,10 +3,11 @@
  * (gallery-calibration.ts), the threshold in force and where it comes from, FAR and FRR there with
  * bootstrap intervals, the target FARs the gallery can measure, and the ROC curve.
  */
-import { rocCurve, type CalibrationCurve } from '@/lib/training/calibration';
-import { requireAdmin, type Caller } from './caller';
+import { rocCurve, type CalibrationCurve } from '@/lib/calibration';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from './caller';
 import { collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime, type CollectionThreshold } from './context';
-import { freshTrials, GALLERY_MIN_IDENTITIES, ratesAt, summaryOf, targetPoint, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
+import { freshTrials, MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, ratesAt, summaryOf, targetPoint, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
 
 /** What `GET /api/collections/{id}/calibration` answers. */
 export interface CalibrationReport {
@@ -15,7 +16,7 @@ export interface CalibrationReport {
   /** Gallery sequence the trials were computed at. */
   sequence: number;
   computedAt: string;
-  /** Identities with 2+ examples; the gallery calibration needs GALLERY_MIN_IDENTITIES. */
+  /** Identities with 2+ examples; the gallery calibration needs MIN_IDENTITIES_FOR_GALLERY_THRESHOLD. */
   eligibleIdentities: number;
   minIdentities: number;
   targetFar: number;
@@ -37,7 +38,7 @@ export interface CalibrationReport {
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /** The calibration report of a collection; computes fresh trials when the gallery changed. */
-export async function getCalibrationReport(caller: Caller, collectionId: string): Promise<CalibrationReport> {
+export async function getCalibrationReport(caller: Principal, collectionId: string): Promise<CalibrationReport> {
   requireAdmin(caller, 'reading the calibration');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
@@ -51,7 +52,7 @@ export async function getCalibrationReport(caller: Caller, collectionId: string)
     sequence: trials.sequence,
     computedAt: trials.computedAt,
     eligibleIdentities: trials.eligibleIdentities,
-    minIdentities: GALLERY_MIN_IDENTITIES,
+    minIdentities: MIN_IDENTITIES_FOR_GALLERY_THRESHOLD,
     targetFar: c.targetFar,
     threshold,
     trials: { genuine: trials.genuine.length, impostor: trials.impostor.length, sampled: trials.sampled },

@@ -1,12 +1,13 @@
 /** Collections: a gallery of identities matched with one model version. */
 import { InputError, NotReadyError } from '@/lib/errors';
 import { recordAudit } from './audit';
-import { requireAdmin, type Caller } from './caller';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from './caller';
 import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow, type CollectionThreshold } from './context';
 import { dropTrials, peekTrials } from './gallery-calibration';
 import { checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
-import type { DetectSetting } from './preprocess';
+import type { DetectSetting } from './runtime/embed-input';
 
 /** Per-collection settings. */
 export interface CollectionSettings {
@@ -65,7 +66,7 @@ function checkSettings(kind: string, s: CollectionSettings | undefined): Collect
 }
 
 /** Creates a collection served by the default model of its kind (admin only). */
-export async function createCollection(caller: Caller, input: CreateCollectionInput): Promise<CollectionDto> {
+export async function createCollection(caller: Principal, input: CreateCollectionInput): Promise<CollectionDto> {
   requireAdmin(caller, 'creating a collection');
   const rt = runtime();
   if (input.kind !== 'face' && input.kind !== 'object') throw new InputError('invalid_kind', `kind must be face or object, got ${String(input.kind)}`);
@@ -92,7 +93,7 @@ export async function createCollection(caller: Caller, input: CreateCollectionIn
 }
 
 /** Lists the collections the caller may see, by id. */
-export async function listCollections(caller: Caller, req: PageRequest = {}): Promise<Page<CollectionDto>> {
+export async function listCollections(caller: Principal, req: PageRequest = {}): Promise<Page<CollectionDto>> {
   const { db } = runtime();
   const limit = pageLimit(req);
   const cursor = decodeCursor(req.cursor, 1);
@@ -109,13 +110,13 @@ export async function listCollections(caller: Caller, req: PageRequest = {}): Pr
 }
 
 /** One collection. */
-export async function getCollection(caller: Caller, id: string): Promise<CollectionDto> {
+export async function getCollection(caller: Principal, id: string): Promise<CollectionDto> {
   const { db } = runtime();
   return withCounts(await loadCollection(db, caller, id));
 }
 
 /** Renames, re-targets or overrides the threshold of a collection (admin only). */
-export async function updateCollection(caller: Caller, id: string, patch: CollectionPatch): Promise<CollectionDto> {
+export async function updateCollection(caller: Principal, id: string, patch: CollectionPatch): Promise<CollectionDto> {
   requireAdmin(caller, 'changing a collection');
   const { db } = runtime();
   const current = await loadCollection(db, caller, id);
@@ -143,7 +144,7 @@ export async function updateCollection(caller: Caller, id: string, patch: Collec
 }
 
 /** Deletes a collection with its identities, images, unshared blobs and index files (admin only). */
-export async function deleteCollection(caller: Caller, id: string): Promise<void> {
+export async function deleteCollection(caller: Principal, id: string): Promise<void> {
   requireAdmin(caller, 'deleting a collection');
   const rt = runtime();
   await loadCollection(rt.db, caller, id);
@@ -196,7 +197,7 @@ function toDto(row: CollectionRow, identityCount: number, imageCount: number, li
 }
 
 /** Rebuilds a collection's index from the database (admin only); returns its size and sequence. */
-export async function rebuildIndex(caller: Caller, id: string): Promise<{ size: number; lastSequence: number }> {
+export async function rebuildIndex(caller: Principal, id: string): Promise<{ size: number; lastSequence: number }> {
   requireAdmin(caller, 'rebuilding an index');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, id);

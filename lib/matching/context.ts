@@ -1,12 +1,13 @@
 /** Helpers the use cases share: scoped loads, the collection's model and threshold, sequences. */
 import type { Db } from '@/lib/db/client';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
-import { openSetThreshold } from '@/lib/training/calibration';
-import { requireScope, type Caller } from './caller';
+import { openSetThreshold } from '@/lib/calibration';
+import type { Principal } from '@/lib/auth';
+import { requireScope } from './caller';
 import { galleryInForce, targetPoint, type GalleryTrials } from './gallery-calibration';
-import type { IndexKey } from './index-store';
-import type { ServedModel } from './models';
-import { getRuntime, type Runtime } from './runtime';
+import type { IndexKey } from './runtime/index-store';
+import type { ServedModel } from './runtime/model-registry';
+import { getRuntime, type Runtime } from './runtime/runtime';
 
 /** A transaction client. */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
@@ -33,7 +34,7 @@ export function runtime(): Runtime {
 }
 
 /** Loads a collection the caller may see, or throws `collection_not_found` / `forbidden`. */
-export async function loadCollection(db: Db | Tx, caller: Caller, id: string): Promise<CollectionRow> {
+export async function loadCollection(db: Db | Tx, caller: Principal, id: string): Promise<CollectionRow> {
   const row = await db.collection.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('collection_not_found', `no collection with id ${id}`);
   requireScope(caller, row.id);

@@ -1,28 +1,11 @@
 /**
- * Faces in the service: the `FacePreparer` the runtime registers when a face model is loaded
- * (detection and alignment run in the embedding worker, off the request thread), and the gallery
- * warnings of an enrolment (`near_duplicate`, `identity_outlier`), which need the identity's
- * stored embeddings.
+ * Faces in the service: the gallery warnings of an enrolment (`near_duplicate`, `identity_outlier`),
+ * which need the identity's stored embeddings. The face preparer is in runtime/face-preparer.ts.
  */
 import { checkIdentityOutlier, checkNearDuplicate } from '@/lib/faces';
 import { assert } from '@/lib/errors';
 import type { Db } from '@/lib/db/client';
-import type { EmbeddingPool } from './embedding-pool';
-import type { FacePreparer, PreparedInput } from './preprocess';
-import { decodeVector } from './vectors';
-
-/**
- * The face preparer over the worker: every usable face becomes one input (its raw 128-d
- * descriptor), largest first. In search, a face refused on its own (e.g. `face_too_small` next to
- * a good face) has no descriptor and is left out; an image with no usable face rejects with its
- * refusal (`no_face`, `face_too_small`, `low_score`).
- */
-export function createFacePreparer(pool: EmbeddingPool): FacePreparer {
-  return async (img, ctx) => {
-    const faces = await pool.prepareFaces(ctx.manifest.version, img, { detect: ctx.detect, purpose: ctx.purpose });
-    return faces.flatMap((f): PreparedInput[] => (f.descriptor ? [{ ...(f.box ? { box: f.box } : {}), input: f.descriptor, verdicts: f.verdicts }] : []));
-  };
-}
+import { decodeVector } from './runtime/vectors';
 
 /**
  * Appends `near_duplicate` and `identity_outlier` to the verdicts of new images of one identity,

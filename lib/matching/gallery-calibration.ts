@@ -12,18 +12,18 @@
  * Results are cached per collection, model version and gallery sequence. Searches read the cache
  * and never wait: a stale entry starts a background recomputation (yielding to the event loop
  * between queries) and the last result serves meanwhile; the calibration page and API wait for a
- * fresh one. Once the gallery has GALLERY_MIN_IDENTITIES identities with 2+ examples and enough
+ * fresh one. Once the gallery has MIN_IDENTITIES_FOR_GALLERY_THRESHOLD identities with 2+ examples and enough
  * impostor trials for the target FAR, the collection's threshold comes from here (see
  * `collectionThreshold`).
  */
-import { countAtMost, distanceAtFar, rocCurve, aucOf, eerOf } from '@/lib/training/calibration';
+import { countAtMost, distanceAtFar, rocCurve, aucOf, eerOf } from '@/lib/calibration';
 import { squaredDistance } from '@/lib/training/pairs';
 import { createRng } from '@/lib/training/rng';
 import type { Db } from '@/lib/db/client';
-import { decodeVector } from './vectors';
+import { decodeVector } from './runtime/vectors';
 
 /** Identities with 2+ examples needed before the gallery calibration sets the threshold. */
-export const GALLERY_MIN_IDENTITIES = 5;
+export const MIN_IDENTITIES_FOR_GALLERY_THRESHOLD = 5;
 /** Queries used per trial kind; larger galleries are sampled (seeded) down to this. */
 export const MAX_TRIAL_QUERIES = 2000;
 /** Target FARs offered on the calibration page. */
@@ -155,7 +155,7 @@ function measureTarget(trials: Pick<GalleryTrials, 'genuine' | 'impostor'>, far:
 
 /** True when the gallery calibration is in force for this target FAR. */
 export function galleryInForce(trials: GalleryTrials | null, targetFar: number): trials is GalleryTrials {
-  return trials !== null && trials.eligibleIdentities >= GALLERY_MIN_IDENTITIES && targetPoint(trials, targetFar).measurable;
+  return trials !== null && trials.eligibleIdentities >= MIN_IDENTITIES_FOR_GALLERY_THRESHOLD && targetPoint(trials, targetFar).measurable;
 }
 
 /** AUC and EER of the trials (null without both kinds). */

@@ -1,13 +1,13 @@
 /** Identities: who or what is matched, with their enrolled images. */
 import { NotFoundError } from '@/lib/errors';
 import { recordAudit } from './audit';
-import type { Caller } from './caller';
+import type { Principal } from '@/lib/auth';
 import { requireAdmin, requireScope } from './caller';
 import { allocateSequences, conflictOnDuplicate, loadCollection, runtime, type Tx } from './context';
-import type { CommittedChange } from './index-store';
+import type { CommittedChange } from './runtime/index-store';
 import { checkMetadata, checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
-import { applyToIndex } from './sync';
+import { applyToIndex } from './runtime/sync';
 
 /** An identity as the API returns it. */
 export interface IdentityDto {
@@ -24,7 +24,7 @@ export interface IdentityDto {
 /** Fields of a new identity. */
 export interface CreateIdentityInput {
   name: string;
-  /** Caller's own id, unique per collection. */
+  /** Principal's own id, unique per collection. */
   externalId?: string | null;
   /** Free-form JSON object. */
   metadata?: Record<string, unknown> | null;
@@ -36,7 +36,7 @@ export type IdentityPatch = Partial<CreateIdentityInput>;
 type IdentityRow = { id: string; collectionId: string; name: string; externalId: string | null; metadata: unknown; createdAt: Date; updatedAt: Date; _count: { images: number } };
 
 /** Loads an identity the caller may see, or throws `identity_not_found` / `forbidden`. */
-export async function loadIdentity(db: ReturnType<typeof runtime>['db'] | Tx, caller: Caller, id: string) {
+export async function loadIdentity(db: ReturnType<typeof runtime>['db'] | Tx, caller: Principal, id: string) {
   const row = await db.identity.findUnique({ where: { id }, include: { _count: { select: { images: true } } } });
   if (!row) throw new NotFoundError('identity_not_found', `no identity with id ${id}`);
   requireScope(caller, row.collectionId);
@@ -44,7 +44,7 @@ export async function loadIdentity(db: ReturnType<typeof runtime>['db'] | Tx, ca
 }
 
 /** Creates an identity in a collection. */
-export async function createIdentity(caller: Caller, collectionId: string, input: CreateIdentityInput): Promise<IdentityDto> {
+export async function createIdentity(caller: Principal, collectionId: string, input: CreateIdentityInput): Promise<IdentityDto> {
   const { db } = runtime();
   await loadCollection(db, caller, collectionId);
   const name = checkName(input.name);
@@ -63,7 +63,7 @@ export async function createIdentity(caller: Caller, collectionId: string, input
 }
 
 /** Lists a collection's identities by id; `q` keeps names containing it. */
-export async function listIdentities(caller: Caller, collectionId: string, req: PageRequest & { q?: string } = {}): Promise<Page<IdentityDto>> {
+export async function listIdentities(caller: Principal, collectionId: string, req: PageRequest & { q?: string } = {}): Promise<Page<IdentityDto>> {
   const { db } = runtime();
   await loadCollection(db, caller, collectionId);
   const limit = pageLimit(req);
@@ -78,12 +78,12 @@ export async function listIdentities(caller: Caller, collectionId: string, req: 
 }
 
 /** One identity. */
-export async function getIdentity(caller: Caller, id: string): Promise<IdentityDto> {
+export async function getIdentity(caller: Principal, id: string): Promise<IdentityDto> {
   return toDto(await loadIdentity(runtime().db, caller, id));
 }
 
 /** Renames an identity or changes its external id or metadata (admin). */
-export async function updateIdentity(caller: Caller, id: string, patch: IdentityPatch): Promise<IdentityDto> {
+export async function updateIdentity(caller: Principal, id: string, patch: IdentityPatch): Promise<IdentityDto> {
   requireAdmin(caller, 'changing an identity');
   const { db } = runtime();
   const current = await loadIdentity(db, caller, id);
@@ -110,7 +110,7 @@ export async function updateIdentity(caller: Caller, id: string, patch: Identity
  * Deletes an identity and its images. The images' 'delete' changes are committed with it and
  * applied to the index before this returns, so searches never return them again.
  */
-export async function deleteIdentity(caller: Caller, id: string): Promise<void> {
+export async function deleteIdentity(caller: Principal, id: string): Promise<void> {
   requireAdmin(caller, 'deleting an identity');
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, id);

@@ -9,18 +9,19 @@ import { env } from '@/lib/config/env';
 import { AppError, ConflictError, InputError, NotFoundError } from '@/lib/errors';
 import type { Box, DecodedImage } from '@/lib/imaging';
 import { recordAudit } from './audit';
-import { requireAdmin, requireScope, type Caller } from './caller';
-import { sha256Hex } from './blob-store';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin, requireScope } from './caller';
+import { sha256Hex } from './runtime/blob-store';
 import { allocateSequences, collectionThreshold, countLiveIdentities, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { addGalleryVerdicts } from './faces';
 import { loadIdentity } from './identities';
-import type { CommittedChange } from './index-store';
+import type { CommittedChange } from './runtime/index-store';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import { renderPng } from './renditions';
-import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type PreparedInput } from './preprocess';
-import { applyToIndex } from './sync';
-import { encodeVector } from './vectors';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type PreparedInput } from './runtime/embed-input';
+import { applyToIndex } from './runtime/sync';
+import { encodeVector } from './runtime/vectors';
 
 /** Why a file was not enrolled (the API's fixed list). */
 export type RejectReason = 'undecodable' | 'unsupported_type' | 'too_large' | 'too_many_pixels' | 'no_face' | 'face_too_small' | 'low_score' | 'duplicate';
@@ -72,7 +73,7 @@ const SWITCH_ATTEMPTS = 3;
  * collection switches model versions (promote, rollback) while the images embed, the enrolment
  * starts again under the new version, so no image is stored without the version searches use.
  */
-export async function enrollImages(caller: Caller, identityId: string, files: UploadFile[], opts: { detect?: DetectSetting } = {}): Promise<EnrollResult> {
+export async function enrollImages(caller: Principal, identityId: string, files: UploadFile[], opts: { detect?: DetectSetting } = {}): Promise<EnrollResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await enrollOnce(caller, identityId, files, opts);
@@ -82,7 +83,7 @@ export async function enrollImages(caller: Caller, identityId: string, files: Up
   }
 }
 
-async function enrollOnce(caller: Caller, identityId: string, files: UploadFile[], opts: { detect?: DetectSetting }): Promise<EnrollResult> {
+async function enrollOnce(caller: Principal, identityId: string, files: UploadFile[], opts: { detect?: DetectSetting }): Promise<EnrollResult> {
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, identityId);
   const collection = await loadCollection(rt.db, caller, identity.collectionId);
@@ -165,7 +166,7 @@ async function enrollOnce(caller: Caller, identityId: string, files: UploadFile[
 
 /** The enrolment transaction; returns the image ids and the committed changes (with vectors). */
 async function storeEnrolment(
-  caller: Caller,
+  caller: Principal,
   collectionId: string,
   identityId: string,
   modelVersion: string,
@@ -218,7 +219,7 @@ async function storeEnrolment(
 }
 
 /** Lists an identity's images in enrolment order. */
-export async function listImages(caller: Caller, identityId: string, req: PageRequest = {}): Promise<Page<ImageDto>> {
+export async function listImages(caller: Principal, identityId: string, req: PageRequest = {}): Promise<Page<ImageDto>> {
   const { db } = runtime();
   await loadIdentity(db, caller, identityId);
   const limit = pageLimit(req);
@@ -236,7 +237,7 @@ export async function listImages(caller: Caller, identityId: string, req: PageRe
  * The bytes of an image and their content type: the original, or with `format: 'png'` a PNG rendition
  * for display (browsers show neither PGM/PPM nor every BMP; a stored PNG is answered as it is).
  */
-export async function getImageFile(caller: Caller, imageId: string, opts: { format?: 'original' | 'png' } = {}): Promise<{ bytes: Uint8Array; contentType: string; sha256: string }> {
+export async function getImageFile(caller: Principal, imageId: string, opts: { format?: 'original' | 'png' } = {}): Promise<{ bytes: Uint8Array; contentType: string; sha256: string }> {
   const rt = runtime();
   const image = await loadImage(caller, imageId);
   const bytes = await rt.blobs.read(image.blob.sha256);
@@ -245,7 +246,7 @@ export async function getImageFile(caller: Caller, imageId: string, opts: { form
 }
 
 /** Deletes an image; it is out of the index before this returns. */
-export async function deleteImage(caller: Caller, imageId: string): Promise<void> {
+export async function deleteImage(caller: Principal, imageId: string): Promise<void> {
   requireAdmin(caller, 'deleting an image');
   const rt = runtime();
   const image = await loadImage(caller, imageId);
@@ -267,7 +268,7 @@ export async function deleteImage(caller: Caller, imageId: string): Promise<void
 }
 
 /** Moves an image to another identity of the same collection (its embedding and index label stay). */
-export async function moveImage(caller: Caller, imageId: string, identityId: string): Promise<ImageDto> {
+export async function moveImage(caller: Principal, imageId: string, identityId: string): Promise<ImageDto> {
   requireAdmin(caller, 'moving an image');
   const { db } = runtime();
   const image = await loadImage(caller, imageId);
@@ -283,7 +284,7 @@ export async function moveImage(caller: Caller, imageId: string, identityId: str
   return toDto(row);
 }
 
-async function loadImage(caller: Caller, imageId: string) {
+async function loadImage(caller: Principal, imageId: string) {
   const image = await runtime().db.image.findUnique({ where: { id: imageId }, include: { blob: true } });
   if (!image) throw new NotFoundError('image_not_found', `no image with id ${imageId}`);
   requireScope(caller, image.collectionId);

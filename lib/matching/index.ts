@@ -1,8 +1,8 @@
 /**
  * `lib/matching`: the one door the pages, the API and the scripts use. Every use case takes a
- * `Caller` and throws `AppError`s with stable codes.
+ * `Principal` and throws `AppError`s with stable codes.
  */
-export { SYSTEM_CALLER, ForbiddenError, type Caller } from './caller';
+export { SYSTEM_CALLER } from './caller';
 export type { Page, PageRequest } from './page';
 export { createCollection, listCollections, getCollection, updateCollection, deleteCollection, rebuildIndex } from './collections';
 export type { CollectionDto, CollectionPatch, CollectionSettings, CreateCollectionInput } from './collections';
@@ -13,17 +13,17 @@ export { enrollImages, listImages, getImageFile, deleteImage, moveImage } from '
 export { renderPng } from './renditions';
 export type { EnrollResult, ImageDto, RejectReason, UploadFile } from './images';
 export { getCalibrationReport, type CalibrationReport } from './calibration-report';
-export { GALLERY_MIN_IDENTITIES, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
+export { MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
 export { importArchive, exportCollection, EXPORT_FORMAT, type ImportResult } from './archive';
 export { search, verifyPair, verifyIdentity, MAX_K } from './search';
 export type { SearchResponse, SearchResult, VerifyResponse } from './search';
 export { listAudit, getAuditRetention, setAuditRetention, DEFAULT_AUDIT_RETENTION_DAYS, type AuditEntryDto, type AuditQuery } from './audit';
-export { registerFacePreparer, type FacePreparer, type PreparedInput, type PrepareContext, type DetectSetting } from './preprocess';
-export { startRetrain, getRetrainOptions, getJobStatus, listJobStatuses, cancelJobRun, retrainSettingsSchema } from './retrain';
-export type { JobDto, RetrainOptions, RetrainSettings } from './retrain';
-export { promoteModel, rollbackModel } from './model-switch';
-export { listModels, getModel, getModelPlot, listCollectionModels, deleteCollectionModel } from './model-versions';
-export type { ModelSummary, ModelDetail, CollectionModelVersion } from './model-versions';
-export type { ModelComparison, ModelScore } from './model-comparison';
+export { registerFacePreparer, type FacePreparer, type PreparedInput, type PrepareContext, type DetectSetting } from './runtime/embed-input';
+export { startRetrain, getRetrainOptions, getJobStatus, listJobStatuses, cancelJobRun, retrainSettingsSchema } from './models/retrain';
+export type { JobDto, RetrainOptions, RetrainSettings } from './models/retrain';
+export { promoteModel, rollbackModel } from './models/switch';
+export { listModels, getModel, getModelPlot, listCollectionModels, deleteCollectionModel } from './models/versions';
+export type { ModelSummary, ModelDetail, CollectionModelVersion } from './models/versions';
+export type { ModelComparison, ModelScore } from './models/comparison';
 export { jobEventStream } from './job-events';
-export { startRuntime, getRuntime, stopRuntime, runtimeStatus, type Runtime, type RuntimeStatus } from './runtime';
+export { startRuntime, getRuntime, stopRuntime, runtimeStatus, type Runtime, type RuntimeStatus } from './runtime/runtime';

@@ -4,9 +4,10 @@
  * once it reaches a final status. A comment line every 15 s keeps proxies from closing the stream.
  */
 import { FINAL_STATUSES, getJob } from '@/lib/jobs';
-import { requireAdmin, type Caller } from './caller';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from './caller';
 import { runtime } from './context';
-import { toJobDto } from './retrain';
+import { toJobDto } from './models/retrain';
 
 /** How often the job row is read. */
 const POLL_MS = 400;
@@ -14,7 +15,7 @@ const POLL_MS = 400;
 const KEEPALIVE_MS = 15_000;
 
 /** The event stream of a job (admin); 404 `job_not_found` before the stream starts. */
-export async function jobEventStream(caller: Caller, jobId: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+export async function jobEventStream(caller: Principal, jobId: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
   requireAdmin(caller, 'following jobs');
   const { db } = runtime();
   await getJob(db, jobId);

@@ -6,14 +6,14 @@
 import { ConflictError, InputError } from '@/lib/errors';
 import type { Box } from '@/lib/imaging';
 import { recordAudit } from './audit';
-import type { Caller } from './caller';
-import { sha256Hex } from './blob-store';
+import type { Principal } from '@/lib/auth';
+import { sha256Hex } from './runtime/blob-store';
 import { collectionThreshold, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
 import { cachedTrials } from './gallery-calibration';
-import { decide, type Neighbour } from './decision';
+import { decide, type Neighbour } from '@/lib/calibration';
 import { loadIdentity } from './identities';
-import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './preprocess';
-import { decodeVector } from './vectors';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './runtime/embed-input';
+import { decodeVector } from './runtime/vectors';
 
 /** Largest k of a search. */
 export const MAX_K = 100;
@@ -59,7 +59,7 @@ async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll'
  * Identifies the query image against a collection: one result per face (face collections, each
  * with its box) or one for the whole image. `detect` overrides the collection's detection setting.
  */
-export async function search(caller: Caller, collectionId: string, bytes: Uint8Array, opts: { k?: number; detect?: DetectSetting } = {}): Promise<SearchResponse> {
+export async function search(caller: Principal, collectionId: string, bytes: Uint8Array, opts: { k?: number; detect?: DetectSetting } = {}): Promise<SearchResponse> {
   const k = opts.k ?? 10;
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new InputError('invalid_k', `k must be an integer in 1..${MAX_K}, got ${k}`);
   const rt = runtime();
@@ -101,7 +101,7 @@ export async function search(caller: Caller, collectionId: string, bytes: Uint8A
  * Whether two images show the same identity, under a collection's model and threshold. `detect`
  * overrides the collection's detection setting; a face refusal of either image is its 422.
  */
-export async function verifyPair(caller: Caller, collectionId: string, a: Uint8Array, b: Uint8Array, opts: { detect?: DetectSetting } = {}): Promise<VerifyResponse> {
+export async function verifyPair(caller: Principal, collectionId: string, a: Uint8Array, b: Uint8Array, opts: { detect?: DetectSetting } = {}): Promise<VerifyResponse> {
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
   const model = modelFor(rt, c);
@@ -117,7 +117,7 @@ export async function verifyPair(caller: Caller, collectionId: string, a: Uint8A
 }
 
 /** Whether an image shows an enrolled identity: distance to its nearest enrolled image (`detect` as in `verifyPair`). */
-export async function verifyIdentity(caller: Caller, identityId: string, bytes: Uint8Array, opts: { detect?: DetectSetting } = {}): Promise<VerifyResponse> {
+export async function verifyIdentity(caller: Principal, identityId: string, bytes: Uint8Array, opts: { detect?: DetectSetting } = {}): Promise<VerifyResponse> {
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, identityId);
   const c = await loadCollection(rt.db, caller, identity.collectionId);

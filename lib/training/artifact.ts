@@ -14,7 +14,7 @@ import { towerOutputDim } from '@/lib/embedder/tower';
 import { saveModel } from '@/lib/embedder/weights';
 import { svgToPng } from '@/lib/imaging';
 import { histogramSvg, lineChartSvg } from '@/lib/plots';
-import { rocCurve } from './calibration';
+import { rocCurve } from '@/lib/calibration';
 import type { TrainConfig } from './config';
 import type { TrainResult } from './train';
 

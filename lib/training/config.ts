@@ -117,7 +117,7 @@ export const PRESETS = Object.freeze({
     calibrationImpostorPairs: 500_000,
     backend: 'tensorflow',
   },
-  // The retraining job's fine-tuning shape (lib/matching/retrain-job.ts; issue 8): every gallery
+  // The retraining job's fine-tuning shape (lib/matching/models/retrain-job.ts; issue 8): every gallery
   // identity, a slow decay (it starts from trained weights), P x K = 16 x 4 batches from any
   // identities (the job lowers P for a smaller gallery), a lighter validation and calibration. Its
   // epochs, steps and learning rate come from the job's settings.

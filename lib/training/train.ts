@@ -13,7 +13,7 @@ import { embedBatch, embedTower } from '@/lib/embedder/embed';
 import { buildTower, towerInputShape, type LayersModel, type TowerSpec } from '@/lib/embedder/tower';
 import { decodeNamedTensors, encodeNamedTensors } from '@/lib/embedder/weights';
 import { randomAffine, rotate90, type AffineLimits } from './augment';
-import { calibrate, type Calibration } from './calibration';
+import { calibrate, type Calibration } from '@/lib/calibration';
 import type { TrainConfig } from './config';
 import { contrastiveLoss, prototypicalLoss, tripletBatchHardLoss, tripletSemiHardLoss } from './loss';
 import { oneShotAccuracy } from './oneshot';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { zipSync } from 'fflate';
 import { OMNIGLOT_SPLIT, readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
-import { createRng, shuffled } from '@/lib/evaluation/random';
+import { createUniform, shuffled } from '@/lib/evaluation/random';
 import { OMNIGLOT_ZIP } from '../helpers/data';
 import { E2E_ADMIN_PASSWORD } from './env';
 
@@ -17,7 +17,7 @@ function pickCharacters(heldOut: readonly string[]): OmniglotEntry[][] {
   const entries = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), heldOut);
   const byChar = new Map<string, OmniglotEntry[]>();
   for (const e of entries) byChar.set(`${e.alphabet}/${e.character}`, [...(byChar.get(`${e.alphabet}/${e.character}`) ?? []), e]);
-  const rng = createRng(5);
+  const rng = createUniform(5);
   return shuffled([...byChar.keys()].sort(), rng).slice(0, 6).map((k) => shuffled(byChar.get(k)!, rng));
 }
 

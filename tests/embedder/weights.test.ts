@@ -7,7 +7,7 @@ import { embedBatch } from '@/lib/embedder/embed';
 import type { ModelManifest } from '@/lib/embedder/manifest';
 import { buildTower, type TowerSpec } from '@/lib/embedder/tower';
 import { decodeNamedTensors, encodeNamedTensors, loadModel, saveModel } from '@/lib/embedder/weights';
-import { calibrate } from '@/lib/training/calibration';
+import { calibrate } from '@/lib/calibration';
 import { createRng } from '@/lib/training/rng';
 
 let tf: Tf;

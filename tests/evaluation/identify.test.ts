@@ -4,9 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateIdentify } from '@/lib/evaluation/identify';
 import { makeIdentifyFolder } from '@/lib/evaluation/make-protocols';
-import { createRng, gaussian } from '@/lib/evaluation/random';
+import { createUniform, gaussian } from '@/lib/evaluation/random';
 import { runIdentify } from '@/lib/evaluation/run';
-import { calibrate, type CalibrationCurve } from '@/lib/training/calibration';
+import { calibrate, type CalibrationCurve } from '@/lib/calibration';
 import { fakeManifest, normalise, pixelPipeline } from './pixel-pipeline';
 import { OMNIGLOT_ZIP } from '../helpers/data';
 
@@ -14,7 +14,7 @@ const ZIP = OMNIGLOT_ZIP;
 
 /** `identities` well-separated clusters of `perIdentity` unit vectors (noise sd `noise`). */
 function clusters(identities: number, perIdentity: number, noise: number, seed = 1): Float32Array[][] {
-  const rng = createRng(seed);
+  const rng = createUniform(seed);
   return Array.from({ length: identities }, () => {
     const centre = Float32Array.from({ length: 16 }, () => gaussian(rng));
     return Array.from({ length: perIdentity }, () => normalise(centre.map((c) => c + noise * gaussian(rng))));
@@ -79,7 +79,7 @@ describe('evaluateIdentify', () => {
   });
 
   it('gives chance-level rank1 and a low AUC on structureless embeddings', () => {
-    const rng = createRng(5);
+    const rng = createUniform(5);
     const noise = Array.from({ length: 30 }, () => Array.from({ length: 4 }, () => normalise(Float32Array.from({ length: 16 }, () => gaussian(rng)))));
     const r = evaluateIdentify(noise, names(30), { shots: 1, repeats: 3, curve: CURVE });
     expect(r.rank1).toBeLessThan(0.25);

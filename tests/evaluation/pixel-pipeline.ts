@@ -2,7 +2,7 @@
 import type { ModelManifest } from '@/lib/embedder/manifest';
 import type { EmbeddingPipeline } from '@/lib/evaluation/pipeline';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
-import { calibrate } from '@/lib/training/calibration';
+import { calibrate } from '@/lib/calibration';
 
 const SPEC = { inputSizePx: 28, channels: 1, invert: true, fit: 'fill' } as const;
 

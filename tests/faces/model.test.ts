@@ -6,7 +6,7 @@ import type { ModelManifest } from '@/lib/embedder/manifest';
 import { AppError } from '@/lib/errors';
 import { defaultFaceConfig, loadFaceModel, readFaceConfig, writeFaceConfig } from '@/lib/faces/model';
 import { loadFacePipeline } from '@/lib/faces/pipeline';
-import { calibrate } from '@/lib/training/calibration';
+import { calibrate } from '@/lib/calibration';
 import { initTestTf, orlImages } from './fixtures';
 
 let dir: string;

@@ -4,7 +4,7 @@
 // switches to the gallery once the target FAR is measurable.
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeVector } from '@/lib/matching/vectors';
+import { decodeVector } from '@/lib/matching/runtime/vectors';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
 import { form, omniglot } from './images';

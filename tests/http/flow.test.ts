@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OMNIGLOT_SPLIT, type OmniglotEntry } from '@/lib/datasets/omniglot';
-import { createRng, shuffled } from '@/lib/evaluation/random';
+import { createUniform, shuffled } from '@/lib/evaluation/random';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
 import { form, omniglot } from './images';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   const byChar = new Map<string, OmniglotEntry[]>();
   for (const e of omniglot(alphabets)) byChar.set(`${e.alphabet}/${e.character}`, [...(byChar.get(`${e.alphabet}/${e.character}`) ?? []), e]);
   // 6 characters by seed: 5 enrolled, 1 never enrolled; drawers shuffled by seed too.
-  const rng = createRng(55);
+  const rng = createUniform(55);
   characters = shuffled([...byChar.keys()].sort(), rng).slice(0, 6).map((k) => shuffled(byChar.get(k)!, rng));
   const key = await api.call(h.routes.keys.POST, 'POST /api/keys', { headers: admin, json: { name: 'app', role: 'user' } });
   user = { 'x-api-key': key.body.key };

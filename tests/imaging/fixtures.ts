@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
-import { createRng } from '@/lib/evaluation/random';
+import { createUniform } from '@/lib/evaluation/random';
 import { OMNIGLOT_SMALL_ZIP, ORL_ZIP } from '../helpers/data';
 
 export { OMNIGLOT_SMALL_ZIP, ORL_ZIP };
 
 /** Seeded PRNG (mulberry32) returning floats in [0, 1). */
-export const mulberry32 = createRng;
+export const mulberry32 = createUniform;
 
 /** `n` seeded random bytes. */
 export function randomBytes(n: number, seed: number): Uint8Array {

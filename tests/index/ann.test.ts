@@ -2,14 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng, gaussian } from '@/lib/evaluation/random';
+import { createUniform, gaussian } from '@/lib/evaluation/random';
 import { AnnIndex, euclideanFromHnsw } from '@/lib/index/ann';
 import { ExactIndex, euclideanDistance } from '@/lib/index/exact';
 import { IndexManifestMismatchError, manifestPathFor } from '@/lib/index/manifest';
 
 /** Seeded L2-normalised vectors around 40 cluster centres (like embeddings of 40 identities). */
 function embeddings(seed: number, n: number, dim: number): Float32Array[] {
-  const rng = createRng(seed);
+  const rng = createUniform(seed);
   const centres = Array.from({ length: 40 }, () => Float32Array.from({ length: dim }, () => gaussian(rng)));
   return Array.from({ length: n }, () => {
     const c = centres[Math.floor(rng() * centres.length)];

@@ -22,7 +22,10 @@ describe('eslint module map', () => {
     { name: 'only lib/index/ann.ts imports hnswlib-node', rule: IMPORTS, file: 'lib/index/exact.ts', code: "import h from 'hnswlib-node';\nexport const x = h;\n" },
     { name: 'route handlers do not query the database', rule: IMPORTS, file: 'app/api/x/route.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
     { name: 'client components import only types from lib', rule: IMPORTS, file: 'app/x/widget.client.tsx', code: "import { env } from '@/lib/config/env';\nexport const x = env;\n" },
-    { name: 'evaluation may use only the pure decision of matching', rule: IMPORTS, file: 'lib/evaluation/probe.ts', code: "import { search } from '@/lib/matching/search';\nexport const x = search;\n" },
+    { name: 'evaluation may not import matching', rule: IMPORTS, file: 'lib/evaluation/probe.ts', code: "import { search } from '@/lib/matching/search';\nexport const x = search;\n" },
+    { name: 'calibration imports only lib/errors', rule: IMPORTS, file: 'lib/calibration/probe.ts', code: "import { createRng } from '@/lib/training/rng';\nexport const x = createRng;\n" },
+    { name: 'the matching runtime imports no use case', rule: IMPORTS, file: 'lib/matching/runtime/probe.ts', code: "import { runtime } from '@/lib/matching/context';\nexport const x = runtime;\n" },
+    { name: 'the matching runtime imports nothing of models/', rule: IMPORTS, file: 'lib/matching/runtime/probe.ts', code: "import type { JobDto } from '@/lib/matching/models/retrain';\nexport type X = JobDto;\n" },
     { name: 'lib escapes its folder only through @/lib', rule: IMPORTS, file: 'lib/index/probe.ts', code: "import { env } from '../config/env';\nexport const x = env;\n" },
   ])('refuses: $name, by $rule', async ({ file, code, rule }) => {
     // Exactly the module map's rule: a parse error or another rule's message would not count.
@@ -31,7 +34,9 @@ describe('eslint module map', () => {
 
   it.each([
     { name: 'matching may use the database and the index', file: 'lib/matching/probe.ts', code: "import { openDb } from '@/lib/db/client';\nimport { AppError } from '@/lib/errors';\nexport const x = [openDb, AppError];\n" },
-    { name: 'evaluation may use the pure decision function', file: 'lib/evaluation/probe.ts', code: "import { decide } from '@/lib/matching/decision';\nexport const x = decide;\n" },
+    { name: 'evaluation may use the pure decision function', file: 'lib/evaluation/probe.ts', code: "import { decide } from '@/lib/calibration';\nexport const x = decide;\n" },
+    { name: 'the matching runtime uses its own layer and the database', file: 'lib/matching/runtime/probe.ts', code: "import { openDb } from '@/lib/db/client';\nimport { decodeVector } from '@/lib/matching/runtime/vectors';\nimport { encodeVector } from './vectors';\nexport const x = [openDb, decodeVector, encodeVector];\n" },
+    { name: 'matching models use the runtime and the use cases', file: 'lib/matching/models/probe.ts', code: "import { runtime } from '@/lib/matching/context';\nimport { serveModel } from '@/lib/matching/runtime/serve-model';\nexport const x = [runtime, serveModel];\n" },
     { name: 'the backend owns TF.js', file: 'lib/embedder/backend.ts', code: "import * as tf from '@tensorflow/tfjs';\nexport const x = tf;\n" },
     { name: 'client components may import types', file: 'app/x/widget.client.tsx', code: "import type { Env } from '@/lib/config/env';\nexport type X = Env;\n" },
   ])('allows: $name', async ({ file, code }) => {

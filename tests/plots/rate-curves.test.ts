@@ -3,7 +3,7 @@
 // on 1-10 axes. The curves come from the same rocCurve the calibration report uses.
 import { describe, expect, it } from 'vitest';
 import { detSvg, rateFloor, rocSvg } from '@/lib/plots';
-import { rocCurve } from '@/lib/training/calibration';
+import { rocCurve } from '@/lib/calibration';
 import { expectInside as inside } from './svg-check';
 
 /** Tick labels of the y axis (text-anchor="end") and x axis (text-anchor="middle", below the frame). */

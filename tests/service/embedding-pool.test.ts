@@ -7,7 +7,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
-import { startEmbeddingPool } from '@/lib/matching/embedding-pool';
+import { startEmbeddingWorker } from '@/lib/matching/runtime/embedding-worker';
 import { OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
@@ -100,7 +100,7 @@ describe('embedding worker restart', () => {
     const dir = path.join(base, 'model');
     cpSync(object.dir, dir, { recursive: true });
     // A pool of its own, with a model loaded after start: a restarted worker must load it again.
-    const pool = await startEmbeddingPool({ backend: 'wasm', models: [{ kind: 'object', version: object.manifest.version, dir: object.dir }] });
+    const pool = await startEmbeddingWorker({ backend: 'wasm', models: [{ kind: 'object', version: object.manifest.version, dir: object.dir }] });
     try {
       await pool.load({ kind: 'object', version: 'copy', dir });
       const input = [new Float32Array(object.manifest.input.type === 'image' ? object.manifest.input.preprocess.inputSizePx ** 2 * object.manifest.input.preprocess.channels : object.manifest.input.dim).fill(0.5)];

@@ -11,7 +11,7 @@ import { buildTower, type ConvSpec } from '@/lib/embedder/tower';
 import { saveModel } from '@/lib/embedder/weights';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
 import { decodeImage, preprocessImage, type PreprocessSpec } from '@/lib/imaging';
-import { calibrate } from '@/lib/training/calibration';
+import { calibrate } from '@/lib/calibration';
 
 const SPEC: PreprocessSpec = { inputSizePx: 28, channels: 1, invert: true, fit: 'fill' };
 const TOWER: ConvSpec = { type: 'conv', inputSizePx: 28, channels: 1, filters: [16, 32], embeddingDim: 32 };

@@ -7,9 +7,9 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng, gaussian } from '@/lib/evaluation/random';
-import type { BlobStore as BlobStoreType } from '@/lib/matching/blob-store';
-import type { IndexKey, IndexStore as IndexStoreType } from '@/lib/matching/index-store';
+import { createUniform, gaussian } from '@/lib/evaluation/random';
+import type { BlobStore as BlobStoreType } from '@/lib/matching/runtime/blob-store';
+import type { IndexKey, IndexStore as IndexStoreType } from '@/lib/matching/runtime/index-store';
 import { startDefaultHarness, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
@@ -19,7 +19,7 @@ let identityId: string;
 let root: string;
 let IndexStore: typeof IndexStoreType;
 let BlobStore: typeof BlobStoreType;
-const rng = createRng(11);
+const rng = createUniform(11);
 const vectors = new Map<number, Float32Array>();
 
 function unit(dim: number): Float32Array {
@@ -32,7 +32,7 @@ function unit(dim: number): Float32Array {
 async function writeImages(n: number): Promise<number[]> {
   const { db } = h.svc.getRuntime();
   const { allocateSequences } = await import('@/lib/matching/context');
-  const { encodeVector } = await import('@/lib/matching/vectors');
+  const { encodeVector } = await import('@/lib/matching/runtime/vectors');
   return db.$transaction(async (tx) => {
     const first = await allocateSequences(tx, key.collectionId, n);
     const seqs: number[] = [];
@@ -83,8 +83,8 @@ async function expectMatchesDb(store: IndexStoreType): Promise<void> {
 
 beforeAll(async () => {
   h = await startDefaultHarness();
-  ({ IndexStore } = await import('@/lib/matching/index-store'));
-  ({ BlobStore } = await import('@/lib/matching/blob-store'));
+  ({ IndexStore } = await import('@/lib/matching/runtime/index-store'));
+  ({ BlobStore } = await import('@/lib/matching/runtime/blob-store'));
   const c = await h.svc.createCollection(ADMIN, { name: 'crash', kind: 'object' });
   const dim = h.svc.getRuntime().models.get('object')!.manifest.embeddingDim;
   key = { collectionId: c.id, modelVersion: c.modelVersion, dim };

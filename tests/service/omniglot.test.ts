@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OMNIGLOT_SPLIT, readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
-import { createRng, shuffled } from '@/lib/evaluation/random';
+import { createUniform, shuffled } from '@/lib/evaluation/random';
 import { OMNIGLOT_ZIP, committedModelsDir, startDefaultHarness, type Harness } from './harness';
 
 // Recognition needs the committed default object model; with the untrained fixture only the
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const byChar = new Map<string, OmniglotEntry[]>();
   for (const e of entries) byChar.set(`${e.alphabet}/${e.character}`, [...(byChar.get(`${e.alphabet}/${e.character}`) ?? []), e]);
   // 6 characters by seed: 5 enrolled, 1 never enrolled; drawers shuffled by seed too.
-  const rng = createRng(5);
+  const rng = createUniform(5);
   characters = shuffled([...byChar.keys()].sort(), rng).slice(0, 6).map((k) => shuffled(byChar.get(k)!, rng));
 });
 

@@ -11,14 +11,14 @@ import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
 import { NotReadyError } from '@/lib/errors';
 import { markInterrupted, stopAllChildJobs } from '@/lib/jobs';
-import { pruneAudit } from './audit';
+import { pruneAudit } from './audit-retention';
 import { BlobStore } from './blob-store';
-import { startEmbeddingPool, type EmbeddingPool } from './embedding-pool';
-import { createFacePreparer } from './faces';
+import { startEmbeddingWorker, type EmbeddingWorker } from './embedding-worker';
+import { createFacePreparer } from './face-preparer';
 import { IndexStore } from './index-store';
-import { loadDefaultModels, modelRoots, type LoadedModels, type ModelKind, type ModelRoots, type ServedModels } from './models';
+import { loadDefaultModels, modelRoots, type DefaultModels, type ModelKind, type ModelRoots, type LoadedModelsByVersion } from './model-registry';
 import { serveModel } from './serve-model';
-import { registerFacePreparer } from './preprocess';
+import { registerFacePreparer } from './embed-input';
 
 /** A started runtime. */
 export interface Runtime {
@@ -26,13 +26,14 @@ export interface Runtime {
   dbTarget: DbTarget;
   migrations: MigrationState;
   backend: BackendName;
-  models: LoadedModels;
+  /** The default model of each kind (also in `served`). */
+  models: DefaultModels;
   /** Every model loaded in the worker, by version (defaults and the versions collections use). */
-  served: ServedModels;
+  served: LoadedModelsByVersion;
   /** Where model folders are found. */
   modelRoots: ModelRoots;
   /** The embedding worker (TF.js off the request thread). */
-  embedder: EmbeddingPool;
+  embedder: EmbeddingWorker;
   /** Original image bytes under DATA_DIR/blobs. */
   blobs: BlobStore;
   /** HNSW indexes under DATA_DIR/indexes, kept in step with the change log. */
@@ -77,13 +78,13 @@ async function boot(): Promise<Runtime> {
   const db = openDb(dbTarget);
   const models = await loadDefaultModels(env.modelsDir);
   // TF.js runs only in the embedding worker; the request thread never loads it.
-  const embedder = await startEmbeddingPool({
+  const embedder = await startEmbeddingWorker({
     backend: env.ML_BACKEND,
     models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: m.dir })),
   });
   // Face collections: detection and alignment in the worker, then the face model's embedding.
   registerFacePreparer(models.has('face') ? createFacePreparer(embedder) : null);
-  const served: ServedModels = new Map([...models.values()].map((m) => [m.manifest.version, m]));
+  const served: LoadedModelsByVersion = new Map([...models.values()].map((m) => [m.manifest.version, m]));
   const roots = modelRoots(env.modelsDir, env.dataDir);
   // Trained versions collections use (or fall back to after a rollback) load now, so searches never wait.
   const used = await db.collection.findMany({ distinct: ['modelVersion'], select: { kind: true, modelVersion: true } });

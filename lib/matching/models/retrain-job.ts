@@ -22,11 +22,11 @@ import { finishJob, getJob, markRunning, reportProgress } from '@/lib/jobs';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
 import { PRESETS, resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
 import { trainEmbedding, type TrainProgress } from '@/lib/training/train';
-import { BlobStore } from './blob-store';
-import type { CollectionRow } from './context';
+import { BlobStore } from '@/lib/matching/runtime/blob-store';
+import type { CollectionRow } from '@/lib/matching/context';
 import { galleryDataset, loadGalleryIdentities, splitGallery, type GalleryInput } from './gallery-dataset';
-import { compareModels } from './model-comparison';
-import { findModelDir, modelDir, modelRoots, type ModelKind } from './models';
+import { compareModels } from './comparison';
+import { findModelDir, modelDir, modelRoots, type ModelKind } from '@/lib/matching/runtime/model-registry';
 import { baseDataPath, retrainSettingsSchema, type RetrainSettings } from './retrain';
 
 /** Least time between two progress writes. */

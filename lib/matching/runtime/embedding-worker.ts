@@ -10,7 +10,7 @@ import { AppError, InputError, NotReadyError } from '@/lib/errors';
 import type { Box, DecodedImage } from '@/lib/imaging';
 
 /** A model the worker loads: its version and folder. */
-export interface PoolModel {
+export interface WorkerModel {
   /** Model version (the manifest's `version`). */
   version: string;
   /** Model folder (manifest.json, model.json, weights.bin; face models: face.json). */
@@ -37,7 +37,7 @@ export interface WorkerFace {
 /** Data the worker starts with. */
 export interface WorkerData {
   backend: BackendChoice;
-  models: PoolModel[];
+  models: WorkerModel[];
   entry: string;
   tsconfig: string;
 }
@@ -46,7 +46,7 @@ export interface WorkerData {
 export type WorkerRequest =
   | { id: number; type: 'embed'; modelVersion: string; inputs: Float32Array[] }
   | { id: number; type: 'prepareFaces'; modelVersion: string; image: DecodedImage; options: FacePrepareRequest }
-  | { id: number; type: 'load'; model: PoolModel }
+  | { id: number; type: 'load'; model: WorkerModel }
   | { id: number; type: 'debugMemory' };
 
 /** Messages from the worker (id 0: start-up). */
@@ -66,16 +66,16 @@ export interface WorkerMemory {
   numBytes: number;
 }
 
-/** State of the pool's worker: `restarting` from an unexpected exit until the new worker is ready. */
-export type PoolState = 'ready' | 'restarting' | 'stopped';
+/** State of the worker: `restarting` from an unexpected exit until the new worker is ready. */
+export type WorkerState = 'ready' | 'restarting' | 'stopped';
 
 /** Embeds preprocessed model inputs in the worker thread. */
-export interface EmbeddingPool {
+export interface EmbeddingWorker {
   /** The TF.js backend the worker runs (the one `auto` chose there). */
   readonly backend: BackendName;
   /** `restarting` while a worker that exited is being replaced (health answers `degraded`). */
-  readonly state: PoolState;
-  /** Unexpected worker exits since the pool started. */
+  readonly state: WorkerState;
+  /** Unexpected worker exits since the first start. */
   readonly restarts: number;
   /** L2-normalised embeddings of `inputs` under `modelVersion`, in order. */
   embed(modelVersion: string, inputs: Float32Array[]): Promise<Float32Array[]>;
@@ -86,23 +86,23 @@ export interface EmbeddingPool {
    */
   prepareFaces(modelVersion: string, image: DecodedImage, options: FacePrepareRequest): Promise<WorkerFace[]>;
   /** Loads one more model into the worker (a no-op when its version is loaded); a restarted worker loads it again. */
-  load(model: PoolModel): Promise<void>;
+  load(model: WorkerModel): Promise<void>;
   /** The worker's `tf.memory()` counters. */
   debugMemory(): Promise<WorkerMemory>;
-  /** Terminates the worker as a crash would (tests): the request in flight fails, the pool restarts the worker. */
+  /** Terminates the worker as a crash would (tests): the request in flight fails, the handle restarts the worker. */
   debugKill(): Promise<void>;
-  /** Resolves when a worker is ready (at once when it is); rejects once the pool is stopped. */
+  /** Resolves when a worker is ready (at once when it is); rejects once the handle is closed. */
   whenReady(): Promise<void>;
   /** Stops the worker; pending requests fail with `embedder_stopped`. */
   close(): Promise<void>;
 }
 
-/** Options of `startEmbeddingPool`. */
-export interface PoolOptions {
+/** Options of `startEmbeddingWorker`. */
+export interface WorkerOptions {
   /** TF.js backend for the worker (`auto`: tfjs-node where it loads, else wasm). */
   backend: BackendChoice;
   /** Models to load. */
-  models: PoolModel[];
+  models: WorkerModel[];
   /** Repository root (holds tsconfig.json and lib/); default `process.cwd()`. */
   root?: string;
 }
@@ -156,21 +156,21 @@ async function spawnWorker(data: WorkerData, script: string): Promise<{ worker: 
  * `embedder_restarting` (503, Retry-After), the requests queued behind it are sent once more to a
  * new worker, and new requests wait for that worker.
  */
-export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingPool> {
+export async function startEmbeddingWorker(opts: WorkerOptions): Promise<EmbeddingWorker> {
   const root = opts.root ?? process.cwd();
   // Resolved from the repository root at run time, never bundled: the worker loads the sources through tsx.
-  const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'matching');
-  const script = path.join(dir, 'embedding-worker.mjs');
+  const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'matching', 'runtime');
+  const script = path.join(dir, 'embedding-thread.mjs');
   const models = new Map(opts.models.map((m) => [m.version, m]));
   const workerData = (): WorkerData => ({
     backend: opts.backend,
     models: [...models.values()],
-    entry: path.join(dir, 'embedding-worker-main.ts'),
+    entry: path.join(dir, 'embedding-thread-main.ts'),
     tsconfig: path.join(root, 'tsconfig.json'),
   });
   const first = await spawnWorker(workerData(), script);
   let worker: Worker | null = null;
-  let state: PoolState = 'ready';
+  let state: WorkerState = 'ready';
   let restarts = 0;
   let nextId = 1;
   /** Sent to the current worker, in order: the first is the one it is handling. */

@@ -8,7 +8,7 @@ import { getTf, initTf, type BackendName } from '@/lib/embedder/backend';
 import { loadModel, type EmbeddingModel } from '@/lib/embedder/weights';
 import { AppError } from '@/lib/errors';
 import { loadFaceModel, prepareFaces, type FaceModel } from '@/lib/faces';
-import type { PoolModel, WorkerData, WorkerReply, WorkerRequest } from './embedding-pool';
+import type { WorkerModel, WorkerData, WorkerReply, WorkerRequest } from './embedding-worker';
 
 /** Runs the worker's message loop until the thread is terminated. */
 export async function runEmbeddingWorker(): Promise<void> {
@@ -34,7 +34,7 @@ export async function runEmbeddingWorker(): Promise<void> {
     chain = chain.then(() => handle(req)).catch(() => undefined);
   });
 
-  async function load(m: PoolModel): Promise<void> {
+  async function load(m: WorkerModel): Promise<void> {
     if (models.has(m.version)) return;
     if (m.kind === 'face') {
       // Verifies the face-api package version and weight hashes against face.json.

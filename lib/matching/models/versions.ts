@@ -9,10 +9,11 @@ import path from 'node:path';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { ConflictError, NotFoundError } from '@/lib/errors';
 import { refuseWhileJobRuns } from '@/lib/jobs';
-import { recordAudit } from './audit';
-import { requireAdmin, type Caller } from './caller';
-import { loadCollection, runtime } from './context';
-import { findModelDir, modelDir, readDefaults, type ModelKind } from './models';
+import { recordAudit } from '@/lib/matching/audit';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from '@/lib/matching/caller';
+import { loadCollection, runtime } from '@/lib/matching/context';
+import { findModelDir, modelDir, readDefaults, type ModelKind } from '@/lib/matching/runtime/model-registry';
 
 /** One model version as the models list shows it. */
 export interface ModelSummary {
@@ -90,7 +91,7 @@ async function summarize({ kind, version, origin }: FoundModel, manifest: ModelM
 }
 
 /** Every model version, newest first (admin). */
-export async function listModels(caller: Caller): Promise<{ items: ModelSummary[] }> {
+export async function listModels(caller: Principal): Promise<{ items: ModelSummary[] }> {
   requireAdmin(caller, 'listing models');
   const defaults = readDefaults(runtime().modelRoots.bundled);
   const items: ModelSummary[] = [];
@@ -109,7 +110,7 @@ async function locate(version: string): Promise<FoundModel> {
 }
 
 /** One model version with its manifest (admin). */
-export async function getModel(caller: Caller, version: string): Promise<ModelDetail> {
+export async function getModel(caller: Principal, version: string): Promise<ModelDetail> {
   requireAdmin(caller, 'reading models');
   const found = await locate(version);
   const manifest = await readManifest(found.dir);
@@ -117,7 +118,7 @@ export async function getModel(caller: Caller, version: string): Promise<ModelDe
 }
 
 /** A plot PNG of a model version (one its manifest lists). */
-export async function getModelPlot(caller: Caller, version: string, name: string): Promise<Uint8Array> {
+export async function getModelPlot(caller: Principal, version: string, name: string): Promise<Uint8Array> {
   requireAdmin(caller, 'reading models');
   const { dir } = await locate(version);
   const manifest = await readManifest(dir);
@@ -126,7 +127,7 @@ export async function getModelPlot(caller: Caller, version: string, name: string
 }
 
 /** The model versions a collection holds embeddings for (admin). */
-export async function listCollectionModels(caller: Caller, collectionId: string): Promise<{ items: CollectionModelVersion[] }> {
+export async function listCollectionModels(caller: Principal, collectionId: string): Promise<{ items: CollectionModelVersion[] }> {
   requireAdmin(caller, 'listing model versions');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
@@ -142,7 +143,7 @@ export async function listCollectionModels(caller: Caller, collectionId: string)
 }
 
 /** Deletes a kept version's embeddings and index of a collection (admin; never the current one). */
-export async function deleteCollectionModel(caller: Caller, collectionId: string, version: string): Promise<void> {
+export async function deleteCollectionModel(caller: Principal, collectionId: string, version: string): Promise<void> {
   requireAdmin(caller, 'deleting a model version');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);

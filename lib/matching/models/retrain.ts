@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { env } from '@/lib/config/env';
 import { InputError } from '@/lib/errors';
 import { cancelJob, createJob, getJob, listJobs, startChildJob, stopChildJob, type JobRecord } from '@/lib/jobs';
-import { requireAdmin, type Caller } from './caller';
-import { loadCollection, runtime } from './context';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from '@/lib/matching/caller';
+import { loadCollection, runtime } from '@/lib/matching/context';
 import { countGalleryIdentities, requireGallerySize } from './gallery-dataset';
 
 /** Settings of a retraining job; every field has a safe default (a few minutes on wasm). */
@@ -61,14 +62,14 @@ export interface RetrainOptions {
 }
 
 /** The retraining form's defaults for a collection (admin). */
-export async function getRetrainOptions(caller: Caller, collectionId: string): Promise<RetrainOptions> {
+export async function getRetrainOptions(caller: Principal, collectionId: string): Promise<RetrainOptions> {
   requireAdmin(caller, 'retraining');
   const c = await loadCollection(runtime().db, caller, collectionId);
   return { defaults: retrainSettingsSchema.parse({}), baseDataAvailable: baseDataPath(c.kind) !== null, maxMinutes: env.MAX_RETRAIN_MINUTES };
 }
 
 /** Starts a retraining job for a collection (admin; one job per collection at a time). */
-export async function startRetrain(caller: Caller, collectionId: string, input: Partial<RetrainSettings>): Promise<JobDto> {
+export async function startRetrain(caller: Principal, collectionId: string, input: Partial<RetrainSettings>): Promise<JobDto> {
   requireAdmin(caller, 'retraining');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
@@ -86,24 +87,24 @@ export async function startRetrain(caller: Caller, collectionId: string, input: 
   // Refused here rather than by the job, which would start and then fail on the same count.
   requireGallerySize(await countGalleryIdentities(rt.db, c.id));
   const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
-  startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
+  startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'models', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
   return toJobDto(job);
 }
 
 /** A job (admin). */
-export async function getJobStatus(caller: Caller, jobId: string): Promise<JobDto> {
+export async function getJobStatus(caller: Principal, jobId: string): Promise<JobDto> {
   requireAdmin(caller, 'reading jobs');
   return toJobDto(await getJob(runtime().db, jobId));
 }
 
 /** Recent jobs, newest first, optionally of one collection (admin). */
-export async function listJobStatuses(caller: Caller, opts: { collectionId?: string; limit?: number } = {}): Promise<{ items: JobDto[] }> {
+export async function listJobStatuses(caller: Principal, opts: { collectionId?: string; limit?: number } = {}): Promise<{ items: JobDto[] }> {
   requireAdmin(caller, 'reading jobs');
   return { items: (await listJobs(runtime().db, { collectionId: opts.collectionId, limit: Math.min(Math.max(opts.limit ?? 20, 1), 100) })).map(toJobDto) };
 }
 
 /** Cancels a queued or running job (admin); a switch job leaves the collection on its old model. */
-export async function cancelJobRun(caller: Caller, jobId: string): Promise<JobDto> {
+export async function cancelJobRun(caller: Principal, jobId: string): Promise<JobDto> {
   requireAdmin(caller, 'cancelling jobs');
   const job = await cancelJob(runtime().db, jobId);
   stopChildJob(jobId);

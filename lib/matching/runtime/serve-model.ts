@@ -1,6 +1,6 @@
 /** Loads a model version into the embedding worker on demand (trained versions, rollbacks). */
 import { InputError, NotFoundError } from '@/lib/errors';
-import { findModelDir, readServedModel, type ModelKind, type ServedModel } from './models';
+import { findModelDir, readServedModel, type ModelKind, type ServedModel } from './model-registry';
 import type { Runtime } from './runtime';
 
 /** The served model of `version`, loading it into the worker first when needed. */

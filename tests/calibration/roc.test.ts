@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, gaussian } from '@/lib/evaluation/random';
+import { createUniform, gaussian } from '@/lib/evaluation/random';
 import {
   aucOf,
   calibrate,
@@ -8,14 +8,14 @@ import {
   pairwiseFarForOpenSet,
   rocCurve,
   type CalibrationCurve,
-} from '@/lib/training/calibration';
+} from '@/lib/calibration';
 
 function bruteCount(values: number[], d: number): number {
   return values.filter((v) => v <= d).length;
 }
 
 function seededDistances(seed: number, n: number, mean: number, sd: number): number[] {
-  const rng = createRng(seed);
+  const rng = createUniform(seed);
   return Array.from({ length: n }, () => Math.min(2, Math.max(0, mean + sd * gaussian(rng))));
 }
 

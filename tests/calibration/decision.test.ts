@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, groupByIdentity, type Neighbour } from '@/lib/matching/decision';
+import { decide, groupByIdentity, type Neighbour } from '@/lib/calibration';
 
 const n = (identityId: string, distance: number): Neighbour => ({ identityId, name: `name-${identityId}`, distance });
 

@@ -10,8 +10,8 @@ import type { Dataset, IdentityImages, VectorSpec } from '@/lib/datasets/types';
 import { InputError } from '@/lib/errors';
 import type { DecodedImage, PreprocessSpec } from '@/lib/imaging';
 import { createRng } from '@/lib/training/rng';
-import type { BlobStore } from './blob-store';
-import { decodeUpload } from './preprocess';
+import type { BlobStore } from '@/lib/matching/runtime/blob-store';
+import { decodeUpload } from '@/lib/matching/runtime/embed-input';
 
 /** One gallery identity with its images' preprocessed pixels (identity = its id, group = "gallery"). */
 export type GalleryIdentity = IdentityImages & { name: string };
@@ -24,7 +24,7 @@ export interface GallerySplit {
 }
 
 /** Fewest identities (2+ examples each) a split needs: 2 to train, 2 to calibrate, 2 to evaluate. */
-export const MIN_GALLERY_IDENTITIES = 6;
+export const MIN_IDENTITIES_FOR_RETRAIN = 6;
 
 /** A model input of a stored image (pixels for objects, a face descriptor for faces); null skips the image. */
 export type GalleryInput = (img: DecodedImage) => Promise<Float32Array | null>;
@@ -63,10 +63,10 @@ export async function loadGalleryIdentities(
 
 /** Throws `gallery_too_small` unless `count` identities with 2+ images are enough to split. */
 export function requireGallerySize(count: number): void {
-  if (count < MIN_GALLERY_IDENTITIES) {
+  if (count < MIN_IDENTITIES_FOR_RETRAIN) {
     throw new InputError(
       'gallery_too_small',
-      `retraining needs ${MIN_GALLERY_IDENTITIES}+ identities with 2+ images each (2 train, 2 calibrate, 2 evaluate); this gallery has ${count}`,
+      `retraining needs ${MIN_IDENTITIES_FOR_RETRAIN}+ identities with 2+ images each (2 train, 2 calibrate, 2 evaluate); this gallery has ${count}`,
     );
   }
 }

@@ -12,16 +12,17 @@
  */
 import { ConflictError, InputError } from '@/lib/errors';
 import { createJob, finishJob, markRunning, reportProgress, type JobRecord } from '@/lib/jobs';
-import { recordAudit } from './audit';
-import { requireAdmin, type Caller } from './caller';
-import { collectionThreshold, countLiveIdentities, loadCollection, runtime, type CollectionRow } from './context';
-import { dropTrials } from './gallery-calibration';
-import type { ModelKind, ServedModel } from './models';
-import { decodeUpload, embedPrepared, prepareImage, type DetectSetting } from './preprocess';
+import { recordAudit } from '@/lib/matching/audit';
+import type { Principal } from '@/lib/auth';
+import { requireAdmin } from '@/lib/matching/caller';
+import { collectionThreshold, countLiveIdentities, loadCollection, runtime, type CollectionRow } from '@/lib/matching/context';
+import { dropTrials } from '@/lib/matching/gallery-calibration';
+import type { ModelKind, ServedModel } from '@/lib/matching/runtime/model-registry';
+import { decodeUpload, embedPrepared, prepareImage, type DetectSetting } from '@/lib/matching/runtime/embed-input';
 import { toJobDto, type JobDto } from './retrain';
-import type { Runtime } from './runtime';
-import { serveModel } from './serve-model';
-import { encodeVector } from './vectors';
+import type { Runtime } from '@/lib/matching/runtime/runtime';
+import { serveModel } from '@/lib/matching/runtime/serve-model';
+import { encodeVector } from '@/lib/matching/runtime/vectors';
 
 /** Images embedded per worker call. */
 const BATCH = 32;
@@ -32,20 +33,20 @@ const MAX_ROUNDS = 5;
 class StillMissing extends Error {}
 
 /** Starts a switch of the collection to `modelVersion` (promote a candidate, or any kept version). */
-export async function promoteModel(caller: Caller, collectionId: string, modelVersion: string): Promise<JobDto> {
+export async function promoteModel(caller: Principal, collectionId: string, modelVersion: string): Promise<JobDto> {
   requireAdmin(caller, 'promoting a model');
   return startSwitch(caller, collectionId, modelVersion, 'promote');
 }
 
 /** Starts a switch back to the version the collection served before its last switch. */
-export async function rollbackModel(caller: Caller, collectionId: string): Promise<JobDto> {
+export async function rollbackModel(caller: Principal, collectionId: string): Promise<JobDto> {
   requireAdmin(caller, 'rolling back a model');
   const c = await loadCollection(runtime().db, caller, collectionId);
   if (!c.previousModelVersion) throw new ConflictError('nothing_to_roll_back', `collection ${c.name} has not switched models; there is no previous version`);
   return startSwitch(caller, collectionId, c.previousModelVersion, 'rollback');
 }
 
-async function startSwitch(caller: Caller, collectionId: string, target: string, reason: 'promote' | 'rollback'): Promise<JobDto> {
+async function startSwitch(caller: Principal, collectionId: string, target: string, reason: 'promote' | 'rollback'): Promise<JobDto> {
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
   if (c.modelVersion === target) throw new ConflictError('model_in_use', `collection ${c.name} already uses model ${target}`);
@@ -57,7 +58,7 @@ async function startSwitch(caller: Caller, collectionId: string, target: string,
 }
 
 /** The switch job's body (in the server process, off the request). */
-async function runSwitch(rt: Runtime, job: JobRecord, caller: Caller): Promise<void> {
+async function runSwitch(rt: Runtime, job: JobRecord, caller: Principal): Promise<void> {
   const { to, reason } = job.params as { to: string; reason: 'promote' | 'rollback' };
   const collectionId = job.collectionId!;
   if (!(await markRunning(rt.db, job.id))) return;
@@ -125,7 +126,7 @@ async function embedImages(rt: Runtime, c: CollectionRow, model: ServedModel, ba
 }
 
 /** The switch itself; null when an image still lacks the target's embedding (another round). */
-async function trySwitch(rt: Runtime, caller: Caller, collectionId: string, model: ServedModel, reason: 'promote' | 'rollback', jobId: string) {
+async function trySwitch(rt: Runtime, caller: Principal, collectionId: string, model: ServedModel, reason: 'promote' | 'rollback', jobId: string) {
   const to = model.manifest.version;
   try {
     return await rt.db.$transaction(async (tx) => {

@@ -11,7 +11,7 @@ export type ModelKind = 'object' | 'face';
 
 /**
  * A default model as the request thread holds it: its manifest (version, dim, calibration) and
- * folder. Its weights are loaded only by the embedding worker (./embedding-pool), which embeds
+ * folder. Its weights are loaded only by the embedding worker (./embedding-worker.ts), which embeds
  * and detects faces; the request thread never runs the network.
  */
 export interface ServedModel {
@@ -20,11 +20,11 @@ export interface ServedModel {
   dir: string;
 }
 
-/** Loaded default models by kind. */
-export type LoadedModels = Map<ModelKind, ServedModel>;
+/** The default model of each kind (models/defaults.json); every one of them is also in `LoadedModelsByVersion`. */
+export type DefaultModels = Map<ModelKind, ServedModel>;
 
 /** Every model the worker has loaded, by version: the defaults, and trained versions collections use. */
-export type ServedModels = Map<string, ServedModel>;
+export type LoadedModelsByVersion = Map<string, ServedModel>;
 
 /** Where model folders live: the bundled ones (MODELS_DIR) and those retraining wrote (DATA_DIR/models). */
 export interface ModelRoots {
@@ -75,9 +75,9 @@ export async function readServedModel(kind: ModelKind, dir: string): Promise<Ser
 }
 
 /** Loads every default model named in defaults.json. */
-export async function loadDefaultModels(modelsDir: string): Promise<LoadedModels> {
+export async function loadDefaultModels(modelsDir: string): Promise<DefaultModels> {
   const defaults = readDefaults(modelsDir);
-  const loaded: LoadedModels = new Map();
+  const loaded: DefaultModels = new Map();
   for (const kind of ['object', 'face'] as const) {
     const version = defaults[kind];
     if (!version) continue;

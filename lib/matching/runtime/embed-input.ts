@@ -1,5 +1,5 @@
 /**
- * The preprocessing seam: image bytes -> `[{box?, embedding, verdicts}]`.
+ * Embed input: image bytes -> `[{box?, embedding, verdicts}]`.
  * Object collections embed the whole image with the model's own preprocessing. Face collections
  * go through a `FacePreparer` (detection and alignment) that lib/faces registers; until one is
  * registered, face images answer `model_not_trained` (503).
@@ -8,7 +8,7 @@ import { env } from '@/lib/config/env';
 import type { ModelManifest } from '@/lib/embedder/manifest';
 import { NotReadyError, assert } from '@/lib/errors';
 import { decodeImage, preprocessImage, type Box, type DecodedImage } from '@/lib/imaging';
-import type { EmbeddingPool } from './embedding-pool';
+import type { EmbeddingWorker } from './embedding-worker';
 
 /** Face detection setting of a collection. */
 export type DetectSetting = 'auto' | 'always' | 'never';
@@ -78,9 +78,9 @@ export async function prepareImage(img: DecodedImage, kind: 'face' | 'object', c
 }
 
 /** Embeds prepared inputs of several images in one worker call, keeping each image's grouping. */
-export async function embedPrepared(pool: EmbeddingPool, modelVersion: string, prepared: PreparedInput[][]): Promise<EmbeddedInput[][]> {
+export async function embedPrepared(embedder: EmbeddingWorker, modelVersion: string, prepared: PreparedInput[][]): Promise<EmbeddedInput[][]> {
   const flat = prepared.flat();
-  const embeddings = await pool.embed(modelVersion, flat.map((p) => p.input));
+  const embeddings = await embedder.embed(modelVersion, flat.map((p) => p.input));
   let i = 0;
   return prepared.map((inputs) =>
     inputs.map((p) => ({ ...(p.box ? { box: p.box } : {}), embedding: embeddings[i++], verdicts: p.verdicts })),

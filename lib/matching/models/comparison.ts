@@ -6,9 +6,9 @@
  * The AUC gain's 95% interval comes from a paired bootstrap over the queries (both models see the
  * same resampled queries), so "the gain is inside the interval" means the interval holds 0.
  */
-import { aucOf, eerOf, openSetThreshold, rocCurve, type CalibrationCurve } from '@/lib/training/calibration';
+import { aucOf, eerOf, openSetThreshold, rocCurve, type CalibrationCurve } from '@/lib/calibration';
 import { createRng } from '@/lib/training/rng';
-import { eligibleQueries, ratesAt, scoreQueries, type RateEstimate } from './gallery-calibration';
+import { eligibleQueries, ratesAt, scoreQueries, type RateEstimate } from '@/lib/matching/gallery-calibration';
 
 /** Bootstrap resamples of the AUC gain interval. */
 const BOOTSTRAP = 400;
