@@ -1,6 +1,7 @@
 // Child process of crash.test.ts: starts the service runtime from the environment and enrolls
 // Omniglot drawings one request at a time, printing `ENROLL <sha256 of its first image>` as each
-// enrolment request starts and `ACK {json}` after each acknowledged one, until it is killed. Run with: node --import tsx tests/service/enroll-stream.ts <collectionName>
+// enrolment request starts and `ACK {json}` after each acknowledged one, until it is killed.
+// Run with: node --import tsx tests/service/enroll-stream.ts <collectionName>
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
