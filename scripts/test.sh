@@ -3,8 +3,17 @@
 # tfjs-node where it loads), integration once per database (SQLite, then a throwaway
 # PostgreSQL cluster on a loopback port), the browser tests against the built app, and a quick
 # benchmark run.
+# With --fast (npm run test:fast), the edit loop's tier: type check, then the unit suite and the
+# SQLite integration suites without the slow files (*.slow.test.ts: real `npm start` servers,
+# training runs); the slow tier is those files, PostgreSQL, the browser tests and the benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+FAST=0
+case "${1:-}" in
+  --fast) FAST=1 ;;
+  '') ;;
+  *) echo "usage: scripts/test.sh [--fast]" >&2; exit 2 ;;
+esac
 export NEXT_TELEMETRY_DISABLED=1 CHECKPOINT_DISABLE=1
 RESULTS=$(mktemp -d /tmp/fewshot-test.XXXXXX)
 export TEST_RESULTS_DIR="$RESULTS"
@@ -30,13 +39,16 @@ pg_bin() {
   command -v initdb >/dev/null && dirname "$(command -v initdb)"
 }
 
+# The fast tier needs only the unit suites' packages (no browser, PostgreSQL or PyTorch reference).
 ensure_packages() {
   local missing=()
-  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
-  [[ -n "$(pg_bin)" ]] || missing+=(postgresql)
   [[ -d /usr/share/datasets/fashion-mnist ]] || missing+=(dataset-fashion-mnist)
   [[ -f /usr/lib/python3/dist-packages/skimage/data/astronaut.png ]] || missing+=(python3-skimage)
-  [[ -d /usr/lib/python3/dist-packages/torch ]] || missing+=(python3-torch)
+  if ((!FAST)); then
+    [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    [[ -n "$(pg_bin)" ]] || missing+=(postgresql)
+    [[ -d /usr/lib/python3/dist-packages/torch ]] || missing+=(python3-torch)
+  fi
   if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
       echo "missing Debian packages: ${missing[*]} (run as root to install them)" >&2
@@ -89,6 +101,13 @@ DB_SUITES=(tests/db tests/service tests/http)
 EXCLUDE_DB=(--exclude 'tests/db/**' --exclude 'tests/service/**' --exclude 'tests/http/**')
 
 echo "== type check"; npx tsc --noEmit || FAILED=1
+if ((FAST)); then
+  SLOW=(--exclude 'tests/**/*.slow.test.ts')
+  ML_BACKEND=wasm suite unit "${EXCLUDE_DB[@]}" "${SLOW[@]}" || FAILED=1
+  TEST_DB=sqlite ML_BACKEND=wasm suite sqlite "${DB_SUITES[@]}" "${SLOW[@]}" || FAILED=1
+  node scripts/test-summary.mjs --total "$RESULTS"
+  exit $FAILED
+fi
 echo "== lint"; npx eslint --max-warnings=0 . || FAILED=1
 
 ML_BACKEND=wasm suite unit "${EXCLUDE_DB[@]}" || FAILED=1

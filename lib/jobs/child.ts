@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Db } from '@/lib/db/client';
 import { finishJob } from './store';
 
-const children = new Map<string, ChildProcess>();
+/** Local children by job id, each with a promise that settles once its exit is recorded. */
+const children = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
 
 /** Options of `startChildJob`. */
 export interface ChildJobOptions {
@@ -30,22 +31,31 @@ export function startChildJob(db: Db, opts: ChildJobOptions): ChildProcess {
     cwd: opts.root, // the environment is inherited: the child reads the same configuration
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  children.set(opts.jobId, child);
-  child.once('exit', (code, signal) => {
-    children.delete(opts.jobId);
-    void finishJob(db, opts.jobId, { status: 'failed', error: `the job process exited (${signal ?? `code ${code}`}) before it finished` }).catch((err) =>
-      console.error(`[jobs] ${opts.jobId}: could not record the exit:`, err),
-    );
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      void finishJob(db, opts.jobId, { status: 'failed', error: `the job process exited (${signal ?? `code ${code}`}) before it finished` })
+        .catch((err) => console.error(`[jobs] ${opts.jobId}: could not record the exit:`, err))
+        .finally(() => {
+          children.delete(opts.jobId);
+          resolve();
+        });
+    });
   });
+  children.set(opts.jobId, { child, exited });
   return child;
+}
+
+/** Settles once the job's local child has exited and the exit is recorded; at once when none runs here. */
+export function childJobExited(jobId: string): Promise<void> {
+  return children.get(jobId)?.exited ?? Promise.resolve();
 }
 
 /** Stops the local child of a job (after its row was cancelled); no-op when it runs elsewhere. */
 export function stopChildJob(jobId: string): void {
-  children.get(jobId)?.kill('SIGTERM');
+  children.get(jobId)?.child.kill('SIGTERM');
 }
 
 /** Stops every child (server shutdown). */
 export function stopAllChildJobs(): void {
-  for (const child of children.values()) child.kill('SIGTERM');
+  for (const { child } of children.values()) child.kill('SIGTERM');
 }

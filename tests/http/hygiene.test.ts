@@ -1,7 +1,7 @@
 // Small defects of issue 16 (section 6) through the API: names with control or bidi characters
 // are refused (typed in, or as folders and collection.json of an imported zip, and by the use cases
 // scripts call), identity metadata is bounded in size and depth, and the promote 404 and the
-// retraining 400 name no server path. (The defects only Next's real server shows: tests/http/real-server.test.ts.)
+// retraining 400 name no server path. (The defects only Next's real server shows: tests/http/real-server.slow.test.ts.)
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CALLER } from '@/lib/matching/caller';

@@ -1,9 +1,9 @@
 // A newcomer's first `npm test` (issue 16, section 8): without ../shared/data it stops at once with
 // one message naming each missing file and where it comes from (the real scripts/test.sh, run from a
-// copy of the repository with no data beside it), and the README names every Debian package the
-// script installs.
+// copy of the repository with no data beside it), the README names every Debian package the
+// script installs, and a test file that starts the real server is named for the slow tier.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,5 +53,15 @@ describe('README', () => {
     const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const listed = /installs the Debian packages it needs when run as root \(([^)]*)\)/.exec(readme.replace(/\s+/g, ' '))?.[1] ?? '';
     expect([...listed.matchAll(/`([\w.-]+)`/g)].map((m) => m[1]).sort()).toEqual(packages.sort());
+  });
+});
+
+describe('test tiers', () => {
+  it('names every test file that starts the real npm start server *.slow.test.ts (left out of npm run test:fast)', () => {
+    const tests = path.join(REPO, 'tests');
+    const files = readdirSync(tests, { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts'));
+    const spawning = files.filter((f) => /\bstartServer\(/.test(readFileSync(path.join(tests, f), 'utf8')));
+    expect(spawning.length).toBeGreaterThanOrEqual(4);
+    expect(spawning.filter((f) => !f.endsWith('.slow.test.ts'))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // every acknowledged image is searchable, no half-stored file or row remains, and the index
 // matches the database (recovery = orphan-blob removal + index catch-up at start).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, watch } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,22 @@ let collectionId = '';
 let savedSequence = -1;
 const acks: { identityId: string; paths: string[]; imageIds: string[] }[] = [];
 
+/** Resolves once the blob file of `sha256` is in DATA_DIR (watching its folder, then looking once). */
+function blobStored(sha256: string): Promise<void> {
+  const dir = path.join(p.dataDir, 'blobs', sha256.slice(0, 2));
+  mkdirSync(dir, { recursive: true });
+  return new Promise((resolve) => {
+    const watcher = watch(dir, (_event, name) => {
+      if (name === sha256) stored();
+    });
+    const stored = (): void => {
+      watcher.close();
+      resolve();
+    };
+    if (existsSync(path.join(dir, sha256))) stored();
+  });
+}
+
 /** Runs the enrolment stream in a child process group and SIGKILLs it after a few acknowledgements. */
 async function runAndKill(): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'enroll-stream.ts'), 'crash'], {
@@ -30,11 +46,12 @@ async function runAndKill(): Promise<void> {
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   for await (const line of createInterface({ input: child.stdout! })) {
     if (line.startsWith('COLLECTION ')) collectionId = JSON.parse(line.slice(11)).id;
-    if (!line.startsWith('ACK ')) continue;
-    acks.push(JSON.parse(line.slice(4)));
-    if (acks.length === ACKS_BEFORE_KILL) {
-      // Mid-stream: the next request is somewhere between decoding and the index update.
-      await new Promise((r) => setTimeout(r, 15));
+    if (line.startsWith('ACK ')) acks.push(JSON.parse(line.slice(4)));
+    if (line.startsWith('ENROLL ') && acks.length === ACKS_BEFORE_KILL) {
+      // Mid-request, by an event rather than a delay: the request after the last acknowledged one has
+      // decoded, embedded and stored its first image file; it is storing the second, committing or
+      // updating the index (or, on a slow reaction here, has just finished).
+      await blobStored(line.slice('ENROLL '.length));
       process.kill(-child.pid!, 'SIGKILL');
       break;
     }
