@@ -4,7 +4,7 @@
 export async function register(): Promise<void> {
   // NEXT_RUNTIME is Next's own switch between its Node and edge bundles.
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { startRuntime } = await import('@/lib/matching/runtime/runtime');
+    const { startRuntime } = await import('@/lib/matching/process-state');
     const { bootstrapAuth } = await import('@/lib/auth');
     // A failure is logged by the runtime and reported by /api/health.
     startRuntime()

@@ -1,4 +1,4 @@
-import { runtimeStatus } from '@/lib/matching/runtime/runtime';
+import { runtimeStatus } from '@/lib/matching';
 
 export const dynamic = 'force-dynamic';
 

@@ -12,6 +12,8 @@ import path from 'node:path';
 import next from 'next';
 import { resolveClient } from '@/lib/auth/client-address';
 import { env } from '@/lib/config/env';
+import { PROCESS_STATE_KEY } from '@/lib/matching/process-key';
+import type { ProcessState } from '@/lib/matching/process-state';
 
 const root = path.resolve(import.meta.dirname, '..');
 const STAMP = path.join(root, '.next', 'fewshot-build-stamp');
@@ -106,8 +108,9 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), DRAIN_TIMEOUT_MS);
     force.unref();
     server.close(async () => {
-      const shutdown = (globalThis as Record<symbol, (() => Promise<void>) | undefined>)[Symbol.for('fewshot.shutdown')];
-      await shutdown?.().catch((err: unknown) => console.error('[start] flush failed:', err));
+      // The process state Next's instrumentation and route bundles created (one globalThis key for all module graphs).
+      const state = (globalThis as { [PROCESS_STATE_KEY]?: ProcessState })[PROCESS_STATE_KEY];
+      await state?.stop().catch((err: unknown) => console.error('[start] flush failed:', err));
       await app.close().catch(() => undefined);
       process.exit(0);
     });

@@ -2,9 +2,9 @@
  * Job rows: a background job's status, progress and result, persisted so a page reload (or another
  * app instance) sees the same state, and a restart can mark what it interrupted.
  *
- * Status moves queued -> running -> succeeded | failed | cancelled; a restart turns queued and
- * running into `interrupted`. Cancelling only flips the row: the job sees it on its next progress
- * write (`reportProgress` answers false) and stops, wherever it runs.
+ * Status moves queued -> running -> succeeded | failed | cancelled; a shutdown (for the jobs it
+ * runs) or a restart turns queued and running into `interrupted`. Cancelling only flips the row:
+ * the job sees it on its next progress write (`reportProgress` answers false) and stops, wherever it runs.
  */
 import type { Db } from '@/lib/db/client';
 import { ConflictError, NotFoundError } from '@/lib/errors';
@@ -88,11 +88,11 @@ export async function reportProgress(db: Db, id: string, progress: Record<string
   return count === 1;
 }
 
-/** Ends a running or queued job; false when it had already ended (e.g. cancelled). */
+/** Ends a running or queued job (`interrupted`: the service stopped it); false when it had already ended (e.g. cancelled). */
 export async function finishJob(
   db: Db,
   id: string,
-  end: { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed'; error: string },
+  end: { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed' | 'interrupted'; error: string },
 ): Promise<boolean> {
   const data = end.status === 'succeeded' ? { status: end.status, result: end.result as object } : { status: end.status, error: end.error };
   const { count } = await db.job.updateMany({ where: { id, status: { in: ACTIVE } }, data: { ...data, finishedAt: new Date() } });

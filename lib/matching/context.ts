@@ -7,7 +7,8 @@ import { requireScope } from './caller';
 import { galleryInForce, targetPoint, type GalleryTrials } from './gallery-calibration';
 import type { IndexKey } from './runtime/index-store';
 import type { ServedModel } from './runtime/model-registry';
-import { getRuntime, type Runtime } from './runtime/runtime';
+import { getRuntime } from './process-state';
+import type { Runtime } from './runtime/runtime';
 
 /** A transaction client. */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];

@@ -20,6 +20,7 @@ import { countAtMost, distanceAtFar, rocCurve, aucOf, eerOf } from '@/lib/calibr
 import { squaredDistance } from '@/lib/training/pairs';
 import { createRng } from '@/lib/training/rng';
 import type { Db } from '@/lib/db/client';
+import { processState } from './process-state';
 import { decodeVector } from './runtime/vectors';
 
 /** Identities with 2+ examples needed before the gallery calibration sets the threshold. */
@@ -164,13 +165,12 @@ export function summaryOf(trials: Pick<GalleryTrials, 'genuine' | 'impostor'>): 
   return { auc: aucOf(trials.genuine, trials.impostor), eer: eerOf(trials.genuine, trials.impostor) };
 }
 
-interface Entry {
+/** A collection's cache entry: its last trials and the computation in flight (kept in the process state). */
+export interface GalleryTrialsEntry {
   trials: GalleryTrials | null;
   pending: Promise<GalleryTrials> | null;
   pendingKey: string | null;
 }
-
-const cache = new Map<string, Entry>();
 
 async function load(db: Db, collectionId: string, modelVersion: string, sequence: number): Promise<GalleryTrials> {
   const rows = await db.embedding.findMany({
@@ -185,6 +185,7 @@ async function load(db: Db, collectionId: string, modelVersion: string, sequence
 /** Starts (or joins) the computation for this gallery state. */
 function refresh(db: Db, c: { id: string; modelVersion: string; headSequence: number }): Promise<GalleryTrials> {
   const key = `${c.modelVersion}@${c.headSequence}`;
+  const cache = processState().galleryTrials;
   const entry = cache.get(c.id) ?? { trials: null, pending: null, pendingKey: null };
   cache.set(c.id, entry);
   if (entry.pending && entry.pendingKey === key) return entry.pending;
@@ -207,7 +208,7 @@ function refresh(db: Db, c: { id: string; modelVersion: string; headSequence: nu
 
 /** The last computed trials of the collection's current model, fresh or not (or null). Starts nothing. */
 export function peekTrials(c: { id: string; modelVersion: string }): GalleryTrials | null {
-  const trials = cache.get(c.id)?.trials ?? null;
+  const trials = processState().galleryTrials.get(c.id)?.trials ?? null;
   return trials && trials.modelVersion === c.modelVersion ? trials : null;
 }
 
@@ -229,5 +230,5 @@ export async function freshTrials(db: Db, c: { id: string; modelVersion: string;
 
 /** Forgets a deleted collection's trials. */
 export function dropTrials(collectionId: string): void {
-  cache.delete(collectionId);
+  processState().galleryTrials.delete(collectionId);
 }

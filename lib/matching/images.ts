@@ -123,7 +123,7 @@ async function enrollOnce(caller: Principal, identityId: string, files: UploadFi
   for (const i of toDecode) {
     try {
       const img = await decodeUpload(files[i].bytes);
-      const [prepared] = await prepareImage(img, collection.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose: 'enroll' });
+      const [prepared] = await prepareImage(rt.facePreparer, img, collection.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose: 'enroll' });
       if (!prepared) throw new InputError('no_face', 'no face found');
       accepted.push({ i, file: files[i], sha: shas[i], img: { format: img.format, width: img.width, height: img.height }, prepared });
     } catch (err) {

@@ -18,7 +18,7 @@ export { importArchive, exportCollection, EXPORT_FORMAT, type ImportResult } fro
 export { search, verifyPair, verifyIdentity, MAX_K } from './search';
 export type { SearchResponse, SearchResult, VerifyResponse } from './search';
 export { listAudit, getAuditRetention, setAuditRetention, DEFAULT_AUDIT_RETENTION_DAYS, type AuditEntryDto, type AuditQuery } from './audit';
-export { registerFacePreparer, type FacePreparer, type PreparedInput, type PrepareContext, type DetectSetting } from './runtime/embed-input';
+export { type FacePreparer, type PreparedInput, type PrepareContext, type DetectSetting } from './runtime/embed-input';
 export { startRetrain, getRetrainOptions, getJobStatus, listJobStatuses, cancelJobRun, retrainSettingsSchema } from './models/retrain';
 export type { JobDto, RetrainOptions, RetrainSettings } from './models/retrain';
 export { promoteModel, rollbackModel } from './models/switch';
@@ -26,4 +26,5 @@ export { listModels, getModel, getModelPlot, listCollectionModels, deleteCollect
 export type { ModelSummary, ModelDetail, CollectionModelVersion } from './models/versions';
 export type { ModelComparison, ModelScore } from './models/comparison';
 export { jobEventStream } from './job-events';
-export { startRuntime, getRuntime, stopRuntime, runtimeStatus, type Runtime, type RuntimeStatus } from './runtime/runtime';
+export { startRuntime, getRuntime, stopRuntime, runtimeStatus, processState, type ProcessState } from './process-state';
+export type { Runtime, RuntimeStatus } from './runtime/runtime';

@@ -50,7 +50,7 @@ async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll'
   const model = modelFor(rt, c);
   const img = await decodeUpload(bytes);
   const detect = override ?? (c.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto';
-  const prepared = await prepareImage(img, c.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose });
+  const prepared = await prepareImage(rt.facePreparer, img, c.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose });
   const [embedded] = await embedPrepared(rt.embedder, model.manifest.version, [prepared]);
   return embedded;
 }

@@ -187,8 +187,7 @@ describe('retraining, promote and rollback', () => {
     expect(again.body.code).toBe('job_finished');
     // The child's exit (its SIGTERM, or its own stop on the cancelled row) is recorded as `failed`
     // only while the row runs: once that exit is handled, the job still says cancelled.
-    const { childJobExited } = await import('@/lib/jobs'); // after the harness set the environment
-    await childJobExited(started.body.id);
+    await h.svc.processState().childJobs.exited(started.body.id);
     const later = await api.call(h.routes.job.GET, 'GET /api/jobs/{id}', { headers: admin, params: { id: started.body.id } });
     expect(later.body).toMatchObject({ status: 'cancelled', result: null });
   });

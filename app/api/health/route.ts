@@ -1,5 +1,5 @@
 import { RETRY_AFTER_SECONDS } from '@/lib/http/problem';
-import { runtimeStatus } from '@/lib/matching/runtime/runtime';
+import { runtimeStatus } from '@/lib/matching';
 
 export const dynamic = 'force-dynamic';
 

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { env } from '@/lib/config/env';
 import { InputError } from '@/lib/errors';
-import { cancelJob, createJob, getJob, listJobs, startChildJob, stopChildJob, type JobRecord } from '@/lib/jobs';
+import { cancelJob, createJob, getJob, listJobs, type JobRecord } from '@/lib/jobs';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from '@/lib/matching/caller';
 import { loadCollection, runtime } from '@/lib/matching/context';
+import { processState } from '@/lib/matching/process-state';
 import { countGalleryIdentities, requireGallerySize } from './gallery-dataset';
 
 /** Settings of a retraining job; every field has a safe default (a few minutes on wasm). */
@@ -87,7 +88,7 @@ export async function startRetrain(caller: Principal, collectionId: string, inpu
   // Refused here rather than by the job, which would start and then fail on the same count.
   requireGallerySize(await countGalleryIdentities(rt.db, c.id));
   const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
-  startChildJob(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'models', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
+  processState().childJobs.start(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'models', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
   return toJobDto(job);
 }
 
@@ -107,6 +108,6 @@ export async function listJobStatuses(caller: Principal, opts: { collectionId?: 
 export async function cancelJobRun(caller: Principal, jobId: string): Promise<JobDto> {
   requireAdmin(caller, 'cancelling jobs');
   const job = await cancelJob(runtime().db, jobId);
-  stopChildJob(jobId);
+  processState().childJobs.stop(jobId);
   return toJobDto(job);
 }

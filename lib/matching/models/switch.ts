@@ -108,7 +108,7 @@ async function embedImages(rt: Runtime, c: CollectionRow, model: ServedModel, ba
   const prepared = [];
   for (const img of batch) {
     const decoded = await decodeUpload(await rt.blobs.read(img.blob.sha256));
-    const inputs = await prepareImage(decoded, c.kind as ModelKind, { manifest: model.manifest, detect, purpose: 'enroll' });
+    const inputs = await prepareImage(rt.facePreparer, decoded, c.kind as ModelKind, { manifest: model.manifest, detect, purpose: 'enroll' });
     if (inputs.length === 0) throw new InputError('no_face', `image ${img.id} gives no input under model ${model.manifest.version}`);
     prepared.push([inputs[0]]);
   }

@@ -49,24 +49,14 @@ export interface PrepareContext {
  */
 export type FacePreparer = (img: DecodedImage, ctx: PrepareContext) => Promise<PreparedInput[]>;
 
-const FACE_PREPARER = Symbol.for('fewshot.facePreparer');
-type Global = typeof globalThis & { [FACE_PREPARER]?: FacePreparer };
-
-/** Plugs in face detection and alignment (lib/faces calls this at start); null removes it. */
-export function registerFacePreparer(preparer: FacePreparer | null): void {
-  // On globalThis: Next's route bundles and the custom server load separate module copies.
-  (globalThis as Global)[FACE_PREPARER] = preparer ?? undefined;
-}
-
 /** Decodes bytes with the configured pixel limit (InputError: undecodable, unsupported_type, too_many_pixels). */
 export function decodeUpload(bytes: Uint8Array): Promise<DecodedImage> {
   return decodeImage(bytes, { maxPixels: env.MAX_IMAGE_PIXELS });
 }
 
-/** Cuts a decoded image into model inputs for a collection of `kind`. */
-export async function prepareImage(img: DecodedImage, kind: 'face' | 'object', ctx: PrepareContext): Promise<PreparedInput[]> {
+/** Cuts a decoded image into model inputs for a collection of `kind` (face: with the runtime's `preparer`, null without a face model). */
+export async function prepareImage(preparer: FacePreparer | null, img: DecodedImage, kind: 'face' | 'object', ctx: PrepareContext): Promise<PreparedInput[]> {
   if (kind === 'face') {
-    const preparer = (globalThis as Global)[FACE_PREPARER];
     if (!preparer) {
       throw new NotReadyError('model_not_trained', 'face collections need face detection and a face model, and neither is loaded; train one (npm run train) and restart');
     }

@@ -1,24 +1,21 @@
 /**
- * The service runtime: database (migrated), TF.js backend and default models, started once per
- * process. State lives on `globalThis` so the custom server (scripts/start.ts) and Next's route
- * bundles, which load separate module copies, see one runtime.
+ * The service runtime: database (migrated), TF.js backend and default models, with the stores
+ * built on them. Built and closed here; the process keeps its one runtime in the process state
+ * (lib/matching/process-state.ts).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { env } from '@/lib/config/env';
 import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client';
 import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
-import { NotReadyError } from '@/lib/errors';
-import { markInterrupted, stopAllChildJobs } from '@/lib/jobs';
+import { markInterrupted } from '@/lib/jobs';
 import { pruneAudit } from './audit-retention';
 import { BlobStore } from './blob-store';
 import { startEmbeddingWorker, type EmbeddingWorker } from './embedding-worker';
 import { createFacePreparer } from './face-preparer';
+import type { FacePreparer } from './embed-input';
 import { IndexStore } from './index-store';
 import { loadDefaultModels, modelRoots, type DefaultModels, type ModelKind, type ModelRoots, type LoadedModelsByVersion } from './model-registry';
 import { serveModel } from './serve-model';
-import { registerFacePreparer } from './embed-input';
 
 /** A started runtime. */
 export interface Runtime {
@@ -34,6 +31,8 @@ export interface Runtime {
   modelRoots: ModelRoots;
   /** The embedding worker (TF.js off the request thread). */
   embedder: EmbeddingWorker;
+  /** Face detection and alignment for face collections; null without a face model. */
+  facePreparer: FacePreparer | null;
   /** Original image bytes under DATA_DIR/blobs. */
   blobs: BlobStore;
   /** HNSW indexes under DATA_DIR/indexes, kept in step with the change log. */
@@ -52,27 +51,8 @@ export interface RuntimeStatus {
   error?: string;
 }
 
-interface Holder {
-  startedAtMs: number;
-  promise: Promise<Runtime>;
-  runtime?: Runtime;
-  error?: Error;
-}
-
-const KEY = Symbol.for('fewshot.runtime');
-const SHUTDOWN_KEY = Symbol.for('fewshot.shutdown');
-type Global = typeof globalThis & { [KEY]?: Holder; [SHUTDOWN_KEY]?: () => Promise<void> };
-const g = globalThis as Global;
-
-let version: string | undefined;
-
-/** The package version, read once (health checks call this at any rate). */
-function readVersion(): string {
-  version ??= (JSON.parse(readFileSync(path.join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
-  return version;
-}
-
-async function boot(): Promise<Runtime> {
+/** Migrates and opens the database, starts the embedding worker with the models, opens the stores. */
+export async function bootRuntime(): Promise<Runtime> {
   const dbTarget = resolveDbTarget(env.DATABASE_URL, env.dataDir);
   const migrations = await migrate(process.cwd(), dbTarget);
   const db = openDb(dbTarget);
@@ -83,7 +63,7 @@ async function boot(): Promise<Runtime> {
     models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: m.dir })),
   });
   // Face collections: detection and alignment in the worker, then the face model's embedding.
-  registerFacePreparer(models.has('face') ? createFacePreparer(embedder) : null);
+  const facePreparer = models.has('face') ? createFacePreparer(embedder) : null;
   const served: LoadedModelsByVersion = new Map([...models.values()].map((m) => [m.manifest.version, m]));
   const roots = modelRoots(env.modelsDir, env.dataDir);
   // Trained versions collections use (or fall back to after a rollback) load now, so searches never wait.
@@ -106,73 +86,12 @@ async function boot(): Promise<Runtime> {
   await pruneAudit(db);
   const interrupted = await markInterrupted(db);
   if (interrupted.length > 0) console.info(`[runtime] marked ${interrupted.length} job(s) interrupted by the restart`);
-  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, blobs, indexes };
+  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, facePreparer, blobs, indexes };
 }
 
-/** Starts the runtime once per process; later calls return the same promise. */
-export function startRuntime(): Promise<Runtime> {
-  return holder().promise;
-}
-
-function holder(): Holder {
-  const existing = g[KEY];
-  if (existing) return existing;
-  const created: Holder = { startedAtMs: Date.now(), promise: boot() };
-  g[KEY] = created;
-  created.promise.then(
-    (runtime) => {
-      created.runtime = runtime;
-      console.info(`[runtime] ready: ${runtime.dbTarget.provider}, ${runtime.backend}, ${runtime.models.size} model(s)`);
-    },
-    (err: Error) => {
-      created.error = err;
-      console.error('[runtime] start failed:', err);
-    },
-  );
-  g[SHUTDOWN_KEY] = stopRuntime;
-  return created;
-}
-
-/** The ready runtime, or a `NotReadyError` (503) while it starts or after it failed. */
-export function getRuntime(): Runtime {
-  const h = holder();
-  if (h.runtime) return h.runtime;
-  if (h.error) throw new NotReadyError('runtime_failed', `the service failed to start: ${h.error.message}`);
-  throw new NotReadyError('starting', 'the service is starting: database, TF.js backend and models are loading');
-}
-
-/** Snapshot for `GET /api/health`. */
-export function runtimeStatus(): RuntimeStatus {
-  const h = holder();
-  const rt = h.runtime;
-  const target = rt?.dbTarget ?? resolveDbTarget(env.DATABASE_URL, env.dataDir);
-  const degraded = rt !== undefined && rt.embedder.state !== 'ready';
-  return {
-    status: rt ? (degraded ? 'degraded' : 'ready') : h.error ? 'failed' : 'starting',
-    version: readVersion(),
-    uptimeSeconds: Math.round((Date.now() - h.startedAtMs) / 1000),
-    backend: rt?.backend ?? null,
-    database: {
-      kind: target.provider,
-      migrations: rt
-        ? { applied: rt.migrations.applied.length, latest: rt.migrations.applied.at(-1) ?? null, pending: rt.migrations.pending.length }
-        : null,
-    },
-    models: rt
-      ? [...rt.models.values()].map((m) => ({ kind: m.manifest.kind, version: m.manifest.version, embeddingDim: m.manifest.embeddingDim }))
-      : [],
-    ...(h.error ? { error: 'start failed; see the server log' } : {}),
-    ...(degraded ? { error: `the embedding worker exited and is restarting (restarts so far: ${rt.embedder.restarts})` } : {}),
-  };
-}
-
-/** Flushes state and closes the database (called on SIGTERM by the server). */
-export async function stopRuntime(): Promise<void> {
-  const rt = g[KEY]?.runtime;
-  if (!rt) return;
-  stopAllChildJobs();
+/** Flushes the indexes, stops the embedding worker and closes the database. */
+export async function closeRuntime(rt: Runtime): Promise<void> {
   await rt.indexes.close();
-  registerFacePreparer(null);
   await rt.embedder.close();
   await rt.db.$disconnect();
 }
