@@ -8,22 +8,16 @@ import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import { form, omniglot } from './images';
-import { callWithKey, freePort, killGroup, prepareServer, startServer, type Cleanup, type Server } from './server';
+import { callWithKey, freePort, killGroup, prepareServer, startServer, type Cleanup } from './server';
 
 const KEY = 'shutdown-retrain-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (minutes on a busy 2-core box)
 const CHILD_TIMEOUT_MS = 120_000;
 const EXIT_TIMEOUT_MS = 30_000;
 const cleanup: Cleanup = [];
-let server: Server | null = null;
-
 afterAll(async () => {
-  // The group outlives its leader while a member lives: this also reaps a child that outlived the server.
-  if (server) killGroup(server, 'SIGKILL');
   for (const fn of cleanup.reverse()) await fn();
 });
-
-const api = (base: string, method: string, route: string, body?: unknown) => callWithKey(KEY, base, method, route, body);
 
 /** Pids of `parent`'s child processes whose command line contains `needle`. */
 function childrenOf(parent: number, needle: string): number[] {
@@ -66,27 +60,29 @@ async function waitFor<T>(what: string, check: () => T | undefined | Promise<T |
 describe('SIGTERM during a retrain', () => {
   it('stops the retraining child before the server exits and records the job as interrupted', async () => {
     const { env, db } = await prepareServer(KEY, 'fewshot-shutdown-retrain-', cleanup);
-    server = await startServer(env, await freePort(), READY_TIMEOUT_MS);
-    const base = server.base;
+    const server = await startServer(env, await freePort(), READY_TIMEOUT_MS);
+    // The group outlives its leader while a member lives: this also reaps a child that outlived the server.
+    cleanup.push(() => killGroup(server, 'SIGKILL'));
+    const api = (method: string, route: string, body?: unknown) => callWithKey(KEY, server.base, method, route, body);
 
     // A gallery the retrain accepts: 14 Omniglot characters x 5 drawings (as tests/http/retrain.slow.test.ts).
-    const c = await api(base, 'POST', '/api/collections', { name: 'shutdown-retrain', kind: 'object' });
+    const c = await api('POST', '/api/collections', { name: 'shutdown-retrain', kind: 'object' });
     expect(c.status).toBe(201);
     const byChar = new Map<string, Uint8Array[]>();
     for (const e of omniglot(['Korean'])) byChar.set(e.character, [...(byChar.get(e.character) ?? []), e.bytes]);
     const chars = [...byChar.entries()].slice(0, 14);
     const zip = zipSync(Object.fromEntries(chars.flatMap(([name, drawings]) => drawings.slice(0, 5).map((b, i) => [`${name}/${i}.png`, b]))));
-    const imported = await api(base, 'POST', `/api/collections/${c.json.id}/import`, form('archive', [{ name: 'g.zip', bytes: zip }]));
+    const imported = await api('POST', `/api/collections/${c.json.id}/import`, form('archive', [{ name: 'g.zip', bytes: zip }]));
     expect(imported.json).toMatchObject({ enrolled: 70, rejected: [] });
 
     // Long enough that shutdown lands while it trains.
-    const started = await api(base, 'POST', `/api/collections/${c.json.id}/retrain`, { epochs: 50, stepsPerEpoch: 50, maxMinutes: 3 });
+    const started = await api('POST', `/api/collections/${c.json.id}/retrain`, { epochs: 50, stepsPerEpoch: 50, maxMinutes: 3 });
     expect(started.status).toBe(201);
     const jobId: string = started.json.id;
     const serverPid = server.child.pid!;
     const childPid = await waitFor('the retraining child process', () => childrenOf(serverPid, 'child-entry.mjs')[0], CHILD_TIMEOUT_MS);
     // The child has started its job (its first write), so it is past spawning and would run on.
-    await waitFor('the job running', async () => ((await api(base, 'GET', `/api/jobs/${jobId}`)).json.status === 'running' ? true : undefined), CHILD_TIMEOUT_MS);
+    await waitFor('the job running', async () => ((await api('GET', `/api/jobs/${jobId}`)).json.status === 'running' ? true : undefined), CHILD_TIMEOUT_MS);
     expect(alive(childPid)).toBe(true);
 
     process.kill(serverPid, 'SIGTERM'); // the server only, not its group
@@ -94,7 +90,6 @@ describe('SIGTERM during a retrain', () => {
     expect(code).toBe(0);
     const outlived = await waitFor('the child gone', () => (alive(childPid) ? undefined : false), EXIT_TIMEOUT_MS).catch(() => true);
     expect(outlived, `retraining child ${childPid} outlived the server's shutdown`).toBe(false);
-    server = null;
 
     const client = openDb(db.target);
     try {
