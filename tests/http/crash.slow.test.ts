@@ -4,25 +4,18 @@
 // Runs the real `npm start` server (scripts/start.ts builds the app first when the build is stale).
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import { AnnIndex } from '@/lib/index/ann';
 import { listFiles } from './harness';
 import { omniglot } from './images';
-import { callWithKey, freePort, killGroup, prepareServer, startServer, type Cleanup, type Server } from './server';
+import { crashSuite, freePort, killGroup, prepareServer, startServer } from './server';
 
 const KEY = 'crash-test-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (~70 s alone, minutes on a busy 2-core box)
 const ACKS_BEFORE_KILL = 12;
-const cleanup: Cleanup = [];
-let server: Server | null = null;
-
-afterAll(async () => {
-  if (server) killGroup(server, 'SIGKILL');
-  for (const fn of cleanup.reverse()) await fn();
-});
-
-const api = (base: string, method: string, route: string, body?: unknown) => callWithKey(KEY, base, method, route, body);
+const suite = crashSuite(KEY);
+const { cleanup, api } = suite;
 
 function imageForm(field: string, name: string, bytes: Uint8Array): FormData {
   const fd = new FormData();
@@ -34,12 +27,12 @@ describe('crash safety', () => {
   it('keeps every acknowledged enrollment across a SIGKILL of the process group', async () => {
     const { env, db, dataDir } = await prepareServer(KEY, 'fewshot-crash-', cleanup);
     const port = await freePort();
-    server = await startServer(env, port, READY_TIMEOUT_MS);
+    suite.server = await startServer(env, port, READY_TIMEOUT_MS);
 
-    const c = await api(server.base, 'POST', '/api/collections', { name: 'crash', kind: 'object' });
+    const c = await api(suite.server.base, 'POST', '/api/collections', { name: 'crash', kind: 'object' });
     expect(c.status).toBe(201);
     const identities: string[] = [];
-    for (let i = 0; i < 5; i++) identities.push((await api(server.base, 'POST', `/api/collections/${c.json.id}/identities`, { name: `who-${i}` })).json.id);
+    for (let i = 0; i < 5; i++) identities.push((await api(suite.server.base, 'POST', `/api/collections/${c.json.id}/identities`, { name: `who-${i}` })).json.id);
 
     // Two writers stream one-image enrollments; the kill lands while requests are in flight.
     const drawings = omniglot(['Latin']).slice(0, 200);
@@ -54,7 +47,7 @@ describe('crash safety', () => {
         const identityId = identities[next % identities.length];
         inFlight++;
         try {
-          const r = await api(server!.base, 'POST', `/api/identities/${identityId}/images`, imageForm('images', `${next}.png`, d.bytes));
+          const r = await api(suite.server!.base, 'POST', `/api/identities/${identityId}/images`, imageForm('images', `${next}.png`, d.bytes));
           if (r.status === 201) acked.push({ imageId: r.json.enrolled[0].imageId, identityId, bytes: d.bytes });
         } catch {
           // connection reset by the kill: not acknowledged
@@ -64,30 +57,30 @@ describe('crash safety', () => {
         if (!killed && acked.length >= ACKS_BEFORE_KILL && inFlight > 0) {
           killed = true;
           inFlightAtKill = inFlight;
-          killGroup(server!, 'SIGKILL');
+          killGroup(suite.server!, 'SIGKILL');
         }
       }
     };
     await Promise.all([writer(), writer()]);
     expect(killed).toBe(true);
-    await server.exited;
+    await suite.server.exited;
     console.info(`[crash] killed with ${acked.length} acknowledged, ${inFlightAtKill} in flight`);
 
-    server = await startServer(env, port, READY_TIMEOUT_MS);
+    suite.server = await startServer(env, port, READY_TIMEOUT_MS);
     for (const a of acked) {
-      const file = await fetch(`${server.base}/api/images/${a.imageId}/file`, { headers: { 'x-api-key': KEY } });
+      const file = await fetch(`${suite.server.base}/api/images/${a.imageId}/file`, { headers: { 'x-api-key': KEY } });
       expect(file.status).toBe(200);
       expect(createHash('sha256').update(new Uint8Array(await file.arrayBuffer())).digest('hex')).toBe(createHash('sha256').update(a.bytes).digest('hex'));
-      const s = await api(server.base, 'POST', `/api/collections/${c.json.id}/search`, imageForm('image', 'q.png', a.bytes));
+      const s = await api(suite.server.base, 'POST', `/api/collections/${c.json.id}/search`, imageForm('image', 'q.png', a.bytes));
       expect(s.status).toBe(200);
       expect(s.json.results[0].neighbours[0]).toMatchObject({ identityId: a.identityId });
       expect(s.json.results[0].neighbours[0].distance).toBeLessThan(1e-3);
     }
 
     // A graceful stop saves the index; then compare the saved index, the rows and the files.
-    killGroup(server, 'SIGTERM');
-    expect(await server.exited).toBe(0);
-    server = null;
+    killGroup(suite.server, 'SIGTERM');
+    expect(await suite.server.exited).toBe(0);
+    suite.server = null;
     const client = openDb(db.target);
     try {
       const images = await client.image.findMany({ where: { collectionId: c.json.id }, include: { blob: true, embeddings: true } });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import type { DbTarget } from '@/lib/db/client';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
 import { committedModelsDir, OMNIGLOT_ZIP } from '../service/harness';
@@ -128,4 +129,23 @@ export async function callWithKey(apiKey: string, base: string, method: string, 
   const res = await fetch(`${base}${route}`, init);
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+/** A crash suite's state: its clean-up list and the server it may leave running. */
+export interface CrashSuite {
+  cleanup: Cleanup;
+  /** The server started last; null once the test stopped it itself. */
+  server: Server | null;
+  /** `callWithKey` with the suite's key. */
+  api(base: string, method: string, route: string, body?: unknown): Promise<KeyReply>;
+}
+
+/** Registers the suite's `afterAll` (SIGKILL a server still running, then the clean-up list, newest first). */
+export function crashSuite(apiKey: string): CrashSuite {
+  const suite: CrashSuite = { cleanup: [], server: null, api: (base, method, route, body) => callWithKey(apiKey, base, method, route, body) };
+  afterAll(async () => {
+    if (suite.server) killGroup(suite.server, 'SIGKILL');
+    for (const fn of suite.cleanup.reverse()) await fn();
+  });
+  return suite;
 }

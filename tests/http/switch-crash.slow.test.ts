@@ -3,29 +3,22 @@
 // version's embeddings are partial, and a search after the restart answers with the old version and
 // the same identity); the job reads `interrupted`; promoting again embeds only what is missing and
 // switches. The candidate is the committed object model copied under a new version (same weights:
-// this is about crash safety, not accuracy). Runs the real `npm start` server.
+// this is about crash safety, not accuracy). Runs the real `npm start` suite.server.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import { form, omniglot } from './images';
-import { callWithKey, freePort, killGroup, prepareServer, startServer, type Cleanup, type Server } from './server';
+import { crashSuite, freePort, killGroup, prepareServer, startServer } from './server';
 
 const KEY = 'switch-crash-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (minutes on a busy 2-core box)
 const CANDIDATE = 'switch-crash-candidate';
 const CHARACTERS = 40;
 const DRAWINGS = 20;
-const cleanup: Cleanup = [];
-let server: Server | null = null;
-
-afterAll(async () => {
-  if (server) killGroup(server, 'SIGKILL');
-  for (const fn of cleanup.reverse()) await fn();
-});
-
-const api = (base: string, method: string, route: string, body?: unknown) => callWithKey(KEY, base, method, route, body);
+const suite = crashSuite(KEY);
+const { cleanup, api } = suite;
 
 /** Polls the job until `until` holds; fails on a finished job that does not satisfy it, or on timeout. */
 async function pollJob(base: string, jobId: string, until: (job: any) => boolean, timeoutMs: number, intervalMs: number): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -50,9 +43,9 @@ describe('model switch crash safety', () => {
     const manifest = JSON.parse(readFileSync(path.join(candidateDir, 'manifest.json'), 'utf8')) as { version: string };
     writeFileSync(path.join(candidateDir, 'manifest.json'), JSON.stringify({ ...manifest, version: CANDIDATE }, null, 2));
     const port = await freePort();
-    server = await startServer(env, port, READY_TIMEOUT_MS);
+    suite.server = await startServer(env, port, READY_TIMEOUT_MS);
 
-    const c = await api(server.base, 'POST', '/api/collections', { name: 'switch-crash', kind: 'object' });
+    const c = await api(suite.server.base, 'POST', '/api/collections', { name: 'switch-crash', kind: 'object' });
     expect(c.status).toBe(201);
     const collectionId: string = c.json.id;
     const byChar = new Map<string, Uint8Array[]>();
@@ -61,13 +54,13 @@ describe('model switch crash safety', () => {
     const total = CHARACTERS * DRAWINGS;
     const zip = zipSync(Object.fromEntries(chars.flatMap(([name, drawings]) => drawings.slice(0, DRAWINGS).map((b, i) => [`${name}/${i}.png`, b]))));
     let t0 = Date.now();
-    const imported = await api(server.base, 'POST', `/api/collections/${collectionId}/import`, form('archive', [{ name: 'g.zip', bytes: zip }]));
+    const imported = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/import`, form('archive', [{ name: 'g.zip', bytes: zip }]));
     expect(imported.status).toBe(200);
     expect(imported.json).toMatchObject({ enrolled: total, rejected: [] });
     console.info(`[switch-crash] imported ${total} images in ${Date.now() - t0} ms`);
 
     const query = form('image', [{ name: 'q.png', bytes: chars[7][1][3], type: 'image/png' }]);
-    const before = await api(server.base, 'POST', `/api/collections/${collectionId}/search`, query);
+    const before = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/search`, query);
     expect(before.status).toBe(200);
     expect(before.json.modelVersion).toBe(oldVersion);
     const topBefore: string = before.json.results[0].neighbours[0].identityId;
@@ -75,12 +68,12 @@ describe('model switch crash safety', () => {
 
     // Promote, and kill the server's group once some but not all images are re-embedded.
     t0 = Date.now();
-    const first = await api(server.base, 'POST', `/api/collections/${collectionId}/promote`, { modelVersion: CANDIDATE });
+    const first = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/promote`, { modelVersion: CANDIDATE });
     expect(first.status).toBe(202);
-    const mid = await pollJob(server.base, first.json.id, (j) => j.progress?.phase === 'embedding' && j.progress.done > 0 && j.progress.done < j.progress.total, 120_000, 50);
-    killGroup(server, 'SIGKILL');
-    await server.exited;
-    server = null;
+    const mid = await pollJob(suite.server.base, first.json.id, (j) => j.progress?.phase === 'embedding' && j.progress.done > 0 && j.progress.done < j.progress.total, 120_000, 50);
+    killGroup(suite.server, 'SIGKILL');
+    await suite.server.exited;
+    suite.server = null;
     console.info(`[switch-crash] killed ${Date.now() - t0} ms after promote at ${mid.progress.done}/${mid.progress.total} embedded`);
 
     const client = openDb(db.target);
@@ -96,28 +89,28 @@ describe('model switch crash safety', () => {
       await client.$disconnect();
     }
 
-    server = await startServer(env, port, READY_TIMEOUT_MS);
-    expect((await api(server.base, 'GET', `/api/jobs/${first.json.id}`)).json.status).toBe('interrupted');
-    const afterKill = await api(server.base, 'POST', `/api/collections/${collectionId}/search`, query);
+    suite.server = await startServer(env, port, READY_TIMEOUT_MS);
+    expect((await api(suite.server.base, 'GET', `/api/jobs/${first.json.id}`)).json.status).toBe('interrupted');
+    const afterKill = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/search`, query);
     expect(afterKill.status).toBe(200);
     expect(afterKill.json.modelVersion).toBe(oldVersion);
     expect(afterKill.json.results[0].neighbours[0].identityId).toBe(topBefore);
-    const stillOld = await api(server.base, 'GET', `/api/collections/${collectionId}`);
+    const stillOld = await api(suite.server.base, 'GET', `/api/collections/${collectionId}`);
     expect(stillOld.json).toMatchObject({ modelVersion: oldVersion, previousModelVersion: null });
 
     // Promote again: only the missing embeddings are computed, then the collection switches.
     t0 = Date.now();
-    const second = await api(server.base, 'POST', `/api/collections/${collectionId}/promote`, { modelVersion: CANDIDATE });
+    const second = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/promote`, { modelVersion: CANDIDATE });
     expect(second.status).toBe(202);
     expect(second.json.id).not.toBe(first.json.id);
-    const done = await pollJob(server.base, second.json.id, (j) => j.status === 'succeeded', 300_000, 500);
+    const done = await pollJob(suite.server.base, second.json.id, (j) => j.status === 'succeeded', 300_000, 500);
     console.info(`[switch-crash] second promote succeeded in ${Date.now() - t0} ms, embedded ${done.result.embedded}`);
     expect(done.result.embedded).toBeGreaterThanOrEqual(1);
     expect(done.result.embedded).toBe(total - embeddedNew);
     expect(done.result).toMatchObject({ from: oldVersion, to: CANDIDATE });
-    const switched = await api(server.base, 'GET', `/api/collections/${collectionId}`);
+    const switched = await api(suite.server.base, 'GET', `/api/collections/${collectionId}`);
     expect(switched.json).toMatchObject({ modelVersion: CANDIDATE, previousModelVersion: oldVersion });
-    const after = await api(server.base, 'POST', `/api/collections/${collectionId}/search`, query);
+    const after = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/search`, query);
     expect(after.status).toBe(200);
     expect(after.json.modelVersion).toBe(CANDIDATE);
     expect(after.json.results[0].neighbours[0].identityId).toBe(topBefore);
