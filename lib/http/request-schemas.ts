@@ -165,5 +165,5 @@ export const promoteBody = z
 /** `GET /api/jobs`: a collection filter and a count. */
 export const jobListQuery = z.object({
   collectionId: id.optional().describe('Only jobs of this collection.'),
-  limit: z.coerce.number().int().min(1).max(100).optional().describe('Most jobs, newest first (default 20).'),
+  limit: z.coerce.number().int().min(1).max(c.MAX_JOB_LIST).optional().describe(`Most jobs, newest first (default ${c.DEFAULT_JOB_LIST}).`),
 });

@@ -52,6 +52,11 @@ export const retrainRequestSchema = z
   })
   .strict();
 
+/** Most jobs one list answers. */
+export const MAX_JOB_LIST = 100;
+/** Jobs a list answers when it names no count. */
+export const DEFAULT_JOB_LIST = 20;
+
 /** A background job (retrain or switch) as the API returns it: the stored job with ISO times. */
 export const jobSchema = z
   .object({

@@ -12,7 +12,7 @@ import { requireAdmin } from '@/lib/matching/caller';
 import { loadCollection, runtime } from '@/lib/matching/context';
 import { processState } from '@/lib/matching/process-state';
 import { countGalleryIdentities, requireGallerySize } from './gallery-dataset';
-import { retrainSettingsSchema, type JobDto, type RetrainSettings } from '@/lib/matching/contract/models';
+import { DEFAULT_JOB_LIST, MAX_JOB_LIST, retrainSettingsSchema, type JobDto, type RetrainSettings } from '@/lib/matching/contract/models';
 
 /** The job as the API shows it. */
 export function toJobDto(j: JobRecord): JobDto {
@@ -75,7 +75,7 @@ export async function getJobStatus(caller: Principal, jobId: string): Promise<Jo
 /** Recent jobs, newest first, optionally of one collection (admin). */
 export async function listJobStatuses(caller: Principal, opts: { collectionId?: string; limit?: number } = {}): Promise<{ items: JobDto[] }> {
   requireAdmin(caller, 'reading jobs');
-  return { items: (await listJobs(runtime().db, { collectionId: opts.collectionId, limit: Math.min(Math.max(opts.limit ?? 20, 1), 100) })).map(toJobDto) };
+  return { items: (await listJobs(runtime().db, { collectionId: opts.collectionId, limit: Math.min(Math.max(opts.limit ?? DEFAULT_JOB_LIST, 1), MAX_JOB_LIST) })).map(toJobDto) };
 }
 
 /** Cancels a queued or running job (admin); a switch job leaves the collection on its old model. */
