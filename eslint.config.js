@@ -17,7 +17,8 @@ const MAP = {
   db: ['errors', 'config'],
   jobs: ['db', 'errors'],
   auth: ['db', 'errors', 'config'],
-  http: ['errors', 'auth', 'config', 'matching/names'],
+  // The HTTP contract is built from the domain's schemas: lib/matching/contract (zod only, see CONTRACT below), never a use case.
+  http: ['errors', 'auth', 'config', 'matching/contract'],
   training: ['embedder', 'calibration', 'datasets', 'plots', 'imaging', 'errors'],
   faces: ['errors', 'imaging', 'embedder', 'calibration', 'training', 'datasets', 'type:evaluation'],
   evaluation: ['datasets', 'embedder', 'faces', 'index', 'calibration', 'training', 'imaging', 'errors'],
@@ -39,10 +40,20 @@ const ownerPatterns = (file) =>
     message: `only ${o.owner} may import ${o.names.join(', ')}; go through its API`,
   }));
 
-/** Inside lib/matching: the runtime layer (runtime/) imports neither a use case nor models/. */
+/** Inside lib/matching: the runtime layer (runtime/) imports neither a use case nor models/; the contract's schemas it may. */
 const MATCHING_RUNTIME = {
   files: ['lib/matching/runtime/**/*.ts'],
-  patterns: [{ regex: '^@/lib/matching(/(?!runtime/).*)?$', message: 'lib/matching/runtime imports no use case and nothing of lib/matching/models (module map, ../shared/STYLE.md section 1)' }],
+  patterns: [{ regex: '^@/lib/matching(/(?!runtime/|contract(/|$)).*)?$', message: 'lib/matching/runtime imports no use case and nothing of lib/matching/models (module map, ../shared/STYLE.md section 1)' }],
+};
+
+/**
+ * lib/matching/contract: the zod schemas of the use cases' inputs and DTOs. lib/http imports it, so
+ * it imports no lib folder but lib/errors and, of lib/matching, only names.ts (the name rules).
+ */
+const CONTRACT = {
+  files: ['lib/matching/contract/**/*.ts'],
+  allowed: ['errors'],
+  patterns: [{ regex: '^@/lib/matching(/(?!(names|contract(/.*)?)$).*)?$', message: 'lib/matching/contract imports zod and lib/matching/names only: lib/http builds on it (module map, ../shared/STYLE.md section 1)' }],
 };
 
 function restrict(folder, allowed, file, extra = []) {
@@ -135,6 +146,7 @@ export default tseslint.config(
   ...Object.entries(MAP).map(([folder, allowed]) => restrict(folder, allowed)),
   // A later block's options replace an earlier one's, so the runtime layer's block repeats the matching map.
   restrict('matching', MAP.matching, MATCHING_RUNTIME.files[0], MATCHING_RUNTIME.patterns),
+  restrict('matching', CONTRACT.allowed, CONTRACT.files[0], CONTRACT.patterns),
   // The single-file owners get their folder's map without their own dependency's ban.
   ...OWNERS.filter((o) => o.owner.endsWith('.ts')).map((o) => {
     const folder = o.owner.split('/')[1];

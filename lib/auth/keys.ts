@@ -7,6 +7,7 @@ import { NotFoundError } from '@/lib/errors';
 import { afterCursor, decodeCursor, encodeCursor, type AuthPage } from './page';
 import type { Principal } from './principal';
 import { randomToken, sha256Text } from './tokens';
+import type { ApiKeyView, CreatedApiKey } from './contract';
 
 /** Every generated key starts with this, so leaked keys are easy to grep for. */
 export const KEY_PREFIX = 'fsk_';
@@ -14,18 +15,6 @@ export const KEY_PREFIX = 'fsk_';
 const SHOWN_CHARS = KEY_PREFIX.length + 8;
 /** `lastUsedAt` is written at most once a minute per key, not on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-/** A key as lists show it (never the secret). */
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  role: 'admin' | 'user';
-  collectionId: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 /** What `createApiKey` takes. */
 export interface NewApiKey {
@@ -50,7 +39,7 @@ function toView(row: KeyRow): ApiKeyView {
 }
 
 /** Creates a key; the returned `key` is the only time the secret is ever shown. */
-export async function createApiKey(db: Db, actor: string, input: NewApiKey): Promise<ApiKeyView & { key: string }> {
+export async function createApiKey(db: Db, actor: string, input: NewApiKey): Promise<CreatedApiKey> {
   const collectionId = input.collectionId ?? null;
   if (collectionId !== null && !(await db.collection.findUnique({ where: { id: collectionId }, select: { id: true } }))) {
     throw new NotFoundError('collection_not_found', `no collection ${collectionId} to scope the key to`);

@@ -5,9 +5,8 @@
 import { z } from 'zod';
 import type { Operation } from './operation';
 import { OPERATIONS } from './operations';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem';
 import { requestRegistry, responseRegistry, type ComponentMeta } from './registry';
-import { problemSchema } from './response-schemas';
 import { ACCESS_TEXT, SESSION_COOKIE, summariesWith } from '@/lib/auth';
 
 type Json = Record<string, unknown>;

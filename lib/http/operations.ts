@@ -1,7 +1,9 @@
 /** Every operation of the REST API: the routes are built from these and the OpenAPI document lists them. */
 import { defineOperation as op } from './operation';
 import * as req from './request-schemas';
-import * as res from './response-schemas';
+import { apiKeyPageSchema } from './registry';
+import * as auth from '@/lib/auth';
+import * as c from '@/lib/matching/contract';
 
 const created = (what: string) => `The created ${what}.`;
 const FACE_REFUSALS =
@@ -18,7 +20,7 @@ export const authOps = {
       'LOGIN_FAILURES_PER_ADDRESS wrong passwords from one client address, or LOGIN_FAILURES_TOTAL from all, each further try ' +
       'must wait 1 s, 2 s, 4 s … (at most 15 min) after the last failure and is 429 with `Retry-After` until then.',
     body: { json: req.loginBody },
-    success: { status: 201, description: 'Signed in; the `Set-Cookie` header carries the session.', schema: res.sessionSchema },
+    success: { status: 201, description: 'Signed in; the `Set-Cookie` header carries the session.', schema: auth.sessionSchema },
     extraProblems: [401, 429],
   }),
   deleteSession: op({
@@ -28,12 +30,12 @@ export const authOps = {
   createKey: op({
     id: 'createKey', method: 'POST', path: '/api/keys', tag: 'Auth', description: 'The key is in the response once and never again; only its SHA-256 is stored.',
     body: { json: req.createKeyBody },
-    success: { status: 201, description: created('key, with the secret'), schema: res.createdKeySchema },
+    success: { status: 201, description: created('key, with the secret'), schema: auth.createdKeySchema },
     extraProblems: [404],
   }),
   listKeys: op({
     id: 'listKeys', method: 'GET', path: '/api/keys', tag: 'Auth',
-    query: req.pageQuery, success: { status: 200, description: 'A page of keys, newest first.', schema: res.apiKeyPage },
+    query: req.pageQuery, success: { status: 200, description: 'A page of keys, newest first.', schema: apiKeyPageSchema },
   }),
   revokeKey: op({
     id: 'revokeKey', method: 'DELETE', path: '/api/keys/{id}', tag: 'Auth',
@@ -42,7 +44,7 @@ export const authOps = {
   listAudit: op({
     id: 'listAudit', method: 'GET', path: '/api/audit', tag: 'Auth',
     description: 'Every decision (search, verify) with its threshold, neighbours and query image hash, and every admin operation.',
-    query: req.auditQuery, success: { status: 200, description: 'A page of entries, newest first.', schema: res.auditPage },
+    query: req.auditQuery, success: { status: 200, description: 'A page of entries, newest first.', schema: c.auditPageSchema },
   }),
 };
 
@@ -51,12 +53,12 @@ export const galleryOps = {
   createCollection: op({
     id: 'createCollection', method: 'POST', path: '/api/collections', tag: 'Collections',
     body: { json: req.createCollectionBody },
-    success: { status: 201, description: created('collection'), schema: res.collectionSchema }, extraProblems: [409],
+    success: { status: 201, description: created('collection'), schema: c.collectionSchema }, extraProblems: [409],
   }),
   listCollections: op({
     id: 'listCollections', method: 'GET', path: '/api/collections', tag: 'Collections',
     description: 'A scoped key sees only its collection.',
-    query: req.pageQuery, success: { status: 200, description: 'A page of collections.', schema: res.collectionPage },
+    query: req.pageQuery, success: { status: 200, description: 'A page of collections.', schema: c.collectionPageSchema },
   }),
   getCalibration: op({
     id: 'getCalibration', method: 'GET', path: '/api/collections/{id}/calibration', tag: 'Collections',
@@ -65,7 +67,7 @@ export const galleryOps = {
       "example to its identity's nearest other example; impostor score = distance of an example to the nearest other identity. " +
       'FAR and FRR at the threshold in force with bootstrap 95% intervals, the target FARs the gallery can measure (3/f impostor ' +
       'trials for FAR f), and the ROC. With 5+ identities of 2+ examples and a measurable target, searches use this threshold.',
-    success: { status: 200, description: 'The calibration report.', schema: res.calibrationReportSchema },
+    success: { status: 200, description: 'The calibration report.', schema: c.calibrationReportSchema },
   }),
   importArchive: op({
     id: 'importArchive', method: 'POST', path: '/api/collections/{id}/import', tag: 'Collections',
@@ -76,7 +78,7 @@ export const galleryOps = {
       'MAX_ARCHIVE_UNPACKED_BYTES (413), or holds an absolute, drive or `..` path (400). Images are enrolled as by ' +
       '`POST /api/identities/{id}/images`; files that fail are listed in `rejected`.',
     body: { multipart: req.importMultipart },
-    success: { status: 200, description: 'What was imported.', schema: res.importResultSchema },
+    success: { status: 200, description: 'What was imported.', schema: c.importResultSchema },
   }),
   exportCollection: op({
     id: 'exportCollection', method: 'GET', path: '/api/collections/{id}/export', tag: 'Collections',
@@ -87,12 +89,12 @@ export const galleryOps = {
   }),
   getCollection: op({
     id: 'getCollection', method: 'GET', path: '/api/collections/{id}', tag: 'Collections',
-    success: { status: 200, description: 'The collection.', schema: res.collectionSchema },
+    success: { status: 200, description: 'The collection.', schema: c.collectionSchema },
   }),
   updateCollection: op({
     id: 'updateCollection', method: 'PATCH', path: '/api/collections/{id}', tag: 'Collections',
     body: { json: req.updateCollectionBody },
-    success: { status: 200, description: 'The updated collection.', schema: res.collectionSchema }, extraProblems: [409],
+    success: { status: 200, description: 'The updated collection.', schema: c.collectionSchema }, extraProblems: [409],
   }),
   deleteCollection: op({
     id: 'deleteCollection', method: 'DELETE', path: '/api/collections/{id}', tag: 'Collections', success: { status: 204, description: 'Deleted.' },
@@ -100,20 +102,20 @@ export const galleryOps = {
   createIdentity: op({
     id: 'createIdentity', method: 'POST', path: '/api/collections/{id}/identities', tag: 'Identities',
     body: { json: req.createIdentityBody },
-    success: { status: 201, description: created('identity'), schema: res.identitySchema }, extraProblems: [409],
+    success: { status: 201, description: created('identity'), schema: c.identitySchema }, extraProblems: [409],
   }),
   listIdentities: op({
     id: 'listIdentities', method: 'GET', path: '/api/collections/{id}/identities', tag: 'Identities',
-    query: req.identityListQuery, success: { status: 200, description: 'A page of identities.', schema: res.identityPage },
+    query: req.identityListQuery, success: { status: 200, description: 'A page of identities.', schema: c.identityPageSchema },
   }),
   getIdentity: op({
     id: 'getIdentity', method: 'GET', path: '/api/identities/{id}', tag: 'Identities',
-    success: { status: 200, description: 'The identity.', schema: res.identitySchema },
+    success: { status: 200, description: 'The identity.', schema: c.identitySchema },
   }),
   updateIdentity: op({
     id: 'updateIdentity', method: 'PATCH', path: '/api/identities/{id}', tag: 'Identities',
     body: { json: req.updateIdentityBody },
-    success: { status: 200, description: 'The updated identity.', schema: res.identitySchema }, extraProblems: [409],
+    success: { status: 200, description: 'The updated identity.', schema: c.identitySchema }, extraProblems: [409],
   }),
   deleteIdentity: op({
     id: 'deleteIdentity', method: 'DELETE', path: '/api/identities/{id}', tag: 'Identities', description: 'Its images stop matching at once.', success: { status: 204, description: 'Deleted.' },
@@ -129,12 +131,12 @@ export const imageOps = {
       'carrying the same `rejected`. The same bytes again for this identity answer as enrolled with verdict `duplicate`; bytes ' +
       'enrolled for another identity of the collection are 409 and nothing of the request is stored.',
     body: { multipart: req.enrollMultipart, json: req.enrollJson },
-    success: { status: 201, description: 'What was enrolled and what was rejected, with reasons.', schema: res.enrollResultSchema },
+    success: { status: 201, description: 'What was enrolled and what was rejected, with reasons.', schema: c.enrollResultSchema },
     extraProblems: [409],
   }),
   listImages: op({
     id: 'listImages', method: 'GET', path: '/api/identities/{id}/images', tag: 'Images',
-    query: req.pageQuery, success: { status: 200, description: 'A page of images.', schema: res.imagePage },
+    query: req.pageQuery, success: { status: 200, description: 'A page of images.', schema: c.imagePageSchema },
   }),
   getImageFile: op({
     id: 'getImageFile', method: 'GET', path: '/api/images/{id}/file', tag: 'Images',
@@ -151,7 +153,7 @@ export const imageOps = {
   moveImage: op({
     id: 'moveImage', method: 'PATCH', path: '/api/images/{id}', tag: 'Images',
     body: { json: req.moveImageBody },
-    success: { status: 200, description: 'The moved image.', schema: res.imageSchema }, extraProblems: [409],
+    success: { status: 200, description: 'The moved image.', schema: c.imageSchema }, extraProblems: [409],
   }),
   deleteImage: op({
     id: 'deleteImage', method: 'DELETE', path: '/api/images/{id}', tag: 'Images',
@@ -163,17 +165,17 @@ export const imageOps = {
       'Multipart `image` (and `k`, `detect`) or JSON `imageBase64`. Unknown is `match: false, identityId: null, name: null` with the best distance still given. ' +
       FACE_REFUSALS,
     body: { multipart: req.searchMultipart, json: req.searchJson },
-    success: { status: 200, description: 'One result per query face (one for object collections).', schema: res.searchResultSchema },
+    success: { status: 200, description: 'One result per query face (one for object collections).', schema: c.searchResponseSchema },
   }),
   verifyPair: op({
     id: 'verifyPair', method: 'POST', path: '/api/collections/{id}/verify', tag: 'Search', description: FACE_REFUSALS,
     body: { multipart: req.verifyPairMultipart, json: req.verifyPairJson },
-    success: { status: 200, description: 'Same or not, at the collection threshold.', schema: res.verifyResultSchema },
+    success: { status: 200, description: 'Same or not, at the collection threshold.', schema: c.verifyResponseSchema },
   }),
   verifyIdentity: op({
     id: 'verifyIdentity', method: 'POST', path: '/api/identities/{id}/verify', tag: 'Search', description: FACE_REFUSALS,
     body: { multipart: req.verifyImageMultipart, json: req.verifyImageJson },
-    success: { status: 200, description: "Same or not, against the identity's closest image.", schema: res.verifyResultSchema },
+    success: { status: 200, description: "Same or not, against the identity's closest image.", schema: c.verifyResponseSchema },
   }),
 };
 
@@ -182,7 +184,7 @@ export const metaOps = {
   health: op({
     id: 'health', method: 'GET', path: '/api/health', tag: 'Service',
     description: '200 when ready; 503 with the same body while starting, after a failed start, or while the embedding worker restarts (`degraded`).',
-    success: { status: 200, description: 'Ready.', schema: res.healthSchema }, sameBodyStatuses: [503],
+    success: { status: 200, description: 'Ready.', schema: c.healthSchema }, sameBodyStatuses: [503],
   }),
   openapi: op({
     id: 'openapi', method: 'GET', path: '/api/openapi.json', tag: 'Service',
@@ -202,15 +204,15 @@ export const modelOps = {
       'collection at a time (409 `job_running`). A gallery with fewer than 6 identities of 2+ images is refused at once (422 ' +
       '`gallery_too_small`, no job created). Follow it with `GET /api/jobs/{id}/events`.',
     body: { json: req.retrainBody },
-    success: { status: 201, description: 'The queued job.', schema: res.jobSchema }, extraProblems: [409],
+    success: { status: 201, description: 'The queued job.', schema: c.jobSchema }, extraProblems: [409],
   }),
   listJobs: op({
     id: 'listJobs', method: 'GET', path: '/api/jobs', tag: 'Models',
-    query: req.jobListQuery, success: { status: 200, description: 'Jobs, newest first.', schema: res.jobList },
+    query: req.jobListQuery, success: { status: 200, description: 'Jobs, newest first.', schema: c.jobListSchema },
   }),
   getJob: op({
     id: 'getJob', method: 'GET', path: '/api/jobs/{id}', tag: 'Models',
-    success: { status: 200, description: 'The job with its progress and result.', schema: res.jobSchema },
+    success: { status: 200, description: 'The job with its progress and result.', schema: c.jobSchema },
   }),
   jobEvents: op({
     id: 'jobEvents', method: 'GET', path: '/api/jobs/{id}/events', tag: 'Models',
@@ -220,7 +222,7 @@ export const modelOps = {
   cancelJob: op({
     id: 'cancelJob', method: 'POST', path: '/api/jobs/{id}/cancel', tag: 'Models',
     description: 'A cancelled switch leaves the collection on its old model; a cancelled retrain writes no candidate. 409 when the job already ended.',
-    success: { status: 200, description: 'The cancelled job.', schema: res.jobSchema }, extraProblems: [409],
+    success: { status: 200, description: 'The cancelled job.', schema: c.jobSchema }, extraProblems: [409],
   }),
   promoteModel: op({
     id: 'promoteModel', method: 'POST', path: '/api/collections/{id}/promote', tag: 'Models',
@@ -229,16 +231,16 @@ export const modelOps = {
       'using the current pair; then the collection switches model and index in one step, the threshold is re-derived from the ' +
       'target FAR for the new model and written to the audit log. The old embeddings and index are kept for rollback.',
     body: { json: req.promoteBody },
-    success: { status: 202, description: 'The switch job.', schema: res.jobSchema }, extraProblems: [409],
+    success: { status: 202, description: 'The switch job.', schema: c.jobSchema }, extraProblems: [409],
   }),
   rollbackModel: op({
     id: 'rollbackModel', method: 'POST', path: '/api/collections/{id}/rollback', tag: 'Models',
     description: 'A switch job to `previousModelVersion`; images enrolled since the last switch are embedded with it first. 409 when there is no previous version.',
-    success: { status: 202, description: 'The switch job.', schema: res.jobSchema }, extraProblems: [409],
+    success: { status: 202, description: 'The switch job.', schema: c.jobSchema }, extraProblems: [409],
   }),
   listCollectionModels: op({
     id: 'listCollectionModels', method: 'GET', path: '/api/collections/{id}/models', tag: 'Models',
-    success: { status: 200, description: 'Each version with embeddings in this collection, and whether its index is on disk.', schema: res.collectionModelList },
+    success: { status: 200, description: 'Each version with embeddings in this collection, and whether its index is on disk.', schema: c.collectionModelListSchema },
   }),
   deleteCollectionModel: op({
     id: 'deleteCollectionModel', method: 'DELETE', path: '/api/collections/{id}/models/{version}', tag: 'Models', description: '409 for the current version or while a job runs.',
@@ -246,11 +248,11 @@ export const modelOps = {
   }),
   listModels: op({
     id: 'listModels', method: 'GET', path: '/api/models', tag: 'Models',
-    success: { status: 200, description: 'Every version (bundled and trained here), newest first, with its use and promotions.', schema: res.modelList },
+    success: { status: 200, description: 'Every version (bundled and trained here), newest first, with its use and promotions.', schema: c.modelListSchema },
   }),
   getModel: op({
     id: 'getModel', method: 'GET', path: '/api/models/{version}', tag: 'Models',
-    success: { status: 200, description: 'The version.', schema: res.modelDetail },
+    success: { status: 200, description: 'The version.', schema: c.modelDetailSchema },
   }),
   getModelPlot: op({
     id: 'getModelPlot', method: 'GET', path: '/api/models/{version}/plots/{name}', tag: 'Models',

@@ -3,37 +3,34 @@
  * `application/problem+json` body. Raw zod issues, Prisma messages and stacks never get here:
  * only an `AppError`'s own message is shown; anything else is a generic 500.
  */
+import { z } from 'zod';
 import { AppError, ConflictError, InputError, NotFoundError, NotReadyError } from '@/lib/errors';
+import { rejectedFileSchema, type RejectedFile } from '@/lib/matching/contract';
 
 /** Content type of every error body. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** One `{path, message}` of a 422 validation failure: the dotted path of the field in the body or query (e.g. `images.0` or `limit`), and what was expected and what arrived. */
+const fieldErrorSchema = z.object({ path: z.string(), message: z.string() }).strict();
+
+/** The problem+json body (RFC 9457). */
+export const problemSchema = z
+  .object({
+    type: z.string().describe('`/problems/<code>`.'),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string(),
+    instance: z.string().describe('The request id (also in the `x-request-id` header).'),
+    code: z.string().regex(/^[a-z0-9_]+$/),
+    errors: z.array(fieldErrorSchema).optional().describe('Every 422: the fields at fault.'),
+    rejected: z.array(rejectedFileSchema).optional().describe('An enroll 422: why each file was rejected.'),
+  })
+  .strict();
+
 /** One `{path, message}` of a 422 validation failure. */
-export interface FieldError {
-  /** Dotted path of the field in the body or query, e.g. `images.0` or `limit`. */
-  path: string;
-  /** What was expected and what arrived. */
-  message: string;
-}
-
-/** One file an enrollment rejected (carried by the enroll 422). */
-export interface RejectedFile {
-  file: string;
-  reason: string;
-  detail: string;
-}
-
+export type FieldError = z.infer<typeof fieldErrorSchema>;
 /** The problem+json body. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  code: string;
-  errors?: FieldError[];
-  rejected?: RejectedFile[];
-}
+export type Problem = z.infer<typeof problemSchema>;
 
 type Status = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 

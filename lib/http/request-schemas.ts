@@ -1,9 +1,11 @@
 /**
- * zod schemas of every request body and query. Multipart and JSON variants of an upload both
- * transform into the same `Upload` list, so a handler never cares which one arrived.
+ * zod schemas of every request body and query: the domain's input schemas (lib/matching/contract)
+ * as the API receives them, plus the transport (pages, multipart parts, base64). Multipart and
+ * JSON variants of an upload both transform into the same `Upload` list, so a handler never cares
+ * which one arrived.
  */
 import { z } from 'zod';
-import { MAX_METADATA_BYTES, MAX_METADATA_DEPTH, metadataProblems, nameProblem } from '@/lib/matching/names';
+import * as c from '@/lib/matching/contract';
 import { requestRegistry as reg } from './registry';
 
 /** One uploaded file, as lib/matching takes it. */
@@ -16,23 +18,8 @@ export interface Upload {
 export const MAX_FILES_PER_REQUEST = 100;
 
 const id = z.string().min(1).max(100);
-const name = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .superRefine((s, ctx) => {
-    const problem = nameProblem(s);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-const metadata = z
-  .record(z.string(), z.unknown())
-  .superRefine((m, ctx) => {
-    for (const message of metadataProblems(m)) ctx.addIssue({ code: 'custom', message });
-  })
-  .describe(`A JSON object of your own: at most ${MAX_METADATA_BYTES} bytes as JSON and ${MAX_METADATA_DEPTH} levels deep.`);
 const base64 = z.base64().min(1, 'expected base64 image bytes, got an empty string');
-const kParam = z.string().regex(/^\d+$/, 'expected an integer 1..100').transform(Number).pipe(z.number().int().min(1).max(100));
+const kParam = z.string().regex(/^\d+$/, `expected an integer 1..${c.MAX_K}`).transform(Number).pipe(c.kSchema);
 
 async function fromFile(file: File, index: number, field: string): Promise<Upload> {
   return { name: file.name && file.name !== 'blob' ? file.name : `${field}[${index}]`, bytes: new Uint8Array(await file.arrayBuffer()) };
@@ -45,7 +32,7 @@ function fromBase64(text: string, index: number, field: string): Upload {
 /** `?limit=&cursor=` of every list (query schemas become parameters, not components; unknown keys are ignored). */
 export const pageQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(100).optional().describe('Items per page, 1..100 (default 50).'),
+    limit: z.coerce.number().int().min(1).max(c.MAX_PAGE_SIZE).optional().describe(`Items per page, 1..${c.MAX_PAGE_SIZE} (default ${c.DEFAULT_PAGE_SIZE}).`),
     cursor: z.string().min(1).optional().describe('`nextCursor` of the previous page.'),
   });
 
@@ -68,49 +55,29 @@ export const loginBody = z.object({ password: z.string().min(1).max(1024) }).str
 /** `POST /api/keys`. */
 export const createKeyBody = z
   .object({
-    name: name.describe('What the key is for.'),
+    name: c.nameSchema.describe('What the key is for.'),
     role: z.enum(['admin', 'user']).default('user'),
     collectionId: id.nullable().optional().describe('Scope the key to one collection.'),
   })
   .strict()
   .register(reg, { id: 'CreateKeyRequest' });
 
-const detectMode = z.enum(['auto', 'always', 'never']);
-const settings = z.object({ detect: detectMode.optional() }).strict();
 /** A query's detection override (face collections; object collections ignore it). */
-const detect = detectMode
+const detect = c.detectSettingSchema
   .optional()
   .describe("Face collections: this request's face detection instead of the collection's setting (`never` embeds the whole image, e.g. a tight face crop the detector refuses).");
-const targetFar = z.number().gt(0).lt(1).describe('Target open-set false accept rate (default 0.01).');
 
 /** `POST /api/collections`. */
-export const createCollectionBody = z
-  .object({ name, kind: z.enum(['face', 'object']), targetFar: targetFar.optional(), settings: settings.optional() })
-  .strict()
-  .register(reg, { id: 'CreateCollectionRequest' });
+export const createCollectionBody = c.createCollectionSchema.register(reg, { id: 'CreateCollectionRequest' });
 
 /** `PATCH /api/collections/{id}`. */
-export const updateCollectionBody = z
-  .object({
-    name: name.optional(),
-    targetFar: targetFar.optional(),
-    thresholdOverride: z.number().min(0).nullable().optional().describe('Raw distance threshold for the current model version; null clears it.'),
-    settings: settings.optional(),
-  })
-  .strict()
-  .register(reg, { id: 'UpdateCollectionRequest' });
+export const updateCollectionBody = c.collectionPatchSchema.register(reg, { id: 'UpdateCollectionRequest' });
 
 /** `POST /api/collections/{id}/identities`. */
-export const createIdentityBody = z
-  .object({ name, externalId: z.string().min(1).max(200).optional(), metadata: metadata.optional() })
-  .strict()
-  .register(reg, { id: 'CreateIdentityRequest' });
+export const createIdentityBody = c.createIdentitySchema.register(reg, { id: 'CreateIdentityRequest' });
 
 /** `PATCH /api/identities/{id}`. */
-export const updateIdentityBody = z
-  .object({ name: name.optional(), externalId: z.string().min(1).max(200).nullable().optional(), metadata: metadata.nullable().optional() })
-  .strict()
-  .register(reg, { id: 'UpdateIdentityRequest' });
+export const updateIdentityBody = c.identityPatchSchema.register(reg, { id: 'UpdateIdentityRequest' });
 
 /** `PATCH /api/images/{id}`: move the image to another identity of its collection. */
 export const moveImageBody = z.object({ identityId: id }).strict().register(reg, { id: 'MoveImageRequest' });
@@ -138,7 +105,7 @@ export const importMultipart = z
 
 /** Search, JSON form. */
 export const searchJson = z
-  .object({ imageBase64: base64, k: z.number().int().min(1).max(100).default(10), detect })
+  .object({ imageBase64: base64, k: c.kSchema.default(c.DEFAULT_K), detect })
   .strict()
   .register(reg, { id: 'SearchJsonRequest' })
   .transform((b) => ({ image: fromBase64(b.imageBase64, 0, 'imageBase64'), k: b.k, detect: b.detect }));
@@ -148,7 +115,7 @@ export const searchMultipart = z
   .object({ image: z.file(), k: kParam.optional(), detect })
   .strict()
   .register(reg, { id: 'SearchMultipartRequest' })
-  .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image'), k: b.k ?? 10, detect: b.detect }));
+  .transform(async (b) => ({ image: await fromFile(b.image, 0, 'image'), k: b.k ?? c.DEFAULT_K, detect: b.detect }));
 
 /** Verify two images, JSON form. */
 export const verifyPairJson = z
@@ -187,19 +154,7 @@ export const imageFileQuery = z.object({
 export const renderMultipart = verifyImageMultipart;
 
 /** `POST /api/collections/{id}/retrain`: settings of the job (every field optional; lib/matching validates ranges). */
-export const retrainBody = z
-  .object({
-    epochs: z.number().int().optional().describe('Epochs of fine-tuning from the current model (1..200, default 6).'),
-    stepsPerEpoch: z.number().int().optional().describe('P x K batches per epoch (1..1000, default 20).'),
-    learningRate: z.number().optional().describe('Adam learning rate (default 5e-4).'),
-    maxMinutes: z.number().optional().describe('Stop after the epoch that passes this many minutes (default 10, at most MAX_RETRAIN_MINUTES).'),
-    includeBaseData: z.boolean().optional().describe("Add the model kind's base training set (when present on the server)."),
-    evaluationShare: z.number().optional().describe('Share of gallery identities held out to compare the models (0.1..0.5, default 0.3).'),
-    calibrationShare: z.number().optional().describe("Share of gallery identities held out for the candidate's thresholds (0.1..0.4, default 0.2)."),
-    seed: z.number().int().optional().describe('Seed of the split, sampling and bootstrap (default 1).'),
-  })
-  .strict()
-  .register(reg, { id: 'RetrainRequest' });
+export const retrainBody = c.retrainRequestSchema.register(reg, { id: 'RetrainRequest' });
 
 /** `POST /api/collections/{id}/promote`. */
 export const promoteBody = z
@@ -210,5 +165,5 @@ export const promoteBody = z
 /** `GET /api/jobs`: a collection filter and a count. */
 export const jobListQuery = z.object({
   collectionId: id.optional().describe('Only jobs of this collection.'),
-  limit: z.coerce.number().int().min(1).max(100).optional().describe('Most jobs, newest first (default 20).'),
+  limit: z.coerce.number().int().min(1).max(c.MAX_JOB_LIST).optional().describe(`Most jobs, newest first (default ${c.DEFAULT_JOB_LIST}).`),
 });

@@ -25,7 +25,8 @@ import { requireAdmin } from './caller';
 import { loadCollection, runtime } from './context';
 import { metadataProblems, nameProblem, printable } from './names';
 import { createIdentity } from './identities';
-import { enrollImages, type RejectReason, type UploadFile } from './images';
+import { enrollImages, type UploadFile } from './images';
+import type { ImportResult } from './contract/archive';
 import { decodeVector } from './runtime/vectors';
 
 /** Format tag of `collection.json`. */
@@ -33,19 +34,6 @@ export const EXPORT_FORMAT = 'fewshot-collection/1';
 
 /** Images sent to `enrollImages` per call. */
 const ENROLL_CHUNK = 16;
-
-/** What an import did. */
-export interface ImportResult {
-  /** `folders` (folder per identity) or `export` (collection.json). */
-  layout: 'folders' | 'export';
-  identities: { created: number; existing: number };
-  /** Images newly stored. */
-  enrolled: number;
-  /** Images already enrolled for the same identity (skipped). */
-  duplicates: number;
-  /** Files not stored, with the reason (`conflict`: the bytes belong to another identity). */
-  rejected: { file: string; reason: RejectReason | 'conflict'; detail: string }[];
-}
 
 interface ExportImage {
   file: string;

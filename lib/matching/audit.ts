@@ -7,6 +7,7 @@ import type { Tx } from './context';
 import { runtime } from './context';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import { pruneAudit, readRetention, writeRetention } from './runtime/audit-retention';
+import type { AuditEntryDto } from './contract/audit';
 
 export { DEFAULT_AUDIT_RETENTION_DAYS } from './runtime/audit-retention';
 
@@ -21,19 +22,6 @@ export interface AuditInput {
   queryHash?: string | null;
   /** Decision, top neighbours with distances, or what an operation changed. */
   details?: Record<string, unknown>;
-}
-
-/** An audit entry as the API returns it. */
-export interface AuditEntryDto {
-  id: string;
-  createdAt: string;
-  actor: string;
-  action: string;
-  collectionId: string | null;
-  modelVersion: string | null;
-  threshold: number | null;
-  queryHash: string | null;
-  details: unknown;
 }
 
 /** Filters of `listAudit`. */

@@ -3,37 +3,12 @@
  * (gallery-calibration.ts), the threshold in force and where it comes from, FAR and FRR there with
  * bootstrap intervals, the target FARs the gallery can measure, and the ROC curve.
  */
-import { rocCurve, type CalibrationCurve } from '@/lib/calibration';
+import { rocCurve } from '@/lib/calibration';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
-import { collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime, type CollectionThreshold } from './context';
-import { freshTrials, MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, ratesAt, summaryOf, targetPoint, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
-
-/** What `GET /api/collections/{id}/calibration` answers. */
-export interface CalibrationReport {
-  collectionId: string;
-  modelVersion: string;
-  /** Gallery sequence the trials were computed at. */
-  sequence: number;
-  computedAt: string;
-  /** Identities with 2+ examples; the gallery calibration needs MIN_IDENTITIES_FOR_GALLERY_THRESHOLD. */
-  eligibleIdentities: number;
-  minIdentities: number;
-  targetFar: number;
-  /** The threshold searches use now, and its source. */
-  threshold: CollectionThreshold;
-  trials: { genuine: number; impostor: number; sampled: boolean };
-  /** Genuine and impostor scores (Euclidean distances), ascending. */
-  genuine: number[];
-  impostor: number[];
-  auc: number | null;
-  eer: number | null;
-  /** FAR and FRR of the gallery trials at the threshold in force (null without trials or threshold). */
-  atThreshold: { far: RateEstimate; frr: RateEstimate } | null;
-  targets: TargetFarPoint[];
-  /** ROC of the trials (null without both kinds): tar and far per distance. */
-  roc: CalibrationCurve | null;
-}
+import { collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime } from './context';
+import { freshTrials, MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, ratesAt, summaryOf, targetPoint, TARGET_FARS } from './gallery-calibration';
+import type { CalibrationReport } from './contract/calibration';
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 

@@ -3,65 +3,20 @@ import { InputError, NotReadyError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
-import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow, type CollectionThreshold } from './context';
+import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
 import { dropTrials, peekTrials } from './gallery-calibration';
 import { checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
-import type { DetectSetting } from './runtime/embed-input';
-
-/** Per-collection settings. */
-export interface CollectionSettings {
-  /** Face detection: 'auto' (default), 'always', 'never' (images are already aligned faces). */
-  detect?: DetectSetting;
-}
-
-/** A collection as the API returns it. */
-export interface CollectionDto {
-  id: string;
-  name: string;
-  kind: 'face' | 'object';
-  modelVersion: string;
-  /** The version served before the last promote or rollback (what a rollback returns to). */
-  previousModelVersion: string | null;
-  /** Target open-set false accept rate. */
-  targetFar: number;
-  /** Raw distance override (null: none, or pinned to another model version and so ignored). */
-  thresholdOverride: number | null;
-  threshold: CollectionThreshold;
-  settings: CollectionSettings;
-  identityCount: number;
-  imageCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Fields of a new collection. */
-export interface CreateCollectionInput {
-  name: string;
-  kind: 'face' | 'object';
-  targetFar?: number;
-  settings?: CollectionSettings;
-}
-
-/** Fields `updateCollection` may change. */
-export interface CollectionPatch {
-  name?: string;
-  targetFar?: number;
-  /** A raw Euclidean distance in [0, 2], pinned to the current model version; null clears it. */
-  thresholdOverride?: number | null;
-  settings?: CollectionSettings;
-}
-
-const DETECT = new Set(['auto', 'always', 'never']);
+import { detectSettingSchema, targetFarSchema, type CollectionDto, type CollectionPatch, type CollectionSettings, type CreateCollectionInput } from './contract/collections';
 
 function checkFar(far: number): number {
-  if (!(far > 0 && far < 1)) throw new InputError('invalid_target_far', `targetFar must be in (0, 1), got ${far}`);
+  if (!targetFarSchema.safeParse(far).success) throw new InputError('invalid_target_far', `targetFar must be in (0, 1), got ${far}`);
   return far;
 }
 
 function checkSettings(kind: string, s: CollectionSettings | undefined): CollectionSettings {
   const detect = s?.detect ?? (kind === 'face' ? 'auto' : undefined);
-  if (detect !== undefined && !DETECT.has(detect)) throw new InputError('invalid_settings', `settings.detect must be auto, always or never, got ${String(detect)}`);
+  if (detect !== undefined && !detectSettingSchema.safeParse(detect).success) throw new InputError('invalid_settings', `settings.detect must be auto, always or never, got ${String(detect)}`);
   return detect ? { detect } : {};
 }
 

@@ -9,25 +9,13 @@ import type { IndexKey } from './runtime/index-store';
 import type { ServedModel } from './runtime/model-registry';
 import { getRuntime } from './process-state';
 import type { Runtime } from './runtime/runtime';
+import type { CollectionThreshold } from './contract/collections';
 
 /** A transaction client. */
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 /** The collection row type. */
 export type CollectionRow = NonNullable<Awaited<ReturnType<Db['collection']['findUnique']>>>;
-
-/** Where a collection's threshold came from. */
-export interface CollectionThreshold {
-  /** Euclidean distance at or under which a query matches; null when the collection's model is not loaded. */
-  distance: number | null;
-  /**
-   * 'override': an admin's raw distance pinned to this model version; 'gallery': the collection's own
-   * calibration at the target FAR (issue 7); 'model': the model's calibration curve.
-   */
-  source: 'override' | 'gallery' | 'model';
-  /** Live identities (with at least one image) the open-set threshold was computed for. */
-  identities: number;
-}
 
 /** The runtime (503 while starting). */
 export function runtime(): Runtime {

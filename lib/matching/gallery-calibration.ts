@@ -22,6 +22,7 @@ import { createRng } from '@/lib/training/rng';
 import type { Db } from '@/lib/db/client';
 import { processState } from './process-state';
 import { decodeVector } from './runtime/vectors';
+import type { RateEstimate, TargetFarPoint } from './contract/calibration';
 
 /** Identities with 2+ examples needed before the gallery calibration sets the threshold. */
 export const MIN_IDENTITIES_FOR_GALLERY_THRESHOLD = 5;
@@ -46,26 +47,6 @@ export interface GalleryTrials {
   impostor: Float64Array;
   /** True when the queries were sampled down to MAX_TRIAL_QUERIES. */
   sampled: boolean;
-}
-
-/** A rate with its trials and bootstrap 95% interval; with no event seen, `upperBound` is the rule-of-three bound 3/n. */
-export interface RateEstimate {
-  value: number;
-  n: number;
-  lo: number;
-  hi: number;
-  /** Set when no event was seen: the rate is below this (3/n), not measured. */
-  upperBound: number | null;
-}
-
-/** A target FAR: whether the gallery can measure it and the threshold that meets it. */
-export interface TargetFarPoint {
-  far: number;
-  /** Impostor trials needed: ceil(3 / far). */
-  minImpostorTrials: number;
-  measurable: boolean;
-  /** Largest distance with gallery FAR <= far (null when not measurable). */
-  threshold: number | null;
 }
 
 /** Row indices of every example of an identity with 2+ examples (the trial queries), and the count of such identities. */

@@ -8,30 +8,7 @@ import type { CommittedChange } from './runtime/index-store';
 import { checkMetadata, checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import { applyToIndex } from './runtime/sync';
-
-/** An identity as the API returns it. */
-export interface IdentityDto {
-  id: string;
-  collectionId: string;
-  name: string;
-  externalId: string | null;
-  metadata: unknown;
-  imageCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Fields of a new identity. */
-export interface CreateIdentityInput {
-  name: string;
-  /** Principal's own id, unique per collection. */
-  externalId?: string | null;
-  /** Free-form JSON object. */
-  metadata?: Record<string, unknown> | null;
-}
-
-/** Fields `updateIdentity` may change. */
-export type IdentityPatch = Partial<CreateIdentityInput>;
+import type { CreateIdentityInput, IdentityDto, IdentityPatch } from './contract/identities';
 
 type IdentityRow = { id: string; collectionId: string; name: string; externalId: string | null; metadata: unknown; createdAt: Date; updatedAt: Date; _count: { images: number } };
 
@@ -146,7 +123,8 @@ function toDto(r: IdentityRow): IdentityDto {
     collectionId: r.collectionId,
     name: r.name,
     externalId: r.externalId,
-    metadata: r.metadata ?? null,
+    // checkMetadata stores only JSON objects (or nothing).
+    metadata: (r.metadata ?? null) as Record<string, unknown> | null,
     imageCount: r._count.images,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),

@@ -22,39 +22,15 @@ import { renderPng } from './renditions';
 import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type PreparedInput } from './runtime/embed-input';
 import { applyToIndex } from './runtime/sync';
 import { encodeVector } from './runtime/vectors';
+import { REJECT_REASONS, type EnrollResult, type ImageDto, type RejectReason } from './contract/images';
 
-/** Why a file was not enrolled (the API's fixed list). */
-export type RejectReason = 'undecodable' | 'unsupported_type' | 'too_large' | 'too_many_pixels' | 'no_face' | 'face_too_small' | 'low_score' | 'duplicate';
-
-const REASONS = new Set<string>(['undecodable', 'unsupported_type', 'too_large', 'too_many_pixels', 'no_face', 'face_too_small', 'low_score', 'duplicate']);
+const REASONS = new Set<string>(REJECT_REASONS);
 
 /** One uploaded file. */
 export interface UploadFile {
   /** File name (multipart) or `imagesBase64[i]`. */
   name: string;
   bytes: Uint8Array;
-}
-
-/** Result of `enrollImages`, in upload order within each list. */
-export interface EnrollResult {
-  /** Stored images; a re-upload of this identity's own image answers its existing id with verdict 'duplicate'. */
-  enrolled: { imageId: string; verdicts: string[]; box?: Box }[];
-  rejected: { file: string; reason: RejectReason; detail: string }[];
-}
-
-/** An image as the API returns it. */
-export interface ImageDto {
-  id: string;
-  identityId: string;
-  collectionId: string;
-  sha256: string;
-  format: string;
-  width: number;
-  height: number;
-  sizeBytes: number;
-  box: Box | null;
-  verdicts: string[];
-  createdAt: string;
 }
 
 const CONTENT_TYPES: Record<string, string> = {

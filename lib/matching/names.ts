@@ -9,6 +9,8 @@ import { InputError } from '@/lib/errors';
 export const MAX_METADATA_BYTES = 16 * 1024;
 /** Deepest nesting of identity metadata; the top-level object is depth 1 (1000 levels were accepted before issue 16). */
 export const MAX_METADATA_DEPTH = 8;
+/** Longest name of a collection, identity or key, in UTF-16 code units after trimming. */
+export const MAX_NAME_LENGTH = 200;
 /** C0/C1 controls, line and paragraph separators, and the bidi marks, embeddings, overrides and isolates. */
 const CONTROL_CHARS = /[\p{Cc}\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 
@@ -48,10 +50,10 @@ export function metadataProblems(metadata: unknown): string[] {
   return out;
 }
 
-/** The trimmed name of a collection or identity; throws `invalid_name` unless 1..200 characters without control or bidi characters. */
+/** The trimmed name of a collection or identity; throws `invalid_name` unless 1..MAX_NAME_LENGTH characters without control or bidi characters. */
 export function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 200) throw new InputError('invalid_name', `name must have 1..200 characters, got ${trimmed.length}`);
+  if (trimmed.length < 1 || trimmed.length > MAX_NAME_LENGTH) throw new InputError('invalid_name', `name must have 1..${MAX_NAME_LENGTH} characters, got ${trimmed.length}`);
   const problem = nameProblem(trimmed);
   if (problem) throw new InputError('invalid_name', problem);
   return trimmed;

@@ -1,5 +1,6 @@
 /** Cursor pagination shared by every list: `{items, nextCursor}` with an opaque cursor. */
 import { InputError } from '@/lib/errors';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './contract/common';
 
 /** One page of a list. */
 export interface Page<T> {
@@ -17,9 +18,6 @@ export interface PageRequest {
   cursor?: string | null;
 }
 
-/** Largest page size. */
-export const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE_SIZE = 50;
 
 /** The validated page size. */
 export function pageLimit(req: PageRequest): number {

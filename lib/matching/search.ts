@@ -4,46 +4,19 @@
  * distance is at or under the collection's threshold, else unknown. Every decision is audited.
  */
 import { ConflictError, InputError } from '@/lib/errors';
-import type { Box } from '@/lib/imaging';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { sha256Hex } from './runtime/blob-store';
 import { collectionThreshold, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
 import { cachedTrials } from './gallery-calibration';
-import { decide, type Neighbour } from '@/lib/calibration';
+import { decide } from '@/lib/calibration';
 import { loadIdentity } from './identities';
 import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './runtime/embed-input';
 import { decodeVector } from './runtime/vectors';
+import { MAX_K, type SearchResponse, type SearchResult, type VerifyResponse } from './contract/search';
 
-/** Largest k of a search. */
-export const MAX_K = 100;
 /** Neighbours kept per result in the audit log. */
 const AUDIT_NEIGHBOURS = 5;
-
-/** One searched face (or the whole image). */
-export interface SearchResult {
-  box?: Box;
-  decision: { match: boolean; identityId: string | null; name: string | null; distance: number | null; threshold: number };
-  /** Nearest identities (best distance each), ascending. */
-  neighbours: Neighbour[];
-}
-
-/** Answer of `search`. */
-export interface SearchResponse {
-  modelVersion: string;
-  results: SearchResult[];
-}
-
-/** Answer of the verify calls. */
-export interface VerifyResponse {
-  modelVersion: string;
-  /** distance <= threshold. */
-  same: boolean;
-  /** Euclidean distance between the embeddings (for an identity: to its nearest image). */
-  distance: number;
-  /** One-to-one threshold: the override, or the open-set threshold for a gallery of one. */
-  threshold: number;
-}
 
 async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll' | 'search', override?: DetectSetting): Promise<EmbeddedInput[]> {
   const rt = runtime();

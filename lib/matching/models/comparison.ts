@@ -8,7 +8,8 @@
  */
 import { aucOf, eerOf, openSetThreshold, rocCurve, type CalibrationCurve } from '@/lib/calibration';
 import { createRng } from '@/lib/training/rng';
-import { eligibleQueries, ratesAt, scoreQueries, type RateEstimate } from '@/lib/matching/gallery-calibration';
+import type { RateEstimate } from '@/lib/matching/contract/calibration';
+import { eligibleQueries, ratesAt, scoreQueries } from '@/lib/matching/gallery-calibration';
 
 /** Bootstrap resamples of the AUC gain interval. */
 const BOOTSTRAP = 400;

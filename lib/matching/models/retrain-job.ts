@@ -27,7 +27,8 @@ import type { CollectionRow } from '@/lib/matching/context';
 import { galleryDataset, loadGalleryIdentities, splitGallery, type GalleryInput } from './gallery-dataset';
 import { compareModels } from './comparison';
 import { findModelDir, modelDir, modelRoots, type ModelKind } from '@/lib/matching/runtime/model-registry';
-import { baseDataPath, retrainSettingsSchema, type RetrainSettings } from './retrain';
+import { retrainSettingsSchema, type RetrainSettings } from '@/lib/matching/contract/models';
+import { baseDataPath } from './retrain';
 
 /** Least time between two progress writes. */
 const PROGRESS_INTERVAL_MS = 500;

@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { env } from '@/lib/config/env';
 import { InputError } from '@/lib/errors';
 import { cancelJob, createJob, getJob, listJobs, type JobRecord } from '@/lib/jobs';
@@ -13,32 +12,7 @@ import { requireAdmin } from '@/lib/matching/caller';
 import { loadCollection, runtime } from '@/lib/matching/context';
 import { processState } from '@/lib/matching/process-state';
 import { countGalleryIdentities, requireGallerySize } from './gallery-dataset';
-
-/** Settings of a retraining job; every field has a safe default (a few minutes on wasm). */
-export const retrainSettingsSchema = z.strictObject({
-  /** Epochs of fine-tuning from the current model's weights. */
-  epochs: z.number().int().min(1).max(200).default(6),
-  /** Steps (P x K batches) per epoch. */
-  stepsPerEpoch: z.number().int().min(1).max(1000).default(20),
-  /** Adam learning rate (lower than from scratch: this fine-tunes). */
-  learningRate: z.number().gt(0).max(0.01).default(5e-4),
-  /** Stop training after the epoch that passes this many minutes (then calibrate and compare). */
-  maxMinutes: z.number().gt(0).default(10),
-  /** Add the base training set of the model's kind (Omniglot background for objects) when present. */
-  includeBaseData: z.boolean().default(false),
-  /** Share of gallery identities held out of training to compare candidate and current. */
-  evaluationShare: z.number().min(0.1).max(0.5).default(0.3),
-  /** Share of gallery identities held out to calibrate the candidate's thresholds. */
-  calibrationShare: z.number().min(0.1).max(0.4).default(0.2),
-  /** Seed of the split, the sampling and the bootstrap. */
-  seed: z.number().int().min(0).default(1),
-});
-
-/** Resolved retraining settings. */
-export type RetrainSettings = z.infer<typeof retrainSettingsSchema>;
-
-/** A job as the API returns it: the stored job with ISO times. */
-export type JobDto = Omit<JobRecord, 'createdAt' | 'startedAt' | 'finishedAt'> & { createdAt: string; startedAt: string | null; finishedAt: string | null };
+import { DEFAULT_JOB_LIST, MAX_JOB_LIST, retrainSettingsSchema, type JobDto, type RetrainSettings } from '@/lib/matching/contract/models';
 
 /** The job as the API shows it. */
 export function toJobDto(j: JobRecord): JobDto {
@@ -101,7 +75,7 @@ export async function getJobStatus(caller: Principal, jobId: string): Promise<Jo
 /** Recent jobs, newest first, optionally of one collection (admin). */
 export async function listJobStatuses(caller: Principal, opts: { collectionId?: string; limit?: number } = {}): Promise<{ items: JobDto[] }> {
   requireAdmin(caller, 'reading jobs');
-  return { items: (await listJobs(runtime().db, { collectionId: opts.collectionId, limit: Math.min(Math.max(opts.limit ?? 20, 1), 100) })).map(toJobDto) };
+  return { items: (await listJobs(runtime().db, { collectionId: opts.collectionId, limit: Math.min(Math.max(opts.limit ?? DEFAULT_JOB_LIST, 1), MAX_JOB_LIST) })).map(toJobDto) };
 }
 
 /** Cancels a queued or running job (admin); a switch job leaves the collection on its old model. */

@@ -19,7 +19,8 @@ import { collectionThreshold, countLiveIdentities, loadCollection, runtime, type
 import { dropTrials } from '@/lib/matching/gallery-calibration';
 import type { ModelKind, ServedModel } from '@/lib/matching/runtime/model-registry';
 import { decodeUpload, embedPrepared, prepareImage, type DetectSetting } from '@/lib/matching/runtime/embed-input';
-import { toJobDto, type JobDto } from './retrain';
+import type { JobDto } from '@/lib/matching/contract/models';
+import { toJobDto } from './retrain';
 import type { Runtime } from '@/lib/matching/runtime/runtime';
 import { serveModel } from '@/lib/matching/runtime/serve-model';
 import { encodeVector } from '@/lib/matching/runtime/vectors';

@@ -14,42 +14,10 @@ import type { Principal } from '@/lib/auth';
 import { requireAdmin } from '@/lib/matching/caller';
 import { loadCollection, runtime } from '@/lib/matching/context';
 import { findModelDir, modelDir, readDefaults, type ModelKind } from '@/lib/matching/runtime/model-registry';
+import type { CollectionModelVersion, ModelSummary } from '@/lib/matching/contract/models';
 
-/** One model version as the models list shows it. */
-export interface ModelSummary {
-  version: string;
-  kind: ModelKind;
-  /** 'bundled' (MODELS_DIR) or 'trained' (retrained here, DATA_DIR/models). */
-  origin: 'bundled' | 'trained';
-  /** The default of its kind (new collections use it). */
-  isDefault: boolean;
-  createdAt: string;
-  embeddingDim: number;
-  dataSource: string;
-  metrics: Record<string, number>;
-  backend: string;
-  /** Collections whose current model it is. */
-  collections: { id: string; name: string }[];
-  /** Promotions and rollbacks to it, newest first, from the audit log. */
-  promotions: { at: string; actor: string; action: string; collectionId: string | null; from: string | null; threshold: number | null }[];
-}
-
-/** A model version with its whole manifest. */
-export interface ModelDetail extends ModelSummary {
-  manifest: ModelManifest;
-}
-
-/** A version a collection holds embeddings for. */
-export interface CollectionModelVersion {
-  version: string;
-  current: boolean;
-  /** The rollback target. */
-  previous: boolean;
-  /** Images with an embedding under this version. */
-  embeddedImages: number;
-  /** Whether its index file is on disk. */
-  indexOnDisk: boolean;
-}
+/** A model version with its whole manifest (the API shows the manifest as a JSON object). */
+export type ModelDetail = ModelSummary & { manifest: ModelManifest };
 
 /** A model folder found under one of the roots. */
 interface FoundModel {

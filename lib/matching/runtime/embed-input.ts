@@ -9,9 +9,9 @@ import type { ModelManifest } from '@/lib/embedder/manifest';
 import { NotReadyError, assert } from '@/lib/errors';
 import { decodeImage, preprocessImage, type Box, type DecodedImage } from '@/lib/imaging';
 import type { EmbeddingWorker } from './embedding-worker';
+import type { DetectSetting } from '@/lib/matching/contract/collections';
 
-/** Face detection setting of a collection. */
-export type DetectSetting = 'auto' | 'always' | 'never';
+export type { DetectSetting };
 
 /** One model input cut from an image, before embedding. */
 export interface PreparedInput {

@@ -3,6 +3,7 @@
  * built on them. Built and closed here; the process keeps its one runtime in the process state
  * (lib/matching/process-state.ts).
  */
+import type { z } from 'zod';
 import { env } from '@/lib/config/env';
 import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client';
 import { migrate, type MigrationState } from '@/lib/db/migrate';
@@ -16,6 +17,7 @@ import type { FacePreparer } from './embed-input';
 import { IndexStore } from './index-store';
 import { loadDefaultModels, modelRoots, type DefaultModels, type ModelKind, type ModelRoots, type LoadedModelsByVersion } from './model-registry';
 import { serveModel } from './serve-model';
+import type { healthSchema } from '@/lib/matching/contract/health';
 
 /** A started runtime. */
 export interface Runtime {
@@ -39,17 +41,8 @@ export interface Runtime {
   indexes: IndexStore;
 }
 
-/** Health snapshot of the runtime, cheap to take at any moment. */
-export interface RuntimeStatus {
-  /** `degraded`: started, but the embedding worker is restarting after an exit (searches and enrolments answer 503). */
-  status: 'starting' | 'ready' | 'degraded' | 'failed';
-  version: string;
-  uptimeSeconds: number;
-  backend: BackendName | null;
-  database: { kind: DbTarget['provider']; migrations: { applied: number; latest: string | null; pending: number } | null };
-  models: { kind: string; version: string; embeddingDim: number }[];
-  error?: string;
-}
+/** Health snapshot of the runtime, cheap to take at any moment (`GET /api/health`). */
+export type RuntimeStatus = z.infer<typeof healthSchema>;
 
 /** Migrates and opens the database, starts the embedding worker with the models, opens the stores. */
 export async function bootRuntime(): Promise<Runtime> {

@@ -1,0 +1,72 @@
+/** The contract of collections: what creating and updating one takes and what the API shows of it. */
+import { z } from 'zod';
+import { idSchema, isoTimeSchema, nameSchema, pageOf } from './common';
+
+/** Face detection of a face collection: 'auto' (default), 'always', 'never' (images are already aligned faces). */
+export const detectSettingSchema = z.enum(['auto', 'always', 'never']);
+/** Per-collection settings. */
+export const collectionSettingsSchema = z.object({ detect: detectSettingSchema.optional() }).strict();
+/** Target open-set false accept rate: in (0, 1). */
+export const targetFarSchema = z.number().gt(0).lt(1).describe('Target open-set false accept rate (default 0.01).');
+/** A collection's model kind. */
+export const collectionKindSchema = z.enum(['face', 'object']);
+
+/**
+ * The threshold searches decide with. `source` 'override': an admin's raw distance pinned to this
+ * model version; 'gallery': the collection's own calibration at the target FAR (issue 7); 'model':
+ * the model's calibration curve. `distance` is null when the collection's model is not loaded;
+ * `identities` counts the live identities (with at least one image) it was computed for.
+ */
+export const collectionThresholdSchema = z
+  .object({ distance: z.number().nullable(), source: z.enum(['override', 'gallery', 'model']), identities: z.number().int().min(0) })
+  .strict();
+
+/** A collection as the API returns it. */
+export const collectionSchema = z
+  .object({
+    id: idSchema,
+    name: z.string(),
+    kind: collectionKindSchema,
+    modelVersion: z.string(),
+    previousModelVersion: z.string().nullable().describe('The version served before the last promote or rollback: the target of a rollback.'),
+    targetFar: z.number(),
+    /** Raw distance override (null: none, or pinned to another model version and so ignored). */
+    thresholdOverride: z.number().nullable(),
+    threshold: collectionThresholdSchema.describe('The distance searches decide with, where it came from, and the identity count it was computed for.'),
+    settings: collectionSettingsSchema,
+    identityCount: z.number().int().min(0),
+    imageCount: z.number().int().min(0),
+    createdAt: isoTimeSchema,
+    updatedAt: isoTimeSchema,
+  })
+  .strict();
+/** A page of collections. */
+export const collectionPageSchema = pageOf(collectionSchema);
+
+/** Fields of a new collection. */
+export const createCollectionSchema = z
+  .object({ name: nameSchema, kind: collectionKindSchema, targetFar: targetFarSchema.optional(), settings: collectionSettingsSchema.optional() })
+  .strict();
+
+/** Fields `updateCollection` may change. */
+export const collectionPatchSchema = z
+  .object({
+    name: nameSchema.optional(),
+    targetFar: targetFarSchema.optional(),
+    thresholdOverride: z.number().min(0).nullable().optional().describe('Raw distance threshold for the current model version; null clears it.'),
+    settings: collectionSettingsSchema.optional(),
+  })
+  .strict();
+
+/** Face detection setting. */
+export type DetectSetting = z.infer<typeof detectSettingSchema>;
+/** Per-collection settings. */
+export type CollectionSettings = z.infer<typeof collectionSettingsSchema>;
+/** The threshold searches decide with, and where it came from. */
+export type CollectionThreshold = z.infer<typeof collectionThresholdSchema>;
+/** A collection as the API returns it. */
+export type CollectionDto = z.infer<typeof collectionSchema>;
+/** Fields of a new collection. */
+export type CreateCollectionInput = z.input<typeof createCollectionSchema>;
+/** Fields `updateCollection` may change. */
+export type CollectionPatch = z.input<typeof collectionPatchSchema>;
