@@ -14,6 +14,12 @@ import type { DbProvider } from './schemas';
 /** The database client type shared by both providers. */
 export type Db = InstanceType<typeof SqliteClient>;
 
+/** A transaction client, as `db.$transaction(async (tx) => …)` hands it. */
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/** Either the client or a transaction client: every repository function takes this. */
+export type DbOrTx = Db | Tx;
+
 /** Where a database lives: a SQLite file or a PostgreSQL URL. */
 export interface DbTarget {
   provider: DbProvider;
