@@ -26,6 +26,8 @@ describe('eslint module map', () => {
     { name: 'calibration imports only lib/errors', rule: IMPORTS, file: 'lib/calibration/probe.ts', code: "import { createRng } from '@/lib/training/rng';\nexport const x = createRng;\n" },
     { name: 'the matching runtime imports no use case', rule: IMPORTS, file: 'lib/matching/runtime/probe.ts', code: "import { runtime } from '@/lib/matching/context';\nexport const x = runtime;\n" },
     { name: 'the matching runtime imports nothing of models/', rule: IMPORTS, file: 'lib/matching/runtime/probe.ts', code: "import type { JobDto } from '@/lib/matching/models/retrain';\nexport type X = JobDto;\n" },
+    { name: 'lib/db imports only lib/errors', rule: IMPORTS, file: 'lib/db/probe.ts', code: "import { env } from '@/lib/config/env';\nexport const x = env;\n" },
+    { name: 'only lib/db imports its generated client', rule: IMPORTS, file: 'lib/matching/probe.ts', code: "import { PrismaClient } from '@/lib/db/generated/sqlite/client';\nexport const x = PrismaClient;\n" },
     { name: 'lib escapes its folder only through @/lib', rule: IMPORTS, file: 'lib/index/probe.ts', code: "import { env } from '../config/env';\nexport const x = env;\n" },
   ])('refuses: $name, by $rule', async ({ file, code, rule }) => {
     // Exactly the module map's rule: a parse error or another rule's message would not count.
