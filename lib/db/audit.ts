@@ -1,7 +1,7 @@
 /** Audit rows: the one writer of the append-only audit log, and its reads. */
 import type { DbOrTx } from './client';
 import { afterKey, type NewestFirstKey } from './keyset';
-import { jsonObjectSchema, parseNullableColumn, type JsonObject } from './json';
+import { jsonInput, jsonObjectSchema, parseNullableColumn, type JsonObject } from './json';
 
 /** One audit row to append. */
 export interface NewAuditEntry {
@@ -60,7 +60,7 @@ export async function createAuditEntry(db: DbOrTx, entry: NewAuditEntry): Promis
       modelVersion: entry.modelVersion ?? null,
       threshold: entry.threshold ?? null,
       queryHash: entry.queryHash ?? null,
-      ...(entry.details ? { details: entry.details as object } : {}),
+      ...(entry.details ? { details: jsonInput(entry.details) } : {}),
     },
   });
 }

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '@/lib/errors';
 import type { Db } from './client';
-import { jsonObjectSchema, parseColumn, parseNullableColumn, type JsonObject } from './json';
+import { jsonInput, jsonObjectSchema, parseColumn, parseNullableColumn, type JsonObject } from './json';
 
 /** Job kinds: training a candidate model, and switching a collection to a model version. */
 export type JobType = 'retrain' | 'switch';
@@ -64,7 +64,7 @@ function toRecord(r: Row): JobRecord {
 export async function createJob(db: Db, input: { type: JobType; collectionId: string; params: JsonObject }): Promise<JobRecord> {
   return db.$transaction(async (tx) => {
     await refuseWhileJobRuns(tx, input.collectionId);
-    return toRecord(await tx.job.create({ data: { type: input.type, collectionId: input.collectionId, status: 'queued', params: input.params as object } }));
+    return toRecord(await tx.job.create({ data: { type: input.type, collectionId: input.collectionId, status: 'queued', params: jsonInput(input.params) } }));
   });
 }
 
@@ -95,7 +95,7 @@ export async function markRunning(db: Db, id: string): Promise<boolean> {
 
 /** Stores progress of a running job; false when it is no longer running (cancelled: stop). */
 export async function reportProgress(db: Db, id: string, progress: JsonObject): Promise<boolean> {
-  const { count } = await db.job.updateMany({ where: { id, status: 'running' }, data: { progress: progress as object } });
+  const { count } = await db.job.updateMany({ where: { id, status: 'running' }, data: { progress: jsonInput(progress) } });
   return count === 1;
 }
 
@@ -105,7 +105,7 @@ export async function finishJob(
   id: string,
   end: { status: 'succeeded'; result: JsonObject } | { status: 'failed' | 'interrupted'; error: string },
 ): Promise<boolean> {
-  const data = end.status === 'succeeded' ? { status: end.status, result: end.result as object } : { status: end.status, error: end.error };
+  const data = end.status === 'succeeded' ? { status: end.status, result: jsonInput(end.result) } : { status: end.status, error: end.error };
   const { count } = await db.job.updateMany({ where: { id, status: { in: ACTIVE } }, data: { ...data, finishedAt: new Date() } });
   return count === 1;
 }
