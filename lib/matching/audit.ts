@@ -1,5 +1,5 @@
 /** The audit log: every decision (search, verify) and every admin operation, append-only. */
-import { createAuditEntry, findAuditEntries, type NewAuditEntry } from '@/lib/db/audit';
+import { createAuditEntry, findAuditEntries, type AuditEntryRow, type NewAuditEntry } from '@/lib/db/audit';
 import type { DbOrTx } from '@/lib/db/client';
 import { InputError } from '@/lib/errors';
 import type { Principal } from '@/lib/auth';
@@ -13,18 +13,8 @@ export { DEFAULT_AUDIT_RETENTION_DAYS } from './runtime/audit-retention';
 /** What one audit entry records (its actor is the caller's). */
 export type AuditInput = Omit<NewAuditEntry, 'actor'>;
 
-/** An audit entry as the API returns it. */
-export interface AuditEntryDto {
-  id: string;
-  createdAt: string;
-  actor: string;
-  action: string;
-  collectionId: string | null;
-  modelVersion: string | null;
-  threshold: number | null;
-  queryHash: string | null;
-  details: unknown;
-}
+/** An audit entry as the API returns it: the row with its time as ISO 8601. */
+export type AuditEntryDto = Omit<AuditEntryRow, 'createdAt' | 'details'> & { createdAt: string; details: unknown };
 
 /** Filters of `listAudit`. */
 export interface AuditQuery extends PageRequest {

@@ -1,19 +1,15 @@
 // The JSON columns are parsed with zod once, in lib/db: a stored value of the wrong shape is a typed
 // `stored_value_invalid` error naming its column and row, never a silently wrong type. The malformed
 // values are written through the raw client, as a hand edit or an old writer would leave them.
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditEntry, findAuditEntries } from '@/lib/db/audit';
-import { openDb, type Db } from '@/lib/db/client';
+import type { Db } from '@/lib/db/client';
 import { findCollection } from '@/lib/db/collections';
 import { findIdentity } from '@/lib/db/identities';
 import { findImage } from '@/lib/db/images';
 import { getJob, switchJobParams } from '@/lib/db/jobs';
-import { migrate } from '@/lib/db/migrate';
 import { StoredValueError } from '@/lib/errors';
-import { createTestDatabase, suiteProvider } from '../helpers/db';
-
-const root = path.resolve(import.meta.dirname, '../..');
+import { openMigratedTestDb, suiteProvider } from '../helpers/db';
 
 /** The typed error a malformed column gives, with its column and row. */
 function invalid(column: string, id: string) {
@@ -22,19 +18,13 @@ function invalid(column: string, id: string) {
 
 describe(`JSON columns on ${suiteProvider()}`, () => {
   let db: Db;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   let seq = 0;
 
   beforeAll(async () => {
-    const created = await createTestDatabase(suiteProvider());
-    drop = created.drop;
-    await migrate(root, created.target);
-    db = openDb(created.target);
+    ({ db, close } = await openMigratedTestDb());
   });
-  afterAll(async () => {
-    await db.$disconnect();
-    await drop();
-  });
+  afterAll(() => close());
 
   async function image(data: { box?: object; verdicts: object; metadata?: object }) {
     seq++;
