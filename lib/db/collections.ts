@@ -36,7 +36,7 @@ export async function findCollection(db: DbOrTx, id: string): Promise<Collection
   return row ? toRow(row) : null;
 }
 
-/** A collection by id; Prisma's P2025 when it does not exist (callers that hold a job on it). */
+/** A collection by id; `isDbError(err, 'notFound')` when it does not exist (callers that hold a job on it). */
 export async function getCollectionRow(db: DbOrTx, id: string): Promise<CollectionRow> {
   return toRow(await db.collection.findUniqueOrThrow({ where: { id } }));
 }

@@ -14,7 +14,7 @@ export async function createEmbedding(tx: Tx, data: NewEmbedding): Promise<void>
   await tx.embedding.create({ data });
 }
 
-/** Stores or replaces an image's embedding under a version (Prisma P2003/P2025 when the image is gone). */
+/** Stores or replaces an image's embedding under a version (`isDbError` foreignKey or notFound when the image is gone). */
 export async function upsertEmbedding(db: DbOrTx, data: NewEmbedding): Promise<void> {
   await db.embedding.upsert({
     where: { imageId_modelVersion: { imageId: data.imageId, modelVersion: data.modelVersion } },

@@ -12,7 +12,7 @@ export async function writeSetting(db: DbOrTx, key: string, value: string): Prom
   await db.setting.upsert({ where: { key }, create: { key, value }, update: { value } });
 }
 
-/** Creates a setting; a unique violation (P2002) when another process created it first. */
+/** Creates a setting; a unique violation (`isDbError(err, 'unique')`) when another process created it first. */
 export async function createSetting(db: DbOrTx, key: string, value: string): Promise<void> {
   await db.setting.create({ data: { key, value } });
 }

@@ -1,5 +1,5 @@
 /** Helpers the use cases share: scoped loads, the collection's model and threshold, sequences. */
-import type { DbOrTx, Tx } from '@/lib/db/client';
+import { isDbError, type DbOrTx, type Tx } from '@/lib/db/client';
 import { findCollection, incrementHeadSequence, type CollectionRow } from '@/lib/db/collections';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
 import { openSetThreshold } from '@/lib/calibration';
@@ -93,13 +93,8 @@ export async function allocateSequences(tx: Tx, collectionId: string, n: number)
   return (await incrementHeadSequence(tx, collectionId, n)) - n + 1;
 }
 
-/** True for a unique-constraint violation (Prisma P2002). */
-export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
-}
-
 /** Maps a unique violation to `conflict`; rethrows anything else. */
 export function conflictOnDuplicate(err: unknown, message: string): never {
-  if (isUniqueViolation(err)) throw new ConflictError('conflict', message);
+  if (isDbError(err, 'unique')) throw new ConflictError('conflict', message);
   throw err;
 }

@@ -7,6 +7,7 @@
  */
 import { env } from '@/lib/config/env';
 import { deleteBlob, findBlobShas, upsertBlob } from '@/lib/db/blobs';
+import { isDbError } from '@/lib/db/client';
 import { createChange, createChanges } from '@/lib/db/changes';
 import { findCollectionModelVersion } from '@/lib/db/collections';
 import { createEmbedding } from '@/lib/db/embeddings';
@@ -17,7 +18,7 @@ import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin, requireScope } from './caller';
 import { sha256Hex } from './runtime/blob-store';
-import { allocateSequences, collectionThreshold, countLiveIdentities, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
+import { allocateSequences, collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { addGalleryVerdicts } from './faces';
 import { loadIdentity } from './identities';
@@ -200,9 +201,9 @@ async function storeEnrolment(
     });
   } catch (err) {
     // A concurrent request stored the same bytes in this collection first.
-    if (isUniqueViolation(err)) throw new ConflictError('conflict', 'an image of this request was enrolled concurrently in this collection; retry to see where');
-    // P2003: a foreign key failed, i.e. the identity was deleted while this request embedded.
-    if ((err as { code?: unknown }).code === 'P2003') throw new NotFoundError('identity_not_found', `identity ${identityId} was deleted during the enrolment`);
+    if (isDbError(err, 'unique')) throw new ConflictError('conflict', 'an image of this request was enrolled concurrently in this collection; retry to see where');
+    // A foreign key failed: the identity was deleted while this request embedded.
+    if (isDbError(err, 'foreignKey')) throw new NotFoundError('identity_not_found', `identity ${identityId} was deleted during the enrolment`);
     throw err;
   }
 }

@@ -10,6 +10,7 @@
  * enrolment re-checks the version under the same lock (images.ts). A kill before the commit leaves
  * the collection on its old model and index; starting the job again embeds only what is missing.
  */
+import { isDbError } from '@/lib/db/client';
 import { getCollectionRow, setCollectionModel } from '@/lib/db/collections';
 import { upsertEmbedding } from '@/lib/db/embeddings';
 import { countImagesLacking, findImagesLacking } from '@/lib/db/images';
@@ -109,8 +110,8 @@ async function embedImages(rt: Runtime, c: CollectionRow, model: ServedModel, ba
   const version = model.manifest.version;
   for (const [i, img] of batch.entries()) {
     const vector = embedded[i][0].embedding;
-    await upsertEmbedding(rt.db, { imageId: img.id, modelVersion: version, dim: vector.length, vector: encodeVector(vector) }).catch((err: { code?: string }) => {
-      if (err.code !== 'P2003' && err.code !== 'P2025') throw err; // the image was deleted meanwhile
+    await upsertEmbedding(rt.db, { imageId: img.id, modelVersion: version, dim: vector.length, vector: encodeVector(vector) }).catch((err: unknown) => {
+      if (!isDbError(err, 'foreignKey') && !isDbError(err, 'notFound')) throw err; // the image was deleted meanwhile
     });
   }
 }
