@@ -14,7 +14,8 @@ const MAP = {
   plots: ['errors'],
   embedder: ['errors', 'type:imaging', 'type:calibration'],
   datasets: ['errors', 'imaging'],
-  db: ['errors', 'config'],
+  // The data-access layer: typed rows and the JSON columns' zod schemas; it needs nothing above lib/errors.
+  db: ['errors'],
   jobs: ['db', 'errors'],
   auth: ['db', 'errors', 'config'],
   // The HTTP contract is built from the domain's schemas: lib/matching/contract (zod only, see CONTRACT below), never a use case.
@@ -31,7 +32,7 @@ const OWNERS = [
   { names: ['@tensorflow/*'], owner: 'lib/embedder/backend.ts' },
   { names: ['hnswlib-node'], owner: 'lib/index/ann.ts' },
   { names: ['@vladmandic/face-api', '@vladmandic/face-api/*'], owner: 'lib/faces/face-api.ts' },
-  { names: ['@prisma/*', 'better-sqlite3', 'pg'], owner: 'lib/db/**' },
+  { names: ['@prisma/*', 'better-sqlite3', 'pg', '@/lib/db/generated', '@/lib/db/generated/**'], owner: 'lib/db/**' },
 ];
 
 const ownerPatterns = (file) =>

@@ -87,6 +87,14 @@ export class InvariantError extends AppError {
   }
 }
 
+/**
+ * A stored JSON column does not have the shape its schema in lib/db says (a hand-edited or corrupt
+ * row, or a writer that bypassed lib/db): 500, with the table, column and row named in `details`.
+ */
+export class StoredValueError extends AppError {
+  static override readonly kind: string = 'StoredValueError';
+}
+
 /** Throws `InvariantError` when `condition` is false. */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantError(message);

@@ -2,9 +2,12 @@
  * API keys: a random secret shown once at creation; only its SHA-256 is stored, with a short
  * prefix for lists. Roles admin|user, an optional collection scope, revocation.
  */
+import { createApiKeyRow, findApiKey, findApiKeyByHash, findApiKeys, revokeApiKeyRow, touchApiKey, type ApiKeyRow } from '@/lib/db/api-keys';
+import { createAuditEntry } from '@/lib/db/audit';
 import type { Db } from '@/lib/db/client';
+import { collectionExists } from '@/lib/db/collections';
 import { NotFoundError } from '@/lib/errors';
-import { afterCursor, decodeCursor, encodeCursor, type AuthPage } from './page';
+import { decodeCursor, encodeCursor, type AuthPage } from './page';
 import type { Principal } from './principal';
 import { randomToken, sha256Text } from './tokens';
 import type { ApiKeyView, CreatedApiKey } from './contract';
@@ -23,9 +26,7 @@ export interface NewApiKey {
   collectionId?: string | null;
 }
 
-type KeyRow = Awaited<ReturnType<Db['apiKey']['findUniqueOrThrow']>>;
-
-function toView(row: KeyRow): ApiKeyView {
+function toView(row: ApiKeyRow): ApiKeyView {
   return {
     id: row.id,
     name: row.name,
@@ -41,15 +42,13 @@ function toView(row: KeyRow): ApiKeyView {
 /** Creates a key; the returned `key` is the only time the secret is ever shown. */
 export async function createApiKey(db: Db, actor: string, input: NewApiKey): Promise<CreatedApiKey> {
   const collectionId = input.collectionId ?? null;
-  if (collectionId !== null && !(await db.collection.findUnique({ where: { id: collectionId }, select: { id: true } }))) {
+  if (collectionId !== null && !(await collectionExists(db, collectionId))) {
     throw new NotFoundError('collection_not_found', `no collection ${collectionId} to scope the key to`);
   }
   const key = randomToken(KEY_PREFIX);
   const row = await db.$transaction(async (tx) => {
-    const created = await tx.apiKey.create({
-      data: { name: input.name, prefix: key.slice(0, SHOWN_CHARS), hash: sha256Text(key), role: input.role, collectionId },
-    });
-    await tx.auditEntry.create({ data: { actor, action: 'key.create', collectionId, details: { keyId: created.id, role: input.role } } });
+    const created = await createApiKeyRow(tx, { name: input.name, prefix: key.slice(0, SHOWN_CHARS), hash: sha256Text(key), role: input.role, collectionId });
+    await createAuditEntry(tx, { actor, action: 'key.create', collectionId, details: { keyId: created.id, role: input.role } });
     return created;
   });
   return { ...toView(row), key };
@@ -57,11 +56,7 @@ export async function createApiKey(db: Db, actor: string, input: NewApiKey): Pro
 
 /** Lists keys newest first, revoked ones included (with `revokedAt`). */
 export async function listApiKeys(db: Db, page: { limit: number; cursor?: string }): Promise<AuthPage<ApiKeyView>> {
-  const rows = await db.apiKey.findMany({
-    where: afterCursor(decodeCursor(page.cursor)),
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: page.limit + 1,
-  });
+  const rows = await findApiKeys(db, decodeCursor(page.cursor), page.limit + 1);
   const kept = rows.slice(0, page.limit);
   const last = kept.at(-1);
   return { items: kept.map(toView), nextCursor: rows.length > page.limit && last ? encodeCursor(last.createdAt, last.id) : null };
@@ -69,22 +64,22 @@ export async function listApiKeys(db: Db, page: { limit: number; cursor?: string
 
 /** Revokes a key at once; revoking a revoked key again is a no-op. */
 export async function revokeApiKey(db: Db, actor: string, id: string): Promise<void> {
-  const row = await db.apiKey.findUnique({ where: { id } });
+  const row = await findApiKey(db, id);
   if (!row) throw new NotFoundError('key_not_found', `no API key ${id}`);
   if (row.revokedAt) return;
-  await db.$transaction([
-    db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }),
-    db.auditEntry.create({ data: { actor, action: 'key.revoke', collectionId: row.collectionId, details: { keyId: id } } }),
-  ]);
+  await db.$transaction(async (tx) => {
+    await revokeApiKeyRow(tx, id);
+    await createAuditEntry(tx, { actor, action: 'key.revoke', collectionId: row.collectionId, details: { keyId: id } });
+  });
 }
 
 /** The principal of a presented key, or null when it matches no live key. */
 export async function resolveApiKey(db: Db, presented: string): Promise<Principal | null> {
-  const row = await db.apiKey.findUnique({ where: { hash: sha256Text(presented) } });
+  const row = await findApiKeyByHash(db, sha256Text(presented));
   if (!row || row.revokedAt) return null;
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
+    await touchApiKey(db, row.id, new Date(now));
   }
   return { actor: `key:${row.id}`, role: row.role === 'admin' ? 'admin' : 'user', collectionId: row.collectionId };
 }

@@ -28,9 +28,3 @@ export function decodeCursor(cursor: string | undefined): { createdAt: Date; id:
   }
   throw new InputError('invalid_cursor', 'cursor is not one this API returned; pass nextCursor from the previous page');
 }
-
-/** Prisma `where` for rows after the cursor in (createdAt desc, id desc) order. */
-export function afterCursor(cursor: { createdAt: Date; id: string } | null): object {
-  if (!cursor) return {};
-  return { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] };
-}

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '@/lib/db/client';
+import { createSetting, readSetting, writeSetting } from '@/lib/db/settings';
 import { scryptOnThread } from './scrypt-thread';
 import { safeEqual } from './tokens';
 
@@ -38,20 +39,19 @@ export type PasswordBootstrap = 'kept' | 'set-from-env' | 'generated';
  * follows it; without, a random password is generated once, printed once, and stored hashed.
  */
 export async function ensureAdminPassword(db: Db, configured: string | undefined, log: (line: string) => void): Promise<PasswordBootstrap> {
-  const row = await db.setting.findUnique({ where: { key: PASSWORD_SETTING } });
+  const stored = await readSetting(db, PASSWORD_SETTING);
   if (configured !== undefined) {
-    if (row && (await verifyPassword(configured, row.value))) return 'kept';
-    const value = await hashPassword(configured);
-    await db.setting.upsert({ where: { key: PASSWORD_SETTING }, create: { key: PASSWORD_SETTING, value }, update: { value } });
+    if (stored !== null && (await verifyPassword(configured, stored))) return 'kept';
+    await writeSetting(db, PASSWORD_SETTING, await hashPassword(configured));
     return 'set-from-env';
   }
-  if (row) return 'kept';
+  if (stored !== null) return 'kept';
   const password = randomBytes(15).toString('base64url');
   try {
-    await db.setting.create({ data: { key: PASSWORD_SETTING, value: await hashPassword(password) } });
+    await createSetting(db, PASSWORD_SETTING, await hashPassword(password));
   } catch (err) {
     // Another instance stored one first: its password stands, ours was never valid.
-    if (await db.setting.findUnique({ where: { key: PASSWORD_SETTING } })) return 'kept';
+    if ((await readSetting(db, PASSWORD_SETTING)) !== null) return 'kept';
     throw err;
   }
   log(`[auth] generated the admin password (shown once, stored hashed): ${password}`);
@@ -60,6 +60,5 @@ export async function ensureAdminPassword(db: Db, configured: string | undefined
 
 /** The stored admin password hash, or null before `ensureAdminPassword` ran. */
 export async function readPasswordHash(db: Db): Promise<string | null> {
-  const row = await db.setting.findUnique({ where: { key: PASSWORD_SETTING } });
-  return row?.value ?? null;
+  return readSetting(db, PASSWORD_SETTING);
 }

@@ -3,7 +3,9 @@
  * SameSite=Strict cookie; only the token's SHA-256 is stored, with an expiry. Sign-ins go through
  * the failed-login throttle, and every wrong password is audited and logged.
  */
+import { createAuditEntry } from '@/lib/db/audit';
 import type { Db } from '@/lib/db/client';
+import { createSessionRow, deleteExpiredSessions, deleteSessionByHash, findSessionByHash } from '@/lib/db/sessions';
 import { bootstrapAuth } from './bootstrap';
 import { readPasswordHash, verifyPassword } from './password';
 import { NotAuthenticatedError, type Principal } from './principal';
@@ -47,9 +49,9 @@ export async function createSession(db: Db, password: string, address: string): 
   const token = randomToken('');
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
   const session = await db.$transaction(async (tx) => {
-    await tx.session.deleteMany({ where: { expiresAt: { lt: new Date() } } });
-    const created = await tx.session.create({ data: { tokenHash: sha256Text(token), expiresAt } });
-    await tx.auditEntry.create({ data: { actor: 'admin-session', action: 'session.create', details: { sessionId: created.id } } });
+    await deleteExpiredSessions(tx, new Date());
+    const created = await createSessionRow(tx, sha256Text(token), expiresAt);
+    await createAuditEntry(tx, { actor: 'admin-session', action: 'session.create', details: { sessionId: created.id } });
     return created;
   });
   return { id: session.id, token, expiresAt };
@@ -58,17 +60,17 @@ export async function createSession(db: Db, password: string, address: string): 
 async function recordFailure(db: Db, address: string, failure: FailureRecord): Promise<void> {
   const waiting = failure.addressWaitSeconds > 0 ? `; its next try waits ${failure.addressWaitSeconds} s` : '';
   console.warn(`[auth] wrong admin password from ${address} (${failure.addressFailures} from it, ${failure.totalFailures} in all${waiting})`);
-  await db.auditEntry.create({ data: { actor: 'anonymous', action: 'session.fail', details: { address, ...failure } } });
+  await createAuditEntry(db, { actor: 'anonymous', action: 'session.fail', details: { address, ...failure } });
 }
 
 /** Ends the session of a token (no-op when it is unknown or expired). */
 export async function endSession(db: Db, token: string): Promise<void> {
-  await db.session.deleteMany({ where: { tokenHash: sha256Text(token) } });
+  await deleteSessionByHash(db, sha256Text(token));
 }
 
 /** The admin principal of a live session token, or null. */
 export async function resolveSession(db: Db, token: string): Promise<Principal | null> {
-  const row = await db.session.findUnique({ where: { tokenHash: sha256Text(token) } });
+  const row = await findSessionByHash(db, sha256Text(token));
   if (!row || row.expiresAt.getTime() <= Date.now()) return null;
   return { actor: 'admin-session', role: 'admin', collectionId: null };
 }

@@ -14,6 +14,23 @@ import type { DbProvider } from './schemas';
 /** The database client type shared by both providers. */
 export type Db = InstanceType<typeof SqliteClient>;
 
+/** A transaction client, as `db.$transaction(async (tx) => …)` hands it. */
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+/** Either the client or a transaction client: every repository function takes this. */
+export type DbOrTx = Db | Tx;
+
+/** Prisma's error codes the use cases tell apart (https://www.prisma.io/docs/orm/reference/error-reference). */
+const PRISMA_CODES = { unique: 'P2002', foreignKey: 'P2003', notFound: 'P2025' } as const;
+
+/**
+ * True when `err` is the database's error of that kind: a unique-constraint violation, a foreign key
+ * that failed (its row was deleted meanwhile), or a row an update or delete needed that is gone.
+ */
+export function isDbError(err: unknown, kind: keyof typeof PRISMA_CODES): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === PRISMA_CODES[kind];
+}
+
 /** Where a database lives: a SQLite file or a PostgreSQL URL. */
 export interface DbTarget {
   provider: DbProvider;

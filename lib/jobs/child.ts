@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Db } from '@/lib/db/client';
-import { finishJob } from './store';
+import { finishJob } from '@/lib/db/jobs';
 
 /** Options of `ChildJobs.start`. */
 export interface ChildJobOptions {

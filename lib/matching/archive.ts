@@ -19,6 +19,7 @@
  */
 import { strToU8, unzipSync, zipSync, type UnzipFileInfo, type Zippable } from 'fflate';
 import { env } from '@/lib/config/env';
+import { findCollectionForExport, findIdentityIdByExternalId } from '@/lib/db/identities';
 import { ConflictError, InputError } from '@/lib/errors';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
@@ -167,8 +168,8 @@ function checkPlan(plan: PlannedIdentity[]): void {
 async function findOrCreate(caller: Principal, collectionId: string, who: PlannedIdentity): Promise<{ id: string; created: boolean }> {
   const { db } = runtime();
   if (who.externalId !== null) {
-    const found = await db.identity.findFirst({ where: { collectionId, externalId: who.externalId }, select: { id: true } });
-    if (found) return { id: found.id, created: false };
+    const found = await findIdentityIdByExternalId(db, collectionId, who.externalId);
+    if (found !== null) return { id: found, created: false };
   }
   const made = await createIdentity(caller, collectionId, {
     name: who.name,
@@ -212,11 +213,7 @@ export async function exportCollection(caller: Principal, collectionId: string):
   requireAdmin(caller, 'exporting a collection');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
-  const identities = await rt.db.identity.findMany({
-    where: { collectionId },
-    orderBy: { createdAt: 'asc' },
-    include: { images: { orderBy: { seq: 'asc' }, include: { blob: true, embeddings: true } } },
-  });
+  const identities = await findCollectionForExport(rt.db, collectionId);
   const zippable: Zippable = {};
   const doc: ExportDocument = {
     format: EXPORT_FORMAT,

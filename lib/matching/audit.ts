@@ -1,9 +1,9 @@
 /** The audit log: every decision (search, verify) and every admin operation, append-only. */
-import type { Db } from '@/lib/db/client';
+import { createAuditEntry, findAuditEntries, type NewAuditEntry } from '@/lib/db/audit';
+import type { DbOrTx } from '@/lib/db/client';
 import { InputError } from '@/lib/errors';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
-import type { Tx } from './context';
 import { runtime } from './context';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import { pruneAudit, readRetention, writeRetention } from './runtime/audit-retention';
@@ -11,18 +11,8 @@ import type { AuditEntryDto } from './contract/audit';
 
 export { DEFAULT_AUDIT_RETENTION_DAYS } from './runtime/audit-retention';
 
-/** What one audit entry records. */
-export interface AuditInput {
-  /** e.g. 'search', 'verify', 'collection.create'. */
-  action: string;
-  collectionId?: string | null;
-  modelVersion?: string | null;
-  threshold?: number | null;
-  /** SHA-256 of the query image (query images are not stored). */
-  queryHash?: string | null;
-  /** Decision, top neighbours with distances, or what an operation changed. */
-  details?: Record<string, unknown>;
-}
+/** What one audit entry records (its actor is the caller's). */
+export type AuditInput = Omit<NewAuditEntry, 'actor'>;
 
 /** Filters of `listAudit`. */
 export interface AuditQuery extends PageRequest {
@@ -35,18 +25,8 @@ export interface AuditQuery extends PageRequest {
 }
 
 /** Appends an audit entry (inside the caller's transaction when given one). */
-export async function recordAudit(db: Db | Tx, caller: Principal, entry: AuditInput): Promise<void> {
-  await db.auditEntry.create({
-    data: {
-      actor: caller.actor,
-      action: entry.action,
-      collectionId: entry.collectionId ?? null,
-      modelVersion: entry.modelVersion ?? null,
-      threshold: entry.threshold ?? null,
-      queryHash: entry.queryHash ?? null,
-      ...(entry.details ? { details: entry.details as object } : {}),
-    },
-  });
+export async function recordAudit(db: DbOrTx, caller: Principal, entry: AuditInput): Promise<void> {
+  await createAuditEntry(db, { ...entry, actor: caller.actor });
 }
 
 /** Audit entries, newest first (admin only). */
@@ -59,14 +39,12 @@ export async function listAudit(caller: Principal, query: AuditQuery = {}): Prom
     if (d !== undefined && Number.isNaN(d.getTime())) throw new InputError('invalid_date', `${name} is not a valid date`);
   }
   const at = cursor ? new Date(cursor[0]) : null;
-  const rows = await db.auditEntry.findMany({
-    where: {
-      ...(query.collectionId ? { collectionId: query.collectionId } : {}),
-      ...(query.action ? { action: query.action } : {}),
-      createdAt: { ...(query.since ? { gte: query.since } : {}), ...(query.until ? { lt: query.until } : {}) },
-      ...(cursor && at ? { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: cursor[1] } }] } : {}),
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  const rows = await findAuditEntries(db, {
+    collectionId: query.collectionId,
+    action: query.action,
+    since: query.since,
+    until: query.until,
+    after: cursor && at ? { createdAt: at, id: cursor[1] } : null,
     take: limit + 1,
   });
   return toPage(rows, limit, (r) => [r.createdAt.toISOString(), r.id], (r) => ({
@@ -78,7 +56,7 @@ export async function listAudit(caller: Principal, query: AuditQuery = {}): Prom
     modelVersion: r.modelVersion,
     threshold: r.threshold,
     queryHash: r.queryHash,
-    details: r.details ?? null,
+    details: r.details,
   }));
 }
 

@@ -1,4 +1,8 @@
 /** Collections: a gallery of identities matched with one model version. */
+import { deleteUnusedBlobs } from '@/lib/db/blobs';
+import { createCollectionRow, deleteCollectionRow, findCollections, updateCollectionRow } from '@/lib/db/collections';
+import { countIdentities } from '@/lib/db/identities';
+import { countImages, findCollectionImageBlobs } from '@/lib/db/images';
 import { InputError, NotReadyError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
@@ -30,14 +34,12 @@ export async function createCollection(caller: Principal, input: CreateCollectio
   const name = checkName(input.name);
   const row = await rt.db
     .$transaction(async (tx) => {
-      const created = await tx.collection.create({
-        data: {
-          name,
-          kind: input.kind,
-          modelVersion: model.manifest.version,
-          targetFar: checkFar(input.targetFar ?? 0.01),
-          settings: checkSettings(input.kind, input.settings) as object,
-        },
+      const created = await createCollectionRow(tx, {
+        name,
+        kind: input.kind,
+        modelVersion: model.manifest.version,
+        targetFar: checkFar(input.targetFar ?? 0.01),
+        settings: checkSettings(input.kind, input.settings),
       });
       await recordAudit(tx, caller, { action: 'collection.create', collectionId: created.id, modelVersion: created.modelVersion, details: { name } });
       return created;
@@ -52,14 +54,7 @@ export async function listCollections(caller: Principal, req: PageRequest = {}):
   const { db } = runtime();
   const limit = pageLimit(req);
   const cursor = decodeCursor(req.cursor, 1);
-  const rows = await db.collection.findMany({
-    where: {
-      ...(caller.collectionId !== null ? { id: caller.collectionId } : {}),
-      ...(cursor ? { id: { gt: cursor[0], ...(caller.collectionId !== null ? { equals: caller.collectionId } : {}) } } : {}),
-    },
-    orderBy: { id: 'asc' },
-    take: limit + 1,
-  });
+  const rows = await findCollections(db, { scopeId: caller.collectionId, ...(cursor ? { afterId: cursor[0] } : {}), take: limit + 1 });
   const page = toPage(rows, limit, (r) => [r.id], (r) => r);
   return { items: await Promise.all(page.items.map((r) => withCounts(r))), nextCursor: page.nextCursor };
 }
@@ -82,14 +77,11 @@ export async function updateCollection(caller: Principal, id: string, patch: Col
   const name = patch.name !== undefined ? checkName(patch.name) : undefined;
   const row = await db
     .$transaction(async (tx) => {
-      const updated = await tx.collection.update({
-        where: { id },
-        data: {
-          ...(name !== undefined ? { name } : {}),
-          ...(patch.targetFar !== undefined ? { targetFar: checkFar(patch.targetFar) } : {}),
-          ...(o !== undefined ? { thresholdOverride: o, thresholdModel: o === null ? null : current.modelVersion } : {}),
-          ...(patch.settings !== undefined ? { settings: checkSettings(current.kind, patch.settings) as object } : {}),
-        },
+      const updated = await updateCollectionRow(tx, id, {
+        ...(name !== undefined ? { name } : {}),
+        ...(patch.targetFar !== undefined ? { targetFar: checkFar(patch.targetFar) } : {}),
+        ...(o !== undefined ? { thresholdOverride: o, thresholdModel: o === null ? null : current.modelVersion } : {}),
+        ...(patch.settings !== undefined ? { settings: checkSettings(current.kind, patch.settings) } : {}),
       });
       await recordAudit(tx, caller, { action: 'collection.update', collectionId: id, modelVersion: updated.modelVersion, details: { patch } });
       return updated;
@@ -103,18 +95,17 @@ export async function deleteCollection(caller: Principal, id: string): Promise<v
   requireAdmin(caller, 'deleting a collection');
   const rt = runtime();
   await loadCollection(rt.db, caller, id);
-  const images = await rt.db.image.findMany({ where: { collectionId: id }, select: { blobId: true, blob: { select: { sha256: true } } } });
+  const images = await findCollectionImageBlobs(rt.db, id);
   await rt.blobs.withLock(images.map((i) => i.blob.sha256), async () => {
     const orphans = await rt.db.$transaction(async (tx) => {
       // Images enrolled after the read above cascade too; their blobs stay (unreferenced) until the next start.
       const blobIds = images.map((i) => i.blobId);
-      await tx.collection.delete({ where: { id } });
-      const unused = await tx.blob.findMany({ where: { id: { in: blobIds }, images: { none: {} } }, select: { id: true, sha256: true } });
-      await tx.blob.deleteMany({ where: { id: { in: unused.map((b) => b.id) } } });
+      await deleteCollectionRow(tx, id);
+      const unused = await deleteUnusedBlobs(tx, blobIds);
       await recordAudit(tx, caller, { action: 'collection.delete', collectionId: id, details: { images: blobIds.length } });
       return unused;
     });
-    for (const b of orphans) await rt.blobs.remove(b.sha256);
+    for (const sha of orphans) await rt.blobs.remove(sha);
   });
   await rt.indexes.drop(id);
   dropTrials(id);
@@ -123,8 +114,8 @@ export async function deleteCollection(caller: Principal, id: string): Promise<v
 async function withCounts(row: CollectionRow): Promise<CollectionDto> {
   const { db } = runtime();
   const [identityCount, imageCount, live] = await Promise.all([
-    db.identity.count({ where: { collectionId: row.id } }),
-    db.image.count({ where: { collectionId: row.id } }),
+    countIdentities(db, row.id),
+    countImages(db, row.id),
     countLiveIdentities(db, row.id),
   ]);
   return toDto(row, identityCount, imageCount, live);
@@ -143,7 +134,7 @@ function toDto(row: CollectionRow, identityCount: number, imageCount: number, li
     thresholdOverride: pinned ? row.thresholdOverride : null,
     // Listing reads the last trials; searches and enrolments start their recomputation.
     threshold: collectionThreshold(row, model, liveIdentities, peekTrials(row)),
-    settings: (row.settings ?? {}) as CollectionSettings,
+    settings: row.settings,
     identityCount,
     imageCount,
     createdAt: row.createdAt.toISOString(),

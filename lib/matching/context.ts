@@ -1,5 +1,6 @@
 /** Helpers the use cases share: scoped loads, the collection's model and threshold, sequences. */
-import type { Db } from '@/lib/db/client';
+import { isDbError, type DbOrTx, type Tx } from '@/lib/db/client';
+import { findCollection, incrementHeadSequence, type CollectionRow } from '@/lib/db/collections';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
 import { openSetThreshold } from '@/lib/calibration';
 import type { Principal } from '@/lib/auth';
@@ -11,11 +12,8 @@ import { getRuntime } from './process-state';
 import type { Runtime } from './runtime/runtime';
 import type { CollectionThreshold } from './contract/collections';
 
-/** A transaction client. */
-export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
-
-/** The collection row type. */
-export type CollectionRow = NonNullable<Awaited<ReturnType<Db['collection']['findUnique']>>>;
+export type { CollectionRow } from '@/lib/db/collections';
+export { countLiveIdentities } from '@/lib/db/identities';
 
 /** The runtime (503 while starting). */
 export function runtime(): Runtime {
@@ -23,8 +21,8 @@ export function runtime(): Runtime {
 }
 
 /** Loads a collection the caller may see, or throws `collection_not_found` / `forbidden`. */
-export async function loadCollection(db: Db | Tx, caller: Principal, id: string): Promise<CollectionRow> {
-  const row = await db.collection.findUnique({ where: { id } });
+export async function loadCollection(db: DbOrTx, caller: Principal, id: string): Promise<CollectionRow> {
+  const row = await findCollection(db, id);
   if (!row) throw new NotFoundError('collection_not_found', `no collection with id ${id}`);
   requireScope(caller, row.id);
   return row;
@@ -47,11 +45,6 @@ export function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVers
 /** The index of a collection under its model. */
 export function indexKey(c: Pick<CollectionRow, 'id' | 'modelVersion'>, model: ServedModel): IndexKey {
   return { collectionId: c.id, modelVersion: c.modelVersion, dim: model.manifest.embeddingDim };
-}
-
-/** Identities with at least one image: the gallery size N of the open-set threshold. */
-export function countLiveIdentities(db: Db | Tx, collectionId: string): Promise<number> {
-  return db.identity.count({ where: { collectionId, images: { some: {} } } });
 }
 
 /**
@@ -85,17 +78,11 @@ export function collectionThreshold(
  * Returns the first allocated sequence.
  */
 export async function allocateSequences(tx: Tx, collectionId: string, n: number): Promise<number> {
-  const row = await tx.collection.update({ where: { id: collectionId }, data: { headSequence: { increment: n } }, select: { headSequence: true } });
-  return row.headSequence - n + 1;
-}
-
-/** True for a unique-constraint violation (Prisma P2002). */
-export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+  return (await incrementHeadSequence(tx, collectionId, n)) - n + 1;
 }
 
 /** Maps a unique violation to `conflict`; rethrows anything else. */
 export function conflictOnDuplicate(err: unknown, message: string): never {
-  if (isUniqueViolation(err)) throw new ConflictError('conflict', message);
+  if (isDbError(err, 'unique')) throw new ConflictError('conflict', message);
   throw err;
 }

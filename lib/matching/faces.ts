@@ -5,6 +5,7 @@
 import { checkIdentityOutlier, checkNearDuplicate } from '@/lib/faces';
 import { assert } from '@/lib/errors';
 import type { Db } from '@/lib/db/client';
+import { findIdentityVectors } from '@/lib/db/embeddings';
 import { decodeVector } from './runtime/vectors';
 
 /**
@@ -20,8 +21,7 @@ export async function addGalleryVerdicts(
   images: { verdicts: string[]; embedding: Float32Array }[],
 ): Promise<void> {
   assert(thresholdDistance > 0, `the match threshold must be positive, got ${thresholdDistance}`);
-  const rows = await db.embedding.findMany({ where: { modelVersion, image: { identityId } }, select: { vector: true } });
-  const gallery = rows.map((r) => decodeVector(r.vector));
+  const gallery = (await findIdentityVectors(db, identityId, modelVersion)).map(decodeVector);
   for (const image of images) {
     const warnings = [checkNearDuplicate(image.embedding, gallery, thresholdDistance), checkIdentityOutlier(image.embedding, gallery, thresholdDistance)];
     for (const w of warnings) if (w) image.verdicts.push(w.code);

@@ -20,6 +20,7 @@ import { countAtMost, distanceAtFar, rocCurve, aucOf, eerOf } from '@/lib/calibr
 import { squaredDistance } from '@/lib/training/pairs';
 import { createRng } from '@/lib/training/rng';
 import type { Db } from '@/lib/db/client';
+import { findGalleryVectors } from '@/lib/db/embeddings';
 import { processState } from './process-state';
 import { decodeVector } from './runtime/vectors';
 import type { RateEstimate, TargetFarPoint } from './contract/calibration';
@@ -154,12 +155,8 @@ export interface GalleryTrialsEntry {
 }
 
 async function load(db: Db, collectionId: string, modelVersion: string, sequence: number): Promise<GalleryTrials> {
-  const rows = await db.embedding.findMany({
-    where: { modelVersion, image: { collectionId } },
-    select: { vector: true, image: { select: { identityId: true } } },
-    orderBy: { image: { seq: 'asc' } },
-  });
-  const trials = await computeTrials(rows.map((r) => ({ identity: r.image.identityId, vector: decodeVector(r.vector) })));
+  const rows = await findGalleryVectors(db, collectionId, modelVersion);
+  const trials = await computeTrials(rows.map((r) => ({ identity: r.identityId, vector: decodeVector(r.vector) })));
   return { ...trials, modelVersion, sequence, computedAt: new Date().toISOString() };
 }
 

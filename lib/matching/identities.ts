@@ -1,20 +1,23 @@
 /** Identities: who or what is matched, with their enrolled images. */
+import { deleteUnusedBlobs } from '@/lib/db/blobs';
+import { createChanges } from '@/lib/db/changes';
+import type { DbOrTx } from '@/lib/db/client';
+import { createIdentityRow, deleteIdentityRow, findIdentities, findIdentity, updateIdentityRow, type IdentityRow } from '@/lib/db/identities';
+import { findIdentityImageSeqs, findIdentityImageShas } from '@/lib/db/images';
 import { NotFoundError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin, requireScope } from './caller';
-import { allocateSequences, conflictOnDuplicate, loadCollection, runtime, type Tx } from './context';
+import { allocateSequences, conflictOnDuplicate, loadCollection, runtime } from './context';
 import type { CommittedChange } from './runtime/index-store';
 import { checkMetadata, checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
 import { applyToIndex } from './runtime/sync';
 import type { CreateIdentityInput, IdentityDto, IdentityPatch } from './contract/identities';
 
-type IdentityRow = { id: string; collectionId: string; name: string; externalId: string | null; metadata: unknown; createdAt: Date; updatedAt: Date; _count: { images: number } };
-
 /** Loads an identity the caller may see, or throws `identity_not_found` / `forbidden`. */
-export async function loadIdentity(db: ReturnType<typeof runtime>['db'] | Tx, caller: Principal, id: string) {
-  const row = await db.identity.findUnique({ where: { id }, include: { _count: { select: { images: true } } } });
+export async function loadIdentity(db: DbOrTx, caller: Principal, id: string): Promise<IdentityRow> {
+  const row = await findIdentity(db, id);
   if (!row) throw new NotFoundError('identity_not_found', `no identity with id ${id}`);
   requireScope(caller, row.collectionId);
   return row;
@@ -28,10 +31,7 @@ export async function createIdentity(caller: Principal, collectionId: string, in
   checkMetadata(input.metadata);
   const row = await db
     .$transaction(async (tx) => {
-      const created = await tx.identity.create({
-        data: { collectionId, name, externalId: input.externalId ?? null, ...(input.metadata ? { metadata: input.metadata as object } : {}) },
-        include: { _count: { select: { images: true } } },
-      });
+      const created = await createIdentityRow(tx, { collectionId, name, externalId: input.externalId ?? null, metadata: input.metadata });
       await recordAudit(tx, caller, { action: 'identity.create', collectionId, details: { identityId: created.id, name } });
       return created;
     })
@@ -45,12 +45,7 @@ export async function listIdentities(caller: Principal, collectionId: string, re
   await loadCollection(db, caller, collectionId);
   const limit = pageLimit(req);
   const cursor = decodeCursor(req.cursor, 1);
-  const rows = await db.identity.findMany({
-    where: { collectionId, ...(req.q ? { OR: [{ name: { contains: req.q } }, { externalId: req.q }] } : {}), ...(cursor ? { id: { gt: cursor[0] } } : {}) },
-    orderBy: { id: 'asc' },
-    take: limit + 1,
-    include: { _count: { select: { images: true } } },
-  });
+  const rows = await findIdentities(db, { collectionId, ...(req.q ? { q: req.q } : {}), ...(cursor ? { afterId: cursor[0] } : {}), take: limit + 1 });
   return toPage(rows, limit, (r) => [r.id], toDto);
 }
 
@@ -67,14 +62,10 @@ export async function updateIdentity(caller: Principal, id: string, patch: Ident
   checkMetadata(patch.metadata);
   const row = await db
     .$transaction(async (tx) => {
-      const updated = await tx.identity.update({
-        where: { id },
-        data: {
-          ...(patch.name !== undefined ? { name: checkName(patch.name) } : {}),
-          ...(patch.externalId !== undefined ? { externalId: patch.externalId } : {}),
-          ...(patch.metadata !== undefined ? { metadata: (patch.metadata ?? undefined) as object | undefined } : {}),
-        },
-        include: { _count: { select: { images: true } } },
+      const updated = await updateIdentityRow(tx, id, {
+        ...(patch.name !== undefined ? { name: checkName(patch.name) } : {}),
+        ...(patch.externalId !== undefined ? { externalId: patch.externalId } : {}),
+        ...(patch.metadata !== undefined ? { metadata: patch.metadata } : {}),
       });
       await recordAudit(tx, caller, { action: 'identity.update', collectionId: current.collectionId, details: { identityId: id, patch } });
       return updated;
@@ -92,24 +83,22 @@ export async function deleteIdentity(caller: Principal, id: string): Promise<voi
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, id);
   const collectionId = identity.collectionId;
-  const shas = (await rt.db.image.findMany({ where: { identityId: id }, select: { blob: { select: { sha256: true } } } })).map((r) => r.blob.sha256);
+  const shas = await findIdentityImageShas(rt.db, id);
   const { changes } = await rt.blobs.withLock(shas, async () => {
     const stored = await rt.db.$transaction(async (tx) => {
       // Lock the collection row first (an increment by 0) so no enrolment adds images to this identity meanwhile.
       await allocateSequences(tx, collectionId, 0);
-      const images = await tx.image.findMany({ where: { identityId: id }, select: { seq: true, blobId: true }, orderBy: { seq: 'asc' } });
+      const images = await findIdentityImageSeqs(tx, id);
       const changes: CommittedChange[] = [];
       if (images.length > 0) {
         const first = await allocateSequences(tx, collectionId, images.length);
         images.forEach((img, i) => changes.push({ sequence: first + i, op: 'delete', imageSeq: img.seq }));
-        await tx.change.createMany({ data: changes.map((c) => ({ collectionId, sequence: c.sequence, op: c.op, imageSeq: c.imageSeq })) });
+        await createChanges(tx, collectionId, changes);
       }
-      await tx.identity.delete({ where: { id } });
-      const blobIds = images.map((i) => i.blobId);
-      const orphans = await tx.blob.findMany({ where: { id: { in: blobIds }, images: { none: {} } }, select: { id: true, sha256: true } });
-      await tx.blob.deleteMany({ where: { id: { in: orphans.map((b) => b.id) } } });
+      await deleteIdentityRow(tx, id);
+      const orphanShas = await deleteUnusedBlobs(tx, images.map((i) => i.blobId));
       await recordAudit(tx, caller, { action: 'identity.delete', collectionId, details: { identityId: id, name: identity.name, images: images.length } });
-      return { changes, orphanShas: orphans.map((b) => b.sha256) };
+      return { changes, orphanShas };
     });
     for (const sha of stored.orphanShas) await rt.blobs.remove(sha);
     return stored;
@@ -123,8 +112,7 @@ function toDto(r: IdentityRow): IdentityDto {
     collectionId: r.collectionId,
     name: r.name,
     externalId: r.externalId,
-    // checkMetadata stores only JSON objects (or nothing).
-    metadata: (r.metadata ?? null) as Record<string, unknown> | null,
+    metadata: r.metadata,
     imageCount: r._count.images,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),

@@ -6,13 +6,19 @@
  * removed at start.
  */
 import { env } from '@/lib/config/env';
+import { deleteBlob, findBlobShas, upsertBlob } from '@/lib/db/blobs';
+import { isDbError } from '@/lib/db/client';
+import { createChange, createChanges } from '@/lib/db/changes';
+import { findCollectionModelVersion } from '@/lib/db/collections';
+import { createEmbedding } from '@/lib/db/embeddings';
+import { countBlobImages, createImageRow, deleteImageRow, findIdentityImages, findImage, findImagesBySha, moveImageRow, type ImageWithBlob } from '@/lib/db/images';
 import { AppError, ConflictError, InputError, NotFoundError } from '@/lib/errors';
-import type { Box, DecodedImage } from '@/lib/imaging';
+import type { DecodedImage } from '@/lib/imaging';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin, requireScope } from './caller';
 import { sha256Hex } from './runtime/blob-store';
-import { allocateSequences, collectionThreshold, countLiveIdentities, isUniqueViolation, loadCollection, modelFor, runtime } from './context';
+import { allocateSequences, collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { addGalleryVerdicts } from './faces';
 import { loadIdentity } from './identities';
@@ -64,14 +70,11 @@ async function enrollOnce(caller: Principal, identityId: string, files: UploadFi
   const identity = await loadIdentity(rt.db, caller, identityId);
   const collection = await loadCollection(rt.db, caller, identity.collectionId);
   const model = modelFor(rt, collection);
-  const detect = opts.detect ?? ((collection.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto');
+  const detect = opts.detect ?? collection.settings.detect ?? 'auto';
   const results: ({ enrolled: EnrollResult['enrolled'][number] } | { rejected: EnrollResult['rejected'][number] })[] = [];
   const shas = files.map((f) => sha256Hex(f.bytes));
 
-  const existing = await rt.db.image.findMany({
-    where: { collectionId: collection.id, blob: { sha256: { in: [...new Set(shas)] } } },
-    select: { id: true, identityId: true, verdicts: true, box: true, blob: { select: { sha256: true } }, identity: { select: { name: true } } },
-  });
+  const existing = await findImagesBySha(rt.db, collection.id, [...new Set(shas)]);
   const bySha = new Map(existing.map((e) => [e.blob.sha256, e]));
   const seen = new Set<string>();
   const toDecode: number[] = [];
@@ -86,7 +89,7 @@ async function enrollOnce(caller: Principal, identityId: string, files: UploadFi
     if (seen.has(sha)) {
       results[i] = { rejected: { file: file.name, reason: 'duplicate', detail: 'the same bytes appear earlier in this request' } };
     } else if (other) {
-      results[i] = { enrolled: { imageId: other.id, verdicts: [...(other.verdicts as string[]), 'duplicate'], ...(other.box ? { box: other.box as unknown as Box } : {}) } };
+      results[i] = { enrolled: { imageId: other.id, verdicts: [...other.verdicts, 'duplicate'], ...(other.box ? { box: other.box } : {}) } };
     } else if (file.bytes.byteLength > env.MAX_UPLOAD_BYTES) {
       results[i] = { rejected: { file: file.name, reason: 'too_large', detail: `${file.bytes.byteLength} bytes; the limit is ${env.MAX_UPLOAD_BYTES}` } };
     } else {
@@ -121,8 +124,7 @@ async function enrollOnce(caller: Principal, identityId: string, files: UploadFi
         return await storeEnrolment(caller, collection.id, identityId, model.manifest.version, accepted, embedded.map((e) => e[0]));
       } catch (err) {
         // Nothing of a failed request stays: files no Blob row references go (shared ones stay).
-        const kept = await rt.db.blob.findMany({ where: { sha256: { in: accepted.map((a) => a.sha) } }, select: { sha256: true } });
-        const keep = new Set(kept.map((b) => b.sha256));
+        const keep = await findBlobShas(rt.db, accepted.map((a) => a.sha));
         for (const a of accepted) if (!keep.has(a.sha)) await rt.blobs.remove(a.sha);
         throw err;
       }
@@ -154,42 +156,30 @@ async function storeEnrolment(
     return await db.$transaction(async (tx) => {
       const first = await allocateSequences(tx, collectionId, accepted.length);
       // Under the collection's row lock: a model switch that committed while this request embedded wins.
-      const now = await tx.collection.findUnique({ where: { id: collectionId }, select: { modelVersion: true } });
+      const now = await findCollectionModelVersion(tx, collectionId);
       if (now && now.modelVersion !== modelVersion) {
         throw new ConflictError('model_switched', `the collection switched from model ${modelVersion} to ${now.modelVersion} during the enrolment; retry`);
       }
       const ids: string[] = [];
       const changes: CommittedChange[] = [];
       for (const [j, a] of accepted.entries()) {
-        const blob = await tx.blob.upsert({
-          where: { sha256: a.sha },
-          create: { sha256: a.sha, sizeBytes: a.file.bytes.byteLength, format: a.img.format, width: a.img.width, height: a.img.height },
-          update: {},
-          select: { id: true },
-        });
+        const blobId = await upsertBlob(tx, { sha256: a.sha, sizeBytes: a.file.bytes.byteLength, format: a.img.format, width: a.img.width, height: a.img.height });
         const seq = first + j;
-        const image = await tx.image.create({
-          data: {
-            collectionId, identityId, blobId: blob.id, seq,
-            verdicts: a.prepared.verdicts,
-            ...(a.prepared.box ? { box: a.prepared.box as unknown as object } : {}),
-          },
-          select: { id: true },
-        });
+        const imageId = await createImageRow(tx, { collectionId, identityId, blobId, seq, verdicts: a.prepared.verdicts, box: a.prepared.box ?? null });
         const vector = embedded[j].embedding;
-        await tx.embedding.create({ data: { imageId: image.id, modelVersion, dim: vector.length, vector: encodeVector(vector) } });
-        ids.push(image.id);
+        await createEmbedding(tx, { imageId, modelVersion, dim: vector.length, vector: encodeVector(vector) });
+        ids.push(imageId);
         changes.push({ sequence: seq, op: 'add', imageSeq: seq, vector });
       }
-      await tx.change.createMany({ data: changes.map((c) => ({ collectionId, sequence: c.sequence, op: c.op, imageSeq: c.imageSeq })) });
+      await createChanges(tx, collectionId, changes);
       await recordAudit(tx, caller, { action: 'images.enroll', collectionId, modelVersion, details: { identityId, imageIds: ids, sha256: accepted.map((a) => a.sha) } });
       return { ids, changes };
     });
   } catch (err) {
     // A concurrent request stored the same bytes in this collection first.
-    if (isUniqueViolation(err)) throw new ConflictError('conflict', 'an image of this request was enrolled concurrently in this collection; retry to see where');
-    // P2003: a foreign key failed, i.e. the identity was deleted while this request embedded.
-    if ((err as { code?: unknown }).code === 'P2003') throw new NotFoundError('identity_not_found', `identity ${identityId} was deleted during the enrolment`);
+    if (isDbError(err, 'unique')) throw new ConflictError('conflict', 'an image of this request was enrolled concurrently in this collection; retry to see where');
+    // A foreign key failed: the identity was deleted while this request embedded.
+    if (isDbError(err, 'foreignKey')) throw new NotFoundError('identity_not_found', `identity ${identityId} was deleted during the enrolment`);
     throw err;
   }
 }
@@ -200,12 +190,7 @@ export async function listImages(caller: Principal, identityId: string, req: Pag
   await loadIdentity(db, caller, identityId);
   const limit = pageLimit(req);
   const cursor = decodeCursor(req.cursor, 1);
-  const rows = await db.image.findMany({
-    where: { identityId, ...(cursor ? { seq: { gt: Number(cursor[0]) } } : {}) },
-    orderBy: { seq: 'asc' },
-    take: limit + 1,
-    include: { blob: true },
-  });
+  const rows = await findIdentityImages(db, { identityId, ...(cursor ? { afterSeq: Number(cursor[0]) } : {}), take: limit + 1 });
   return toPage(rows, limit, (r) => [String(r.seq)], toDto);
 }
 
@@ -229,11 +214,10 @@ export async function deleteImage(caller: Principal, imageId: string): Promise<v
   const { change } = await rt.blobs.withLock([image.blob.sha256], async () => {
     const stored = await rt.db.$transaction(async (tx) => {
       const sequence = await allocateSequences(tx, image.collectionId, 1);
-      await tx.change.create({ data: { collectionId: image.collectionId, sequence, op: 'delete', imageSeq: image.seq } });
-      const gone = await tx.image.deleteMany({ where: { id: imageId } });
-      if (gone.count === 0) throw new NotFoundError('image_not_found', `image ${imageId} was deleted by a concurrent request`);
-      const left = await tx.image.count({ where: { blobId: image.blobId } });
-      if (left === 0) await tx.blob.delete({ where: { id: image.blobId } });
+      await createChange(tx, image.collectionId, { sequence, op: 'delete', imageSeq: image.seq });
+      if (!(await deleteImageRow(tx, imageId))) throw new NotFoundError('image_not_found', `image ${imageId} was deleted by a concurrent request`);
+      const left = await countBlobImages(tx, image.blobId);
+      if (left === 0) await deleteBlob(tx, image.blobId);
       await recordAudit(tx, caller, { action: 'image.delete', collectionId: image.collectionId, details: { imageId, identityId: image.identityId } });
       return { change: { sequence, op: 'delete' as const, imageSeq: image.seq }, orphanSha: left === 0 ? image.blob.sha256 : null };
     });
@@ -253,23 +237,21 @@ export async function moveImage(caller: Principal, imageId: string, identityId: 
     throw new InputError('identity_other_collection', `identity ${identityId} belongs to collection ${target.collectionId}, the image to ${image.collectionId}; images move only within a collection`);
   }
   const row = await db.$transaction(async (tx) => {
-    const moved = await tx.image.update({ where: { id: imageId }, data: { identityId }, include: { blob: true } });
+    const moved = await moveImageRow(tx, imageId, identityId);
     await recordAudit(tx, caller, { action: 'image.move', collectionId: image.collectionId, details: { imageId, from: image.identityId, to: identityId } });
     return moved;
   });
   return toDto(row);
 }
 
-async function loadImage(caller: Principal, imageId: string) {
-  const image = await runtime().db.image.findUnique({ where: { id: imageId }, include: { blob: true } });
+async function loadImage(caller: Principal, imageId: string): Promise<ImageWithBlob> {
+  const image = await findImage(runtime().db, imageId);
   if (!image) throw new NotFoundError('image_not_found', `no image with id ${imageId}`);
   requireScope(caller, image.collectionId);
   return image;
 }
 
-type ImageRow = Awaited<ReturnType<typeof loadImage>>;
-
-function toDto(r: ImageRow): ImageDto {
+function toDto(r: ImageWithBlob): ImageDto {
   return {
     id: r.id,
     identityId: r.identityId,
@@ -279,8 +261,8 @@ function toDto(r: ImageRow): ImageDto {
     width: r.blob.width,
     height: r.blob.height,
     sizeBytes: r.blob.sizeBytes,
-    box: (r.box as unknown as Box | null) ?? null,
-    verdicts: r.verdicts as string[],
+    box: r.box,
+    verdicts: r.verdicts,
     createdAt: r.createdAt.toISOString(),
   };
 }

@@ -3,6 +3,8 @@
  * images from the index, group by identity (best distance), and decide match when the best
  * distance is at or under the collection's threshold, else unknown. Every decision is audited.
  */
+import { findIdentityVectors } from '@/lib/db/embeddings';
+import { findImagesBySeq } from '@/lib/db/images';
 import { ConflictError, InputError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
@@ -22,7 +24,7 @@ async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll'
   const rt = runtime();
   const model = modelFor(rt, c);
   const img = await decodeUpload(bytes);
-  const detect = override ?? (c.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto';
+  const detect = override ?? c.settings.detect ?? 'auto';
   const prepared = await prepareImage(rt.facePreparer, img, c.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose });
   const [embedded] = await embedPrepared(rt.embedder, model.manifest.version, [prepared]);
   return embedded;
@@ -44,7 +46,7 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
   // Labels -> images; a label deleted after the index was read has no row and is dropped.
   const labels = [...new Set(hits.flat().map((h) => h.label))];
   const images = labels.length
-    ? await rt.db.image.findMany({ where: { collectionId: c.id, seq: { in: labels } }, select: { seq: true, identityId: true, identity: { select: { name: true } } } })
+    ? await findImagesBySeq(rt.db, c.id, labels)
     : [];
   const bySeq = new Map(images.map((i) => [i.seq, i]));
   const results: SearchResult[] = queries.map((q, i) => {
@@ -95,10 +97,10 @@ export async function verifyIdentity(caller: Principal, identityId: string, byte
   const identity = await loadIdentity(rt.db, caller, identityId);
   const c = await loadCollection(rt.db, caller, identity.collectionId);
   const model = modelFor(rt, c);
-  const rows = await rt.db.embedding.findMany({ where: { modelVersion: c.modelVersion, image: { identityId } }, select: { vector: true } });
+  const rows = await findIdentityVectors(rt.db, identityId, c.modelVersion);
   if (rows.length === 0) throw new ConflictError('identity_has_no_images', `identity ${identityId} has no enrolled images under model ${c.modelVersion}; enroll some first`);
   const q = first(await embedQuery(c, bytes, 'enroll', opts.detect), 'image');
-  const distance = Math.min(...rows.map((r) => euclidean(q, decodeVector(r.vector))));
+  const distance = Math.min(...rows.map((v) => euclidean(q, decodeVector(v))));
   const threshold = collectionThreshold(c, model, 1).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
   await recordAudit(rt.db, caller, {

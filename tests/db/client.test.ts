@@ -1,10 +1,6 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, resolveDbTarget, type Db } from '@/lib/db/client';
-import { migrate } from '@/lib/db/migrate';
-import { createTestDatabase, suiteProvider } from '../helpers/db';
-
-const root = path.resolve(import.meta.dirname, '../..');
+import { resolveDbTarget, type Db } from '@/lib/db/client';
+import { openMigratedTestDb, suiteProvider } from '../helpers/db';
 
 describe('resolveDbTarget', () => {
   it.each([
@@ -23,18 +19,12 @@ describe('resolveDbTarget', () => {
 
 describe(`openDb on ${suiteProvider()}`, () => {
   let db: Db;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const created = await createTestDatabase(suiteProvider());
-    drop = created.drop;
-    await migrate(root, created.target);
-    db = openDb(created.target);
+    ({ db, close } = await openMigratedTestDb());
   });
-  afterAll(async () => {
-    await db.$disconnect();
-    await drop();
-  });
+  afterAll(() => close());
 
   it('round-trips every column type: JSON, bytes, floats, dates', async () => {
     const collection = await db.collection.create({

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { DbTarget } from '@/lib/db/client';
+import { openDb, type Db, type DbTarget } from '@/lib/db/client';
+import { migrate } from '@/lib/db/migrate';
 import type { DbProvider } from '@/lib/db/schemas';
 
 /** The provider the current integration suite runs on (TEST_DB, default sqlite). */
@@ -39,6 +40,20 @@ export async function createTestDatabase(provider: DbProvider): Promise<{ target
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** A migrated database of the suite's provider with a client; `close()` disconnects and drops it. */
+export async function openMigratedTestDb(): Promise<{ db: Db; close: () => Promise<void> }> {
+  const created = await createTestDatabase(suiteProvider());
+  await migrate(path.resolve(import.meta.dirname, '../..'), created.target);
+  const db = openDb(created.target);
+  return {
+    db,
+    close: async () => {
+      await db.$disconnect();
+      await created.drop();
     },
   };
 }

@@ -30,6 +30,8 @@ describe('eslint module map', () => {
     { name: 'lib/http takes the contract through its index only', rule: IMPORTS, file: 'lib/http/probe.ts', code: "import { MAX_K } from '@/lib/matching/contract/search';\nexport const x = MAX_K;\n" },
     { name: 'the matching contract imports no use case', rule: IMPORTS, file: 'lib/matching/contract/probe.ts', code: "import { runtime } from '@/lib/matching/context';\nexport const x = runtime;\n" },
     { name: 'the matching contract imports no other lib folder', rule: IMPORTS, file: 'lib/matching/contract/probe.ts', code: "import { openDb } from '@/lib/db/client';\nexport const x = openDb;\n" },
+    { name: 'lib/db imports only lib/errors', rule: IMPORTS, file: 'lib/db/probe.ts', code: "import { env } from '@/lib/config/env';\nexport const x = env;\n" },
+    { name: 'only lib/db imports its generated client', rule: IMPORTS, file: 'lib/matching/probe.ts', code: "import { PrismaClient } from '@/lib/db/generated/sqlite/client';\nexport const x = PrismaClient;\n" },
     { name: 'lib escapes its folder only through @/lib', rule: IMPORTS, file: 'lib/index/probe.ts', code: "import { env } from '../config/env';\nexport const x = env;\n" },
   ])('refuses: $name, by $rule', async ({ file, code, rule }) => {
     // Exactly the module map's rule: a parse error or another rule's message would not count.

@@ -6,6 +6,8 @@
  * nor the candidate calibrated on.
  */
 import type { Db } from '@/lib/db/client';
+import { findIdentityBlobs } from '@/lib/db/identities';
+import { countImagesByIdentity } from '@/lib/db/images';
 import type { Dataset, IdentityImages, VectorSpec } from '@/lib/datasets/types';
 import { InputError } from '@/lib/errors';
 import type { DecodedImage, PreprocessSpec } from '@/lib/imaging';
@@ -40,11 +42,7 @@ export async function loadGalleryIdentities(
   toInput: GalleryInput,
   onImage?: (done: number, total: number) => void,
 ): Promise<GalleryIdentity[]> {
-  const rows = await db.identity.findMany({
-    where: { collectionId },
-    orderBy: { id: 'asc' },
-    select: { id: true, name: true, images: { orderBy: { seq: 'asc' }, select: { blob: { select: { sha256: true } } } } },
-  });
+  const rows = await findIdentityBlobs(db, collectionId);
   const usable = rows.filter((r) => r.images.length >= 2);
   const total = usable.reduce((n, r) => n + r.images.length, 0);
   let done = 0;
@@ -76,8 +74,7 @@ export function requireGallerySize(count: number): void {
  * (it may load fewer when a face image yields no face), so a retrain is refused at submit below it.
  */
 export async function countGalleryIdentities(db: Db, collectionId: string): Promise<number> {
-  const groups = await db.image.groupBy({ by: ['identityId'], where: { collectionId }, _count: { _all: true } });
-  return groups.filter((g) => g._count._all >= 2).length;
+  return (await countImagesByIdentity(db, collectionId)).filter((n) => n >= 2).length;
 }
 
 /** Seeded split by identity: `evaluationShare` and `calibrationShare` of identities (at least 2 each), the rest train. */

@@ -8,6 +8,7 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '@/lib/config/env';
 import { openDb, resolveDbTarget, type Db } from '@/lib/db/client';
+import { findCollection } from '@/lib/db/collections';
 import { loadOmniglot, OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import type { Dataset, VectorSpec } from '@/lib/datasets/types';
 import { getTf, initTf, type BackendName, type Tf } from '@/lib/embedder/backend';
@@ -168,7 +169,7 @@ export async function runRetrainJob(jobId: string): Promise<void> {
 async function retrain(db: Db, jobId: string, progress: ReturnType<typeof progressReporter>, signal: AbortSignal): Promise<Record<string, unknown>> {
   const job = await getJob(db, jobId);
   const settings: RetrainSettings = retrainSettingsSchema.parse(job.params.settings ?? {});
-  const collection = await db.collection.findUnique({ where: { id: job.collectionId ?? '' } });
+  const collection = await findCollection(db, job.collectionId ?? '');
   if (!collection) throw new NotFoundError('collection_not_found', `collection ${job.collectionId} was deleted`);
   const kind = collection.kind as ModelKind;
   const roots = modelRoots(env.modelsDir, env.dataDir);
@@ -177,7 +178,7 @@ async function retrain(db: Db, jobId: string, progress: ReturnType<typeof progre
   const manifest = await readManifest(currentDir);
   const { tf, backend } = await initTf(env.ML_BACKEND);
   await progress.phase('loading', { message: 'reading the gallery', backend });
-  const detect = (collection.settings as { detect?: DetectMode } | null)?.detect ?? 'auto';
+  const detect: DetectMode = collection.settings.detect ?? 'auto';
   const source = kind === 'face' ? await faceSource(currentDir, detect) : await objectSource(tf, currentDir, manifest);
   try {
     return await trainAndCompare({ db, tf, backend, collection, settings, manifest, source, progress, signal, trainedRoot: roots.trained });

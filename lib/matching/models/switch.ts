@@ -10,15 +10,19 @@
  * enrolment re-checks the version under the same lock (images.ts). A kill before the commit leaves
  * the collection on its old model and index; starting the job again embeds only what is missing.
  */
+import { isDbError } from '@/lib/db/client';
+import { getCollectionRow, setCollectionModel } from '@/lib/db/collections';
+import { upsertEmbedding } from '@/lib/db/embeddings';
+import { countImagesLacking, findImagesLacking } from '@/lib/db/images';
 import { ConflictError, InputError } from '@/lib/errors';
-import { createJob, finishJob, markRunning, reportProgress, type JobRecord } from '@/lib/jobs';
+import { createJob, finishJob, markRunning, reportProgress, switchJobParams, type JobRecord } from '@/lib/jobs';
 import { recordAudit } from '@/lib/matching/audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from '@/lib/matching/caller';
 import { collectionThreshold, countLiveIdentities, loadCollection, runtime, type CollectionRow } from '@/lib/matching/context';
 import { dropTrials } from '@/lib/matching/gallery-calibration';
 import type { ModelKind, ServedModel } from '@/lib/matching/runtime/model-registry';
-import { decodeUpload, embedPrepared, prepareImage, type DetectSetting } from '@/lib/matching/runtime/embed-input';
+import { decodeUpload, embedPrepared, prepareImage } from '@/lib/matching/runtime/embed-input';
 import type { JobDto } from '@/lib/matching/contract/models';
 import { toJobDto } from './retrain';
 import type { Runtime } from '@/lib/matching/runtime/runtime';
@@ -60,24 +64,19 @@ async function startSwitch(caller: Principal, collectionId: string, target: stri
 
 /** The switch job's body (in the server process, off the request). */
 async function runSwitch(rt: Runtime, job: JobRecord, caller: Principal): Promise<void> {
-  const { to, reason } = job.params as { to: string; reason: 'promote' | 'rollback' };
+  const { to, reason } = switchJobParams(job);
   const collectionId = job.collectionId!;
   if (!(await markRunning(rt.db, job.id))) return;
   try {
-    const c0 = await rt.db.collection.findUniqueOrThrow({ where: { id: collectionId } });
+    const c0 = await getCollectionRow(rt.db, collectionId);
     const model = await serveModel(rt, c0.kind as ModelKind, to);
     const key = { collectionId, modelVersion: to, dim: model.manifest.embeddingDim };
     let embedded = 0;
     for (let round = 1; ; round++) {
-      const total = await rt.db.image.count({ where: lacking(collectionId, to) });
+      const total = await countImagesLacking(rt.db, collectionId, to);
       let done = 0;
       for (;;) {
-        const batch = await rt.db.image.findMany({
-          where: lacking(collectionId, to),
-          orderBy: { seq: 'asc' },
-          take: BATCH,
-          select: { id: true, blob: { select: { sha256: true } } },
-        });
+        const batch = await findImagesLacking(rt.db, collectionId, to, BATCH);
         if (batch.length === 0) break;
         await embedImages(rt, c0, model, batch);
         done += batch.length;
@@ -98,14 +97,9 @@ async function runSwitch(rt: Runtime, job: JobRecord, caller: Principal): Promis
   }
 }
 
-/** Images of the collection without an embedding under `version`. */
-function lacking(collectionId: string, version: string) {
-  return { collectionId, embeddings: { none: { modelVersion: version } } };
-}
-
 /** Embeds stored images under `model` and writes their embeddings (an image deleted meanwhile is skipped). */
 async function embedImages(rt: Runtime, c: CollectionRow, model: ServedModel, batch: { id: string; blob: { sha256: string } }[]): Promise<void> {
-  const detect = (c.settings as { detect?: DetectSetting } | null)?.detect ?? 'auto';
+  const detect = c.settings.detect ?? 'auto';
   const prepared = [];
   for (const img of batch) {
     const decoded = await decodeUpload(await rt.blobs.read(img.blob.sha256));
@@ -117,12 +111,9 @@ async function embedImages(rt: Runtime, c: CollectionRow, model: ServedModel, ba
   const version = model.manifest.version;
   for (const [i, img] of batch.entries()) {
     const vector = embedded[i][0].embedding;
-    const data = { imageId: img.id, modelVersion: version, dim: vector.length, vector: encodeVector(vector) };
-    await rt.db.embedding
-      .upsert({ where: { imageId_modelVersion: { imageId: img.id, modelVersion: version } }, create: data, update: { dim: data.dim, vector: data.vector } })
-      .catch((err: { code?: string }) => {
-        if (err.code !== 'P2003' && err.code !== 'P2025') throw err; // the image was deleted meanwhile
-      });
+    await upsertEmbedding(rt.db, { imageId: img.id, modelVersion: version, dim: vector.length, vector: encodeVector(vector) }).catch((err: unknown) => {
+      if (!isDbError(err, 'foreignKey') && !isDbError(err, 'notFound')) throw err; // the image was deleted meanwhile
+    });
   }
 }
 
@@ -132,9 +123,9 @@ async function trySwitch(rt: Runtime, caller: Principal, collectionId: string, m
   try {
     return await rt.db.$transaction(async (tx) => {
       // The update takes the row lock enrolments take (allocateSequences), so none commits in between.
-      const before = await tx.collection.findUniqueOrThrow({ where: { id: collectionId } });
-      const after = await tx.collection.update({ where: { id: collectionId }, data: { modelVersion: to, previousModelVersion: before.modelVersion } });
-      if ((await tx.image.count({ where: lacking(collectionId, to) })) > 0) throw new StillMissing();
+      const before = await getCollectionRow(tx, collectionId);
+      const after = await setCollectionModel(tx, collectionId, to, before.modelVersion);
+      if ((await countImagesLacking(tx, collectionId, to)) > 0) throw new StillMissing();
       const threshold = collectionThreshold(after, model, await countLiveIdentities(tx, collectionId));
       await recordAudit(tx, caller, {
         action: `model.${reason}`, collectionId, modelVersion: to, threshold: threshold.distance,

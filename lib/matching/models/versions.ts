@@ -6,6 +6,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { findModelAuditEntries } from '@/lib/db/audit';
+import { findCollectionsOfModel } from '@/lib/db/collections';
+import { countEmbeddingsByVersion, deleteEmbeddingsOfVersion } from '@/lib/db/embeddings';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { ConflictError, NotFoundError } from '@/lib/errors';
 import { refuseWhileJobRuns } from '@/lib/jobs';
@@ -45,15 +48,15 @@ async function listVersionDirs(): Promise<FoundModel[]> {
 async function summarize({ kind, version, origin }: FoundModel, manifest: ModelManifest, defaults: ReturnType<typeof readDefaults>): Promise<ModelSummary> {
   const rt = runtime();
   const [collections, audit] = await Promise.all([
-    rt.db.collection.findMany({ where: { modelVersion: version }, select: { id: true, name: true }, orderBy: { name: 'asc' } }),
-    rt.db.auditEntry.findMany({ where: { modelVersion: version, action: { in: ['model.promote', 'model.rollback'] } }, orderBy: { createdAt: 'desc' }, take: 50 }),
+    findCollectionsOfModel(rt.db, version),
+    findModelAuditEntries(rt.db, version, ['model.promote', 'model.rollback'], 50),
   ]);
   return {
     version, kind, origin, isDefault: defaults[kind] === version, createdAt: manifest.createdAt, embeddingDim: manifest.embeddingDim,
     dataSource: manifest.data.source, metrics: manifest.metrics, backend: manifest.backend, collections,
     promotions: audit.map((a) => ({
       at: a.createdAt.toISOString(), actor: a.actor, action: a.action, collectionId: a.collectionId,
-      from: ((a.details ?? {}) as { from?: string }).from ?? null, threshold: a.threshold,
+      from: typeof a.details?.from === 'string' ? a.details.from : null, threshold: a.threshold,
     })),
   };
 }
@@ -99,8 +102,7 @@ export async function listCollectionModels(caller: Principal, collectionId: stri
   requireAdmin(caller, 'listing model versions');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
-  const groups = await rt.db.embedding.groupBy({ by: ['modelVersion'], where: { image: { collectionId } }, _count: { _all: true } });
-  const versions = new Map(groups.map((g) => [g.modelVersion, g._count._all]));
+  const versions = await countEmbeddingsByVersion(rt.db, collectionId);
   for (const v of [c.modelVersion, c.previousModelVersion]) if (v && !versions.has(v)) versions.set(v, 0);
   return {
     items: [...versions.entries()].map(([version, embeddedImages]) => ({
@@ -121,8 +123,8 @@ export async function deleteCollectionModel(caller: Principal, collectionId: str
   const held = await rt.indexes.embeddedCount({ collectionId, modelVersion: version });
   if (held === 0 && !existsSync(file) && c.previousModelVersion !== version) throw new NotFoundError('model_not_found', `collection ${c.name} keeps nothing of model ${version}`);
   await rt.db.$transaction(async (tx) => {
-    const deleted = await tx.embedding.deleteMany({ where: { modelVersion: version, image: { collectionId } } });
-    await recordAudit(tx, caller, { action: 'model.delete_version', collectionId, modelVersion: version, details: { embeddings: deleted.count } });
+    const embeddings = await deleteEmbeddingsOfVersion(tx, collectionId, version);
+    await recordAudit(tx, caller, { action: 'model.delete_version', collectionId, modelVersion: version, details: { embeddings } });
   });
   await rt.indexes.dropVersion({ collectionId, modelVersion: version });
 }

@@ -11,6 +11,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '@/lib/db/client';
+import { findChangesAfter } from '@/lib/db/changes';
+import { findCollectionModels, findHeadSequence } from '@/lib/db/collections';
+import { countEmbeddings } from '@/lib/db/embeddings';
+import { findEmbeddedImagesAfter, findImageVectors } from '@/lib/db/images';
 import { AnnIndex } from '@/lib/index/ann';
 import type { IndexHit } from '@/lib/index/types';
 import { decodeVector } from './vectors';
@@ -91,7 +95,7 @@ export class IndexStore {
   /** Loads (or rebuilds) and catches up the index of every collection whose model `dimOf` knows. */
   async open(dimOf: (modelVersion: string) => number | null): Promise<void> {
     await this.removeTempFiles();
-    const collections = await this.db.collection.findMany({ select: { id: true, modelVersion: true } });
+    const collections = await findCollectionModels(this.db);
     for (const c of collections) {
       const dim = dimOf(c.modelVersion);
       if (dim !== null) await this.ready({ collectionId: c.id, modelVersion: c.modelVersion, dim });
@@ -151,7 +155,7 @@ export class IndexStore {
 
   /** Images of the collection with an embedding under the model version: what its index must hold. */
   embeddedCount(key: Pick<IndexKey, 'collectionId' | 'modelVersion'>): Promise<number> {
-    return this.db.embedding.count({ where: { modelVersion: key.modelVersion, image: { collectionId: key.collectionId } } });
+    return countEmbeddings(this.db, key.collectionId, key.modelVersion);
   }
 
   /** Forgets and deletes the index of one model version of a collection. */
@@ -267,12 +271,7 @@ export class IndexStore {
     const index = AnnIndex.create({ space: 'l2', dim: key.dim, maxElements: Math.max(64, Math.ceil(total * 1.25)), modelVersion: key.modelVersion, ...HNSW });
     let afterSeq = -1;
     for (;;) {
-      const rows = await this.db.image.findMany({
-        where: { collectionId: key.collectionId, seq: { gt: afterSeq }, embeddings: { some: { modelVersion: key.modelVersion } } },
-        orderBy: { seq: 'asc' },
-        take: BATCH_ROWS,
-        select: { seq: true, embeddings: { where: { modelVersion: key.modelVersion }, select: { vector: true } } },
-      });
+      const rows = await findEmbeddedImagesAfter(this.db, { collectionId: key.collectionId, modelVersion: key.modelVersion, afterSeq, take: BATCH_ROWS });
       for (const r of rows) index.add(r.seq, decodeVector(r.embeddings[0].vector));
       if (rows.length < BATCH_ROWS) break;
       afterSeq = rows[rows.length - 1].seq;
@@ -289,20 +288,10 @@ export class IndexStore {
   private async catchUp(entry: Entry): Promise<void> {
     const { collectionId, modelVersion } = entry.key;
     for (;;) {
-      const changes = await this.db.change.findMany({
-        where: { collectionId, sequence: { gt: entry.index.lastSequence } },
-        orderBy: { sequence: 'asc' },
-        take: BATCH_ROWS,
-        select: { sequence: true, op: true, imageSeq: true },
-      });
+      const changes = await findChangesAfter(this.db, collectionId, entry.index.lastSequence, BATCH_ROWS);
       if (changes.length === 0) return;
       const addSeqs = changes.filter((c) => c.op === 'add').map((c) => c.imageSeq);
-      const rows = addSeqs.length
-        ? await this.db.image.findMany({
-            where: { collectionId, seq: { in: addSeqs } },
-            select: { seq: true, embeddings: { where: { modelVersion }, select: { vector: true } } },
-          })
-        : [];
+      const rows = addSeqs.length ? await findImageVectors(this.db, collectionId, modelVersion, addSeqs) : [];
       const vectors = new Map(rows.filter((r) => r.embeddings.length > 0).map((r) => [r.seq, decodeVector(r.embeddings[0].vector)]));
       for (const c of changes) {
         // An add whose image is gone was deleted later (its delete change follows) or never had this model's embedding.
@@ -316,8 +305,7 @@ export class IndexStore {
   }
 
   private async head(collectionId: string): Promise<number> {
-    const row = await this.db.collection.findUnique({ where: { id: collectionId }, select: { headSequence: true } });
-    return row?.headSequence ?? 0;
+    return findHeadSequence(this.db, collectionId);
   }
 }
 

@@ -5,7 +5,9 @@
  */
 import type { z } from 'zod';
 import { env } from '@/lib/config/env';
+import { findBlobShas } from '@/lib/db/blobs';
 import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client';
+import { findModelVersionsInUse } from '@/lib/db/collections';
 import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
 import { markInterrupted } from '@/lib/jobs';
@@ -60,7 +62,7 @@ export async function bootRuntime(): Promise<Runtime> {
   const served: LoadedModelsByVersion = new Map([...models.values()].map((m) => [m.manifest.version, m]));
   const roots = modelRoots(env.modelsDir, env.dataDir);
   // Trained versions collections use (or fall back to after a rollback) load now, so searches never wait.
-  const used = await db.collection.findMany({ distinct: ['modelVersion'], select: { kind: true, modelVersion: true } });
+  const used = await findModelVersionsInUse(db);
   for (const u of used) {
     if (served.has(u.modelVersion)) continue;
     await serveModel({ served, modelRoots: roots, embedder }, u.kind as ModelKind, u.modelVersion).catch((err: Error) =>
@@ -69,10 +71,7 @@ export async function bootRuntime(): Promise<Runtime> {
   }
   const blobs = new BlobStore(env.dataDir);
   // Files written before a transaction that never committed (crash) or left by an interrupted delete.
-  const removed = await blobs.removeOrphans(async (shas) => {
-    const rows = await db.blob.findMany({ where: { sha256: { in: shas } }, select: { sha256: true } });
-    return new Set(rows.map((r) => r.sha256));
-  });
+  const removed = await blobs.removeOrphans((shas) => findBlobShas(db, shas));
   if (removed.length > 0) console.info(`[runtime] removed ${removed.length} orphan blob file(s)`);
   const indexes = new IndexStore(db, env.dataDir);
   await indexes.open((version) => served.get(version)?.manifest.embeddingDim ?? null);

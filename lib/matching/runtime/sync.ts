@@ -1,4 +1,5 @@
 /** Applies committed changes to the in-memory index of a collection's current model. */
+import { findCollectionModel } from '@/lib/db/collections';
 import type { CommittedChange } from './index-store';
 import type { Runtime } from './runtime';
 
@@ -8,7 +9,7 @@ import type { Runtime } from './runtime';
  */
 export async function applyToIndex(rt: Runtime, collectionId: string, changes: CommittedChange[]): Promise<void> {
   if (changes.length === 0) return;
-  const c = await rt.db.collection.findUnique({ where: { id: collectionId }, select: { kind: true, modelVersion: true } });
+  const c = await findCollectionModel(rt.db, collectionId);
   const model = c ? rt.served.get(c.modelVersion) : undefined;
   if (!c || !model) return;
   await rt.indexes.apply({ collectionId, modelVersion: c.modelVersion, dim: model.manifest.embeddingDim }, changes);

@@ -6,8 +6,10 @@
  * runs) or a restart turns queued and running into `interrupted`. Cancelling only flips the row:
  * the job sees it on its next progress write (`reportProgress` answers false) and stops, wherever it runs.
  */
-import type { Db } from '@/lib/db/client';
+import { z } from 'zod';
 import { ConflictError, NotFoundError } from '@/lib/errors';
+import type { Db } from './client';
+import { jsonInput, jsonObjectSchema, parseColumn, parseNullableColumn, type JsonObject } from './json';
 
 /** Job kinds: training a candidate model, and switching a collection to a model version. */
 export type JobType = 'retrain' | 'switch';
@@ -27,9 +29,9 @@ export interface JobRecord {
   type: JobType;
   collectionId: string | null;
   status: JobStatus;
-  params: Record<string, unknown>;
-  progress: Record<string, unknown> | null;
-  result: Record<string, unknown> | null;
+  params: JsonObject;
+  progress: JsonObject | null;
+  result: JsonObject | null;
   error: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -38,11 +40,20 @@ export interface JobRecord {
 
 type Row = NonNullable<Awaited<ReturnType<Db['job']['findUnique']>>>;
 
+/** `Job.params` of a switch job: the versions it moves between, why, and who asked. */
+export const switchJobParamsSchema = z.object({ from: z.string(), to: z.string(), reason: z.enum(['promote', 'rollback']), actor: z.string() });
+
+/** A switch job's params, parsed (`StoredValueError` when the row is not a switch job's). */
+export function switchJobParams(job: JobRecord): z.infer<typeof switchJobParamsSchema> {
+  return parseColumn(switchJobParamsSchema, job.params, { column: 'Job.params', id: job.id });
+}
+
 function toRecord(r: Row): JobRecord {
+  const at = (column: string) => ({ column: `Job.${column}`, id: r.id });
   return {
     id: r.id, type: r.type as JobType, collectionId: r.collectionId, status: r.status as JobStatus,
-    params: (r.params ?? {}) as Record<string, unknown>, progress: r.progress as Record<string, unknown> | null,
-    result: r.result as Record<string, unknown> | null, error: r.error, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt,
+    params: parseColumn(jsonObjectSchema, r.params ?? {}, at('params')), progress: parseNullableColumn(jsonObjectSchema, r.progress, at('progress')),
+    result: parseNullableColumn(jsonObjectSchema, r.result, at('result')), error: r.error, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt,
   };
 }
 
@@ -50,10 +61,10 @@ function toRecord(r: Row): JobRecord {
  * Creates a queued job, refusing (409 `job_running`) while another job of the same collection is
  * queued or running: one job at a time per collection, so a switch never races a retrain's evaluation.
  */
-export async function createJob(db: Db, input: { type: JobType; collectionId: string; params: Record<string, unknown> }): Promise<JobRecord> {
+export async function createJob(db: Db, input: { type: JobType; collectionId: string; params: JsonObject }): Promise<JobRecord> {
   return db.$transaction(async (tx) => {
     await refuseWhileJobRuns(tx, input.collectionId);
-    return toRecord(await tx.job.create({ data: { type: input.type, collectionId: input.collectionId, status: 'queued', params: input.params as object } }));
+    return toRecord(await tx.job.create({ data: { type: input.type, collectionId: input.collectionId, status: 'queued', params: jsonInput(input.params) } }));
   });
 }
 
@@ -83,8 +94,8 @@ export async function markRunning(db: Db, id: string): Promise<boolean> {
 }
 
 /** Stores progress of a running job; false when it is no longer running (cancelled: stop). */
-export async function reportProgress(db: Db, id: string, progress: Record<string, unknown>): Promise<boolean> {
-  const { count } = await db.job.updateMany({ where: { id, status: 'running' }, data: { progress: progress as object } });
+export async function reportProgress(db: Db, id: string, progress: JsonObject): Promise<boolean> {
+  const { count } = await db.job.updateMany({ where: { id, status: 'running' }, data: { progress: jsonInput(progress) } });
   return count === 1;
 }
 
@@ -92,9 +103,9 @@ export async function reportProgress(db: Db, id: string, progress: Record<string
 export async function finishJob(
   db: Db,
   id: string,
-  end: { status: 'succeeded'; result: Record<string, unknown> } | { status: 'failed' | 'interrupted'; error: string },
+  end: { status: 'succeeded'; result: JsonObject } | { status: 'failed' | 'interrupted'; error: string },
 ): Promise<boolean> {
-  const data = end.status === 'succeeded' ? { status: end.status, result: end.result as object } : { status: end.status, error: end.error };
+  const data = end.status === 'succeeded' ? { status: end.status, result: jsonInput(end.result) } : { status: end.status, error: end.error };
   const { count } = await db.job.updateMany({ where: { id, status: { in: ACTIVE } }, data: { ...data, finishedAt: new Date() } });
   return count === 1;
 }
