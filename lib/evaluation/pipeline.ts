@@ -33,6 +33,8 @@ export interface EmbeddingPipeline {
   manifest: ModelManifest;
   /** TF.js backend in use. */
   backend: string;
+  /** Everything besides the bytes and the model version that decides `prepare`'s output (a cache key part). */
+  prepareKey: string;
   /** Turns image bytes into model input; null when the pipeline refuses the image (e.g. no face found). */
   prepare(bytes: Uint8Array): Promise<Float32Array | null>;
   /** L2-normalised embeddings of prepared inputs, in order. */
@@ -76,6 +78,7 @@ async function loadObjectPipeline(modelDir: string): Promise<EmbeddingPipeline> 
   return {
     manifest: model.manifest,
     backend,
+    prepareKey: JSON.stringify(input.preprocess),
     prepare: async (bytes) => preprocessImage(await decodeImage(bytes), input.preprocess),
     embed: (inputs) => model.embed(inputs),
     dispose: () => model.dispose(),

@@ -3,11 +3,11 @@
  * (gallery-calibration.ts), the threshold in force and where it comes from, FAR and FRR there with
  * bootstrap intervals, the target FARs the gallery can measure, and the ROC curve.
  */
-import { rocCurve, type CalibrationCurve } from '@/lib/calibration';
+import { MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, ratesAt, rocCurve, summaryOf, targetPoint, TARGET_FARS, type CalibrationCurve, type RateEstimate, type TargetFarPoint } from '@/lib/calibration';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
 import { collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime, type CollectionThreshold } from './context';
-import { freshTrials, MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, ratesAt, summaryOf, targetPoint, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
+import { freshTrials } from './gallery-calibration';
 
 /** What `GET /api/collections/{id}/calibration` answers. */
 export interface CalibrationReport {

@@ -13,7 +13,7 @@ export { enrollImages, listImages, getImageFile, deleteImage, moveImage } from '
 export { renderPng } from './renditions';
 export type { EnrollResult, ImageDto, RejectReason, UploadFile } from './images';
 export { getCalibrationReport, type CalibrationReport } from './calibration-report';
-export { MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, TARGET_FARS, type RateEstimate, type TargetFarPoint } from './gallery-calibration';
+export { MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, TARGET_FARS, type RateEstimate, type TargetFarPoint } from '@/lib/calibration';
 export { importArchive, exportCollection, EXPORT_FORMAT, type ImportResult } from './archive';
 export { search, verifyPair, verifyIdentity, MAX_K } from './search';
 export type { SearchResponse, SearchResult, VerifyResponse } from './search';
