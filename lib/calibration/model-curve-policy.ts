@@ -28,14 +28,16 @@ export function nearestPerIdentity(gallery: readonly GalleryEntry[], query: Floa
 
 /** The service's policy over a model's stored calibration curve. */
 export function modelCurveIdentitiesPolicy(curve: CalibrationCurve): OpenSetPolicy {
-  // fit() is called once per target FAR on the same gallery: its trials are computed once.
-  const trialsOf = new WeakMap<readonly GalleryEntry[], TrialSet>();
+  // fit() is called once per target FAR on the same gallery: its trials and its score function
+  // (which does not depend on the FAR; callers may reuse rankings per function) are made once.
+  const perGallery = new WeakMap<readonly GalleryEntry[], { trials: TrialSet; score: FittedPolicy['score'] }>();
   return {
     name: 'model-curve-identities',
     fit(gallery, targetFar): FittedPolicy {
       if (gallery.length === 0) throw new InputError('invalid_gallery', 'model-curve-identities: the gallery is empty; enrol at least one image');
-      const trials = trialsOf.get(gallery) ?? computeTrialsNow(gallery);
-      trialsOf.set(gallery, trials);
+      const known = perGallery.get(gallery) ?? { trials: computeTrialsNow(gallery), score: (query: Float32Array) => nearestPerIdentity(gallery, query) };
+      perGallery.set(gallery, known);
+      const { trials, score } = known;
       let threshold: number;
       let evidence: ThresholdEvidence;
       if (galleryInForce(trials, targetFar)) {
@@ -46,7 +48,7 @@ export function modelCurveIdentitiesPolicy(curve: CalibrationCurve): OpenSetPoli
         threshold = openSetThreshold(curve, targetFar, new Set(gallery.map((g) => g.identity)).size);
         evidence = { source: 'model-curve', trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } };
       }
-      return { threshold, evidence, score: (query) => nearestPerIdentity(gallery, query) };
+      return { threshold, evidence, score };
     },
   };
 }

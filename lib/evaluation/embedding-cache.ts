@@ -47,7 +47,9 @@ export async function embedFolder(
   }
   opts.log(`embeddings: ${files.length} images in ${root}; preparing…`);
   const t0 = Date.now();
-  const { inputs, refused } = await prepareAll(pipeline, files);
+  const { inputs, refused } = await prepareAll(pipeline, files, (done, total) => {
+    if (done % 250 === 0 || done === total) opts.log(`embeddings: prepared ${done}/${total} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  });
   const embedded = await pipeline.embed(inputs.flatMap((x) => (x ? [x] : [])));
   let j = 0;
   const images = files.map((f, i) => ({ identity: f.identity, source: f.source, embedding: inputs[i] ? embedded[j++] : null }));

@@ -70,7 +70,8 @@ export async function runOpenSet(root: string, pipeline: EmbeddingPipeline, opts
   }
   log(`openset: ${identities.length} identities, ${opts.repeats} repeats, seed ${opts.seed}; running the grid…`);
   const t0 = Date.now();
-  const cells = evaluateOpenSet(identities, { ...opts, strangerShare: STRANGER_SHARE, policies });
+  const onRepeat = (done: number, of: number) => log(`openset: repeat ${done}/${of} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  const cells = evaluateOpenSet(identities, { ...opts, strangerShare: STRANGER_SHARE, policies, onRepeat });
   log(`openset: grid in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return {
     task: 'openset',

@@ -17,7 +17,7 @@
  *   judged   = stranger queries >= 3 / target (rule of three: fewer cannot show FAR <= target);
  *   over     = far > 1.5 × target (the Must-show bound).
  */
-import { wilsonRate, type GalleryEntry, type IntervalRate, type OpenSetPolicy } from '@/lib/calibration';
+import { wilsonRate, type FittedPolicy, type GalleryEntry, type IntervalRate, type OpenSetPolicy } from '@/lib/calibration';
 import { InputError } from '@/lib/errors';
 import { createUniform, shuffled } from './random';
 
@@ -40,6 +40,8 @@ export interface OpenSetOptions {
   seed: number;
   /** Share of identities held out as strangers (default 1/3). */
   strangerShare?: number;
+  /** Hears the end of each repeat (progress). */
+  onRepeat?: (done: number, repeats: number) => void;
 }
 
 /** Counts of one cell, pooled over repeats. */
@@ -155,6 +157,7 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
         const gallery: GalleryEntry[] = members.flatMap((i) => drawn.get(i)!.slice(0, shots).map((vector) => ({ identity: identities[i].name, vector })));
         const genuine = members.flatMap((i) => drawn.get(i)!.slice(shots).map((vector) => ({ identity: identities[i].name, vector })));
         const genuineRefused = members.reduce((s, i) => s + identities[i].images.length - drawn.get(i)!.length, 0);
+        const bestOf = new Map<FittedPolicy['score'], { identity: string; score: number }[]>();
         for (const policy of opts.policies) {
           for (const far of opts.fars) {
             const cell = state(cellKey(policy.name, size, shots, far));
@@ -163,19 +166,22 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
               continue;
             }
             const fitted = policy.fit(gallery, far);
+            // Best identity of each query (genuine, then stranger), once per distinct score function.
+            const best = bestOf.get(fitted.score) ?? [...genuine.map((q) => q.vector), ...strangerQueries].map((v) => fitted.score(v)[0]);
+            bestOf.set(fitted.score, best);
             const c = cell.counts;
-            for (const q of genuine) {
-              const [best] = fitted.score(q.vector);
+            genuine.forEach((q, k) => {
+              const b = best[k];
               c.genuineQueries++;
-              if (best.identity === q.identity) c.rank1++;
-              if (best.score <= fitted.threshold) {
-                if (best.identity === q.identity) c.genuineAccepted++;
+              if (b.identity === q.identity) c.rank1++;
+              if (b.score <= fitted.threshold) {
+                if (b.identity === q.identity) c.genuineAccepted++;
                 else c.misidentified++;
               }
-            }
-            for (const v of strangerQueries) {
+            });
+            for (let k = genuine.length; k < best.length; k++) {
               c.strangerQueries++;
-              if (fitted.score(v)[0].score <= fitted.threshold) c.strangerAccepted++;
+              if (best[k].score <= fitted.threshold) c.strangerAccepted++;
             }
             c.refused += genuineRefused + strangerRefused;
             cell.thresholds.push(fitted.threshold);
@@ -187,6 +193,7 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
         }
       }
     }
+    opts.onRepeat?.(r + 1, opts.repeats);
   }
   const out: (OpenSetCell | UnavailableCell)[] = [];
   for (const policy of opts.policies) {

@@ -107,9 +107,14 @@ export async function loadPipeline(kind: ModelKind, modelDir: string): Promise<E
 /** Error codes that mean "this image cannot be used" (decoding; the face pipeline's refusals). */
 const REFUSABLE = new Set(['undecodable', 'too_many_pixels', 'unsupported_type', 'no_face', 'face_too_small', 'low_score']);
 
-/** Prepares many images; images the pipeline refuses (undecodable, no face) are counted, not embedded. */
-export async function prepareAll(pipeline: EmbeddingPipeline, items: readonly { bytes: Uint8Array; source: string }[]): Promise<{ inputs: (Float32Array | null)[]; refused: string[] }> {
+/** Prepares many images; images the pipeline refuses (undecodable, no face) are counted, not embedded. `onPrepared` hears each finished image. */
+export async function prepareAll(
+  pipeline: EmbeddingPipeline,
+  items: readonly { bytes: Uint8Array; source: string }[],
+  onPrepared?: (done: number, total: number) => void,
+): Promise<{ inputs: (Float32Array | null)[]; refused: string[] }> {
   const refused: string[] = [];
+  let done = 0;
   const inputs = await mapLimit(items, 8, async (item) => {
     try {
       const x = await pipeline.prepare(item.bytes);
@@ -119,6 +124,8 @@ export async function prepareAll(pipeline: EmbeddingPipeline, items: readonly { 
       if (!(err instanceof AppError) || !REFUSABLE.has(err.code)) throw err;
       refused.push(`${item.source} (${err.code})`);
       return null;
+    } finally {
+      onPrepared?.(++done, items.length);
     }
   });
   return { inputs, refused: refused.sort() };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nearestPerIdentity, type OpenSetPolicy } from '@/lib/calibration';
+import { calibrate, modelCurveIdentitiesPolicy, nearestPerIdentity, type OpenSetPolicy } from '@/lib/calibration';
 import { cellRates, evaluateOpenSet, type OpenSetCell, type OpenSetIdentity, type UnavailableCell } from '@/lib/evaluation/openset';
 
 const DIM = 10;
@@ -64,6 +64,15 @@ describe('evaluateOpenSet', () => {
 
   it('says why a gallery size cannot be drawn', () => {
     expect((cell(100, 0.1) as UnavailableCell).unavailable).toMatch(/^needs 100 identities with >= 2 usable images; repeat 0 had \d$/);
+  });
+
+  it('counts the same whether a policy reuses its score function across FARs or not', () => {
+    const curve = calibrate([0.1, 0.2, 0.3], [1.1, 1.2, 1.3, 1.4]).curve;
+    const reusing = modelCurveIdentitiesPolicy(curve);
+    // The same policy, with a fresh score function on every fit.
+    const fresh: OpenSetPolicy = { name: reusing.name, fit: (g, far) => ({ ...reusing.fit(g, far), score: (q) => nearestPerIdentity(g, q) }) };
+    const run = (policy: OpenSetPolicy) => evaluateOpenSet(identities, { sizes: ['all', 5], shots: [1, 2], fars: [0.1, 0.01], policies: [policy], repeats: 4, seed: 9 });
+    expect(run(reusing)).toEqual(run(fresh));
   });
 
   it('draws the same cells from the same seed', () => {
