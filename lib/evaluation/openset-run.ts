@@ -18,6 +18,8 @@ export interface RunOpenSetOptions {
   policies: readonly string[];
   repeats: number;
   seed: number;
+  /** Embedding cache folder (default runs/cache). */
+  cacheDir?: string;
 }
 
 /** JSON of `evaluate openset`. */
@@ -53,7 +55,7 @@ function reservedBy(name: string, reserved: readonly string[]): boolean {
 export async function runOpenSet(root: string, pipeline: EmbeddingPipeline, opts: RunOpenSetOptions, log: (msg: string) => void): Promise<OpenSetJson> {
   const { manifest } = pipeline;
   const policies = opts.policies.map((name) => createPolicy(name, { dir: opts.modelDir, calibration: manifest.calibration }));
-  const { images, refused, cacheFile } = await embedFolder(root, pipeline, { log });
+  const { images, refused, cacheFile } = await embedFolder(root, pipeline, { cacheDir: opts.cacheDir, log });
   const byName = new Map<string, (Float32Array | null)[]>();
   for (const i of images) byName.set(i.identity, [...(byName.get(i.identity) ?? []), i.embedding]);
   const all: OpenSetIdentity[] = [...byName].map(([name, imgs]) => ({ name, images: imgs }));
