@@ -11,7 +11,7 @@ import { initTf, type BackendName } from '@/lib/embedder/backend';
 import { loadModel } from '@/lib/embedder/weights';
 import { describeFaces, loadFaceModel, wholeImageInput } from '@/lib/faces';
 import { decodeImage } from '@/lib/imaging';
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 import { ROOT } from './common';
 
 /** The default model folder of a kind. */

@@ -7,8 +7,11 @@
  *   evaluate make-oneshot <out> [--seed 0] [--runs 20]
  *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--identities N] [--compare]
  *   evaluate make-identify <out>
+ *   evaluate openset <folder-per-identity | .zip> [--kind object|face] [--model <dir>] [--repeats 5] [--seed 0] [--sizes 5,20,100,all] [--shots 1,3,5] [--fars 1e-2,1e-3] [--policies model-curve-identities]
+ *     (prints the grid as a table on stdout before the JSON line)
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
+import path from 'node:path';
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { AppError } from '@/lib/errors';
 import { parseEvaluateArgs } from './cli/evaluate-args';
@@ -42,6 +45,7 @@ async function main(): Promise<object> {
     registerPipeline('face', (dir) => loadFacePipeline(dir));
   }
   const { runIdentify, runOneShot, writeResult } = await import('@/lib/evaluation/run');
+  const { formatOpenSetTable, runOpenSet } = await import('@/lib/evaluation/openset-run');
   const modelDir = args.config.model ?? (await defaultModelDir(args.config.kind));
   log(`model: ${modelDir}`);
   const pipeline = await loadPipeline(args.config.kind, modelDir);
@@ -49,6 +53,14 @@ async function main(): Promise<object> {
     if (args.command === 'oneshot') {
       const result = await runOneShot(args.config.folder, pipeline, log);
       log(`wrote ${await writeResult(RESULTS_DIR, `oneshot-${pipeline.manifest.version}`, result)}`);
+      return result;
+    }
+    if (args.command === 'openset') {
+      const c = args.config;
+      const result = await runOpenSet(c.folder, pipeline, { modelDir, sizes: c.sizes, shots: c.shots, fars: c.fars, policies: c.policies, repeats: c.repeats, seed: c.seed }, log);
+      process.stdout.write(`${formatOpenSetTable(result)}\n`);
+      const stem = path.basename(c.folder).replace(/\.zip$/i, '').replace(/[^A-Za-z0-9]+/g, '-');
+      log(`wrote ${await writeResult(RESULTS_DIR, `openset-${stem}-${pipeline.manifest.version}`, result)}`);
       return result;
     }
     const c = args.config;

@@ -7,3 +7,25 @@ export { aucOf, calibrate, countAtMost, distanceAtFar, eerOf, rocCurve, type Cal
 export { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 export { decide, groupByIdentity, type Decision, type Neighbour } from './decision';
 export type { FittedPolicy, GalleryEntry, OpenSetPolicy, ThresholdEvidence } from './policy';
+export { createRng, type Rng } from './rng';
+export { squaredDistance } from './vectors';
+export {
+  computeTrials,
+  computeTrialsNow,
+  eligibleQueries,
+  galleryInForce,
+  MAX_TRIAL_QUERIES,
+  MIN_IDENTITIES_FOR_GALLERY_THRESHOLD,
+  ratesAt,
+  scoreQueries,
+  summaryOf,
+  TARGET_FARS,
+  targetPoint,
+  type RateEstimate,
+  type TargetFarPoint,
+  type TrialRow,
+  type TrialSet,
+} from './gallery-trials';
+export { modelCurveIdentitiesPolicy, nearestPerIdentity } from './model-curve-policy';
+export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
+export { wilsonRate, type IntervalRate } from './wilson';

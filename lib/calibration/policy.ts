@@ -40,6 +40,11 @@ export interface FittedPolicy {
 export interface OpenSetPolicy {
   /** Name in reports, e.g. `model-curve-identities`. */
   name: string;
+  /**
+   * Identity keys, or group prefixes (`Bengali` covers `Bengali/character01`), that the policy's
+   * threshold or cohort was drawn from: an evaluation keeps them out of gallery and strangers.
+   */
+  reservedIdentities?: readonly string[];
   /** Fits the policy to a gallery (at least one entry) at a target open-set FAR in (0, 1). */
   fit(gallery: readonly GalleryEntry[], targetFar: number): FittedPolicy;
 }

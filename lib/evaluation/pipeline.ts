@@ -33,6 +33,8 @@ export interface EmbeddingPipeline {
   manifest: ModelManifest;
   /** TF.js backend in use. */
   backend: string;
+  /** Everything besides the bytes and the model version that decides `prepare`'s output (a cache key part). */
+  prepareKey: string;
   /** Turns image bytes into model input; null when the pipeline refuses the image (e.g. no face found). */
   prepare(bytes: Uint8Array): Promise<Float32Array | null>;
   /** L2-normalised embeddings of prepared inputs, in order. */
@@ -76,6 +78,7 @@ async function loadObjectPipeline(modelDir: string): Promise<EmbeddingPipeline> 
   return {
     manifest: model.manifest,
     backend,
+    prepareKey: JSON.stringify(input.preprocess),
     prepare: async (bytes) => preprocessImage(await decodeImage(bytes), input.preprocess),
     embed: (inputs) => model.embed(inputs),
     dispose: () => model.dispose(),
@@ -104,9 +107,14 @@ export async function loadPipeline(kind: ModelKind, modelDir: string): Promise<E
 /** Error codes that mean "this image cannot be used" (decoding; the face pipeline's refusals). */
 const REFUSABLE = new Set(['undecodable', 'too_many_pixels', 'unsupported_type', 'no_face', 'face_too_small', 'low_score']);
 
-/** Prepares many images; images the pipeline refuses (undecodable, no face) are counted, not embedded. */
-export async function prepareAll(pipeline: EmbeddingPipeline, items: readonly { bytes: Uint8Array; source: string }[]): Promise<{ inputs: (Float32Array | null)[]; refused: string[] }> {
+/** Prepares many images; images the pipeline refuses (undecodable, no face) are counted, not embedded. `onPrepared` hears each finished image. */
+export async function prepareAll(
+  pipeline: EmbeddingPipeline,
+  items: readonly { bytes: Uint8Array; source: string }[],
+  onPrepared?: (done: number, total: number) => void,
+): Promise<{ inputs: (Float32Array | null)[]; refused: string[] }> {
   const refused: string[] = [];
+  let done = 0;
   const inputs = await mapLimit(items, 8, async (item) => {
     try {
       const x = await pipeline.prepare(item.bytes);
@@ -116,6 +124,8 @@ export async function prepareAll(pipeline: EmbeddingPipeline, items: readonly { 
       if (!(err instanceof AppError) || !REFUSABLE.has(err.code)) throw err;
       refused.push(`${item.source} (${err.code})`);
       return null;
+    } finally {
+      onPrepared?.(++done, items.length);
     }
   });
   return { inputs, refused: refused.sort() };

@@ -1,5 +1,5 @@
 /** Seeded pseudo-random numbers for reproducible evaluation protocols (mulberry32). */
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 
 /** Returns a function giving uniform floats in [0, 1) from a 32-bit seed (the training core's mulberry32). */
 export function createUniform(seed: number): () => number {

@@ -3,11 +3,11 @@
  * (gallery-calibration.ts), the threshold in force and where it comes from, FAR and FRR there with
  * bootstrap intervals, the target FARs the gallery can measure, and the ROC curve.
  */
-import { rocCurve } from '@/lib/calibration';
+import { MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, ratesAt, rocCurve, summaryOf, targetPoint, TARGET_FARS } from '@/lib/calibration';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
 import { collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime } from './context';
-import { freshTrials, MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, ratesAt, summaryOf, targetPoint, TARGET_FARS } from './gallery-calibration';
+import { freshTrials } from './gallery-calibration';
 import type { CalibrationReport } from './contract/calibration';
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;

@@ -2,10 +2,10 @@
 import { isDbError, type DbOrTx, type Tx } from '@/lib/db/client';
 import { findCollection, incrementHeadSequence, type CollectionRow } from '@/lib/db/collections';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
-import { openSetThreshold } from '@/lib/calibration';
+import { galleryInForce, openSetThreshold, targetPoint } from '@/lib/calibration';
 import type { Principal } from '@/lib/auth';
 import { requireScope } from './caller';
-import { galleryInForce, targetPoint, type GalleryTrials } from './gallery-calibration';
+import type { GalleryTrials } from './gallery-calibration';
 import type { IndexKey } from './runtime/index-store';
 import type { ServedModel } from './runtime/model-registry';
 import { getRuntime } from './process-state';

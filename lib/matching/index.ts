@@ -13,7 +13,7 @@ export { renderPng } from './renditions';
 export type { UploadFile } from './images';
 export type { EnrollResult, ImageDto, RejectReason } from './contract/images';
 export { getCalibrationReport } from './calibration-report';
-export { MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, TARGET_FARS } from './gallery-calibration';
+export { MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, TARGET_FARS } from '@/lib/calibration';
 export type { CalibrationReport, RateEstimate, TargetFarPoint } from './contract/calibration';
 export { importArchive, exportCollection, EXPORT_FORMAT } from './archive';
 export type { ImportResult } from './contract/archive';

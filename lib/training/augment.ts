@@ -4,7 +4,7 @@
  * Networks", section 4.1.1) and a small random affine jitter per draw. Pixels outside the source
  * read 0 — the background of ink = 1 images (PreprocessSpec `invert: true`).
  */
-import type { Rng } from './rng';
+import type { Rng } from '@/lib/calibration/rng';
 
 /** Limits of the random affine jitter. */
 export interface AffineLimits {

@@ -5,7 +5,7 @@ import type { Dataset } from '@/lib/datasets/types';
 import type { PreprocessSpec } from '@/lib/imaging';
 import type { TrainingData } from './artifact';
 import type { TrainConfig } from './config';
-import { createRng } from './rng';
+import { createRng } from '@/lib/calibration/rng';
 import { loadVectorDataset } from './vector-dataset';
 
 /** Splits a data set by identity: a seeded `share` of identities held out (at least 2). */

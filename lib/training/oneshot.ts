@@ -5,8 +5,8 @@
  * of them; the query is answered with the identity whose nearest support image is closest.
  */
 import { InputError } from '@/lib/errors';
-import { squaredDistance } from './pairs';
-import type { Rng } from './rng';
+import { squaredDistance } from '@/lib/calibration/vectors';
+import type { Rng } from '@/lib/calibration/rng';
 
 /** Options of `oneShotAccuracy`. */
 export interface OneShotOptions {

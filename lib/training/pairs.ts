@@ -5,7 +5,8 @@
  * Pair labels follow `same: boolean` (true = both sides show the same identity).
  */
 import { InputError, assert } from '@/lib/errors';
-import type { Rng } from './rng';
+import type { Rng } from '@/lib/calibration/rng';
+import { squaredDistance } from '@/lib/calibration/vectors';
 
 /** One image of the data set: identity index and image index within that identity. */
 export interface ImageRef {
@@ -167,16 +168,6 @@ export function nearestIdentities(centroids: readonly Float32Array[], limit: num
     scored.sort((x, y) => x[0] - y[0]);
     return scored.slice(0, limit).map(([, j]) => j);
   });
-}
-
-/** Squared Euclidean distance of two equal-length vectors. */
-export function squaredDistance(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) {
-    const t = a[k] - b[k];
-    s += t * t;
-  }
-  return s;
 }
 
 /**

@@ -17,8 +17,9 @@ import { calibrate, type Calibration } from '@/lib/calibration';
 import type { TrainConfig } from './config';
 import { contrastiveLoss, prototypicalLoss, tripletBatchHardLoss, tripletSemiHardLoss } from './loss';
 import { oneShotAccuracy } from './oneshot';
-import { mineHardNegatives, nearestIdentities, sampleBalancedPairs, sampleGroupedPkEpoch, samplePkEpoch, squaredDistance, type ImageRef } from './pairs';
-import { createRng, type Rng } from './rng';
+import { mineHardNegatives, nearestIdentities, sampleBalancedPairs, sampleGroupedPkEpoch, samplePkEpoch, type ImageRef } from './pairs';
+import { squaredDistance } from '@/lib/calibration/vectors';
+import { createRng, type Rng } from '@/lib/calibration/rng';
 
 /** Progress of one training step. */
 export interface TrainProgress {

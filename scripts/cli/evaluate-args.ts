@@ -36,6 +36,21 @@ export const EVALUATE_SCHEMAS = {
     compare: z.boolean().default(false),
   }),
   'make-identify': z.strictObject({ out: z.string().min(1), zip: z.string().default(ZIP) }),
+  /** The open-set grid of issue 18 (lib/evaluation/openset.ts). */
+  openset: z.strictObject({
+    folder: z.string().min(1),
+    kind: z.enum(['object', 'face']).default('object'),
+    model: z.string().optional(),
+    seed: z.number().int().default(0),
+    repeats: z.number().int().min(1).default(5),
+    /** Gallery sizes in identities; `all` = every identity not held out as a stranger. */
+    sizes: z.array(z.union([z.literal('all'), z.coerce.number().int().min(1)])).min(1).default([5, 20, 100, 'all']),
+    shots: z.array(z.number().int().min(1)).min(1).default([1, 3, 5]),
+    /** Target open-set FARs, each in (0, 1). */
+    fars: z.array(z.number().gt(0).lt(1)).min(1).default([1e-2, 1e-3]),
+    /** Policy names from lib/calibration/policies.ts. */
+    policies: z.array(z.string().min(1)).min(1).default(['model-curve-identities']),
+  }),
 } as const;
 
 /** A command name. */
@@ -45,7 +60,7 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
 
 /** The positional argument of each command. */
-const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out' } as const;
+const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder' } as const;
 
 function isCommand(value: string | undefined): value is EvaluateCommand {
   return value !== undefined && Object.hasOwn(EVALUATE_SCHEMAS, value);

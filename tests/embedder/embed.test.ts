@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, type Tf } from '@/lib/embedder/backend';
 import { embedBatch } from '@/lib/embedder/embed';
 import { buildTower, type TowerSpec } from '@/lib/embedder/tower';
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 
 let tf: Tf;
 beforeAll(async () => {

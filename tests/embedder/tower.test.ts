@@ -6,7 +6,7 @@ import path from 'node:path';
 import { embedBatch } from '@/lib/embedder/embed';
 import { buildTower, mergeTowers, towerInputShape, towerOutputDim, type ConvSpec, type TowerSpec } from '@/lib/embedder/tower';
 import { loadLayersModel, saveLayersModel } from '@/lib/embedder/weights';
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 
 let tf: Tf;
 beforeAll(async () => {

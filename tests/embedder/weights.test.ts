@@ -8,7 +8,7 @@ import type { ModelManifest } from '@/lib/embedder/manifest';
 import { buildTower, type TowerSpec } from '@/lib/embedder/tower';
 import { decodeNamedTensors, encodeNamedTensors, loadModel, saveModel } from '@/lib/embedder/weights';
 import { calibrate } from '@/lib/calibration';
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 
 let tf: Tf;
 let dir: string;

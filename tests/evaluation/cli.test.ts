@@ -43,6 +43,8 @@ describe('parseEvaluateArgs', () => {
     { name: 'defaults', input: ['identify', 'data/x', '--shots', '5'], expected: { command: 'identify', config: { folder: 'data/x', shots: 5, kind: 'object', seed: 0, repeats: 5, compare: false } } },
     { name: '--compare (no value)', input: ['identify', 'f', '--compare', '--shots', '1'], expected: { command: 'identify', config: { folder: 'f', shots: 1, kind: 'object', seed: 0, repeats: 5, compare: true } } },
     { name: '--key=value', input: ['oneshot', 'runs', '--model=models/object/v1'], expected: { command: 'oneshot', config: { folder: 'runs', model: 'models/object/v1', kind: 'object' } } },
+    { name: 'openset defaults', input: ['openset', 'd', '--kind', 'face'], expected: { command: 'openset', config: { folder: 'd', kind: 'face', seed: 0, repeats: 5, sizes: [5, 20, 100, 'all'], shots: [1, 3, 5], fars: [1e-2, 1e-3], policies: ['model-curve-identities'] } } },
+    { name: 'openset lists', input: ['openset', 'd', '--sizes', '5,all', '--shots=1,3', '--fars', '1e-2', '--policies', 'a,b'], expected: { command: 'openset', config: { folder: 'd', kind: 'object', seed: 0, repeats: 5, sizes: [5, 'all'], shots: [1, 3], fars: [0.01], policies: ['a', 'b'] } } },
     { name: 'make-oneshot', input: ['make-oneshot', 'o', '--runs=3'], expected: { command: 'make-oneshot', config: { out: 'o', zip: '../shared/data/omniglot-background/images_background.zip', seed: 0, runs: 3 } } },
   ])('parses $name', ({ input, expected }) => {
     expect(parseEvaluateArgs(input)).toEqual(expected);
@@ -62,7 +64,9 @@ describe('parseEvaluateArgs', () => {
     { name: 'flag without value', input: ['identify', '.', '--shots'], error: /^identify: --shots needs a value$/ },
     { name: 'a value after a boolean', input: ['identify', '.', '--compare', 'yes', '--shots', '1'], error: /^identify: unexpected argument yes; expected <folder>$/ },
     { name: 'two positionals', input: ['oneshot', 'a', 'b'], error: /^oneshot: unexpected argument b; expected <folder>$/ },
-    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify\), got bogus/ },
+    { name: 'a FAR outside (0, 1)', input: ['openset', '.', '--fars', '0.01,1'], error: /^openset: --fars\[1\]: Too big: expected number to be <1/ },
+    { name: 'a size that is neither a count nor all', input: ['openset', '.', '--sizes', '5,most'], error: /^openset: --sizes\[1\]/ },
+    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify, openset\), got bogus/ },
   ])('refuses $name', ({ input, error }) => {
     expect(() => parseEvaluateArgs(input)).toThrow(error);
   });

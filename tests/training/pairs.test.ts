@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mineHardNegatives, nearestIdentities, sampleBalancedPairs, sampleGroupedPkEpoch, samplePkEpoch } from '@/lib/training/pairs';
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 
 describe('sampleBalancedPairs', () => {
   const counts = [5, 3, 20, 2, 7, 4, 9]; // 7 identities, uneven image counts

@@ -6,7 +6,7 @@ import { initTf, type Tf } from '@/lib/embedder/backend';
 import { buildTower, mergeTowers, type ConvSpec } from '@/lib/embedder/tower';
 import { resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
 import { oneShotAccuracy } from '@/lib/training/oneshot';
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 import { embedDataset, towerSpecFor, trainEmbedding, type TrainCheckpoint } from '@/lib/training/train';
 
 let tf: Tf;

@@ -6,10 +6,8 @@
  * The AUC gain's 95% interval comes from a paired bootstrap over the queries (both models see the
  * same resampled queries), so "the gain is inside the interval" means the interval holds 0.
  */
-import { aucOf, eerOf, openSetThreshold, rocCurve, type CalibrationCurve } from '@/lib/calibration';
-import { createRng } from '@/lib/training/rng';
-import type { RateEstimate } from '@/lib/matching/contract/calibration';
-import { eligibleQueries, ratesAt, scoreQueries } from '@/lib/matching/gallery-calibration';
+import { aucOf, eerOf, eligibleQueries, openSetThreshold, ratesAt, rocCurve, scoreQueries, type CalibrationCurve, type RateEstimate } from '@/lib/calibration';
+import { createRng } from '@/lib/calibration/rng';
 
 /** Bootstrap resamples of the AUC gain interval. */
 const BOOTSTRAP = 400;
@@ -67,9 +65,9 @@ function score(version: string, curve: CalibrationCurve, own: Float64Array, othe
 /** Compares two models on the held-out examples `identityOf[i]` (ids of their identities). */
 export async function compareModels(identityOf: readonly string[], current: ComparedModel, candidate: ComparedModel, targetFar: number, seed = 1): Promise<ModelComparison> {
   const { queries, identities } = eligibleQueries(identityOf.map((identity) => ({ identity })));
-  const scored = async (m: ComparedModel) => scoreQueries(identityOf.map((identity, i) => ({ identity, vector: m.vectors[i] })), queries);
-  const a = await scored(current);
-  const b = await scored(candidate);
+  const scored = (m: ComparedModel) => scoreQueries(identityOf.map((identity, i) => ({ identity, vector: m.vectors[i] })), queries);
+  const a = scored(current);
+  const b = scored(candidate);
   const cur = score(current.version, current.curve, a.own, a.other, targetFar, identities);
   const cand = score(candidate.version, candidate.curve, b.own, b.other, targetFar, identities);
 

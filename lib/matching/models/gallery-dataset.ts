@@ -11,7 +11,7 @@ import { countImagesByIdentity } from '@/lib/db/images';
 import type { Dataset, IdentityImages, VectorSpec } from '@/lib/datasets/types';
 import { InputError } from '@/lib/errors';
 import type { DecodedImage, PreprocessSpec } from '@/lib/imaging';
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 import type { BlobStore } from '@/lib/matching/runtime/blob-store';
 import { decodeUpload } from '@/lib/matching/runtime/embed-input';
 

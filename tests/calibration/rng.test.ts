@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '@/lib/training/rng';
+import { createRng } from '@/lib/calibration/rng';
 
 describe('createRng', () => {
   it('repeats the same sequence for the same seed and differs across seeds', () => {

@@ -1,0 +1,34 @@
+/** Intervals of binomial rates. */
+
+/** z of a two-sided 95% interval. */
+const Z95 = 1.959963984540054;
+
+/** A measured rate k/n with its Wilson 95% interval. */
+export interface IntervalRate {
+  /** Events. */
+  k: number;
+  /** Trials. */
+  n: number;
+  /** k / n (0 when n = 0). */
+  value: number;
+  /** Lower end of the 95% interval. */
+  lo: number;
+  /** Upper end of the 95% interval. */
+  hi: number;
+}
+
+/**
+ * k/n with the Wilson score interval (Wilson 1927), which stays inside [0, 1] and is not empty at
+ * k = 0 (where the normal interval is): with p = k/n and z = 1.96,
+ *   centre = (p + z²/2n) / (1 + z²/n),  half = z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²).
+ * With n = 0 nothing is known: value 0, interval [0, 1].
+ */
+export function wilsonRate(k: number, n: number, z = Z95): IntervalRate {
+  if (n === 0) return { k, n, value: 0, lo: 0, hi: 1 };
+  const p = k / n;
+  const z2 = z * z;
+  const denom = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denom;
+  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return { k, n, value: p, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}

@@ -1,0 +1,225 @@
+/**
+ * The open-set grid (issue 18, item 5), on embeddings computed once. Each repeat (seeded):
+ * shuffle the identities, hold out a share as strangers (disjoint from every gallery), and for each
+ * shots K draw K usable images of each other identity that has at least K+1 usable images (the
+ * others are skipped for that K and counted); the gallery of size S is the first S of them ("all" =
+ * every one). The remaining images of gallery identities are genuine queries; every image of every
+ * stranger is a stranger query. Each policy is fitted to the gallery at each target FAR and decides
+ * every query: match when the best identity's score <= the fitted threshold.
+ *
+ * Per cell (size × shots × FAR × policy), counts pooled over repeats:
+ *   far      = stranger queries accepted / stranger queries (Wilson 95% interval), and far / target;
+ *   tar      = genuine queries answered with their own identity under the threshold / genuine queries;
+ *   misidentified = genuine queries answered with another identity under the threshold / genuine queries;
+ *   rank1    = genuine queries whose best identity is their own, ignoring the threshold;
+ *   refused  = query images the pipeline refused (no embedding) / query images; refused images are
+ *              left out of the rates above (they never reach a decision);
+ *   judged   = stranger queries >= 3 / target (rule of three: fewer cannot show FAR <= target);
+ *   over     = far > 1.5 × target (the Must-show bound).
+ */
+import { wilsonRate, type FittedPolicy, type GalleryEntry, type IntervalRate, type OpenSetPolicy } from '@/lib/calibration';
+import { InputError } from '@/lib/errors';
+import { createUniform, shuffled } from './random';
+
+/** Gallery size: a number of identities, or `all` (every identity not held out). */
+export type GallerySize = number | 'all';
+
+/** One identity of the data: its images' embeddings, null where the pipeline refused the image. */
+export interface OpenSetIdentity {
+  name: string;
+  images: readonly (Float32Array | null)[];
+}
+
+/** Options of `evaluateOpenSet`. */
+export interface OpenSetOptions {
+  sizes: readonly GallerySize[];
+  shots: readonly number[];
+  fars: readonly number[];
+  policies: readonly OpenSetPolicy[];
+  repeats: number;
+  seed: number;
+  /** Share of identities held out as strangers (default 1/3). */
+  strangerShare?: number;
+  /** Hears the end of each repeat (progress). */
+  onRepeat?: (done: number, repeats: number) => void;
+}
+
+/** Counts of one cell, pooled over repeats. */
+export interface CellCounts {
+  strangerQueries: number;
+  strangerAccepted: number;
+  genuineQueries: number;
+  genuineAccepted: number;
+  misidentified: number;
+  rank1: number;
+  /** Query images refused by the pipeline (not in the counts above). */
+  refused: number;
+}
+
+/** The rates of a cell (definitions at the top of this file). */
+export interface CellRates {
+  far: IntervalRate;
+  farOverTarget: number;
+  tar: IntervalRate;
+  misidentified: IntervalRate;
+  rank1: IntervalRate;
+  refused: { count: number; of: number; share: number };
+  judged: boolean;
+  over: boolean;
+}
+
+/** One cell of the grid. */
+export interface OpenSetCell extends CellRates {
+  policy: string;
+  size: GallerySize;
+  shots: number;
+  targetFar: number;
+  repeats: number;
+  /** Gallery identities per repeat. */
+  galleryIdentities: number;
+  /** Identities per repeat (mean) skipped for having fewer than shots+1 usable images. */
+  skippedIdentities: number;
+  /** Threshold over repeats. */
+  threshold: { mean: number; min: number; max: number };
+  /** How many repeats took their threshold from each source, and the mean stranger trials behind it. */
+  sources: Record<string, number>;
+  meanThresholdTrials: number;
+}
+
+/** A cell that could not be drawn (too few eligible identities for its size). */
+export interface UnavailableCell {
+  policy: string;
+  size: GallerySize;
+  shots: number;
+  targetFar: number;
+  unavailable: string;
+}
+
+/** Rates of pooled counts at a target FAR (definitions at the top of this file). */
+export function cellRates(c: CellCounts, targetFar: number): CellRates {
+  const far = wilsonRate(c.strangerAccepted, c.strangerQueries);
+  const of = c.strangerQueries + c.genuineQueries + c.refused;
+  return {
+    far,
+    farOverTarget: far.value / targetFar,
+    tar: wilsonRate(c.genuineAccepted, c.genuineQueries),
+    misidentified: wilsonRate(c.misidentified, c.genuineQueries),
+    rank1: wilsonRate(c.rank1, c.genuineQueries),
+    refused: { count: c.refused, of, share: of === 0 ? 0 : c.refused / of },
+    judged: c.strangerQueries >= 3 / targetFar,
+    over: far.value > 1.5 * targetFar,
+  };
+}
+
+/** Mutable pooled state of one cell. */
+interface CellState {
+  counts: CellCounts;
+  thresholds: number[];
+  sources: Record<string, number>;
+  trials: number;
+  gallery: number;
+  skipped: number;
+  unavailable: string | null;
+}
+
+const cellKey = (policy: string, size: GallerySize, shots: number, far: number) => `${policy}|${size}|${shots}|${far}`;
+
+function usableOf(images: readonly (Float32Array | null)[]): Float32Array[] {
+  return images.flatMap((v) => (v ? [v] : []));
+}
+
+/** Runs the grid; throws `invalid_dataset` when there are too few identities to hold strangers out. */
+export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: OpenSetOptions): (OpenSetCell | UnavailableCell)[] {
+  const nStrangers = Math.round(identities.length * (opts.strangerShare ?? 1 / 3));
+  if (nStrangers < 1 || identities.length - nStrangers < 1) {
+    throw new InputError('invalid_dataset', `openset needs identities for both strangers and the gallery; got ${identities.length} identities (${nStrangers} strangers)`);
+  }
+  const rng = createUniform(opts.seed);
+  const cells = new Map<string, CellState>();
+  const state = (key: string): CellState => {
+    const s = cells.get(key) ?? { counts: { strangerQueries: 0, strangerAccepted: 0, genuineQueries: 0, genuineAccepted: 0, misidentified: 0, rank1: 0, refused: 0 }, thresholds: [], sources: {}, trials: 0, gallery: 0, skipped: 0, unavailable: null };
+    cells.set(key, s);
+    return s;
+  };
+  for (let r = 0; r < opts.repeats; r++) {
+    const order = shuffled(identities.map((_, i) => i), rng);
+    const strangers = order.slice(0, nStrangers);
+    const candidates = order.slice(nStrangers);
+    // One draw of image order per identity and repeat: the K shots are its first K usable images.
+    const drawn = new Map(candidates.map((i) => [i, shuffled(usableOf(identities[i].images), rng)]));
+    const strangerQueries = strangers.flatMap((i) => usableOf(identities[i].images));
+    const strangerRefused = strangers.reduce((s, i) => s + identities[i].images.length - usableOf(identities[i].images).length, 0);
+    for (const shots of opts.shots) {
+      const eligible = candidates.filter((i) => drawn.get(i)!.length >= shots + 1);
+      for (const size of opts.sizes) {
+        const n = size === 'all' ? eligible.length : size;
+        const members = eligible.slice(0, n);
+        const gallery: GalleryEntry[] = members.flatMap((i) => drawn.get(i)!.slice(0, shots).map((vector) => ({ identity: identities[i].name, vector })));
+        const genuine = members.flatMap((i) => drawn.get(i)!.slice(shots).map((vector) => ({ identity: identities[i].name, vector })));
+        const genuineRefused = members.reduce((s, i) => s + identities[i].images.length - drawn.get(i)!.length, 0);
+        const bestOf = new Map<FittedPolicy['score'], { identity: string; score: number }[]>();
+        for (const policy of opts.policies) {
+          for (const far of opts.fars) {
+            const cell = state(cellKey(policy.name, size, shots, far));
+            if (n > eligible.length || n === 0) {
+              cell.unavailable ??= `needs ${n} identities with >= ${shots + 1} usable images; repeat ${r} had ${eligible.length}`;
+              continue;
+            }
+            const fitted = policy.fit(gallery, far);
+            // Best identity of each query (genuine, then stranger), once per distinct score function.
+            const best = bestOf.get(fitted.score) ?? [...genuine.map((q) => q.vector), ...strangerQueries].map((v) => fitted.score(v)[0]);
+            bestOf.set(fitted.score, best);
+            const c = cell.counts;
+            genuine.forEach((q, k) => {
+              const b = best[k];
+              c.genuineQueries++;
+              if (b.identity === q.identity) c.rank1++;
+              if (b.score <= fitted.threshold) {
+                if (b.identity === q.identity) c.genuineAccepted++;
+                else c.misidentified++;
+              }
+            });
+            for (let k = genuine.length; k < best.length; k++) {
+              c.strangerQueries++;
+              if (best[k].score <= fitted.threshold) c.strangerAccepted++;
+            }
+            c.refused += genuineRefused + strangerRefused;
+            cell.thresholds.push(fitted.threshold);
+            cell.sources[fitted.evidence.source] = (cell.sources[fitted.evidence.source] ?? 0) + 1;
+            cell.trials += fitted.evidence.trials;
+            cell.gallery += members.length;
+            cell.skipped += candidates.length - eligible.length;
+          }
+        }
+      }
+    }
+    opts.onRepeat?.(r + 1, opts.repeats);
+  }
+  const out: (OpenSetCell | UnavailableCell)[] = [];
+  for (const policy of opts.policies) {
+    for (const size of opts.sizes) {
+      for (const shots of opts.shots) {
+        for (const targetFar of opts.fars) {
+          const s = cells.get(cellKey(policy.name, size, shots, targetFar))!;
+          const id = { policy: policy.name, size, shots, targetFar };
+          if (s.unavailable) {
+            out.push({ ...id, unavailable: s.unavailable });
+            continue;
+          }
+          const t = s.thresholds;
+          out.push({
+            ...id,
+            ...cellRates(s.counts, targetFar),
+            repeats: opts.repeats,
+            galleryIdentities: s.gallery / opts.repeats,
+            skippedIdentities: s.skipped / opts.repeats,
+            threshold: { mean: t.reduce((a, b) => a + b, 0) / t.length, min: Math.min(...t), max: Math.max(...t) },
+            sources: s.sources,
+            meanThresholdTrials: s.trials / opts.repeats,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
