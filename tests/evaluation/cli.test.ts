@@ -43,6 +43,7 @@ describe('parseEvaluateArgs', () => {
     { name: 'defaults', input: ['identify', 'data/x', '--shots', '5'], expected: { command: 'identify', config: { folder: 'data/x', shots: 5, kind: 'object', seed: 0, repeats: 5, compare: false } } },
     { name: '--compare (no value)', input: ['identify', 'f', '--compare', '--shots', '1'], expected: { command: 'identify', config: { folder: 'f', shots: 1, kind: 'object', seed: 0, repeats: 5, compare: true } } },
     { name: '--key=value', input: ['oneshot', 'runs', '--model=models/object/v1'], expected: { command: 'oneshot', config: { folder: 'runs', model: 'models/object/v1', kind: 'object' } } },
+    { name: 'verify', input: ['verify', 'cfp', '--align', 'dlib', '--no-flip', '--files', 'frontal'], expected: { command: 'verify', config: { folder: 'cfp', kind: 'face', align: 'dlib', flip: false, files: 'frontal', seed: 0, impostorPairs: 200000, repeats: 5 } } },
     { name: 'make-oneshot', input: ['make-oneshot', 'o', '--runs=3'], expected: { command: 'make-oneshot', config: { out: 'o', zip: '../shared/data/omniglot-background/images_background.zip', seed: 0, runs: 3 } } },
   ])('parses $name', ({ input, expected }) => {
     expect(parseEvaluateArgs(input)).toEqual(expected);
@@ -62,7 +63,7 @@ describe('parseEvaluateArgs', () => {
     { name: 'flag without value', input: ['identify', '.', '--shots'], error: /^identify: --shots needs a value$/ },
     { name: 'a value after a boolean', input: ['identify', '.', '--compare', 'yes', '--shots', '1'], error: /^identify: unexpected argument yes; expected <folder>$/ },
     { name: 'two positionals', input: ['oneshot', 'a', 'b'], error: /^oneshot: unexpected argument b; expected <folder>$/ },
-    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify\), got bogus/ },
+    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify, verify\), got bogus/ },
   ])('refuses $name', ({ input, error }) => {
     expect(() => parseEvaluateArgs(input)).toThrow(error);
   });
