@@ -67,10 +67,10 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
       ms.detect += msSince(t);
       t = performance.now();
       const aligned = [];
-      for (const [k, found] of detected.entries()) for (const f of found.slice(0, 1)) aligned.push((await alignFace(decoded[k], f.landmarks)).image);
+      for (const [k, found] of detected.entries()) for (const f of found.slice(0, 1)) aligned.push((await alignFace(decoded[k], f.landmarks, face.config.alignment.method)).image);
       ms.align += msSince(t);
       t = performance.now();
-      if (aligned.length > 0) await face.embed(await describeFaces(face.models, aligned));
+      if (aligned.length > 0) await face.embed(await describeFaces(face.models, aligned, { flip: face.config.alignment.flip }));
       ms.embed += msSince(t);
       faces += aligned.length;
     }

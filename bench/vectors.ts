@@ -36,7 +36,7 @@ export async function realVectors(kind: 'object' | 'face', backend: BackendName 
   const face = await loadFaceModel(dir);
   const images = await listFolderImages(path.join(ROOT, '../shared/data/orl-faces/att_faces.zip'));
   const inputs = await Promise.all(images.map(async (f) => wholeImageInput(await decodeImage(f.bytes))));
-  const out = await face.embed(await describeFaces(face.models, inputs));
+  const out = await face.embed(await describeFaces(face.models, inputs, { flip: face.config.alignment.flip }));
   face.dispose();
   return out;
 }

@@ -9,6 +9,7 @@
  *   evaluate make-identify <out>
  *   evaluate openset <folder-per-identity | .zip> [--kind object|face] [--model <dir>] [--repeats 5] [--seed 0] [--sizes 5,20,100,all] [--shots 1,3,5] [--fars 1e-2,1e-3] [--policies model-curve-identities]
  *     (prints the grid as a table on stdout before the JSON line)
+ *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
 import path from 'node:path';
@@ -36,6 +37,19 @@ async function main(): Promise<object> {
   if (args.command === 'make-identify') {
     const made = await makeIdentifyFolder(args.config.out, { zipPath: args.config.zip, alphabets: OMNIGLOT_SPLIT.heldOut });
     return { task: 'make-identify', out: args.config.out, ...made, alphabets: [...OMNIGLOT_SPLIT.heldOut] };
+  }
+  if (args.command === 'verify') {
+    const c = args.config;
+    // Loaded lazily: TF.js takes seconds to import and the make-* commands do not need it.
+    const [{ defaultModelDir }, { runVerify }, { writeResult }] = await Promise.all([import('@/lib/evaluation/pipeline'), import('@/lib/evaluation/verify'), import('@/lib/evaluation/run')]);
+    const modelDir = c.model ?? (await defaultModelDir('face'));
+    log(`model: ${modelDir}`);
+    const result = await runVerify(c.folder, { modelDir, alignment: { method: c.align, flip: c.flip }, files: c.files, seed: c.seed, impostorPairs: c.impostorPairs, repeats: c.repeats }, log);
+    for (const t of result.tarAtFar) log(`TAR at FAR ${t.targetFar}: ${t.tar.rate.toFixed(3)} [${t.tar.low.toFixed(3)}, ${t.tar.high.toFixed(3)}] (${t.tar.trials} genuine, ${result.impostorPairs} impostor pairs)`);
+    log(`1-shot rank-1: ${result.rank1.rate.toFixed(3)} [${result.rank1.low.toFixed(3)}, ${result.rank1.high.toFixed(3)}] (${result.rank1.trials} queries)`);
+    const stem = `${result.folder.replace(/\/+$/, '').split('/').pop()!.replace(/\.zip$/i, '')}${c.files ? `-${c.files.replace(/[^A-Za-z0-9]+/g, '')}` : ''}`;
+    log(`wrote ${await writeResult(RESULTS_DIR, `verify-${stem}-${result.alignment.method}${result.alignment.flip ? '-flip' : ''}-${result.model}`, result)}`);
+    return result;
   }
   // Loaded lazily: TF.js takes seconds to import and the make-* commands do not need it.
   const { defaultModelDir, loadPipeline, registerPipeline } = await import('@/lib/evaluation/pipeline');

@@ -4,6 +4,7 @@
  *
  *   npx tsx scripts/face-cv.ts                        # CV -> bench/results/face-cv.json + markdown table
  *   npx tsx scripts/face-cv.ts --writeModel=true      # ... then writes models/face/<version>/ (all 40 people)
+ *   npx tsx scripts/face-cv.ts --plainOnly            # no CV: only the plain-descriptor model (after an alignment change)
  *
  * Each fold: 32 people train the Siamese head (`scripts/train.ts --dataset=vectors:<file>`, which
  * itself holds 20% of them out to calibrate) and calibrate the plain descriptor; the 8 others are
@@ -12,7 +13,7 @@
  *   plain@0.6         raw descriptor, the customary dlib/face-api distance 0.6;
  *   plain+calibrated  L2-normalised descriptor, threshold from our calibration on the 32;
  *   head              our trained head, threshold from its own calibration.
- * Descriptors come from detect=auto (tiny detector) and are cached in runs/cache.
+ * Descriptors come from detect=auto (tiny detector) and `DEFAULT_ALIGNMENT`, cached in runs/cache.
  * Config: zod schema below; `--key=value` or `--key value` flags (scripts/cli/args.ts); unknown flags are errors.
  */
 import { execFile } from 'node:child_process';
@@ -25,7 +26,7 @@ import type { ModelManifest } from '@/lib/embedder/manifest';
 import { loadModel } from '@/lib/embedder/weights';
 import { evaluateIdentify, type IdentifyResult } from '@/lib/evaluation/identify';
 import { createUniform, shuffled } from '@/lib/evaluation/random';
-import { defaultFaceConfig, describeFolder, l2Normalise, loadFaceModels, toLabelledVectors, writeFaceConfig, type DescribedImage } from '@/lib/faces';
+import { DEFAULT_ALIGNMENT, defaultFaceConfig, describeFolder, l2Normalise, loadFaceModels, toLabelledVectors, writeFaceConfig, type DescribedImage } from '@/lib/faces';
 import { calibrate, type Calibration, type CalibrationCurve } from '@/lib/calibration';
 import { parseCli } from './cli/args';
 
@@ -54,6 +55,8 @@ const configSchema = z.strictObject({
   out: z.string().default('bench/results/face-cv.json'),
   /** Also write the default face model (all people) under models/face/<version>/. */
   writeModel: z.boolean().default(false),
+  /** Skip the CV and the head: write only the plain-descriptor model, calibrated on every identity. */
+  plainOnly: z.boolean().default(false),
 });
 type Config = z.infer<typeof configSchema>;
 
@@ -139,17 +142,23 @@ function meanStd(xs: number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
+/** Calibration of the L2-normalised plain descriptor over every pair of `ids`' images. */
+function plainCalibration(images: readonly DescribedImage[], ids: readonly string[]): Calibration {
+  return calibrate(...(Object.values(pairDistances(descriptorsOf(images, ids).map((es) => es.map(l2Normalise)))) as [number[], number[]]));
+}
+
 /** Writes the plain-descriptor default model (head null) calibrated on every identity. */
 async function writePlainModel(images: readonly DescribedImage[], ids: readonly string[], calibration: Calibration, config: Config): Promise<string> {
   const createdAt = new Date().toISOString();
-  const version = `face-plain-${createdAt.slice(0, 10)}-${createHash('sha256').update(JSON.stringify(calibration.thresholds) + createdAt).digest('hex').slice(0, 4)}`;
+  const crop = `${DEFAULT_ALIGNMENT.method}${DEFAULT_ALIGNMENT.flip ? '-flip' : ''}`;
+  const version = `face-plain-${crop}-${createdAt.slice(0, 10)}-${createHash('sha256').update(JSON.stringify(calibration.thresholds) + createdAt).digest('hex').slice(0, 4)}`;
   const dir = path.join('models', 'face', version);
   await mkdir(dir, { recursive: true });
   const manifest: ModelManifest = {
     format: 1, version, kind: 'face', input: { type: 'vector', dim: 128 },
     architecture: { type: 'plain-descriptor', embedding: 'descriptor / ||descriptor||', descriptor: '@vladmandic/face-api faceRecognitionNet (dlib ResNet port), 150x150 aligned RGB' },
     embeddingDim: 128, metric: 'euclidean', calibration,
-    data: { source: `ORL (${config.zip}), detect=auto, tiny detector`, train: [], heldOut: [...ids], identities: { train: 0, heldOut: ids.length } },
+    data: { source: `ORL (${config.zip}), detect=auto, tiny detector, alignment ${crop}`, train: [], heldOut: [...ids], identities: { train: 0, heldOut: ids.length } },
     seed: config.seed, config: { ...config }, metrics: { auc: calibration.auc, eer: calibration.eer, images: images.filter((i) => i.descriptor).length },
     lossHistory: [], pairsPerSecond: 0, backend: 'none', trainingSeconds: 0, createdAt, plots: [],
   };
@@ -162,12 +171,16 @@ async function main(): Promise<void> {
   const config = parseCli(process.argv.slice(2), { schema: configSchema });
   log(`config ${JSON.stringify(config)}`);
   const models = await loadFaceModels();
-  const described = await describeFolder(config.zip, { models, mode: 'auto', detector: 'tiny', log });
+  const described = await describeFolder(config.zip, { models, mode: 'auto', detector: 'tiny', alignment: DEFAULT_ALIGNMENT, log });
   const verdictCounts: Record<string, number> = {};
   for (const im of described.images) for (const v of im.verdicts.length ? im.verdicts : ['face']) verdictCounts[v] = (verdictCounts[v] ?? 0) + 1;
   log(`descriptors ${described.cached ? 'from cache' : 'computed'}: ${described.file}; verdicts ${JSON.stringify(verdictCounts)}`);
   const { images } = described;
   const ids = [...new Set(images.map((i) => i.identity))];
+  if (config.plainOnly) {
+    console.log(`default face model: ${await writePlainModel(images, ids, plainCalibration(images, ids), config)}`);
+    return;
+  }
   const order = shuffled(ids, createUniform(config.seed));
   const foldSize = Math.ceil(ids.length / config.folds);
 
@@ -245,7 +258,6 @@ async function main(): Promise<void> {
   console.log(`\nhead ||W - I||_F / ||I||_F = ${fmt(result.headDistanceFromIdentity)}; head wins: ${wins}`);
 
   if (config.writeModel) {
-    const all = descriptorsOf(images, ids);
     if (wins) {
       const trained = await trainHead(config, images, ids, path.join(config.workDir, 'all'), config.seed);
       const dir = path.join('models', 'face', trained.version);
@@ -253,8 +265,7 @@ async function main(): Promise<void> {
       await writeFaceConfig(dir, defaultFaceConfig('model.json'));
       console.log(`default face model: ${dir}`);
     } else {
-      const cal = calibrate(...(Object.values(pairDistances(all.map((es) => es.map(l2Normalise)))) as [number[], number[]]));
-      console.log(`default face model: ${await writePlainModel(images, ids, cal, config)}`);
+      console.log(`default face model: ${await writePlainModel(images, ids, plainCalibration(images, ids), config)}`);
     }
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Pure maths of decisions: ROC/DET curves, AUC, EER and thresholds at a target FAR (roc.ts), the
- * open-set conversion (open-set.ts), and the match/unknown decision over neighbours (decision.ts).
+ * open-set conversion (open-set.ts), the match/unknown decision over neighbours (decision.ts), and
+ * Wilson intervals of measured rates (interval.ts).
  * No database, no ML, no I/O.
  */
 export { aucOf, calibrate, countAtMost, distanceAtFar, eerOf, rocCurve, type Calibration, type CalibrationCurve, type ThresholdPoint } from './roc';
 export { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 export { decide, groupByIdentity, type Decision, type Neighbour } from './decision';
+export { wilsonInterval, type RateInterval } from './interval';
 export type { FittedPolicy, GalleryEntry, OpenSetPolicy, ThresholdEvidence } from './policy';
 export { createRng, type Rng } from './rng';
 export { squaredDistance } from './vectors';

@@ -12,12 +12,18 @@ export const DESCRIPTOR_DIM = 128;
 /** Faces per forward pass (memory stays ~100 MB on CPU). */
 const BATCH = 16;
 
-/** Raw (not normalised) descriptors of aligned 150x150 faces, in order. */
-export async function describeFaces(models: FaceModels, faces: readonly DecodedImage[]): Promise<Float32Array[]> {
+/**
+ * Descriptors of aligned 150x150 faces, in order: raw (not normalised), or with `flip` the mean
+ * of the face's and its mirror image's raw descriptors, L2-normalised: (d(x) + d(mirror x)) / ||.||,
+ * the same for a face and its mirror image.
+ */
+export async function describeFaces(models: FaceModels, faces: readonly DecodedImage[], opts: { flip?: boolean } = {}): Promise<Float32Array[]> {
   const { api, tf } = models;
+  const flip = opts.flip ?? false;
   const out: Float32Array[] = [];
-  for (let start = 0; start < faces.length; start += BATCH) {
-    const batch = faces.slice(start, start + BATCH).map((f) => {
+  const step = flip ? BATCH / 2 : BATCH; // a flipped face is two net inputs
+  for (let start = 0; start < faces.length; start += step) {
+    const batch = faces.slice(start, start + step).map((f) => {
       assert(f.width === DESCRIPTOR_INPUT_PX && f.height === DESCRIPTOR_INPUT_PX, `descriptor input must be ${DESCRIPTOR_INPUT_PX}x${DESCRIPTOR_INPUT_PX}, got ${f.width}x${f.height}`);
       return tf.tidy(() => {
         const x = tf.tensor3d(f.data, [f.height, f.width, f.channels], 'int32'); // [150, 150, ch]
@@ -26,13 +32,16 @@ export async function describeFaces(models: FaceModels, faces: readonly DecodedI
         return tf.cast(rgb, 'float32') as typeof x; // [150, 150, 3]
       });
     });
+    // Mirror images: reverse the width axis of each [150, 150, 3].
+    const inputs = flip ? [...batch, ...batch.map((t) => tf.reverse(t, 1) as typeof t)] : batch;
     try {
-      const d = await api.nets.faceRecognitionNet.computeFaceDescriptor(batch);
+      const d = await api.nets.faceRecognitionNet.computeFaceDescriptor(inputs);
       const list = Array.isArray(d) ? d : [d];
-      assert(list.length === batch.length && list.every((v) => v.length === DESCRIPTOR_DIM), `expected ${batch.length} descriptors of ${DESCRIPTOR_DIM}`);
-      out.push(...list);
+      assert(list.length === inputs.length && list.every((v) => v.length === DESCRIPTOR_DIM), `expected ${inputs.length} descriptors of ${DESCRIPTOR_DIM}`);
+      if (!flip) out.push(...list);
+      else for (let k = 0; k < batch.length; k++) out.push(l2Normalise(Float32Array.from(list[k], (v, j) => (v + list[k + batch.length][j]) / 2)));
     } finally {
-      for (const t of batch) t.dispose();
+      for (const t of inputs) t.dispose();
     }
   }
   return out;

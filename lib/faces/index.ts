@@ -11,10 +11,10 @@
  */
 export { FACE_API_PACKAGE, FACE_API_VERSION, FACE_WEIGHT_PINS, loadFaceModels, type FaceModels, type FaceWeightPins } from './face-api';
 export { detectFaces, DETECT_MIN_SCORE, type DetectedFace, type FaceDetector, type Point } from './detect';
-export { alignFace, eyeCentres, eyeLineAngle, wholeImageInput, DESCRIPTOR_INPUT_PX, type AlignedFace } from './align';
+export { alignFace, dlibTemplatePoint, eyeCentres, eyeLineAngle, wholeImageInput, DEFAULT_ALIGNMENT, DESCRIPTOR_INPUT_PX, DLIB_CHIP_PADDING, LEGACY_ALIGNMENT, type AlignedFace, type AlignMethod, type FaceAlignment } from './align';
 export { describeFaces, l2Normalise, DESCRIPTOR_DIM } from './descriptor';
 export { prepareFaces, FaceRefusedError, DEFAULT_FACE_THRESHOLDS, type DetectMode, type FacePurpose, type FaceThresholds, type PreparedFace, type PrepareFacesOptions } from './prepare';
 export { checkIdentityOutlier, checkNearDuplicate, NEAR_DUPLICATE_FRACTION, REFUSAL_CODES, type RefusalCode, type Verdict, type VerdictCode, type WarningCode } from './verdicts';
 export { defaultFaceConfig, loadFaceModel, readFaceConfig, writeFaceConfig, type FaceModel, type FaceModelConfig } from './model';
-export { describeFolder, toLabelledVectors, type DescribedImage, type DescriptorCache } from './descriptor-cache';
+export { describeFolder, detectFolder, toLabelledVectors, type DescribedImage, type DetectedImage, type DescriptorCache } from './descriptor-cache';
 export { loadFacePipeline } from './pipeline';

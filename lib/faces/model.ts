@@ -15,7 +15,7 @@ import { InputError, NotFoundError } from '@/lib/errors';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { loadModel } from '@/lib/embedder/weights';
 import { FACE_WEIGHT_PINS, loadFaceModels, type FaceModels, type FaceWeightPins } from './face-api';
-import { ALIGN_BOX_PADDING, DESCRIPTOR_INPUT_PX } from './align';
+import { ALIGN_BOX_PADDING, DEFAULT_ALIGNMENT, DESCRIPTOR_INPUT_PX, DLIB_CHIP_PADDING, type FaceAlignment } from './align';
 import { DESCRIPTOR_DIM, l2Normalise } from './descriptor';
 import { DEFAULT_FACE_THRESHOLDS, type FaceThresholds } from './prepare';
 import type { FaceDetector } from './detect';
@@ -30,8 +30,8 @@ export interface FaceModelConfig {
   detector: FaceDetector;
   /** Verdict thresholds. */
   thresholds: FaceThresholds;
-  /** Alignment: descriptor input side and landmark-box padding. */
-  alignment: { inputSizePx: number; boxPadding: number };
+  /** Alignment: descriptor input side, crop method and its padding, flip averaging. */
+  alignment: FaceAlignment & { inputSizePx: number; padding: number };
   /** `"model.json"` when a trained head maps descriptors to embeddings; null = plain descriptor. */
   head: 'model.json' | null;
 }
@@ -43,7 +43,13 @@ const faceConfigSchema = z.strictObject({
   thresholds: z.strictObject({
     detectMinScore: z.number(), minScore: z.number(), minFaceSizePx: z.number(), confidentScore: z.number(), wholeImageMaxSidePx: z.number(), retryPadFraction: z.number(), retryPadGrey: z.number().int(),
   }),
-  alignment: z.strictObject({ inputSizePx: z.literal(DESCRIPTOR_INPUT_PX), boxPadding: z.literal(ALIGN_BOX_PADDING) }),
+  alignment: z.union([
+    // face.json before issue 18: the landmark box, no flip.
+    z.strictObject({ inputSizePx: z.literal(DESCRIPTOR_INPUT_PX), boxPadding: z.literal(ALIGN_BOX_PADDING) })
+      .transform(({ inputSizePx }) => ({ inputSizePx, method: 'box' as const, padding: ALIGN_BOX_PADDING, flip: false })),
+    z.strictObject({ inputSizePx: z.literal(DESCRIPTOR_INPUT_PX), method: z.literal('box'), padding: z.literal(ALIGN_BOX_PADDING), flip: z.boolean() }),
+    z.strictObject({ inputSizePx: z.literal(DESCRIPTOR_INPUT_PX), method: z.literal('dlib'), padding: z.literal(DLIB_CHIP_PADDING), flip: z.boolean() }),
+  ]),
   head: z.literal('model.json').nullable(),
 });
 
@@ -54,7 +60,7 @@ export function defaultFaceConfig(head: FaceModelConfig['head']): FaceModelConfi
     faceApi: { ...FACE_WEIGHT_PINS, sha256: { ...FACE_WEIGHT_PINS.sha256 } },
     detector: 'tiny',
     thresholds: { ...DEFAULT_FACE_THRESHOLDS },
-    alignment: { inputSizePx: DESCRIPTOR_INPUT_PX, boxPadding: ALIGN_BOX_PADDING },
+    alignment: { inputSizePx: DESCRIPTOR_INPUT_PX, ...DEFAULT_ALIGNMENT, padding: DEFAULT_ALIGNMENT.method === 'dlib' ? DLIB_CHIP_PADDING : ALIGN_BOX_PADDING },
     head,
   };
 }

@@ -59,7 +59,7 @@ export async function loadFacePipeline(modelDir: string, opts: { mode?: DetectMo
     // Refusals throw FaceRefusedError (codes no_face, face_too_small, low_score).
     prepare: async (bytes) => {
       const [face] = await prepareFaces(await decodeImage(bytes), {
-        mode: opts.mode ?? 'auto', purpose: 'enroll', detector: model.config.detector, thresholds: model.config.thresholds, models: model.models,
+        mode: opts.mode ?? 'auto', purpose: 'enroll', detector: model.config.detector, thresholds: model.config.thresholds, models: model.models, alignment: model.config.alignment,
       });
       return face.descriptor;
     },

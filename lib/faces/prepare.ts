@@ -19,7 +19,7 @@
 import { InputError } from '@/lib/errors';
 import { padImage, shrinkImage, type Box, type DecodedImage } from '@/lib/imaging';
 import { loadFaceModels, type FaceModels } from './face-api';
-import { alignFace, wholeImageInput } from './align';
+import { alignFace, LEGACY_ALIGNMENT, wholeImageInput, type FaceAlignment } from './align';
 import { describeFaces } from './descriptor';
 import { detectFaces, type DetectedFace, type FaceDetector, type Point } from './detect';
 import type { RefusalCode, Verdict } from './verdicts';
@@ -82,6 +82,8 @@ export interface PrepareFacesOptions {
   thresholds?: Partial<FaceThresholds>;
   /** Loaded models (default `loadFaceModels()`). */
   models?: FaceModels;
+  /** Crop and flip (default `LEGACY_ALIGNMENT`, or the face model's). */
+  alignment?: FaceAlignment;
 }
 
 /** One face ready for the model. */
@@ -194,11 +196,12 @@ export async function prepareFaces(img: DecodedImage, opts: PrepareFacesOptions)
   const mode = opts.mode ?? 'auto';
   const t: FaceThresholds = { ...DEFAULT_FACE_THRESHOLDS, ...opts.thresholds };
   const models = opts.models ?? (await loadFaceModels());
+  const { method, flip } = opts.alignment ?? LEGACY_ALIGNMENT;
   const longSidePx = Math.max(img.width, img.height);
 
   const whole = async (verdicts: Verdict[]): Promise<PreparedFace[]> => {
     const descriptorInput = await wholeImageInput(img);
-    const [descriptor] = await describeFaces(models, [descriptorInput]);
+    const [descriptor] = await describeFaces(models, [descriptorInput], { flip });
     return [{ box: null, score: null, landmarks: null, descriptorInput, descriptor, verdicts }];
   };
   if (mode === 'never') return whole([]);
@@ -235,9 +238,9 @@ export async function prepareFaces(img: DecodedImage, opts: PrepareFacesOptions)
     });
   }
 
-  const aligned = await Promise.all(chosen.map((j) => alignFace(img, j.face.landmarks)));
+  const aligned = await Promise.all(chosen.map((j) => alignFace(img, j.face.landmarks, method)));
   const okIndex = chosen.flatMap((j, i) => (j.refusal === null ? [i] : []));
-  const descriptors = await describeFaces(models, okIndex.map((i) => aligned[i].image));
+  const descriptors = await describeFaces(models, okIndex.map((i) => aligned[i].image), { flip });
   return chosen.map((j, i) => ({
     box: j.face.box,
     score: j.face.score,

@@ -51,6 +51,23 @@ export const EVALUATE_SCHEMAS = {
     /** Policy names from lib/calibration/policies.ts. */
     policies: z.array(z.string().min(1)).min(1).default(['model-curve-identities']),
   }),
+  verify: z.strictObject({
+    folder: z.string().min(1),
+    /** Faces only: raw descriptor distances under one alignment. */
+    kind: z.literal('face').default('face'),
+    model: z.string().optional(),
+    /** Crop: `box` (face-api's landmark box) or `dlib` (dlib's face chip); default the model's face.json. */
+    align: z.enum(['box', 'dlib']).optional(),
+    /** `--flip` / `--no-flip`: average the descriptors of the face and its mirror image; default the model's face.json. */
+    flip: z.boolean().optional(),
+    /** Keep only images whose path matches this regular expression (e.g. `frontal` on CFP). */
+    files: z.string().optional(),
+    seed: z.number().int().default(0),
+    /** Impostor pairs sampled (all of them when fewer exist); FAR 1e-3 needs well over 3,000. */
+    impostorPairs: z.number().int().min(1000).default(200000),
+    /** Rank-1 gallery draws. */
+    repeats: z.number().int().min(1).default(5),
+  }),
 } as const;
 
 /** A command name. */
@@ -60,7 +77,7 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
 
 /** The positional argument of each command. */
-const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder' } as const;
+const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder' } as const;
 
 function isCommand(value: string | undefined): value is EvaluateCommand {
   return value !== undefined && Object.hasOwn(EVALUATE_SCHEMAS, value);

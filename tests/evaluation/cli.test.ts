@@ -45,6 +45,7 @@ describe('parseEvaluateArgs', () => {
     { name: '--key=value', input: ['oneshot', 'runs', '--model=models/object/v1'], expected: { command: 'oneshot', config: { folder: 'runs', model: 'models/object/v1', kind: 'object' } } },
     { name: 'openset defaults', input: ['openset', 'd', '--kind', 'face'], expected: { command: 'openset', config: { folder: 'd', kind: 'face', seed: 0, repeats: 5, sizes: [5, 20, 100, 'all'], shots: [1, 3, 5], fars: [1e-2, 1e-3], policies: ['model-curve-identities'] } } },
     { name: 'openset lists', input: ['openset', 'd', '--sizes', '5,all', '--shots=1,3', '--fars', '1e-2', '--policies', 'a,b'], expected: { command: 'openset', config: { folder: 'd', kind: 'object', seed: 0, repeats: 5, sizes: [5, 'all'], shots: [1, 3], fars: [0.01], policies: ['a', 'b'] } } },
+    { name: 'verify', input: ['verify', 'cfp', '--align', 'dlib', '--no-flip', '--files', 'frontal'], expected: { command: 'verify', config: { folder: 'cfp', kind: 'face', align: 'dlib', flip: false, files: 'frontal', seed: 0, impostorPairs: 200000, repeats: 5 } } },
     { name: 'make-oneshot', input: ['make-oneshot', 'o', '--runs=3'], expected: { command: 'make-oneshot', config: { out: 'o', zip: '../shared/data/omniglot-background/images_background.zip', seed: 0, runs: 3 } } },
   ])('parses $name', ({ input, expected }) => {
     expect(parseEvaluateArgs(input)).toEqual(expected);
@@ -66,7 +67,7 @@ describe('parseEvaluateArgs', () => {
     { name: 'two positionals', input: ['oneshot', 'a', 'b'], error: /^oneshot: unexpected argument b; expected <folder>$/ },
     { name: 'a FAR outside (0, 1)', input: ['openset', '.', '--fars', '0.01,1'], error: /^openset: --fars\[1\]: Too big: expected number to be <1/ },
     { name: 'a size that is neither a count nor all', input: ['openset', '.', '--sizes', '5,most'], error: /^openset: --sizes\[1\]/ },
-    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify, openset\), got bogus/ },
+    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify, openset, verify\), got bogus/ },
   ])('refuses $name', ({ input, error }) => {
     expect(() => parseEvaluateArgs(input)).toThrow(error);
   });

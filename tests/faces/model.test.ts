@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelManifest } from '@/lib/embedder/manifest';
 import { AppError } from '@/lib/errors';
+import { DEFAULT_ALIGNMENT } from '@/lib/faces/align';
 import { defaultFaceConfig, loadFaceModel, readFaceConfig, writeFaceConfig } from '@/lib/faces/model';
 import { loadFacePipeline } from '@/lib/faces/pipeline';
 import { calibrate } from '@/lib/calibration';
@@ -54,6 +55,22 @@ describe('loadFaceModel', () => {
       expect(err?.message).toContain(`tiny_face_detector_model.bin: expected SHA-256 ${'0'.repeat(64)}, got `);
     } finally {
       await rm(bad, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('readFaceConfig alignment', () => {
+  it('reads a face.json from before issue 18 as the landmark box without flip, and round-trips the new form', async () => {
+    const config = await readFaceConfig(dir);
+    expect(config.alignment).toEqual({ inputSizePx: 150, ...DEFAULT_ALIGNMENT, padding: DEFAULT_ALIGNMENT.method === 'dlib' ? 0.25 : 0.2 });
+    const old = await mkdtemp(path.join(tmpdir(), 'face-model-old-'));
+    try {
+      await writeFile(path.join(old, 'face.json'), JSON.stringify({ ...config, alignment: { inputSizePx: 150, boxPadding: 0.2 } }));
+      expect((await readFaceConfig(old)).alignment).toEqual({ inputSizePx: 150, method: 'box', padding: 0.2, flip: false });
+      await writeFile(path.join(old, 'face.json'), JSON.stringify({ ...config, alignment: { inputSizePx: 150, method: 'dlib', padding: 0.2, flip: true } }));
+      expect(await readFaceConfig(old).then(() => null, (e: unknown) => (e as AppError).code)).toBe('invalid_manifest');
+    } finally {
+      await rm(old, { recursive: true, force: true });
     }
   });
 });

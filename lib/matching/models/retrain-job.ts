@@ -119,7 +119,7 @@ async function faceSource(dir: string, detect: DetectMode): Promise<ModelSource>
   return {
     spec: { type: 'vector', dim: DESCRIPTOR_DIM },
     toInput: async (img) => {
-      const faces = await prepareFaces(img, { mode: detect, purpose: 'enroll', detector: face.config.detector, thresholds: face.config.thresholds, models: face.models }).catch((err: unknown) => {
+      const faces = await prepareFaces(img, { mode: detect, purpose: 'enroll', detector: face.config.detector, thresholds: face.config.thresholds, models: face.models, alignment: face.config.alignment }).catch((err: unknown) => {
         if (err instanceof FaceRefusedError) return [];
         throw err;
       });

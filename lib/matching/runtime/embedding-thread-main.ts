@@ -62,7 +62,7 @@ export async function runEmbeddingWorker(): Promise<void> {
         const face = faceModels.get(req.modelVersion);
         if (!face) throw new AppError('model_not_loaded', `face model ${req.modelVersion} is not loaded in the embedding worker (face models: ${[...faceModels.keys()].join(', ') || 'none'})`);
         const faces = await prepareFaces(req.image, {
-          mode: req.options.detect, purpose: req.options.purpose, detector: face.config.detector, thresholds: face.config.thresholds, models: face.models,
+          mode: req.options.detect, purpose: req.options.purpose, detector: face.config.detector, thresholds: face.config.thresholds, models: face.models, alignment: face.config.alignment,
         });
         const out = faces.map((f) => ({ box: f.box, descriptor: f.descriptor, verdicts: f.verdicts.map((v) => v.code) }));
         port!.postMessage({ id: req.id, type: 'faces', faces: out } satisfies WorkerReply);
