@@ -7,6 +7,7 @@
  *   evaluate make-oneshot <out> [--seed 0] [--runs 20]
  *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--identities N] [--compare]
  *   evaluate make-identify <out>
+ *   evaluate make-cohort <omniglot zip | face folder-per-identity> [--kind object|face] [--model <dir>] [--perIdentity 4]
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
@@ -46,6 +47,12 @@ async function main(): Promise<object> {
   log(`model: ${modelDir}`);
   const pipeline = await loadPipeline(args.config.kind, modelDir);
   try {
+    if (args.command === 'make-cohort') {
+      const { makeCohort } = await import('@/lib/evaluation/make-cohort');
+      const { meta, sha256, refused } = await makeCohort(pipeline, { modelDir, source: args.config.source, perIdentity: args.config.perIdentity }, log);
+      if (refused.length > 0) log(`make-cohort: refused ${refused.length}: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''}`);
+      return { task: 'make-cohort', model: meta.modelVersion, count: meta.count, identities: meta.identities.length, refused: refused.length, source: meta.source, sha256 };
+    }
     if (args.command === 'oneshot') {
       const result = await runOneShot(args.config.folder, pipeline, log);
       log(`wrote ${await writeResult(RESULTS_DIR, `oneshot-${pipeline.manifest.version}`, result)}`);
