@@ -102,17 +102,14 @@ describe('cohortPolicy', () => {
     expect(fitted.evidence.predictedFar.lo).toBeLessThanOrEqual(fitted.evidence.predictedFar.value);
   });
 
-  it('falls back to cohort pairs with the union bound when trials are fewer than 3/FAR', () => {
+  it('falls back to a threshold below every trial, bounded by 3/n, when trials are fewer than 3/FAR', () => {
     const cohort = fan(30);
     const gallery = [{ identity: 'a', vector: E0 }, { identity: 'b', vector: at(1.2, 3) }];
     // 30 cohort + 2 in-gallery trials < 3/0.01 = 300.
-    const strict = cohortPolicy(cohort, { k: 5, normalise: false }).fit(gallery, 0.01);
-    expect(strict.evidence.source).toBe('cohort-pairs');
-    expect(strict.evidence.trials).toBe((30 * 29) / 2);
-    // Read at p = FAR/M = 0.005 over 435 pairs: floor(2.175) = 2 pairs under, predicted FAR = M · 2/435.
-    const pairs = cohort.flatMap((a, i) => cohort.slice(i + 1).map((b) => unitDistance(a.vector, b.vector))).sort((x, y) => x - y);
-    expect(pairs.filter((d) => d <= strict.threshold).length).toBe(2);
-    expect(strict.evidence.predictedFar.value).toBeCloseTo((2 * 2) / 435, 12);
+    const fitted = cohortPolicy(cohort, { k: 5, normalise: false }).fit(gallery, 0.01);
+    expect(fitted.evidence).toEqual({ source: 'cohort-trials-bound', trials: 32, predictedFar: { value: 3 / 32, lo: 0, hi: 3 / 32 } });
+    expect(cohort.filter((c) => fitted.score(c.vector)[0].score <= fitted.threshold)).toEqual([]);
+    expect(fitted.threshold).toBeLessThan(unitDistance(E0, cohort[0].vector));
   });
 
   it('reads the trials at FAR / farMargin and scales the predicted FAR back', () => {
