@@ -9,4 +9,4 @@ export { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 export { decide, groupByIdentity, type Decision, type Neighbour } from './decision';
 export type { FittedPolicy, GalleryEntry, OpenSetPolicy, ThresholdEvidence } from './policy';
 export { asNorm, cohortStats, thresholdFromTrials, unitDistance, wilsonInterval, type Cohort, type CohortStats } from './cohort';
-export { bestPerIdentity, cohortPolicy, modelCurveImagesPolicy, type CohortPolicyOptions } from './cohort-policy';
+export { bestPerIdentity, cohortPolicy, COHORT_SETTINGS, modelCurveImagesPolicy, type CohortPolicyOptions } from './cohort-policy';

@@ -62,9 +62,15 @@ describe('parseEvaluateArgs', () => {
     { name: 'flag without value', input: ['identify', '.', '--shots'], error: /^identify: --shots needs a value$/ },
     { name: 'a value after a boolean', input: ['identify', '.', '--compare', 'yes', '--shots', '1'], error: /^identify: unexpected argument yes; expected <folder>$/ },
     { name: 'two positionals', input: ['oneshot', 'a', 'b'], error: /^oneshot: unexpected argument b; expected <folder>$/ },
-    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify\), got bogus/ },
+    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify, make-cohort\), got bogus/ },
+    { name: 'make-cohort without a source', input: ['make-cohort', '--kind', 'face'], error: /^make-cohort: <source> is required \(string\)$/ },
   ])('refuses $name', ({ input, error }) => {
     expect(() => parseEvaluateArgs(input)).toThrow(error);
+  });
+
+  it('reads make-cohort with its defaults', () => {
+    expect(parseEvaluateArgs(['make-cohort', 'cfp', '--kind', 'face', '--perIdentity', '2'])).toEqual({ command: 'make-cohort', config: { source: 'cfp', kind: 'face', perIdentity: 2 } });
+    expect(parseEvaluateArgs(['make-cohort', 'omniglot.zip']).config).toEqual({ source: 'omniglot.zip', kind: 'object', perIdentity: 4 });
   });
 });
 
