@@ -10,6 +10,7 @@
  *   evaluate openset <folder-per-identity | .zip> [--kind object|face] [--model <dir>] [--repeats 5] [--seed 0] [--sizes 5,20,100,all] [--shots 1,3,5] [--fars 1e-2,1e-3] [--policies model-curve-identities]
  *     (prints the grid as a table on stdout before the JSON line)
  *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
+ *   evaluate make-cohort <omniglot zip | face folder-per-identity> [--kind object|face] [--model <dir>] [--perIdentity 4]
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
 import path from 'node:path';
@@ -45,8 +46,8 @@ async function main(): Promise<object> {
     const modelDir = c.model ?? (await defaultModelDir('face'));
     log(`model: ${modelDir}`);
     const result = await runVerify(c.folder, { modelDir, alignment: { method: c.align, flip: c.flip }, files: c.files, seed: c.seed, impostorPairs: c.impostorPairs, repeats: c.repeats }, log);
-    for (const t of result.tarAtFar) log(`TAR at FAR ${t.targetFar}: ${t.tar.rate.toFixed(3)} [${t.tar.low.toFixed(3)}, ${t.tar.high.toFixed(3)}] (${t.tar.trials} genuine, ${result.impostorPairs} impostor pairs)`);
-    log(`1-shot rank-1: ${result.rank1.rate.toFixed(3)} [${result.rank1.low.toFixed(3)}, ${result.rank1.high.toFixed(3)}] (${result.rank1.trials} queries)`);
+    for (const t of result.tarAtFar) log(`TAR at FAR ${t.targetFar}: ${t.tar.value.toFixed(3)} [${t.tar.lo.toFixed(3)}, ${t.tar.hi.toFixed(3)}] (${t.tar.n} genuine, ${result.impostorPairs} impostor pairs)`);
+    log(`1-shot rank-1: ${result.rank1.value.toFixed(3)} [${result.rank1.lo.toFixed(3)}, ${result.rank1.hi.toFixed(3)}] (${result.rank1.n} queries)`);
     const stem = `${result.folder.replace(/\/+$/, '').split('/').pop()!.replace(/\.zip$/i, '')}${c.files ? `-${c.files.replace(/[^A-Za-z0-9]+/g, '')}` : ''}`;
     log(`wrote ${await writeResult(RESULTS_DIR, `verify-${stem}-${result.alignment.method}${result.alignment.flip ? '-flip' : ''}-${result.model}`, result)}`);
     return result;
@@ -64,6 +65,12 @@ async function main(): Promise<object> {
   log(`model: ${modelDir}`);
   const pipeline = await loadPipeline(args.config.kind, modelDir);
   try {
+    if (args.command === 'make-cohort') {
+      const { makeCohort } = await import('@/lib/evaluation/make-cohort');
+      const { meta, sha256, refused } = await makeCohort(pipeline, { modelDir, source: args.config.source, perIdentity: args.config.perIdentity }, log);
+      if (refused.length > 0) log(`make-cohort: refused ${refused.length}: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''}`);
+      return { task: 'make-cohort', model: meta.modelVersion, count: meta.count, identities: meta.identities.length, refused: refused.length, source: meta.source, sha256 };
+    }
     if (args.command === 'oneshot') {
       const result = await runOneShot(args.config.folder, pipeline, log);
       log(`wrote ${await writeResult(RESULTS_DIR, `oneshot-${pipeline.manifest.version}`, result)}`);

@@ -2,12 +2,12 @@
  * Pure maths of decisions: ROC/DET curves, AUC, EER and thresholds at a target FAR (roc.ts), the
  * open-set conversion (open-set.ts), the match/unknown decision over neighbours (decision.ts), and
  * Wilson intervals of measured rates (interval.ts).
+ * the open-set policies: cohort score normalisation and stranger-trial thresholds (cohort*.ts).
  * No database, no ML, no I/O.
  */
 export { aucOf, calibrate, countAtMost, distanceAtFar, eerOf, rocCurve, type Calibration, type CalibrationCurve, type ThresholdPoint } from './roc';
 export { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 export { decide, groupByIdentity, type Decision, type Neighbour } from './decision';
-export { wilsonInterval, type RateInterval } from './interval';
 export type { FittedPolicy, GalleryEntry, OpenSetPolicy, ThresholdEvidence } from './policy';
 export { createRng, type Rng } from './rng';
 export { squaredDistance } from './vectors';
@@ -31,3 +31,5 @@ export {
 export { modelCurveIdentitiesPolicy, nearestPerIdentity } from './model-curve-policy';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
 export { wilsonRate, type IntervalRate } from './wilson';
+export { asNorm, cohortStats, thresholdFromTrials, unitDistance, type Cohort, type CohortStats } from './cohort';
+export { bestPerIdentity, cohortPolicy, COHORT_SETTINGS, modelCurveImagesPolicy, type CohortPolicyOptions } from './cohort-policy';

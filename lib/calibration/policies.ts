@@ -5,6 +5,8 @@
  * read by the caller into `PolicyModel`.
  */
 import { InputError } from '@/lib/errors';
+import type { Cohort } from './cohort';
+import { cohortPolicy, COHORT_SETTINGS, modelCurveImagesPolicy } from './cohort-policy';
 import { modelCurveIdentitiesPolicy } from './model-curve-policy';
 import type { OpenSetPolicy } from './policy';
 import type { CalibrationCurve } from './roc';
@@ -13,8 +15,12 @@ import type { CalibrationCurve } from './roc';
 export interface PolicyModel {
   /** The model's folder (where files shipped with it, such as a cohort, sit). */
   dir: string;
+  /** The model's kind: the cohort policy's setting is per kind. */
+  kind: 'object' | 'face';
   /** The model's stored calibration. */
   calibration: { curve: CalibrationCurve };
+  /** The score-normalisation cohort shipped with the model, or null. */
+  cohort: Cohort | null;
 }
 
 /** Builds a policy for one model. */
@@ -23,6 +29,12 @@ export type PolicyFactory = (model: PolicyModel) => OpenSetPolicy;
 /** Every policy by name. */
 export const POLICIES: Readonly<Record<string, PolicyFactory>> = Object.freeze({
   'model-curve-identities': (model: PolicyModel) => modelCurveIdentitiesPolicy(model.calibration.curve),
+  'model-curve-images': (model: PolicyModel) => modelCurveImagesPolicy(model.calibration.curve),
+  cohort: (model: PolicyModel) => {
+    const setting = COHORT_SETTINGS[model.kind];
+    if (!model.cohort || !setting) throw new InputError('unknown_policy', `the cohort policy needs a ${model.kind} model with a cohort and a cohort setting for its kind`);
+    return cohortPolicy(model.cohort, setting);
+  },
 });
 
 /** The policy `name` for `model`; `unknown_policy` names the known ones. */

@@ -21,7 +21,8 @@ export interface IntervalRate {
  * k/n with the Wilson score interval (Wilson 1927), which stays inside [0, 1] and is not empty at
  * k = 0 (where the normal interval is): with p = k/n and z = 1.96,
  *   centre = (p + z²/2n) / (1 + z²/n),  half = z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²).
- * With n = 0 nothing is known: value 0, interval [0, 1].
+ * With n = 0 nothing is known: value 0, interval [0, 1]. It assumes independent trials; pairs
+ * sharing an image are not, so read it as a lower bound on the uncertainty there.
  */
 export function wilsonRate(k: number, n: number, z = Z95): IntervalRate {
   if (n === 0) return { k, n, value: 0, lo: 0, hi: 1 };

@@ -4,6 +4,7 @@
  * policy, and shape the JSON and the table.
  */
 import { createPolicy } from '@/lib/calibration';
+import { readCohort } from '@/lib/embedder/cohort';
 import type { EmbeddingPipeline } from './pipeline';
 import { embedFolder } from './embedding-cache';
 import { evaluateOpenSet, type GallerySize, type OpenSetCell, type OpenSetIdentity, type UnavailableCell } from './openset';
@@ -54,12 +55,14 @@ function reservedBy(name: string, reserved: readonly string[]): boolean {
 /** Runs the open-set grid on a folder-per-identity root (folder or .zip). */
 export async function runOpenSet(root: string, pipeline: EmbeddingPipeline, opts: RunOpenSetOptions, log: (msg: string) => void): Promise<OpenSetJson> {
   const { manifest } = pipeline;
-  const policies = opts.policies.map((name) => createPolicy(name, { dir: opts.modelDir, calibration: manifest.calibration }));
+  const shipped = await readCohort(opts.modelDir, manifest);
+  const cohort = shipped?.cohort ?? null;
+  const policies = opts.policies.map((name) => createPolicy(name, { dir: opts.modelDir, kind: manifest.kind, calibration: manifest.calibration, cohort }));
   const { images, refused, cacheFile } = await embedFolder(root, pipeline, { cacheDir: opts.cacheDir, log });
   const byName = new Map<string, (Float32Array | null)[]>();
   for (const i of images) byName.set(i.identity, [...(byName.get(i.identity) ?? []), i.embedding]);
   const all: OpenSetIdentity[] = [...byName].map(([name, imgs]) => ({ name, images: imgs }));
-  const reserved = [...manifest.data.train, ...manifest.data.heldOut, ...policies.flatMap((p) => p.reservedIdentities ?? [])];
+  const reserved = [...manifest.data.train, ...manifest.data.heldOut, ...(shipped?.meta.identities ?? []), ...policies.flatMap((p) => p.reservedIdentities ?? [])];
   const kept = all.filter((i) => !reservedBy(i.name, reserved));
   let calibrationOverlap: string | null = null;
   let identities = kept;

@@ -9,7 +9,7 @@
  *                 image is of the query's identity. Pooled over repeats.
  * Refused images take part in neither. Rates come with 95% Wilson intervals and their trials.
  */
-import { calibrate, wilsonInterval, type RateInterval } from '@/lib/calibration';
+import { calibrate, wilsonRate, type IntervalRate } from '@/lib/calibration';
 import { InputError } from '@/lib/errors';
 import { describeFolder, loadFaceModel, type FaceAlignment } from '@/lib/faces';
 import { euclideanDistance } from '@/lib/index/exact';
@@ -34,7 +34,7 @@ export interface TarAtFar {
   /** Measured FAR at that distance, over the impostor pairs. */
   far: number;
   /** Share of genuine pairs at or below the distance. */
-  tar: RateInterval;
+  tar: IntervalRate;
 }
 
 /** Figures of `evaluateVerify`. */
@@ -47,7 +47,7 @@ export interface VerifyFigures {
   auc: number;
   eer: number;
   /** 1-shot rank-1, pooled over the repeats (trials = queries x repeats). */
-  rank1: RateInterval;
+  rank1: IntervalRate;
 }
 
 const TARGET_FARS = [1e-2, 1e-3] as const;
@@ -121,10 +121,10 @@ export function evaluateVerify(items: readonly { identity: string; vector: Float
     images: items.length,
     genuinePairs: genuine.length,
     impostorPairs: impostor.length,
-    tarAtFar: TARGET_FARS.map((targetFar, k) => ({ targetFar, distance: points[k].distance, far: points[k].far, tar: wilsonInterval(Math.round(points[k].tar * genuine.length), genuine.length) })),
+    tarAtFar: TARGET_FARS.map((targetFar, k) => ({ targetFar, distance: points[k].distance, far: points[k].far, tar: wilsonRate(Math.round(points[k].tar * genuine.length), genuine.length) })),
     auc: cal.auc,
     eer: cal.eer,
-    rank1: wilsonInterval(correct, trials),
+    rank1: wilsonRate(correct, trials),
   };
 }
 

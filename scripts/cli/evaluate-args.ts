@@ -68,6 +68,14 @@ export const EVALUATE_SCHEMAS = {
     /** Rank-1 gallery draws. */
     repeats: z.number().int().min(1).default(5),
   }),
+  /** Embeds the model's score-normalisation cohort into its folder (lib/evaluation/make-cohort.ts). */
+  'make-cohort': z.strictObject({
+    /** Object: the Omniglot background zip (training alphabets). Face: a folder per identity (CFP; its even half). */
+    source: z.string().min(1),
+    kind: z.enum(['object', 'face']).default('object'),
+    model: z.string().optional(),
+    perIdentity: z.number().int().min(1).default(4),
+  }),
 } as const;
 
 /** A command name. */
@@ -77,7 +85,7 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
 
 /** The positional argument of each command. */
-const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder' } as const;
+const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source' } as const;
 
 function isCommand(value: string | undefined): value is EvaluateCommand {
   return value !== undefined && Object.hasOwn(EVALUATE_SCHEMAS, value);

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { wilsonInterval } from '@/lib/calibration';
 import { evaluateVerify } from '@/lib/evaluation/verify';
 
 const item = (identity: string, ...v: number[]) => ({ identity, vector: Float32Array.from(v) });
-
-describe('wilsonInterval', () => {
-  it('matches the textbook 95% interval of 8/10 and stays in [0, 1]', () => {
-    const r = wilsonInterval(8, 10);
-    expect(r.rate).toBe(0.8);
-    expect(r.low).toBeCloseTo(0.4902, 3);
-    expect(r.high).toBeCloseTo(0.9433, 3);
-    expect(wilsonInterval(0, 5).low).toBe(0);
-    expect(wilsonInterval(5, 5).high).toBe(1);
-  });
-});
 
 describe('evaluateVerify', () => {
   // On a line: genuine distances 0.1, 0.5, 0.9 and 10; the nearest impostor pair is 9.1 apart
@@ -28,8 +16,8 @@ describe('evaluateVerify', () => {
     for (const t of r.tarAtFar) {
       expect(t.far).toBe(0);
       expect(t.distance).toBeLessThan(9.1);
-      expect(t.tar.rate).toBe(0.75);
-      expect(t.tar.trials).toBe(4);
+      expect(t.tar.value).toBe(0.75);
+      expect(t.tar.n).toBe(4);
     }
   });
 
@@ -43,7 +31,7 @@ describe('evaluateVerify', () => {
 
   it('scores 1-shot rank-1 over the repeats: perfect clusters give 1 on (images - identities) x repeats queries', () => {
     const r = evaluateVerify(items.slice(0, 6), { seed: 3, impostorPairs: 1000, repeats: 4 });
-    expect(r.rank1.rate).toBe(1);
-    expect(r.rank1.trials).toBe(3 * 4);
+    expect(r.rank1.value).toBe(1);
+    expect(r.rank1.n).toBe(3 * 4);
   });
 });
