@@ -7,8 +7,11 @@
  *   evaluate make-oneshot <out> [--seed 0] [--runs 20]
  *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--identities N] [--compare]
  *   evaluate make-identify <out>
+ *   evaluate detect <folder-per-identity | .zip> --kind face [--models <dir>,<dir>] [--purpose enroll|search] [--every N]
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { AppError } from '@/lib/errors';
 import { parseEvaluateArgs } from './cli/evaluate-args';
@@ -33,6 +36,18 @@ async function main(): Promise<object> {
   if (args.command === 'make-identify') {
     const made = await makeIdentifyFolder(args.config.out, { zipPath: args.config.zip, alphabets: OMNIGLOT_SPLIT.heldOut });
     return { task: 'make-identify', out: args.config.out, ...made, alphabets: [...OMNIGLOT_SPLIT.heldOut] };
+  }
+  if (args.command === 'detect') {
+    const c = args.config;
+    const { loadFaceModel } = await import('@/lib/faces');
+    const { evaluateDetection } = await import('@/lib/evaluation/detection');
+    const { writeResult } = await import('@/lib/evaluation/run');
+    const dirs = c.models?.split(',') ?? (await readdir('models/face')).sort().map((v) => path.join('models/face', v));
+    const loaded = await Promise.all(dirs.map((d) => loadFaceModel(d)));
+    log(`face models: ${loaded.map((m) => `${m.manifest.version} (${m.config.detector})`).join(', ')}`);
+    const result = await evaluateDetection(c.folder, loaded.map((m) => ({ detector: m.config.detector, thresholds: m.config.thresholds })), { models: loaded[loaded.length - 1].models, purpose: c.purpose, every: c.every, log });
+    log(`wrote ${await writeResult(RESULTS_DIR, `detect-${c.purpose}-${path.basename(path.resolve(c.folder)).replace(/\.zip$/, '')}${c.every > 1 ? `-every${c.every}` : ''}`, result)}`);
+    return { ...result, models: loaded.map((m) => m.manifest.version) };
   }
   // Loaded lazily: TF.js takes seconds to import and the make-* commands do not need it.
   const { defaultModelDir, loadPipeline, registerPipeline } = await import('@/lib/evaluation/pipeline');

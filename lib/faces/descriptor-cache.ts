@@ -64,9 +64,9 @@ export interface DescribeFolderOptions {
 /** Describes every image under `root` (folder or .zip) as an enrolment would, reading the cache when present. */
 export async function describeFolder(root: string, opts: DescribeFolderOptions): Promise<DescriptorCache & { file: string; cached: boolean }> {
   const mode = opts.mode ?? 'auto';
-  const detector = opts.detector ?? 'tiny';
+  const detector = opts.detector ?? 'blazeface';
   const files = await listFolderImages(root);
-  const hash = createHash('sha256').update(JSON.stringify([CACHE_LAYOUT, opts.models.pins, mode, detector, { ...DEFAULT_FACE_THRESHOLDS, ...opts.thresholds }]));
+  const hash = createHash('sha256').update(JSON.stringify([CACHE_LAYOUT, opts.models.pins, detector === 'blazeface' ? opts.models.blazeFace.pins : null, mode, detector, { ...DEFAULT_FACE_THRESHOLDS, ...opts.thresholds }]));
   for (const f of files) hash.update(f.source).update(f.bytes);
   const key = hash.digest('hex').slice(0, 16);
   const stem = path.basename(root).replace(/\.zip$/i, '').replace(/[^A-Za-z0-9]+/g, '-');
