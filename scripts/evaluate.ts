@@ -19,6 +19,13 @@ import { makeIdentifyFolder, makeOneShotRuns } from '@/lib/evaluation/make-proto
 
 const RESULTS_DIR = 'bench/results';
 
+/** A data set's name for result files: the folder or archive name, its parent's for a folder named `images`. */
+function setName(folder: string): string {
+  const abs = path.resolve(folder);
+  const base = path.basename(abs).replace(/\.zip$/, '');
+  return base === 'images' ? path.basename(path.dirname(abs)) : base;
+}
+
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
@@ -46,7 +53,7 @@ async function main(): Promise<object> {
     const loaded = await Promise.all(dirs.map((d) => loadFaceModel(d)));
     log(`face models: ${loaded.map((m) => `${m.manifest.version} (${m.config.detector})`).join(', ')}`);
     const result = await evaluateDetection(c.folder, loaded.map((m) => ({ detector: m.config.detector, thresholds: m.config.thresholds })), { models: loaded[loaded.length - 1].models, purpose: c.purpose, every: c.every, log });
-    log(`wrote ${await writeResult(RESULTS_DIR, `detect-${c.purpose}-${path.basename(path.resolve(c.folder)).replace(/\.zip$/, '')}${c.every > 1 ? `-every${c.every}` : ''}`, result)}`);
+    log(`wrote ${await writeResult(RESULTS_DIR, `detect-${c.purpose}-${setName(c.folder)}${c.every > 1 ? `-every${c.every}` : ''}-${loaded.map((m) => m.config.detector).join('-')}`, result)}`);
     return { ...result, models: loaded.map((m) => m.manifest.version) };
   }
   // Loaded lazily: TF.js takes seconds to import and the make-* commands do not need it.
