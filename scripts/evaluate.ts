@@ -11,8 +11,10 @@
  *     (prints the grid as a table on stdout before the JSON line)
  *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
  *   evaluate make-cohort <omniglot zip | face folder-per-identity> [--kind object|face] [--model <dir>] [--perIdentity 4]
+ *   evaluate detect <folder-per-identity | .zip> --kind face [--models <dir>,<dir>] [--purpose enroll|search] [--every N]
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { AppError } from '@/lib/errors';
@@ -20,6 +22,13 @@ import { parseEvaluateArgs } from './cli/evaluate-args';
 import { makeIdentifyFolder, makeOneShotRuns } from '@/lib/evaluation/make-protocols';
 
 const RESULTS_DIR = 'bench/results';
+
+/** A data set's name for result files: the folder or archive name, its parent's for a folder named `images`. */
+function setName(folder: string): string {
+  const abs = path.resolve(folder);
+  const base = path.basename(abs).replace(/\.zip$/, '');
+  return base === 'images' ? path.basename(path.dirname(abs)) : base;
+}
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
@@ -51,6 +60,18 @@ async function main(): Promise<object> {
     const stem = `${result.folder.replace(/\/+$/, '').split('/').pop()!.replace(/\.zip$/i, '')}${c.files ? `-${c.files.replace(/[^A-Za-z0-9]+/g, '')}` : ''}`;
     log(`wrote ${await writeResult(RESULTS_DIR, `verify-${stem}-${result.alignment.method}${result.alignment.flip ? '-flip' : ''}-${result.model}`, result)}`);
     return result;
+  }
+  if (args.command === 'detect') {
+    const c = args.config;
+    const { loadFaceModel } = await import('@/lib/faces');
+    const { evaluateDetection } = await import('@/lib/evaluation/detection');
+    const { writeResult } = await import('@/lib/evaluation/run');
+    const dirs = c.models?.split(',') ?? (await readdir('models/face')).sort().map((v) => path.join('models/face', v));
+    const loaded = await Promise.all(dirs.map((d) => loadFaceModel(d)));
+    log(`face models: ${loaded.map((m) => `${m.manifest.version} (${m.config.detector})`).join(', ')}`);
+    const result = await evaluateDetection(c.folder, loaded.map((m) => ({ detector: m.config.detector, thresholds: m.config.thresholds })), { models: loaded[loaded.length - 1].models, purpose: c.purpose, every: c.every, log });
+    log(`wrote ${await writeResult(RESULTS_DIR, `detect-${c.purpose}-${setName(c.folder)}${c.every > 1 ? `-every${c.every}` : ''}-${loaded.map((m) => m.config.detector).join('-')}`, result)}`);
+    return { ...result, models: loaded.map((m) => m.manifest.version) };
   }
   // Loaded lazily: TF.js takes seconds to import and the make-* commands do not need it.
   const { defaultModelDir, loadPipeline, registerPipeline } = await import('@/lib/evaluation/pipeline');

@@ -13,7 +13,8 @@
  *   plain@0.6         raw descriptor, the customary dlib/face-api distance 0.6;
  *   plain+calibrated  L2-normalised descriptor, threshold from our calibration on the 32;
  *   head              our trained head, threshold from its own calibration.
- * Descriptors come from detect=auto (tiny detector) and `DEFAULT_ALIGNMENT`, cached in runs/cache.
+ * Descriptors come from detect=auto with the default face model's detector and thresholds
+ * (`defaultFaceConfig`: BlazeFace) and `DEFAULT_ALIGNMENT`, cached in runs/cache.
  * Config: zod schema below; `--key=value` or `--key value` flags (scripts/cli/args.ts); unknown flags are errors.
  */
 import { execFile } from 'node:child_process';
@@ -149,21 +150,22 @@ function plainCalibration(images: readonly DescribedImage[], ids: readonly strin
 
 /** Writes the plain-descriptor default model (head null) calibrated on every identity. */
 async function writePlainModel(images: readonly DescribedImage[], ids: readonly string[], calibration: Calibration, config: Config): Promise<string> {
+  const face = defaultFaceConfig(null);
   const createdAt = new Date().toISOString();
   const crop = `${DEFAULT_ALIGNMENT.method}${DEFAULT_ALIGNMENT.flip ? '-flip' : ''}`;
-  const version = `face-plain-${crop}-${createdAt.slice(0, 10)}-${createHash('sha256').update(JSON.stringify(calibration.thresholds) + createdAt).digest('hex').slice(0, 4)}`;
+  const version = `face-${face.detector === 'blazeface' ? 'blaze' : 'plain'}-${crop}-${createdAt.slice(0, 10)}-${createHash('sha256').update(JSON.stringify(calibration.thresholds) + createdAt).digest('hex').slice(0, 4)}`;
   const dir = path.join('models', 'face', version);
   await mkdir(dir, { recursive: true });
   const manifest: ModelManifest = {
     format: 1, version, kind: 'face', input: { type: 'vector', dim: 128 },
     architecture: { type: 'plain-descriptor', embedding: 'descriptor / ||descriptor||', descriptor: '@vladmandic/face-api faceRecognitionNet (dlib ResNet port), 150x150 aligned RGB' },
     embeddingDim: 128, metric: 'euclidean', calibration,
-    data: { source: `ORL (${config.zip}), detect=auto, tiny detector, alignment ${crop}`, train: [], heldOut: [...ids], identities: { train: 0, heldOut: ids.length } },
+    data: { source: `ORL (${config.zip}), detect=auto, ${face.detector} detector, alignment ${crop}`, train: [], heldOut: [...ids], identities: { train: 0, heldOut: ids.length } },
     seed: config.seed, config: { ...config }, metrics: { auc: calibration.auc, eer: calibration.eer, images: images.filter((i) => i.descriptor).length },
     lossHistory: [], pairsPerSecond: 0, backend: 'none', trainingSeconds: 0, createdAt, plots: [],
   };
   await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  await writeFaceConfig(dir, defaultFaceConfig(null));
+  await writeFaceConfig(dir, face);
   return dir;
 }
 
@@ -171,7 +173,8 @@ async function main(): Promise<void> {
   const config = parseCli(process.argv.slice(2), { schema: configSchema });
   log(`config ${JSON.stringify(config)}`);
   const models = await loadFaceModels();
-  const described = await describeFolder(config.zip, { models, mode: 'auto', detector: 'tiny', alignment: DEFAULT_ALIGNMENT, log });
+  const { detector, thresholds: faceThresholds } = defaultFaceConfig(null);
+  const described = await describeFolder(config.zip, { models, mode: 'auto', detector, thresholds: faceThresholds, alignment: DEFAULT_ALIGNMENT, log });
   const verdictCounts: Record<string, number> = {};
   for (const im of described.images) for (const v of im.verdicts.length ? im.verdicts : ['face']) verdictCounts[v] = (verdictCounts[v] ?? 0) + 1;
   log(`descriptors ${described.cached ? 'from cache' : 'computed'}: ${described.file}; verdicts ${JSON.stringify(verdictCounts)}`);
@@ -240,7 +243,7 @@ async function main(): Promise<void> {
   const result = {
     task: 'face-cv', dataset: config.zip, folds: config.folds, peoplePerTestFold: foldSize, repeats: config.repeats, seed: config.seed,
     protocol: 'lib/evaluation/identify.ts (strangers = 1/3 of the test fold, threshold at open-set FAR 1e-2); std = sample std over folds',
-    descriptors: { file: described.file, verdicts: verdictCounts, detect: 'auto', detector: 'tiny', refusedImagesCountedAsMissingOrWrong: true },
+    descriptors: { file: described.file, verdicts: verdictCounts, detect: 'auto', detector, refusedImagesCountedAsMissingOrWrong: true },
     headConfig: config.head, headDistanceFromIdentity: meanStd(headIdentity), thresholds, summary, perFold,
     decision: { headWins: wins, checks, defaultFaceModel: wins ? 'head' : 'plain descriptor + calibrated threshold' },
     createdAt: new Date().toISOString(),

@@ -108,9 +108,9 @@ async function writeCache(file: string, value: object): Promise<void> {
  */
 export async function detectFolder(root: string, opts: Omit<DescribeFolderOptions, 'alignment'>): Promise<{ key: string; file: string; cached: boolean; images: DetectedImage[] }> {
   const mode = opts.mode ?? 'auto';
-  const detector = opts.detector ?? 'tiny';
+  const detector = opts.detector ?? 'blazeface';
   const files = await listFolderImages(root);
-  const hash = createHash('sha256').update(JSON.stringify([DETECTION_LAYOUT, opts.models.pins, mode, detector, { ...DEFAULT_FACE_THRESHOLDS, ...opts.thresholds }]));
+  const hash = createHash('sha256').update(JSON.stringify([DETECTION_LAYOUT, opts.models.pins, detector === 'blazeface' ? opts.models.blazeFace.pins : null, mode, detector, { ...DEFAULT_FACE_THRESHOLDS, ...opts.thresholds }]));
   for (const f of files) hash.update(f.source).update(f.bytes);
   const key = hash.digest('hex').slice(0, 16);
   const { file, existing } = await readCache<{ layout: string; key: string; images: DetectedImage[] }>(root, 'faces', DETECTION_LAYOUT, key, opts.cacheDir);

@@ -3,14 +3,15 @@
  * (`dist/face-api.node-wasm.js` does `require('@tensorflow/tfjs')`, unlike `face-api.js`/`esm.js`,
  * which bundle a second tfjs), checks that it shares the project's one TF.js engine, and loads the
  * pretrained weights from `node_modules` with fs (never fetched), refusing any file whose SHA-256
- * differs from the pin: an upgrade would silently invalidate every stored embedding.
+ * differs from the pin: an upgrade would silently invalidate every stored embedding. The loaded
+ * models also carry BlazeFace (`./blazeface`, vendored and pinned the same way).
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { NotReadyError, assert } from '@/lib/errors';
+import { assert } from '@/lib/errors';
 import { initTf, type NamedTensorMap, type Tensor3D, type Tf } from '@/lib/embedder/backend';
+import { BLAZEFACE_PINS, blazeFaceDir, loadBlazeFace, type BlazeFace } from './blazeface';
+import { readPinnedFile, weightsMismatch, type FaceWeightPins } from './pins';
 
 /** npm package the detector, landmark and descriptor weights come from. */
 export const FACE_API_PACKAGE = '@vladmandic/face-api';
@@ -28,15 +29,7 @@ export const FACE_NET_FILES: Readonly<Record<FaceNetName, string>> = Object.free
   faceRecognitionNet: 'face_recognition_model',
 });
 
-/** Package version plus SHA-256 (hex) of every weight file, keyed by file name. */
-export interface FaceWeightPins {
-  /** npm package name. */
-  package: string;
-  /** Exact package version. */
-  version: string;
-  /** `file name -> sha256 hex` for every manifest and shard read. */
-  sha256: Record<string, string>;
-}
+export type { FaceWeightPins };
 
 /** Pins of @vladmandic/face-api 1.7.15 (sha256sum of node_modules/@vladmandic/face-api/model/*). */
 export const FACE_WEIGHT_PINS: FaceWeightPins = Object.freeze({
@@ -69,6 +62,8 @@ export interface FaceApi {
   /** Net singletons. */
   nets: Record<FaceNetName, { loadFromWeightMap(weightMap: NamedTensorMap): void }> & {
     faceRecognitionNet: { computeFaceDescriptor(input: Tensor3D[]): Promise<Float32Array | Float32Array[]> };
+    /** Landmarks of one face crop, in the crop's pixels. */
+    faceLandmark68Net: { detectLandmarks(input: Tensor3D): Promise<{ positions: { x: number; y: number }[] }> };
   };
   /** Options of the tiny detector (YOLOv2-style, input side a multiple of 32). */
   TinyFaceDetectorOptions: new (o: { inputSize: number; scoreThreshold: number }) => object;
@@ -86,6 +81,8 @@ export interface FaceModels {
   tf: Tf;
   /** Pins the weights were verified against. */
   pins: FaceWeightPins;
+  /** BlazeFace's nets (vendored, pinned separately). */
+  blazeFace: BlazeFace;
 }
 
 /** Options of `loadFaceModels`. */
@@ -94,6 +91,10 @@ export interface LoadFaceModelsOptions {
   pins?: FaceWeightPins;
   /** Folder holding the weight files (default the installed package's `model/`). */
   weightsDir?: string;
+  /** Expected BlazeFace files (default `BLAZEFACE_PINS`; a face model passes its face.json's). */
+  blazeFacePins?: FaceWeightPins;
+  /** Folder of the BlazeFace files (default `blazeFaceDir()`). */
+  blazeFaceDir?: string;
 }
 
 const requireHere = createRequire(import.meta.url);
@@ -104,28 +105,12 @@ export function faceApiPackageDir(): string {
   return path.dirname(requireHere.resolve(`${FACE_API_PACKAGE}/package.json`));
 }
 
-function mismatch(message: string, details: Record<string, unknown>): NotReadyError {
-  return new NotReadyError('face_weights_mismatch', message, details);
-}
-
 /** Reads every pinned file, checks its SHA-256 and returns the bytes by file name. */
 async function readPinnedFiles(weightsDir: string, pins: FaceWeightPins): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   for (const stem of Object.values(FACE_NET_FILES)) {
     for (const file of [`${stem}-weights_manifest.json`, `${stem}.bin`]) {
-      const expected = pins.sha256[file];
-      if (!expected) throw mismatch(`the face model pins no SHA-256 for ${file}; expected a pin for every weight file in use`, { file });
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(await readFile(path.join(weightsDir, file)));
-      } catch (e) {
-        throw new NotReadyError('face_weights_missing', `cannot read face weight file ${path.join(weightsDir, file)} (${(e as Error).message}); reinstall ${pins.package}@${pins.version} with npm ci`);
-      }
-      const got = createHash('sha256').update(bytes).digest('hex');
-      if (got !== expected) {
-        throw mismatch(`face weight file ${file}: expected SHA-256 ${expected}, got ${got}; the installed ${FACE_API_PACKAGE} differs from the one the face model was built with (install ${pins.package}@${pins.version}, or re-train the face model and re-enrol)`, { file, expected, got });
-      }
-      files.set(file, bytes);
+      files.set(file, await readPinnedFile(weightsDir, file, pins, `reinstall ${pins.package}@${pins.version} with npm ci`));
     }
   }
   return files;
@@ -136,7 +121,7 @@ async function verify(opts: Required<LoadFaceModelsOptions>): Promise<Map<string
   const { pins, weightsDir } = opts;
   const installed = (requireHere(`${FACE_API_PACKAGE}/package.json`) as { version: string }).version;
   if (pins.package !== FACE_API_PACKAGE || pins.version !== installed) {
-    throw mismatch(`face weights: expected ${pins.package}@${pins.version}, got ${FACE_API_PACKAGE}@${installed} installed; install the pinned version or re-train the face model`, { expected: `${pins.package}@${pins.version}`, got: `${FACE_API_PACKAGE}@${installed}` });
+    throw weightsMismatch(`face weights: expected ${pins.package}@${pins.version}, got ${FACE_API_PACKAGE}@${installed} installed; install the pinned version or re-train the face model`, { expected: `${pins.package}@${pins.version}`, got: `${FACE_API_PACKAGE}@${installed}` });
   }
   return readPinnedFiles(weightsDir, pins);
 }
@@ -155,7 +140,7 @@ async function load(opts: Required<LoadFaceModelsOptions>): Promise<FaceModels> 
     // Dequantises uint8 weights into float32 tensors: name -> tensor.
     api.nets[net].loadFromWeightMap(tf.io.decodeWeights(buffer, manifest[0].weights));
   }
-  return { api, tf, pins: opts.pins };
+  return { api, tf, pins: opts.pins, blazeFace: await loadBlazeFace(tf, opts.blazeFacePins, opts.blazeFaceDir) };
 }
 
 /**
@@ -164,7 +149,12 @@ async function load(opts: Required<LoadFaceModelsOptions>): Promise<FaceModels> 
  * any weight file differs from `pins`; later calls with the same options return the same models.
  */
 export async function loadFaceModels(opts: LoadFaceModelsOptions = {}): Promise<FaceModels> {
-  const resolved = { pins: opts.pins ?? FACE_WEIGHT_PINS, weightsDir: opts.weightsDir ?? path.join(faceApiPackageDir(), 'model') };
+  const resolved = {
+    pins: opts.pins ?? FACE_WEIGHT_PINS,
+    weightsDir: opts.weightsDir ?? path.join(faceApiPackageDir(), 'model'),
+    blazeFacePins: opts.blazeFacePins ?? BLAZEFACE_PINS,
+    blazeFaceDir: opts.blazeFaceDir ?? blazeFaceDir(),
+  };
   const key = JSON.stringify(resolved);
   if (loaded?.key === key) return loaded.models;
   const current = loaded ? await loaded.models.catch(() => undefined) : undefined;
@@ -173,7 +163,8 @@ export async function loadFaceModels(opts: LoadFaceModelsOptions = {}): Promise<
     // (identical bytes, as the pins match).
     await verify(resolved);
     assert(JSON.stringify(current.pins.sha256) === JSON.stringify(resolved.pins.sha256), 'face weights with different pins are already loaded in this process');
-    return current;
+    // BlazeFace's graph models are not singletons: load the other location's (each file checked).
+    return { ...current, blazeFace: await loadBlazeFace(current.tf, resolved.blazeFacePins, resolved.blazeFaceDir) };
   }
   const models = load(resolved);
   loaded = { key, models };

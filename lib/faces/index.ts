@@ -1,6 +1,7 @@
 /**
- * `lib/faces`: face detection, alignment, verdicts and the face embedding, on face-api's
- * pretrained nets (the only importer of `@vladmandic/face-api` is `./face-api`).
+ * `lib/faces`: face detection, alignment, verdicts and the face embedding, on BlazeFace
+ * (`./blazeface`, vendored weights) and face-api's pretrained nets (the only importer of
+ * `@vladmandic/face-api` is `./face-api`).
  *
  * Service seam (enroll or search one image):
  *   const model = await loadFaceModel(dir);                       // face_weights_mismatch on a changed package

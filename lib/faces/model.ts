@@ -2,7 +2,8 @@
  * A face model folder `models/face/<version>/`:
  *   manifest.json  the common `ModelManifest` (kind `face`, input `{type: 'vector', dim: 128}`: the
  *                  raw face-api descriptor), with the calibration every model has;
- *   face.json      what only faces have: the pinned face-api package and weight hashes, detector,
+ *   face.json      what only faces have: the pinned face-api package and weight hashes, detector
+ *                  (and the pinned BlazeFace files when it is `blazeface`),
  *                  verdict thresholds, alignment, and `head`: `"model.json"` when a trained Siamese
  *                  head maps descriptors to embeddings, or `null` for the plain descriptor
  *                  (embedding = descriptor / ||descriptor||);
@@ -19,6 +20,7 @@ import { ALIGN_BOX_PADDING, DEFAULT_ALIGNMENT, DESCRIPTOR_INPUT_PX, DLIB_CHIP_PA
 import { DESCRIPTOR_DIM, l2Normalise } from './descriptor';
 import { DEFAULT_FACE_THRESHOLDS, type FaceThresholds } from './prepare';
 import type { FaceDetector } from './detect';
+import { BLAZEFACE_PINS } from './blazeface';
 
 /** Contents of `face.json`. */
 export interface FaceModelConfig {
@@ -28,6 +30,8 @@ export interface FaceModelConfig {
   faceApi: FaceWeightPins;
   /** Default detector. */
   detector: FaceDetector;
+  /** Pinned BlazeFace files (vendor/blazeface); absent in models built before BlazeFace. */
+  blazeFace?: FaceWeightPins;
   /** Verdict thresholds. */
   thresholds: FaceThresholds;
   /** Alignment: descriptor input side, crop method and its padding, flip averaging. */
@@ -36,10 +40,13 @@ export interface FaceModelConfig {
   head: 'model.json' | null;
 }
 
+const pinsSchema = z.strictObject({ package: z.string(), version: z.string(), sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)) });
+
 const faceConfigSchema = z.strictObject({
   format: z.literal(1),
-  faceApi: z.strictObject({ package: z.string(), version: z.string(), sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)) }),
-  detector: z.enum(['tiny', 'ssd']),
+  faceApi: pinsSchema,
+  detector: z.enum(['blazeface', 'tiny', 'ssd']),
+  blazeFace: pinsSchema.optional(),
   thresholds: z.strictObject({
     detectMinScore: z.number(), minScore: z.number(), minFaceSizePx: z.number(), confidentScore: z.number(), wholeImageMaxSidePx: z.number(), retryPadFraction: z.number(), retryPadGrey: z.number().int(),
   }),
@@ -58,7 +65,8 @@ export function defaultFaceConfig(head: FaceModelConfig['head']): FaceModelConfi
   return {
     format: 1,
     faceApi: { ...FACE_WEIGHT_PINS, sha256: { ...FACE_WEIGHT_PINS.sha256 } },
-    detector: 'tiny',
+    detector: 'blazeface',
+    blazeFace: { ...BLAZEFACE_PINS, sha256: { ...BLAZEFACE_PINS.sha256 } },
     thresholds: { ...DEFAULT_FACE_THRESHOLDS },
     alignment: { inputSizePx: DESCRIPTOR_INPUT_PX, ...DEFAULT_ALIGNMENT, padding: DEFAULT_ALIGNMENT.method === 'dlib' ? DLIB_CHIP_PADDING : ALIGN_BOX_PADDING },
     head,
@@ -108,7 +116,7 @@ export async function loadFaceModel(dir: string): Promise<FaceModel> {
   if (manifest.kind !== 'face' || manifest.input.type !== 'vector' || manifest.input.dim !== DESCRIPTOR_DIM) {
     throw new InputError('invalid_manifest', `${dir}: expected a face model over ${DESCRIPTOR_DIM}-d descriptors, got kind ${manifest.kind} with input ${JSON.stringify(manifest.input)}`);
   }
-  const models = await loadFaceModels({ pins: config.faceApi });
+  const models = await loadFaceModels({ pins: config.faceApi, blazeFacePins: config.blazeFace });
   if (config.head === null) {
     return { manifest, config, models, embed: async (d) => d.map(l2Normalise), dispose: () => {} };
   }

@@ -76,6 +76,16 @@ export const EVALUATE_SCHEMAS = {
     model: z.string().optional(),
     perIdentity: z.number().int().min(1).default(4),
   }),
+  detect: z.strictObject({
+    folder: z.string().min(1),
+    kind: z.literal('face').default('face'),
+    /** Comma-separated face model folders whose detector and thresholds are compared (default: every folder under models/face). */
+    models: z.string().min(1).optional(),
+    /** enroll: the largest face per image; search: every face (photos with several faces). */
+    purpose: z.enum(['enroll', 'search']).default('enroll'),
+    /** Measure every N-th image only (folder order; 1 = all). */
+    every: z.number().int().min(1).default(1),
+  }),
 } as const;
 
 /** A command name. */
@@ -85,7 +95,7 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
 
 /** The positional argument of each command. */
-const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source' } as const;
+const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source', detect: 'folder' } as const;
 
 function isCommand(value: string | undefined): value is EvaluateCommand {
   return value !== undefined && Object.hasOwn(EVALUATE_SCHEMAS, value);

@@ -7,10 +7,13 @@ import { detectFaces } from '@/lib/faces/detect';
 import { eyeLineAngle } from '@/lib/faces/align';
 import { DEFAULT_FACE_THRESHOLDS, DETECT_MAX_SIDE_PX, prepareFaces, type PrepareFacesOptions } from '@/lib/faces/prepare';
 import { readFile } from 'node:fs/promises';
+import { readFaceConfig } from '@/lib/faces/model';
 import { astronaut, initTestTf, noiseImage, orlImages, scaled, sideBySide } from './fixtures';
 
 /** Debian python3-skimage's logo.png (the scikit-image logo; no face), 500x500. */
 const LOGO_PATH = '/usr/lib/python3/dist-packages/skimage/data/logo.png';
+/** The face model built on the tiny detector (its face.json holds the tiny detector's thresholds). */
+const TINY_MODEL_DIR = 'models/face/face-plain-2026-11-29-a147';
 const readImage = async (file: string) => decodeImage(new Uint8Array(await readFile(file)));
 
 let models: FaceModels;
@@ -147,14 +150,16 @@ describe('prepareFaces', () => {
     expect(err.code).toBe('no_face');
   });
 
+  // The SSD re-check runs for the tiny detector only (the face model before BlazeFace, with its thresholds).
   it.each([
     // skimage's logo.png (no face): the padded retry gives the tiny detector a weak 0.31 box, SSD finds nothing.
     { name: 'warns unconfirmed_face for a weak box SSD does not confirm (skimage logo.png)', image: () => readImage(LOGO_PATH), expected: ['unconfirmed_face'] },
     // ORL s4/3: the tiny detector scores this real face 0.28, SSD confirms it on the padded copy (0.95).
     { name: 'keeps a weak real face SSD confirms without a warning (ORL s4/3)', image: async () => decodeImage((await orlImages(['att_faces/s4'])).find((f) => f.source.endsWith('/3.pgm'))!.bytes), expected: [] },
     { name: 'does not check a confident face (astronaut)', image: async () => astro, expected: [] },
-  ])('$name', async ({ image, expected }) => {
-    const [face] = await prepareFaces(await image(), { purpose: 'enroll', models });
+  ])('tiny detector: $name', async ({ image, expected }) => {
+    const { thresholds } = await readFaceConfig(TINY_MODEL_DIR);
+    const [face] = await prepareFaces(await image(), { purpose: 'enroll', detector: 'tiny', thresholds, models });
     expect(face.descriptor).not.toBeNull();
     expect(face.verdicts.map((v) => v.code)).toEqual(expected);
     if (expected.length > 0) expect(face.verdicts[0].message).toMatch(/scored 0\.\d{3} \(under 0\.5\) and SSD MobileNet v1 found no face scoring 0\.5/);

@@ -15,6 +15,9 @@ export const OMNIGLOT_SMALL_ZIP = path.join(SHARED_DATA, 'omniglot-background/im
 /** ORL faces: att_faces/s1..s40/1..10.pgm. */
 export const ORL_ZIP = path.join(SHARED_DATA, 'orl-faces/att_faces.zip');
 
+/** One tight CFP face crop (182x163 JPEG) the tiny face detector finds no face in (unpadded). */
+export const CFP_TIGHT_CROP = path.join(SHARED_DATA, 'cfp-faces/images/Aaron_Rodgers/frontal_04.jpg');
+
 /** A data file the tests read, and where it comes from. */
 export interface TestDataFile {
   path: string;
@@ -34,6 +37,10 @@ export const TEST_DATA: readonly TestDataFile[] = [
   {
     path: ORL_ZIP,
     source: 'AT&T/ORL Database of Faces (credit Olivetti Research Laboratory): att_faces.zip, 40 people x 10 PGM (92x112), att_faces/s1..s40/1..10.pgm',
+  },
+  {
+    path: CFP_TIGHT_CROP,
+    source: 'the dev face set cfp-faces (CFP, Sengupta et al. 2016; see its README): images/Aaron_Rodgers/frontal_04.jpg',
   },
 ];
 

