@@ -41,10 +41,10 @@ export function preferBundlesIn(dir: string): boolean {
 export function entryLaunch(name: Exclude<EntryName, 'start'>): EntryLaunch {
   const dir = (globalThis as BundleHolder)[BUNDLE_DIR_KEY];
   if (dir) return { script: path.join(dir, `${name}.mjs`), argv: [] };
-  // From source the repository is the working directory (vitest, `next dev`). Turbopack would trace
-  // a path built from process.cwd() at build time and copy the whole repository into the server's
-  // file list, hence the ignore.
+  // From source the repository is the working directory (vitest, `next dev`). Turbopack traces paths
+  // built from process.cwd(): a fixed one is one file, but one joined with a looked-up source warns
+  // "tracing of the whole project" at `next build` (measured), hence the ignore on that join only.
   const root = process.cwd();
-  const script = path.join(/*turbopackIgnore: true*/ root, 'lib', 'config', 'ts-entry.mjs');
+  const script = path.join(root, 'lib', 'config', 'ts-entry.mjs');
   return { script, argv: [path.join(/*turbopackIgnore: true*/ root, ENTRIES[name])] };
 }
