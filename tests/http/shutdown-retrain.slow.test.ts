@@ -64,8 +64,12 @@ describe('SIGTERM during a retrain', () => {
     const jobId: string = started.json.id;
     const serverPid = server.child.pid!;
     const childPid = await waitFor('the retraining child process', () => childrenOf(serverPid, 'dist/retrain-job.mjs')[0], CHILD_TIMEOUT_MS);
-    // The child has started its job (its first write), so it is past spawning and would run on.
-    await waitFor('the job running', async () => ((await api('GET', `/api/jobs/${jobId}`)).json.status === 'running' ? true : undefined), CHILD_TIMEOUT_MS);
+    // The child (the bundle: no TypeScript compiled at run time) trains: past spawning, it would run on.
+    const training = async () => {
+      const job = (await api('GET', `/api/jobs/${jobId}`)).json;
+      return job.status === 'running' && job.progress?.phase === 'training' && job.progress.losses?.length > 0 ? true : undefined;
+    };
+    await waitFor('the job training', training, CHILD_TIMEOUT_MS);
     expect(alive(childPid)).toBe(true);
 
     process.kill(serverPid, 'SIGTERM'); // the server only, not its group
