@@ -137,7 +137,7 @@ const envRule = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.next/**', 'lib/db/generated/**', 'data/**', 'runs/**', 'models/**', 'bench/results/**', 'next-env.d.ts', 'test-results/**', 'playwright-report/**', 'tmp/**'] },
+  { ignores: ['node_modules/**', '.next/**', 'dist/**', 'lib/db/generated/**', 'data/**', 'runs/**', 'models/**', 'bench/results/**', 'next-env.d.ts', 'test-results/**', 'playwright-report/**', 'tmp/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -45,9 +45,6 @@ const nextConfig = {
     '@tensorflow/tfjs-backend-cpu',
     '@tensorflow/tfjs-backend-wasm',
     '@tensorflow/tfjs-node',
-    // The embedding worker loads lib/ sources through tsx at run time.
-    'tsx',
-    'esbuild',
   ],
   poweredByHeader: false,
   // A later entry overrides an earlier one for the same header, so /api gets its stricter CSP.

@@ -1,11 +1,10 @@
 /**
- * Benchmark 4, HTTP: starts `npm start`'s server (scripts/start.ts) on a free loopback port with
+ * Benchmark 4, HTTP: starts `npm start`'s server (dist/start.mjs, tests/helpers/start.ts) on a free loopback port with
  * SQLite on a fresh DATA_DIR, builds a collection of `identities` identities (one Omniglot drawing
  * each, through the import API), then measures search and enroll requests/s and latency p50/p99 at
  * 1, 4 and 16 concurrent clients with autocannon. Every enroll carries a distinct image. Any error
  * or non-2xx answer fails the benchmark.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +12,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { zipSync } from 'fflate';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { spawnStart } from '../tests/helpers/start';
 import { log, ROOT } from './common';
 
 /** One operation x concurrency measurement. */
@@ -64,12 +64,7 @@ export async function benchHttp(identities: number, seconds: number): Promise<{ 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fewshot-bench-'));
-  const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, NEXT_TELEMETRY_DISABLED: '1', CHECKPOINT_DISABLE: '1', MAX_UPLOAD_BYTES: String(64 * 1024 * 1024) },
-  });
+  const server = spawnStart({ ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, MAX_UPLOAD_BYTES: String(64 * 1024 * 1024) }, ['ignore', 'ignore', 'inherit']);
   try {
     const started = Date.now();
     for (;;) {

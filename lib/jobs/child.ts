@@ -1,23 +1,21 @@
 /**
  * Runs a job in a child process (training must not share the server's event loop or its TF.js
- * worker). The child is a TypeScript entry run through tsx; it reports through the job row, so the
- * parent only starts it, stops it on cancel, and records an exit the child could not report.
+ * worker). The child is an entry point (lib/config/entry-points.ts: its bundle under `npm start`)
+ * whose body is `runJobChild`; it reports through the job row, so the parent only starts it, stops
+ * it on cancel, and records an exit the child could not report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { Db } from '@/lib/db/client';
 import { finishJob } from '@/lib/db/jobs';
 
 /** Options of `ChildJobs.start`. */
 export interface ChildJobOptions {
-  /** Job id (the argument of the entry's export). */
+  /** Job id (the child's last argument). */
   jobId: string;
-  /** The TypeScript module that runs the job (absolute path). */
-  entry: string;
-  /** Its export to call with the job id. */
-  exportName: string;
-  /** Repository root (holds tsconfig.json and node_modules/tsx). */
-  root: string;
+  /** The script Node runs (lib/config `entryLaunch`: a bundle, or the TypeScript loader). */
+  script: string;
+  /** Arguments before the job id (the TypeScript source when running from source). */
+  argv: string[];
 }
 
 /** What a job stopped by the shutdown reads (a restart's word is in `markInterrupted`). */
@@ -32,12 +30,8 @@ export class ChildJobs {
 
   /** Starts the child; when it exits without ending its job row, the job is marked failed. */
   start(db: Db, opts: ChildJobOptions): ChildProcess {
-    const bootstrap = path.join(/*turbopackIgnore: true*/ opts.root, 'lib', 'jobs', 'child-entry.mjs');
-    const args = [bootstrap, opts.entry, path.join(opts.root, 'tsconfig.json'), opts.exportName, opts.jobId];
-    const child = spawn(process.execPath, args, {
-      cwd: opts.root, // the environment is inherited: the child reads the same configuration
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    // The working directory and the environment are inherited: the child reads the same configuration.
+    const child = spawn(process.execPath, [opts.script, ...opts.argv, opts.jobId], { stdio: ['ignore', 'inherit', 'inherit'] });
     const exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         void finishJob(db, opts.jobId, { status: 'failed', error: `the job process exited (${signal ?? `code ${code}`}) before it finished` })
@@ -71,5 +65,20 @@ export class ChildJobs {
         await exited;
       }),
     );
+  }
+}
+
+/**
+ * The body of a job's child process: runs `run` with the job id of its command line, then exits,
+ * whatever handles TF.js left open (1 when `run` threw; the parent then marks the job failed).
+ */
+export async function runJobChild(run: (jobId: string) => Promise<void>): Promise<never> {
+  const jobId = process.argv[2];
+  try {
+    await run(jobId);
+    process.exit(0);
+  } catch (err) {
+    console.error(`[job ${jobId}]`, err);
+    process.exit(1);
   }
 }

@@ -10,6 +10,7 @@ import { expect, test, type APIRequestContext } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { E2E_ADMIN_PASSWORD, E2E_API_KEY } from './env';
 import { ORL_ZIP } from '../helpers/data';
+import { spawnStart } from '../helpers/start';
 
 const headers = { 'x-api-key': E2E_API_KEY };
 
@@ -87,11 +88,7 @@ test('an export imported into a second server on a fresh DATA_DIR answers search
   const port = 3900 + Math.floor(Math.random() * 90);
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fewshot-e2e-restore-'));
-  const server = spawn('node', ['--import', 'tsx', 'scripts/start.ts'], {
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ML_BACKEND: 'wasm', API_KEY: E2E_API_KEY, ADMIN_PASSWORD: E2E_ADMIN_PASSWORD },
-  });
+  const server = spawnStart({ ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ML_BACKEND: 'wasm', API_KEY: E2E_API_KEY, ADMIN_PASSWORD: E2E_ADMIN_PASSWORD }, 'ignore');
   try {
     await expect.poll(async () => (await request.get(`${base}/api/health`).catch(() => null))?.status(), { timeout: 300_000, intervals: [1000] }).toBe(200);
     const created = await request.post(`${base}/api/collections`, { headers, data: { name: 'orl-restored', kind: 'face', settings: { detect: 'never' } } });

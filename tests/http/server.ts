@@ -1,17 +1,16 @@
 // `npm start`'s server (scripts/start.ts, which builds the app when the build is stale) as a child
 // process group on a free loopback port, for the crash tests: its environment (models, a test
 // database, a DATA_DIR), start, kill, and calls with an API key.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import type { DbTarget } from '@/lib/db/client';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
+import { spawnStart } from '../helpers/start';
 import { committedModelsDir, OMNIGLOT_ZIP } from '../service/harness';
-
-const REPO = path.resolve(import.meta.dirname, '../..');
 
 /** A free loopback port. */
 export function freePort(): Promise<number> {
@@ -35,17 +34,12 @@ export interface Server {
 }
 
 /**
- * Starts `node --import tsx scripts/start.ts` (what `npm start` runs) in its own process group with
- * `env` and waits for /api/health 200. One process, no tsx CLI parent: that parent SIGKILLs its child
- * when the child does not acknowledge a relayed SIGTERM within 60 ms, which a busy server can miss.
+ * Starts the server as `npm start` does (tests/helpers/start.ts: build when stale, then the bundled
+ * server in this pid) in its own process group with `env`, and waits for /api/health 200. No npm
+ * parent: signals go to the server itself.
  */
 export async function startServer(env: Record<string, string>, port: number, timeoutMs: number): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: REPO,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
-    detached: true, // its own process group, so one signal reaches tsx, node and any build
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnStart({ ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' }, ['ignore', 'pipe', 'pipe']);
   let output = '';
   child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
@@ -78,6 +72,28 @@ export function killGroup(server: Server, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** Pids of `parent`'s child processes whose command line contains `needle` (read from /proc). */
+export function childrenOf(parent: number, needle = ''): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ...", comm may hold spaces: split after the last ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && commandLine(Number(name)).includes(needle)) pids.push(Number(name));
+    } catch {
+      // the process ended while listed
+    }
+  }
+  return pids;
+}
+
+/** A process's command line, its arguments joined by spaces. */
+export function commandLine(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
 }
 
 /** Clean-up steps a test runs in `afterAll`, newest first. */

@@ -3,12 +3,12 @@
 // separate module graph, so a shutdown that reads a module-level child map may see none), and the
 // job's row must not stay `running`. The signal goes to the server process only, not its group:
 // the point is whether the server itself stops its child.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import { form, omniglot } from './images';
-import { callWithKey, freePort, killGroup, prepareServer, startServer, type Cleanup } from './server';
+import { callWithKey, childrenOf, freePort, killGroup, prepareServer, startServer, type Cleanup } from './server';
 
 const KEY = 'shutdown-retrain-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (minutes on a busy 2-core box)
@@ -18,23 +18,6 @@ const cleanup: Cleanup = [];
 afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
-
-/** Pids of `parent`'s child processes whose command line contains `needle`. */
-function childrenOf(parent: number, needle: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // /proc/<pid>/stat: "pid (comm) state ppid ...", comm may hold spaces: split after the last ')'.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(needle)) pids.push(Number(name));
-    } catch {
-      // the process ended while listed
-    }
-  }
-  return pids;
-}
 
 /** True while a process `pid` exists and is not a zombie. */
 function alive(pid: number): boolean {
@@ -80,9 +63,13 @@ describe('SIGTERM during a retrain', () => {
     expect(started.status).toBe(201);
     const jobId: string = started.json.id;
     const serverPid = server.child.pid!;
-    const childPid = await waitFor('the retraining child process', () => childrenOf(serverPid, 'child-entry.mjs')[0], CHILD_TIMEOUT_MS);
-    // The child has started its job (its first write), so it is past spawning and would run on.
-    await waitFor('the job running', async () => ((await api('GET', `/api/jobs/${jobId}`)).json.status === 'running' ? true : undefined), CHILD_TIMEOUT_MS);
+    const childPid = await waitFor('the retraining child process', () => childrenOf(serverPid, 'dist/retrain-job.mjs')[0], CHILD_TIMEOUT_MS);
+    // The child (the bundle: no TypeScript compiled at run time) trains: past spawning, it would run on.
+    const training = async () => {
+      const job = (await api('GET', `/api/jobs/${jobId}`)).json;
+      return job.status === 'running' && job.progress?.phase === 'training' && job.progress.losses?.length > 0 ? true : undefined;
+    };
+    await waitFor('the job training', training, CHILD_TIMEOUT_MS);
     expect(alive(childPid)).toBe(true);
 
     process.kill(serverPid, 'SIGTERM'); // the server only, not its group

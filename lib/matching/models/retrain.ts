@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { entryLaunch } from '@/lib/config/entry-points';
 import { env } from '@/lib/config/env';
 import { InputError } from '@/lib/errors';
 import { cancelJob, createJob, getJob, listJobs, type JobRecord } from '@/lib/jobs';
@@ -62,7 +63,7 @@ export async function startRetrain(caller: Principal, collectionId: string, inpu
   // Refused here rather than by the job, which would start and then fail on the same count.
   requireGallerySize(await countGalleryIdentities(rt.db, c.id));
   const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
-  processState().childJobs.start(rt.db, { jobId: job.id, entry: path.join(/*turbopackIgnore: true*/ process.cwd(), 'lib', 'matching', 'models', 'retrain-job.ts'), exportName: 'runRetrainJob', root: process.cwd() });
+  processState().childJobs.start(rt.db, { jobId: job.id, ...entryLaunch('retrain-job') });
   return toJobDto(job);
 }
 

@@ -3,8 +3,8 @@
  * health checks and logins stay responsive while a large enrolment embeds. One worker suffices on
  * 2 cores (TF.js wasm computes on one thread); requests queue in the worker in arrival order.
  */
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { entryLaunch, type EntryLaunch } from '@/lib/config/entry-points';
 import type { BackendChoice, BackendName } from '@/lib/embedder/backend';
 import { AppError, InputError, NotReadyError } from '@/lib/errors';
 import type { Box, DecodedImage } from '@/lib/imaging';
@@ -38,8 +38,6 @@ export interface WorkerFace {
 export interface WorkerData {
   backend: BackendChoice;
   models: WorkerModel[];
-  entry: string;
-  tsconfig: string;
 }
 
 /** Messages to the worker. */
@@ -103,8 +101,6 @@ export interface WorkerOptions {
   backend: BackendChoice;
   /** Models to load. */
   models: WorkerModel[];
-  /** Repository root (holds tsconfig.json and lib/); default `process.cwd()`. */
-  root?: string;
 }
 
 /** Longest wait between failed restarts; the wait doubles from 1 s up to this. */
@@ -126,10 +122,8 @@ function restarting(what: string): NotReadyError {
 }
 
 /** Starts one worker thread and waits until its models are loaded. */
-async function spawnWorker(data: WorkerData, script: string): Promise<{ worker: Worker; backend: BackendName }> {
-  // Turbopack follows `new Worker(path)` and bundles the worker's imports (tsx, esbuild's binary);
-  // a reflective construction keeps the worker out of the server bundle, as intended.
-  const worker: Worker = Reflect.construct(Worker, [script, { workerData: data }]);
+async function spawnWorker(data: WorkerData, launch: EntryLaunch): Promise<{ worker: Worker; backend: BackendName }> {
+  const worker = new Worker(launch.script, { argv: launch.argv, workerData: data });
   const started = new Promise<BackendName>((resolve, reject) => {
     const onStart = (msg: WorkerReply): void => {
       if (msg.id !== 0) return;
@@ -157,18 +151,11 @@ async function spawnWorker(data: WorkerData, script: string): Promise<{ worker: 
  * new worker, and new requests wait for that worker.
  */
 export async function startEmbeddingWorker(opts: WorkerOptions): Promise<EmbeddingWorker> {
-  const root = opts.root ?? process.cwd();
-  // Resolved from the repository root at run time, never bundled: the worker loads the sources through tsx.
-  const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'matching', 'runtime');
-  const script = path.join(dir, 'embedding-thread.mjs');
+  // The bundle dist/embedding-thread.mjs under `npm start`, the source elsewhere.
+  const launch = entryLaunch('embedding-thread');
   const models = new Map(opts.models.map((m) => [m.version, m]));
-  const workerData = (): WorkerData => ({
-    backend: opts.backend,
-    models: [...models.values()],
-    entry: path.join(dir, 'embedding-thread-main.ts'),
-    tsconfig: path.join(root, 'tsconfig.json'),
-  });
-  const first = await spawnWorker(workerData(), script);
+  const workerData = (): WorkerData => ({ backend: opts.backend, models: [...models.values()] });
+  const first = await spawnWorker(workerData(), launch);
   let worker: Worker | null = null;
   let state: WorkerState = 'ready';
   let restarts = 0;
@@ -220,7 +207,7 @@ export async function startEmbeddingWorker(opts: WorkerOptions): Promise<Embeddi
   };
   const restart = async (delayMs: number): Promise<void> => {
     try {
-      const next = await spawnWorker(workerData(), script);
+      const next = await spawnWorker(workerData(), launch);
       if (state === 'stopped') await next.worker.terminate();
       else attach(next.worker);
     } catch (err) {

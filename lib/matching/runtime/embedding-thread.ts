@@ -1,7 +1,8 @@
 /**
- * Body of the embedding worker thread: initialises TF.js, loads the models it was given, and
- * answers `embed`, `prepareFaces` and `debugMemory` requests one at a time, in arrival order.
- * Face detection runs here too: it is TF.js work as heavy as embedding.
+ * The embedding worker thread, an entry point (lib/config/entry-points.ts) that embedding-worker.ts
+ * starts: initialises TF.js, loads the models it was given, and answers `embed`, `prepareFaces` and
+ * `debugMemory` requests one at a time, in arrival order. Face detection runs here too: it is TF.js
+ * work as heavy as embedding.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getTf, initTf, type BackendName } from '@/lib/embedder/backend';
@@ -11,7 +12,7 @@ import { loadFaceModel, prepareFaces, type FaceModel } from '@/lib/faces';
 import type { WorkerModel, WorkerData, WorkerReply, WorkerRequest } from './embedding-worker';
 
 /** Runs the worker's message loop until the thread is terminated. */
-export async function runEmbeddingWorker(): Promise<void> {
+async function runEmbeddingWorker(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('runEmbeddingWorker must run in a worker thread');
   const data = workerData as WorkerData;
@@ -81,3 +82,5 @@ export async function runEmbeddingWorker(): Promise<void> {
 function codeOf(err: unknown): string {
   return err instanceof AppError ? err.code : 'embedder_failed';
 }
+
+await runEmbeddingWorker();
