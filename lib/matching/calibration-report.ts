@@ -6,7 +6,7 @@
 import { MIN_IDENTITIES_FOR_GALLERY_THRESHOLD, ratesAt, rocCurve, summaryOf, targetPoint, TARGET_FARS } from '@/lib/calibration';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
-import { collectionThreshold, countLiveIdentities, loadCollection, modelFor, runtime } from './context';
+import { collectionThreshold, gallerySize, loadCollection, modelFor, runtime } from './context';
 import { freshTrials } from './gallery-calibration';
 import type { CalibrationReport } from './contract/calibration';
 
@@ -19,7 +19,7 @@ export async function getCalibrationReport(caller: Principal, collectionId: stri
   const c = await loadCollection(rt.db, caller, collectionId);
   const model = modelFor(rt, c);
   const trials = await freshTrials(rt.db, c);
-  const threshold = collectionThreshold(c, model, await countLiveIdentities(rt.db, c.id), trials);
+  const threshold = collectionThreshold(c, model, await gallerySize(rt.db, c), trials);
   const both = trials.genuine.length > 0 && trials.impostor.length > 0;
   return {
     collectionId,

@@ -7,7 +7,7 @@ import { InputError, NotReadyError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
-import { collectionThreshold, conflictOnDuplicate, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
+import { collectionThreshold, conflictOnDuplicate, gallerySize, indexKey, loadCollection, modelFor, runtime, type CollectionRow, type GallerySize } from './context';
 import { dropTrials, peekTrials } from './gallery-calibration';
 import { checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
@@ -46,7 +46,7 @@ export async function createCollection(caller: Principal, input: CreateCollectio
     })
     .catch((err) => conflictOnDuplicate(err, `a collection named "${name}" already exists`));
   await rt.indexes.ready({ collectionId: row.id, modelVersion: row.modelVersion, dim: model.manifest.embeddingDim });
-  return toDto(row, 0, 0, 0);
+  return toDto(row, 0, 0, { identities: 0, images: 0 });
 }
 
 /** Lists the collections the caller may see, by id. */
@@ -113,15 +113,11 @@ export async function deleteCollection(caller: Principal, id: string): Promise<v
 
 async function withCounts(row: CollectionRow): Promise<CollectionDto> {
   const { db } = runtime();
-  const [identityCount, imageCount, live] = await Promise.all([
-    countIdentities(db, row.id),
-    countImages(db, row.id),
-    countLiveIdentities(db, row.id),
-  ]);
-  return toDto(row, identityCount, imageCount, live);
+  const [identityCount, imageCount, size] = await Promise.all([countIdentities(db, row.id), countImages(db, row.id), gallerySize(db, row)]);
+  return toDto(row, identityCount, imageCount, size);
 }
 
-function toDto(row: CollectionRow, identityCount: number, imageCount: number, liveIdentities: number): CollectionDto {
+function toDto(row: CollectionRow, identityCount: number, imageCount: number, size: GallerySize): CollectionDto {
   const model = runtime().served.get(row.modelVersion) ?? null;
   const pinned = row.thresholdOverride !== null && row.thresholdModel === row.modelVersion;
   return {
@@ -133,7 +129,7 @@ function toDto(row: CollectionRow, identityCount: number, imageCount: number, li
     targetFar: row.targetFar,
     thresholdOverride: pinned ? row.thresholdOverride : null,
     // Listing reads the last trials; searches and enrolments start their recomputation.
-    threshold: collectionThreshold(row, model, liveIdentities, peekTrials(row)),
+    threshold: collectionThreshold(row, model, size, peekTrials(row)),
     settings: row.settings,
     identityCount,
     imageCount,

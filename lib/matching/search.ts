@@ -9,7 +9,7 @@ import { ConflictError, InputError } from '@/lib/errors';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { sha256Hex } from './runtime/blob-store';
-import { collectionThreshold, countLiveIdentities, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
+import { collectionThreshold, gallerySize, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { decide } from '@/lib/calibration';
 import { loadIdentity } from './identities';
@@ -41,7 +41,7 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
   const c = await loadCollection(rt.db, caller, collectionId);
   const model = modelFor(rt, c);
   const queries = await embedQuery(c, bytes, 'search', opts.detect);
-  const threshold = collectionThreshold(c, model, await countLiveIdentities(rt.db, c.id), cachedTrials(rt.db, c)).distance!;
+  const threshold = collectionThreshold(c, model, await gallerySize(rt.db, c), cachedTrials(rt.db, c)).distance!;
   const hits = await Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k)));
   // Labels -> images; a label deleted after the index was read has no row and is dropped.
   const labels = [...new Set(hits.flat().map((h) => h.label))];
@@ -82,7 +82,7 @@ export async function verifyPair(caller: Principal, collectionId: string, a: Uin
   const model = modelFor(rt, c);
   const [ea, eb] = await Promise.all([embedQuery(c, a, 'enroll', opts.detect), embedQuery(c, b, 'enroll', opts.detect)]);
   const distance = euclidean(first(ea, 'a'), first(eb, 'b'));
-  const threshold = collectionThreshold(c, model, 1).distance!;
+  const threshold = collectionThreshold(c, model, { identities: 1, images: 1 }).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
   await recordAudit(rt.db, caller, {
     action: 'verify', collectionId: c.id, modelVersion: c.modelVersion, threshold, queryHash: sha256Hex(a),
@@ -101,7 +101,7 @@ export async function verifyIdentity(caller: Principal, identityId: string, byte
   if (rows.length === 0) throw new ConflictError('identity_has_no_images', `identity ${identityId} has no enrolled images under model ${c.modelVersion}; enroll some first`);
   const q = first(await embedQuery(c, bytes, 'enroll', opts.detect), 'image');
   const distance = Math.min(...rows.map((v) => euclidean(q, decodeVector(v))));
-  const threshold = collectionThreshold(c, model, 1).distance!;
+  const threshold = collectionThreshold(c, model, { identities: 1, images: rows.length }).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
   await recordAudit(rt.db, caller, {
     action: 'verify_identity', collectionId: c.id, modelVersion: c.modelVersion, threshold, queryHash: sha256Hex(bytes),

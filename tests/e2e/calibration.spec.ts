@@ -48,7 +48,9 @@ test('target FAR 1e-2 from the calibration page turns a weak match into unknown'
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/collections$/);
   await page.goto(`/collections/${id}/calibration`);
-  await expect(page.getByTestId('threshold-source')).toContainText('gallery');
+  // The gallery's threshold is used only when stricter than the model curve over the images (issue 18).
+  await expect(page.getByTestId('threshold-source')).toContainText(/gallery’s calibration at the target FAR|model’s calibration curve, over the gallery’s images/);
+  await expect(page.getByTestId('threshold-evidence')).toContainText(/\d+ impostor trials; predicted FAR .*; compared with \d+ images/);
   await expect(page.getByRole('img', { name: 'ROC curve' })).toBeVisible();
   await expect(page.getByRole('img', { name: 'DET curve' })).toBeVisible();
   await expect(page.getByRole('radio', { name: /1 in 1000 strangers/ })).toBeDisabled();

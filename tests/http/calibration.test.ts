@@ -4,6 +4,7 @@
 // switches to the gallery once the target FAR is measurable.
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSetThreshold } from '@/lib/calibration';
 import { decodeVector } from '@/lib/matching/runtime/vectors';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
@@ -79,13 +80,18 @@ describe('gallery calibration', () => {
     expect(gap(r.impostor, sorted(brute.impostor))).toBeLessThan(1e-5);
   });
 
-  it('uses the gallery threshold at a measurable target FAR, and the model curve where the gallery cannot measure it', async () => {
+  it('takes the gallery threshold at a measurable target FAR when it is stricter than the model curve over the images, and the model curve where the gallery cannot measure it', async () => {
     await patch({ targetFar: 0.01 });
     const r = await report();
     expect(r.targets.find((t: { far: number }) => t.far === 0.01)).toMatchObject({ measurable: true, minImpostorTrials: 300 });
     expect(r.targets.find((t: { far: number }) => t.far === 0.001)).toMatchObject({ measurable: false, minImpostorTrials: 3000, threshold: null });
-    expect(r.threshold.source).toBe('gallery');
-    expect(r.threshold.distance).toBeCloseTo(r.targets.find((t: { far: number }) => t.far === 0.01).threshold, 9);
+    expect(r.threshold).toMatchObject({ identities: 60, images: 360 });
+    const { getRuntime } = await import('@/lib/matching'); // after the harness has set the environment
+    const fromGallery: number = r.targets.find((t: { far: number }) => t.far === 0.01).threshold;
+    const fromModel = openSetThreshold(getRuntime().served.get(r.modelVersion)!.manifest.calibration.curve, 0.01, 360);
+    expect(r.threshold.distance).toBeCloseTo(Math.min(fromGallery, fromModel), 9);
+    expect(r.threshold.source).toBe(fromGallery < fromModel ? 'gallery' : 'model');
+    expect(r.threshold.trials).toBe(fromGallery < fromModel ? 360 : getRuntime().served.get(r.modelVersion)!.manifest.calibration.impostorPairs);
     // At most 1% of the 360 strangers fall under it.
     expect(brute.impostor.filter((d) => d <= r.threshold.distance).length).toBeLessThanOrEqual(3);
     // The collection (and so every search) reports the same source and distance.

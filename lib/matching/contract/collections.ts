@@ -14,11 +14,25 @@ export const collectionKindSchema = z.enum(['face', 'object']);
 /**
  * The threshold searches decide with. `source` 'override': an admin's raw distance pinned to this
  * model version; 'gallery': the collection's own calibration at the target FAR (issue 7); 'model':
- * the model's calibration curve. `distance` is null when the collection's model is not loaded;
- * `identities` counts the live identities (with at least one image) it was computed for.
+ * the model's calibration curve read at the open-set FAR over the gallery's images (issue 18).
+ * `distance` is null when the collection's model is not loaded; `identities` counts the live
+ * identities (with at least one image) and `images` the enrolled images a stranger is compared with.
+ * `trials` and `predictedFar` say how sure it is: the impostor trials it was read from (the model
+ * curve's impostor pairs, or the gallery's impostor trials; 0 for an override) and the open-set FAR
+ * predicted at it, with a 95% interval when measured on the gallery's own trials.
  */
 export const collectionThresholdSchema = z
-  .object({ distance: z.number().nullable(), source: z.enum(['override', 'gallery', 'model']), identities: z.number().int().min(0) })
+  .object({
+    distance: z.number().nullable().describe('Euclidean distance between L2-normalised embeddings; a search matches at or under it.'),
+    source: z.enum(['override', 'gallery', 'model']),
+    identities: z.number().int().min(0),
+    images: z.number().int().min(0).describe('Enrolled images a stranger is compared with: the open-set conversion counts these, not identities.'),
+    trials: z.number().int().min(0).describe('Impostor trials behind the threshold: pairs of the model curve, or the gallery\'s own trials; 0 for an override.'),
+    predictedFar: z
+      .object({ value: z.number().nullable(), lo: z.number().nullable(), hi: z.number().nullable() })
+      .strict()
+      .describe('Open-set FAR predicted at the threshold (the target for the model curve; measured with its 95% interval on the gallery; null for an override).'),
+  })
   .strict();
 
 /** A collection as the API returns it. */

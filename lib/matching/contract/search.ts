@@ -38,7 +38,7 @@ export const searchResponseSchema = z.object({ modelVersion: z.string(), results
 /**
  * Answer of the verify calls: `same` is distance <= threshold; `distance` is between the two
  * embeddings (for an identity: to its nearest image); `threshold` is the one-to-one threshold (the
- * override, or the open-set threshold for a gallery of one).
+ * override, or the open-set threshold over the images compared: 1 for a pair, the identity's images for an identity).
  */
 export const verifyResponseSchema = z.object({ modelVersion: z.string(), same: z.boolean(), distance: distanceSchema, threshold: z.number() }).strict();
 

@@ -19,7 +19,7 @@ import { createJob, finishJob, markRunning, reportProgress, switchJobParams, typ
 import { recordAudit } from '@/lib/matching/audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from '@/lib/matching/caller';
-import { collectionThreshold, countLiveIdentities, loadCollection, runtime, type CollectionRow } from '@/lib/matching/context';
+import { collectionThreshold, gallerySize, loadCollection, runtime, type CollectionRow } from '@/lib/matching/context';
 import { dropTrials } from '@/lib/matching/gallery-calibration';
 import type { ModelKind, ServedModel } from '@/lib/matching/runtime/model-registry';
 import { decodeUpload, embedPrepared, prepareImage } from '@/lib/matching/runtime/embed-input';
@@ -126,10 +126,10 @@ async function trySwitch(rt: Runtime, caller: Principal, collectionId: string, m
       const before = await getCollectionRow(tx, collectionId);
       const after = await setCollectionModel(tx, collectionId, to, before.modelVersion);
       if ((await countImagesLacking(tx, collectionId, to)) > 0) throw new StillMissing();
-      const threshold = collectionThreshold(after, model, await countLiveIdentities(tx, collectionId));
+      const threshold = collectionThreshold(after, model, await gallerySize(tx, after));
       await recordAudit(tx, caller, {
         action: `model.${reason}`, collectionId, modelVersion: to, threshold: threshold.distance,
-        details: { from: before.modelVersion, to, jobId, thresholdSource: threshold.source, targetFar: after.targetFar, identities: threshold.identities },
+        details: { from: before.modelVersion, to, jobId, thresholdSource: threshold.source, targetFar: after.targetFar, identities: threshold.identities, images: threshold.images },
       });
       return { from: before.modelVersion, to, threshold: threshold.distance, thresholdSource: threshold.source };
     });

@@ -7,8 +7,8 @@ import { ThresholdTuner } from './threshold-tuner.client';
 export const dynamic = 'force-dynamic';
 
 const SOURCE: Record<string, string> = {
-  gallery: 'this gallery’s calibration at the target FAR',
-  model: 'the model’s calibration curve (the gallery cannot set it yet)',
+  gallery: 'this gallery’s calibration at the target FAR (stricter than the model curve)',
+  model: 'the model’s calibration curve, over the gallery’s images',
   override: 'a raw threshold an admin set',
 };
 
@@ -42,6 +42,10 @@ export default async function CalibrationPage({ params }: { params: Promise<{ id
           <dt className="text-slate-500">Threshold in force</dt>
           <dd className="font-medium" data-testid="threshold-in-force">{r.threshold.distance === null ? '—' : r.threshold.distance.toFixed(4)}</dd>
           <dd className="text-slate-600" data-testid="threshold-source">from {SOURCE[r.threshold.source]}</dd>
+          <dd className="text-slate-600" data-testid="threshold-evidence">
+            {r.threshold.trials} impostor trials; predicted FAR {r.threshold.predictedFar.value ?? '—'}
+            {r.threshold.predictedFar.lo !== null && r.threshold.predictedFar.hi !== null ? ` [${r.threshold.predictedFar.lo.toFixed(4)}, ${r.threshold.predictedFar.hi.toFixed(4)}]` : ''}; compared with {r.threshold.images} images
+          </dd>
         </div>
         <div>
           <dt className="text-slate-500">FAR at this threshold (strangers accepted)</dt>
