@@ -21,8 +21,6 @@
 import { InputError } from '@/lib/errors';
 import { asNorm, checkCohort, cohortNeighbourhood, cohortStats, statsWithout, thresholdFromTrials, unitDistance, type Cohort, type CohortNeighbourhood, type CohortStats } from './cohort';
 import { wilsonRate } from './wilson';
-import { openSetThreshold } from './open-set';
-import type { CalibrationCurve } from './roc';
 import type { FittedPolicy, GalleryEntry, OpenSetPolicy, ThresholdEvidence } from './policy';
 
 /** Best score per identity of `gallery` under `scoreOf(image index)`, ascending (ties by identity key). */
@@ -39,21 +37,6 @@ export function bestPerIdentity(gallery: readonly GalleryEntry[], scoreOf: (i: n
 function checkFit(gallery: readonly GalleryEntry[], targetFar: number): void {
   if (gallery.length === 0) throw new InputError('invalid_gallery', 'an open-set policy needs at least one gallery image');
   if (!(targetFar > 0 && targetFar < 1)) throw new InputError('invalid_threshold', `target open-set FAR must be in (0, 1), got ${targetFar}`);
-}
-
-/** `model-curve-images`: the model's pairwise curve, open-set over the M gallery images (not the N identities). */
-export function modelCurveImagesPolicy(curve: CalibrationCurve): OpenSetPolicy {
-  return {
-    name: 'model-curve-images',
-    fit(gallery, targetFar): FittedPolicy {
-      checkFit(gallery, targetFar);
-      return {
-        threshold: openSetThreshold(curve, targetFar, gallery.length),
-        evidence: { source: 'model-curve-images', trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } },
-        score: (query) => bestPerIdentity(gallery, (i) => unitDistance(query, gallery[i].vector)),
-      };
-    },
-  };
 }
 
 /** Options of `cohortPolicy`. */

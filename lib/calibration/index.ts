@@ -29,8 +29,8 @@ export {
   type TrialRow,
   type TrialSet,
 } from './gallery-trials';
-export { modelCurveIdentitiesPolicy, nearestPerIdentity } from './model-curve-policy';
+export { modelCurvePolicy, nearestPerIdentity, type ModelCurveOptions } from './model-curve-policy';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
 export { wilsonRate, type IntervalRate } from './wilson';
 export { asNorm, cohortStats, thresholdFromTrials, unitDistance, type Cohort, type CohortStats } from './cohort';
-export { bestPerIdentity, cohortPolicy, COHORT_SETTINGS, modelCurveImagesPolicy, type CohortPolicyOptions } from './cohort-policy';
+export { bestPerIdentity, cohortPolicy, COHORT_SETTINGS, type CohortPolicyOptions } from './cohort-policy';

@@ -1,6 +1,6 @@
 /**
- * `model-curve-identities`: the open-set decision the service makes today (lib/matching/context.ts
- * `collectionThreshold`, without an admin override), as an `OpenSetPolicy`.
+ * The service's open-set decisions over the model's calibration curve (lib/matching/context.ts
+ * `collectionThreshold`, without an admin override), as `OpenSetPolicy`s: before issue 18 and since.
  *
  * - Score of an identity: the distance from the query to its nearest enrolled image (what the
  *   index's neighbours grouped by identity give, computed exactly here).
@@ -12,7 +12,7 @@
 import { InputError } from '@/lib/errors';
 import { computeTrialsNow, galleryInForce, ratesAt, targetPoint, type TrialSet } from './gallery-trials';
 import { openSetThreshold } from './open-set';
-import type { FittedPolicy, GalleryEntry, OpenSetPolicy, ThresholdEvidence } from './policy';
+import type { FittedPolicy, GalleryEntry, OpenSetPolicy } from './policy';
 import type { CalibrationCurve } from './roc';
 import { squaredDistance } from './vectors';
 
@@ -26,29 +26,39 @@ export function nearestPerIdentity(gallery: readonly GalleryEntry[], query: Floa
   return [...best].map(([identity, score]) => ({ identity, score })).sort((a, b) => a.score - b.score || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
 }
 
-/** The service's policy over a model's stored calibration curve. */
-export function modelCurveIdentitiesPolicy(curve: CalibrationCurve): OpenSetPolicy {
+/** How a model-curve policy counts the gallery and uses the gallery's own trials. */
+export interface ModelCurveOptions {
+  /** N of the open-set conversion: enrolled `identities` (the service before issue 18) or `images` (since). */
+  count: 'identities' | 'images';
+  /** The gallery threshold, once in force, `replace`s the curve's (before issue 18) or only `tighten`s it (since). */
+  gallery: 'replace' | 'tighten';
+}
+
+/**
+ * The policy over a model's stored calibration curve: `model-curve-identities` (count identities,
+ * the gallery replaces) is the service before issue 18, `model-curve-images` (count images, the
+ * gallery only tightens) the service since (lib/matching/context.ts `collectionThreshold`).
+ */
+export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOptions): OpenSetPolicy {
+  const name = `model-curve-${opts.count}`;
   // fit() is called once per target FAR on the same gallery: its trials and its score function
   // (which does not depend on the FAR; callers may reuse rankings per function) are made once.
   const perGallery = new WeakMap<readonly GalleryEntry[], { trials: TrialSet; score: FittedPolicy['score'] }>();
   return {
-    name: 'model-curve-identities',
+    name,
     fit(gallery, targetFar): FittedPolicy {
-      if (gallery.length === 0) throw new InputError('invalid_gallery', 'model-curve-identities: the gallery is empty; enrol at least one image');
+      if (gallery.length === 0) throw new InputError('invalid_gallery', `${name}: the gallery is empty; enrol at least one image`);
       const known = perGallery.get(gallery) ?? { trials: computeTrialsNow(gallery), score: (query: Float32Array) => nearestPerIdentity(gallery, query) };
       perGallery.set(gallery, known);
       const { trials, score } = known;
-      let threshold: number;
-      let evidence: ThresholdEvidence;
-      if (galleryInForce(trials, targetFar)) {
-        threshold = targetPoint(trials, targetFar).threshold!;
-        const { far } = ratesAt(trials, threshold);
-        evidence = { source: 'gallery', trials: trials.impostor.length, predictedFar: { value: far.value, lo: far.lo, hi: far.hi } };
-      } else {
-        threshold = openSetThreshold(curve, targetFar, new Set(gallery.map((g) => g.identity)).size);
-        evidence = { source: 'model-curve', trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } };
+      const n = opts.count === 'images' ? gallery.length : new Set(gallery.map((g) => g.identity)).size;
+      const fromCurve = openSetThreshold(curve, targetFar, n);
+      const fromGallery = galleryInForce(trials, targetFar) ? targetPoint(trials, targetFar).threshold! : null;
+      if (fromGallery !== null && (opts.gallery === 'replace' || fromGallery < fromCurve)) {
+        const { far } = ratesAt(trials, fromGallery);
+        return { threshold: fromGallery, score, evidence: { source: 'gallery', trials: trials.impostor.length, predictedFar: { value: far.value, lo: far.lo, hi: far.hi } } };
       }
-      return { threshold, evidence, score };
+      return { threshold: fromCurve, score, evidence: { source: opts.count === 'images' ? 'model-curve-images' : 'model-curve', trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } } };
     },
   };
 }

@@ -6,8 +6,8 @@
  */
 import { InputError } from '@/lib/errors';
 import type { Cohort } from './cohort';
-import { cohortPolicy, COHORT_SETTINGS, modelCurveImagesPolicy } from './cohort-policy';
-import { modelCurveIdentitiesPolicy } from './model-curve-policy';
+import { cohortPolicy, COHORT_SETTINGS } from './cohort-policy';
+import { modelCurvePolicy } from './model-curve-policy';
 import type { OpenSetPolicy } from './policy';
 import type { CalibrationCurve } from './roc';
 
@@ -28,8 +28,8 @@ export type PolicyFactory = (model: PolicyModel) => OpenSetPolicy;
 
 /** Every policy by name. */
 export const POLICIES: Readonly<Record<string, PolicyFactory>> = Object.freeze({
-  'model-curve-identities': (model: PolicyModel) => modelCurveIdentitiesPolicy(model.calibration.curve),
-  'model-curve-images': (model: PolicyModel) => modelCurveImagesPolicy(model.calibration.curve),
+  'model-curve-identities': (model: PolicyModel) => modelCurvePolicy(model.calibration.curve, { count: 'identities', gallery: 'replace' }),
+  'model-curve-images': (model: PolicyModel) => modelCurvePolicy(model.calibration.curve, { count: 'images', gallery: 'tighten' }),
   cohort: (model: PolicyModel) => {
     const setting = COHORT_SETTINGS[model.kind];
     if (!model.cohort || !setting) throw new InputError('unknown_policy', `the cohort policy needs a ${model.kind} model with a cohort and a cohort setting for its kind`);

@@ -2,7 +2,7 @@
  * Open-set identification protocol (issue 3), on embeddings computed once:
  * each repeat shuffles the identities, holds a third out entirely as strangers, enrols K images
  * of every other identity (or of the first N of them: a small gallery) into a real in-memory HNSW index, and queries with the rest, deciding
- * with `decide()` at the threshold `openSetThreshold(curve, targetOpenSetFar, enrolled identities)`.
+ * with `decide()` at the threshold `openSetThreshold(curve, targetOpenSetFar, enrolled images)`, as the service does.
  *   rank1 = closed-set top-1 over queries of enrolled identities, ignoring the threshold;
  *   tar   = share of those queries answered with the correct identity under the threshold;
  *   far   = share of stranger queries answered with any identity;
@@ -48,9 +48,10 @@ export interface IdentifyOptions {
   /** A fixed decision distance instead of the curve's open-set threshold (e.g. face-api's customary 0.6). */
   fixedThreshold?: number;
   /**
-   * N of the open-set conversion: enrolled `identities` (default, as issue 3 words it) or enrolled
-   * `images`. A stranger is accepted when ANY enrolled image is within the threshold, so with K > 1
-   * shots the measured FAR follows 1-(1-p)^(N*K), not 1-(1-p)^N.
+   * N of the open-set conversion: enrolled `images` (default, as the service counts since issue 18)
+   * or enrolled `identities` (issue 3's wording, the service before issue 18). A stranger is accepted
+   * when ANY enrolled image is within the threshold, so with K > 1 shots the measured FAR follows
+   * 1-(1-p)^(N*K), not 1-(1-p)^N.
    */
   galleryCount?: 'identities' | 'images';
   /** Neighbours fetched per query before grouping by identity (default max(10, 3K)). */
@@ -114,7 +115,7 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
       for (const j of picked.slice(shots)) queries.push({ identity: i, v: embeddings[i][j] });
     }
     // N counts identities with at least one enrolled image, as the service's live identities do.
-    const galleryN = opts.galleryCount === 'images' ? index.size : [...shotsOf.values()].filter((g) => g.length > 0).length;
+    const galleryN = (opts.galleryCount ?? 'images') === 'images' ? index.size : [...shotsOf.values()].filter((g) => g.length > 0).length;
     const threshold = opts.fixedThreshold ?? openSetThreshold(opts.curve, opts.targetOpenSetFar ?? 1e-2, galleryN);
     const k = Math.min(index.size, opts.neighbours ?? Math.max(10, 3 * shots));
     // A refused query gets no neighbours: decided unknown, distance null.

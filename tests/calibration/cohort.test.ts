@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { openSetThreshold, type CalibrationCurve, type GalleryEntry } from '@/lib/calibration';
 import { asNorm, cohortNeighbourhood, cohortStats, statsWithout, thresholdFromTrials, unitDistance } from '@/lib/calibration/cohort';
 import { wilsonRate } from '@/lib/calibration/wilson';
-import { cohortPolicy, modelCurveImagesPolicy } from '@/lib/calibration/cohort-policy';
+import { cohortPolicy } from '@/lib/calibration/cohort-policy';
+import { modelCurvePolicy } from '@/lib/calibration/model-curve-policy';
 
 const DIM = 8;
 
@@ -122,11 +123,11 @@ describe('cohortPolicy', () => {
   });
 });
 
-describe('modelCurveImagesPolicy', () => {
+describe('model-curve-images', () => {
   it('converts with the number of gallery images, not identities', () => {
     const curve: CalibrationCurve = { distances: [0, 0.5, 1, 1.5], far: [0, 0.001, 0.01, 0.2], tar: [0, 0.5, 0.9, 1] };
     const gallery = ['a', 'a', 'a', 'b', 'b', 'b'].map((identity, i) => ({ identity, vector: at(0.1 * i, 1 + i) }));
-    const fitted = modelCurveImagesPolicy(curve).fit(gallery, 0.01);
+    const fitted = modelCurvePolicy(curve, { count: 'images', gallery: 'tighten' }).fit(gallery, 0.01);
     expect(fitted.threshold).toBe(openSetThreshold(curve, 0.01, 6));
     expect(fitted.threshold).toBeLessThan(openSetThreshold(curve, 0.01, 2));
     expect(fitted.score(E0)[0]).toEqual({ identity: 'a', score: 0 });

@@ -3,7 +3,7 @@ import {
   calibrate,
   computeTrialsNow,
   createPolicy,
-  modelCurveIdentitiesPolicy,
+  modelCurvePolicy,
   nearestPerIdentity,
   openSetThreshold,
   targetPoint,
@@ -57,11 +57,11 @@ describe('nearestPerIdentity', () => {
   });
 });
 
-describe('modelCurveIdentitiesPolicy', () => {
+describe('modelCurvePolicy', () => {
   it('reads the model curve at N identities while the gallery calibration is not in force', () => {
     // 1 shot: no identity has 2 images, so there are no gallery trials.
     const gallery = [0, 1, 2, 3].map((i) => ({ identity: `id${i}`, vector: axis(i, 5) }));
-    const fitted = modelCurveIdentitiesPolicy(curve).fit(gallery, 0.01);
+    const fitted = modelCurvePolicy(curve, { count: 'identities', gallery: 'replace' }).fit(gallery, 0.01);
     expect(fitted.threshold).toBe(openSetThreshold(curve, 0.01, 4));
     expect(fitted.evidence).toEqual({ source: 'model-curve', trials: 0, predictedFar: { value: 0.01, lo: null, hi: null } });
   });

@@ -88,10 +88,10 @@ describe('evaluateIdentify', () => {
     expect(r.auc).toBeLessThan(0.5);
   });
 
-  it('converts with N = enrolled images when asked (stricter for K > 1)', () => {
+  it('converts with N = enrolled images by default (stricter for K > 1), with N = identities when asked', () => {
     const data = clusters(12, 6, 0.01);
-    const byIdentity = evaluateIdentify(data, names(12), { shots: 5, repeats: 1, curve: CURVE });
-    const byImage = evaluateIdentify(data, names(12), { shots: 5, repeats: 1, curve: CURVE, galleryCount: 'images' });
+    const byIdentity = evaluateIdentify(data, names(12), { shots: 5, repeats: 1, curve: CURVE, galleryCount: 'identities' });
+    const byImage = evaluateIdentify(data, names(12), { shots: 5, repeats: 1, curve: CURVE });
     // 8 enrolled identities x 5 shots = 40 images: p = 1 - 0.99^(1/40) < 1 - 0.99^(1/8).
     expect(byImage.threshold).toBeLessThan(byIdentity.threshold);
   });

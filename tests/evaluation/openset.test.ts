@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, modelCurveIdentitiesPolicy, nearestPerIdentity, type OpenSetPolicy } from '@/lib/calibration';
+import { calibrate, modelCurvePolicy, nearestPerIdentity, type OpenSetPolicy } from '@/lib/calibration';
 import { cellRates, evaluateOpenSet, type OpenSetCell, type OpenSetIdentity, type UnavailableCell } from '@/lib/evaluation/openset';
 
 const DIM = 10;
@@ -68,7 +68,7 @@ describe('evaluateOpenSet', () => {
 
   it('counts the same whether a policy reuses its score function across FARs or not', () => {
     const curve = calibrate([0.1, 0.2, 0.3], [1.1, 1.2, 1.3, 1.4]).curve;
-    const reusing = modelCurveIdentitiesPolicy(curve);
+    const reusing = modelCurvePolicy(curve, { count: 'identities', gallery: 'replace' });
     // The same policy, with a fresh score function on every fit.
     const fresh: OpenSetPolicy = { name: reusing.name, fit: (g, far) => ({ ...reusing.fit(g, far), score: (q) => nearestPerIdentity(g, q) }) };
     const run = (policy: OpenSetPolicy) => evaluateOpenSet(identities, { sizes: ['all', 5], shots: [1, 2], fars: [0.1, 0.01], policies: [policy], repeats: 4, seed: 9 });
