@@ -42,7 +42,7 @@ afterAll(async () => {
 describe('runtimeStatus', () => {
   it('lists the face model beside the object model with its version and dim', () => {
     const face = h.svc.runtimeStatus().models.find((m) => m.kind === 'face');
-    expect(face).toEqual({ kind: 'face', version: 'face-blaze-dlib-flip-2026-12-05-fa22', embeddingDim: 128 });
+    expect(face).toEqual({ kind: 'face', version: 'face-blaze-dlib-flip-2026-12-05-8e91', embeddingDim: 128 });
   });
 });
 
