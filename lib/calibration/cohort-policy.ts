@@ -1,8 +1,7 @@
 /**
- * Open-set policies of issue 18, item 3 (see policy.ts for the seam):
+ * The cohort open-set policy of issue 18, item 3 (see policy.ts for the seam; the model-curve
+ * policies are in model-curve-policy.ts):
  *
- * - `model-curve-images`: the stored pairwise curve converted to open-set with the number of
- *   IMAGES a stranger is compared with (M = N·K), not identities: p = 1 − (1 − FAR)^(1/M).
  * - `cohort` (`normalise: true` is AS-norm, cohort.ts; false keeps the raw distance): the threshold
  *   read from stranger trials against the ACTUAL gallery. Trials: every cohort member as a stranger
  *   (its best score over all M gallery images, which is exactly the open-set statistic), plus every
