@@ -20,18 +20,7 @@
 import { InputError } from '@/lib/errors';
 import { asNorm, checkCohort, cohortNeighbourhood, cohortStats, statsWithout, thresholdFromTrials, unitDistance, type Cohort, type CohortNeighbourhood, type CohortStats } from './cohort';
 import { wilsonRate } from './wilson';
-import type { FittedPolicy, GalleryEntry, OpenSetPolicy, ThresholdEvidence } from './policy';
-
-/** Best score per identity of `gallery` under `scoreOf(image index)`, ascending (ties by identity key). */
-export function bestPerIdentity(gallery: readonly GalleryEntry[], scoreOf: (i: number) => number): { identity: string; score: number }[] {
-  const best = new Map<string, number>();
-  gallery.forEach((g, i) => {
-    const s = scoreOf(i);
-    const old = best.get(g.identity);
-    if (old === undefined || s < old) best.set(g.identity, s);
-  });
-  return [...best].map(([identity, score]) => ({ identity, score })).sort((a, b) => a.score - b.score || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
-}
+import { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
 
 function checkFit(gallery: readonly GalleryEntry[], targetFar: number): void {
   if (gallery.length === 0) throw new InputError('invalid_gallery', 'an open-set policy needs at least one gallery image');

@@ -9,7 +9,7 @@ export { aucOf, calibrate, countAtMost, distanceAtFar, eerOf, rocCurve, type Cal
 export { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 export { decide, groupByIdentity, type Decision, type Neighbour } from './decision';
 export { proportion, type Proportion } from './proportion';
-export type { FittedPolicy, GalleryEntry, OpenSetPolicy, ThresholdEvidence } from './policy';
+export { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
 export { createRng, type Rng } from './rng';
 export { squaredDistance } from './vectors';
 export {
@@ -29,8 +29,8 @@ export {
   type TrialRow,
   type TrialSet,
 } from './gallery-trials';
-export { modelCurvePolicy, nearestPerIdentity, type ModelCurveOptions } from './model-curve-policy';
+export { modelCurvePolicy, modelCurveThreshold, nearestPerIdentity, type ModelCurveOptions, type ModelCurveThreshold } from './model-curve-policy';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
 export { wilsonRate, type IntervalRate } from './wilson';
 export { asNorm, cohortStats, thresholdFromTrials, unitDistance, type Cohort, type CohortStats } from './cohort';
-export { bestPerIdentity, cohortPolicy, COHORT_SETTINGS, type CohortPolicyOptions } from './cohort-policy';
+export { cohortPolicy, COHORT_SETTINGS, type CohortPolicyOptions } from './cohort-policy';

@@ -10,20 +10,39 @@
  *   enrolled identities, i.e. the pairwise FAR p with 1-(1-p)^N = FAR read off the model's curve.
  */
 import { InputError } from '@/lib/errors';
-import { computeTrialsNow, galleryInForce, ratesAt, targetPoint, type TrialSet } from './gallery-trials';
+import { computeTrialsNow, galleryInForce, ratesAt, targetPoint, type RateEstimate, type TrialSet } from './gallery-trials';
 import { openSetThreshold } from './open-set';
-import type { FittedPolicy, GalleryEntry, OpenSetPolicy } from './policy';
+import { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
 import type { CalibrationCurve } from './roc';
 import { squaredDistance } from './vectors';
 
 /** Best distance per identity of `gallery` to `query`, ascending (ties by identity key). */
 export function nearestPerIdentity(gallery: readonly GalleryEntry[], query: Float32Array): { identity: string; score: number }[] {
-  const best = new Map<string, number>();
-  for (const g of gallery) {
-    const d = Math.sqrt(squaredDistance(query, g.vector));
-    if (d < (best.get(g.identity) ?? Infinity)) best.set(g.identity, d);
+  return bestPerIdentity(gallery, (i) => Math.sqrt(squaredDistance(query, gallery[i].vector)));
+}
+
+/** A model-curve threshold and, when the gallery's own trials set it, their FAR there. */
+export interface ModelCurveThreshold {
+  /** null only with neither a curve nor gallery trials in force. */
+  threshold: number | null;
+  /** The gallery trials' FAR at the threshold when they set it, else null (the curve did). */
+  galleryFar: RateEstimate | null;
+}
+
+/**
+ * The one decision rule of the model-curve thresholds, for the policies here and the service
+ * (lib/matching/context.ts `collectionThreshold`): the curve read at the open-set FAR over
+ * `comparisons` (1-(1-p)^n = FAR, `openSetThreshold`), and the gallery's own leave-one-identity-out
+ * threshold once in force (`galleryInForce`), which `replace`s the curve's or only `tighten`s it
+ * (taken when stricter). `curve` null: the model is not loaded; then only the gallery can set it.
+ */
+export function modelCurveThreshold(curve: CalibrationCurve | null, targetFar: number, comparisons: number, trials: TrialSet | null, gallery: 'replace' | 'tighten'): ModelCurveThreshold {
+  const fromCurve = curve ? openSetThreshold(curve, targetFar, Math.max(1, comparisons)) : null;
+  const fromGallery = galleryInForce(trials, targetFar) ? targetPoint(trials, targetFar).threshold! : null;
+  if (fromGallery !== null && (gallery === 'replace' || fromCurve === null || fromGallery < fromCurve)) {
+    return { threshold: fromGallery, galleryFar: ratesAt(trials!, fromGallery).far };
   }
-  return [...best].map(([identity, score]) => ({ identity, score })).sort((a, b) => a.score - b.score || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
+  return { threshold: fromCurve, galleryFar: null };
 }
 
 /** How a model-curve policy counts the gallery and uses the gallery's own trials. */
@@ -52,13 +71,11 @@ export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOption
       perGallery.set(gallery, known);
       const { trials, score } = known;
       const n = opts.count === 'images' ? gallery.length : new Set(gallery.map((g) => g.identity)).size;
-      const fromCurve = openSetThreshold(curve, targetFar, n);
-      const fromGallery = galleryInForce(trials, targetFar) ? targetPoint(trials, targetFar).threshold! : null;
-      if (fromGallery !== null && (opts.gallery === 'replace' || fromGallery < fromCurve)) {
-        const { far } = ratesAt(trials, fromGallery);
-        return { threshold: fromGallery, score, evidence: { source: 'gallery', trials: trials.impostor.length, predictedFar: { value: far.value, lo: far.lo, hi: far.hi } } };
-      }
-      return { threshold: fromCurve, score, evidence: { source: opts.count === 'images' ? 'model-curve-images' : 'model-curve', trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } } };
+      const t = modelCurveThreshold(curve, targetFar, n, trials, opts.gallery);
+      const evidence: ThresholdEvidence = t.galleryFar
+        ? { source: 'gallery', trials: trials.impostor.length, predictedFar: { value: t.galleryFar.value, lo: t.galleryFar.lo, hi: t.galleryFar.hi } }
+        : { source: opts.count === 'images' ? 'model-curve-images' : 'model-curve', trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } };
+      return { threshold: t.threshold!, score, evidence };
     },
   };
 }

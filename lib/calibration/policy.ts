@@ -48,3 +48,14 @@ export interface OpenSetPolicy {
   /** Fits the policy to a gallery (at least one entry) at a target open-set FAR in (0, 1). */
   fit(gallery: readonly GalleryEntry[], targetFar: number): FittedPolicy;
 }
+
+/** Best score per identity of `gallery` under `scoreOf(image index)`, ascending (ties by identity key): what every policy's `score` returns. */
+export function bestPerIdentity(gallery: readonly GalleryEntry[], scoreOf: (i: number) => number): { identity: string; score: number }[] {
+  const best = new Map<string, number>();
+  gallery.forEach((g, i) => {
+    const s = scoreOf(i);
+    const old = best.get(g.identity);
+    if (old === undefined || s < old) best.set(g.identity, s);
+  });
+  return [...best].map(([identity, score]) => ({ identity, score })).sort((a, b) => a.score - b.score || (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0));
+}

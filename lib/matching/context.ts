@@ -2,7 +2,7 @@
 import { isDbError, type DbOrTx, type Tx } from '@/lib/db/client';
 import { findCollection, incrementHeadSequence, type CollectionRow } from '@/lib/db/collections';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
-import { galleryInForce, openSetThreshold, ratesAt, targetPoint } from '@/lib/calibration';
+import { modelCurveThreshold } from '@/lib/calibration';
 import { countEmbeddings } from '@/lib/db/embeddings';
 import { countLiveIdentities } from '@/lib/db/identities';
 import type { Principal } from '@/lib/auth';
@@ -70,7 +70,8 @@ export async function gallerySize(db: DbOrTx, c: Pick<CollectionRow, 'id' | 'mod
  * identities and impostor trials for the target, see gallery-calibration.ts), the gallery's own
  * threshold at the target FAR is taken when it is the stricter of the two: its leave-one-identity-out
  * trials under-predicted strangers on held-out Omniglot (2.0-2.7x the target at 1e-2 wherever it was
- * in force), so it may tighten the model curve's threshold but never loosen it.
+ * in force), so it may tighten the model curve's threshold but never loosen it. The rule is
+ * `modelCurveThreshold` (lib/calibration), the same that `evaluate openset`'s `model-curve-images` measures.
  */
 export function collectionThreshold(
   c: Pick<CollectionRow, 'modelVersion' | 'targetFar' | 'thresholdOverride' | 'thresholdModel'>,
@@ -81,14 +82,11 @@ export function collectionThreshold(
   if (c.thresholdOverride !== null && c.thresholdModel === c.modelVersion) {
     return { distance: c.thresholdOverride, source: 'override', ...size, trials: 0, predictedFar: { value: null, lo: null, hi: null } };
   }
-  const predictedFar = { value: c.targetFar, lo: null, hi: null };
-  const fromGallery = galleryInForce(gallery, c.targetFar) && gallery.modelVersion === c.modelVersion ? targetPoint(gallery, c.targetFar).threshold! : null;
-  const fromModel = model && model.manifest.version === c.modelVersion ? openSetThreshold(model.manifest.calibration.curve, c.targetFar, Math.max(1, size.images)) : null;
-  if (fromGallery !== null && (fromModel === null || fromGallery < fromModel)) {
-    const { far } = ratesAt(gallery!, fromGallery);
-    return { distance: fromGallery, source: 'gallery', ...size, trials: gallery!.impostor.length, predictedFar: { value: far.value, lo: far.lo, hi: far.hi } };
-  }
-  return { distance: fromModel, source: 'model', ...size, trials: fromModel === null ? 0 : model!.manifest.calibration.impostorPairs, predictedFar };
+  const trials = gallery?.modelVersion === c.modelVersion ? gallery : null;
+  const calibration = model?.manifest.version === c.modelVersion ? model.manifest.calibration : null;
+  const { threshold, galleryFar } = modelCurveThreshold(calibration?.curve ?? null, c.targetFar, size.images, trials, 'tighten');
+  if (galleryFar) return { distance: threshold, source: 'gallery', ...size, trials: trials!.impostor.length, predictedFar: { value: galleryFar.value, lo: galleryFar.lo, hi: galleryFar.hi } };
+  return { distance: threshold, source: 'model', ...size, trials: calibration?.impostorPairs ?? 0, predictedFar: { value: c.targetFar, lo: null, hi: null } };
 }
 
 /**
