@@ -91,3 +91,21 @@ export async function writeDatasetCache(cacheDir: string, key: string, dataset: 
   await rename(`${base}.f32${tmp}`, `${base}.f32`);
   await rename(`${base}.json${tmp}`, `${base}.json`);
 }
+
+/**
+ * A JSON cache file of a data root (folder or .zip): `<cacheDir>/<stem>-<what>-<key>.json`, and its
+ * parsed contents when their `layout` and `key` match (else null: stale or absent).
+ */
+export async function readJsonCache<T extends { layout: string; key: string }>(root: string, what: string, layout: string, key: string, cacheDir = 'runs/cache'): Promise<{ file: string; existing: T | null }> {
+  const stem = path.basename(root).replace(/\.zip$/i, '').replace(/[^A-Za-z0-9]+/g, '-');
+  const file = path.join(cacheDir, `${stem}-${what}-${key}.json`);
+  const existing = await readFile(file, 'utf8').then((t) => JSON.parse(t) as T).catch(() => null);
+  return { file, existing: existing?.key === key && existing.layout === layout ? existing : null };
+}
+
+/** Writes a JSON cache file atomically (temp file, then rename). */
+export async function writeJsonCache(file: string, value: object): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify(value));
+  await rename(`${file}.tmp`, file);
+}

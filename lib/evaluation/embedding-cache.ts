@@ -4,8 +4,7 @@
  * `prepareKey`: a rerun of an evaluation on the same data and model reads them back in seconds.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readJsonCache, writeJsonCache } from '@/lib/datasets/cache';
 import { listFolderImages } from '@/lib/datasets/folder';
 import { prepareAll, type EmbeddingPipeline } from './pipeline';
 
@@ -37,10 +36,8 @@ export async function embedFolder(
   const hash = createHash('sha256').update(JSON.stringify([CACHE_LAYOUT, pipeline.manifest.version, pipeline.prepareKey]));
   for (const f of files) hash.update(f.source).update(f.bytes);
   const key = hash.digest('hex').slice(0, 16);
-  const stem = path.basename(root).replace(/\.zip$/i, '').replace(/[^A-Za-z0-9]+/g, '-');
-  const cacheFile = path.join(opts.cacheDir ?? 'runs/cache', `${stem}-embeddings-${key}.json`);
-  const existing = await readFile(cacheFile, 'utf8').then((t) => JSON.parse(t) as CacheFile).catch(() => null);
-  if (existing?.key === key && existing.layout === CACHE_LAYOUT) {
+  const { file: cacheFile, existing } = await readJsonCache<CacheFile>(root, 'embeddings', CACHE_LAYOUT, key, opts.cacheDir);
+  if (existing) {
     opts.log(`embeddings: ${existing.images.length} images from ${cacheFile}`);
     const images = existing.images.map((i) => ({ ...i, embedding: i.embedding && Float32Array.from(i.embedding) }));
     return { images, refused: images.filter((i) => !i.embedding).map((i) => i.source), cacheFile, cached: true };
@@ -55,8 +52,6 @@ export async function embedFolder(
   const images = files.map((f, i) => ({ identity: f.identity, source: f.source, embedding: inputs[i] ? embedded[j++] : null }));
   opts.log(`embeddings: ${files.length - refused.length} embedded, ${refused.length} refused, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const file: CacheFile = { layout: CACHE_LAYOUT, key, root, model: pipeline.manifest.version, images: images.map((i) => ({ ...i, embedding: i.embedding && Array.from(i.embedding) })) };
-  await mkdir(path.dirname(cacheFile), { recursive: true });
-  await writeFile(`${cacheFile}.tmp`, JSON.stringify(file));
-  await rename(`${cacheFile}.tmp`, cacheFile);
+  await writeJsonCache(cacheFile, file);
   return { images, refused, cacheFile, cached: false };
 }

@@ -6,8 +6,7 @@
  * verify` compares alignments on them.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readJsonCache, writeJsonCache } from '@/lib/datasets/cache';
 import { listFolderImages } from '@/lib/datasets/folder';
 import { AppError } from '@/lib/errors';
 import { decodeImage } from '@/lib/imaging';
@@ -87,20 +86,6 @@ export interface DescribeFolderOptions {
   log?: (msg: string) => void;
 }
 
-/** `<cacheDir>/<stem>-<what>-<key>.json` and its parsed contents when the layout and key match. */
-async function readCache<T extends { layout: string; key: string }>(root: string, what: string, layout: string, key: string, cacheDir = 'runs/cache'): Promise<{ file: string; existing: T | null }> {
-  const stem = path.basename(root).replace(/\.zip$/i, '').replace(/[^A-Za-z0-9]+/g, '-');
-  const file = path.join(cacheDir, `${stem}-${what}-${key}.json`);
-  const existing = await readFile(file, 'utf8').then((t) => JSON.parse(t) as T).catch(() => null);
-  return { file, existing: existing?.key === key && existing.layout === layout ? existing : null };
-}
-
-async function writeCache(file: string, value: object): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, JSON.stringify(value));
-  await rename(`${file}.tmp`, file);
-}
-
 /**
  * Detects the enrolled face of every image under `root` (folder or .zip) as an enrolment would
  * (`prepareFaces`, purpose enroll), cached by the data's bytes, the weight pins and the detection
@@ -113,7 +98,7 @@ export async function detectFolder(root: string, opts: Omit<DescribeFolderOption
   const hash = createHash('sha256').update(JSON.stringify([DETECTION_LAYOUT, opts.models.pins, detector === 'blazeface' ? opts.models.blazeFace.pins : null, mode, detector, { ...DEFAULT_FACE_THRESHOLDS, ...opts.thresholds }]));
   for (const f of files) hash.update(f.source).update(f.bytes);
   const key = hash.digest('hex').slice(0, 16);
-  const { file, existing } = await readCache<{ layout: string; key: string; images: DetectedImage[] }>(root, 'faces', DETECTION_LAYOUT, key, opts.cacheDir);
+  const { file, existing } = await readJsonCache<{ layout: string; key: string; images: DetectedImage[] }>(root, 'faces', DETECTION_LAYOUT, key, opts.cacheDir);
   if (existing) return { key, file, cached: true, images: existing.images };
 
   const images: DetectedImage[] = [];
@@ -129,7 +114,7 @@ export async function detectFolder(root: string, opts: Omit<DescribeFolderOption
     }
     if ((i + 1) % 50 === 0) opts.log?.(`detected ${i + 1}/${files.length} images (${((Date.now() - t0) / (i + 1)).toFixed(0)} ms/image)`);
   }
-  await writeCache(file, { layout: DETECTION_LAYOUT, key, images });
+  await writeJsonCache(file, { layout: DETECTION_LAYOUT, key, images });
   return { key, file, cached: false, images };
 }
 
@@ -144,7 +129,7 @@ export async function describeFolder(root: string, opts: DescribeFolderOptions):
   const alignment = opts.alignment ?? LEGACY_ALIGNMENT;
   const detected = await detectFolder(root, opts);
   const key = createHash('sha256').update(JSON.stringify([CACHE_LAYOUT, detected.key, alignment])).digest('hex').slice(0, 16);
-  const { file, existing } = await readCache<DescriptorCache>(root, 'descriptors', CACHE_LAYOUT, key, opts.cacheDir);
+  const { file, existing } = await readJsonCache<DescriptorCache>(root, 'descriptors', CACHE_LAYOUT, key, opts.cacheDir);
   if (existing) return { ...existing, file, cached: true };
 
   const bytes = new Map((await listFolderImages(root)).map((f) => [f.source, f.bytes]));
@@ -162,7 +147,7 @@ export async function describeFolder(root: string, opts: DescribeFolderOptions):
   }
   const images = detected.images.map((d) => ({ identity: d.identity, source: d.source, descriptor: descriptors.get(d.source) ?? null, verdicts: d.verdicts }));
   const out: DescriptorCache = { layout: CACHE_LAYOUT, key, root, mode, detector, alignment, images };
-  await writeCache(file, out);
+  await writeJsonCache(file, out);
   return { ...out, file, cached: false };
 }
 
