@@ -8,7 +8,6 @@
 export { aucOf, calibrate, countAtMost, distanceAtFar, eerOf, rocCurve, type Calibration, type CalibrationCurve, type ThresholdPoint } from './roc';
 export { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 export { decide, groupByIdentity, type Decision, type Neighbour } from './decision';
-export { proportion, type Proportion } from './proportion';
 export { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
 export { createRng, type Rng } from './rng';
 export { squaredDistance } from './vectors';

@@ -1,4 +1,5 @@
 /** Intervals of binomial rates. */
+import { assert } from '@/lib/errors';
 
 /** z of a two-sided 95% interval. */
 const Z95 = 1.959963984540054;
@@ -25,6 +26,7 @@ export interface IntervalRate {
  * sharing an image are not, so read it as a lower bound on the uncertainty there.
  */
 export function wilsonRate(k: number, n: number, z = Z95): IntervalRate {
+  assert(Number.isInteger(k) && Number.isInteger(n) && k >= 0 && k <= n, `expected 0 <= k <= n (integers), got ${k}/${n}`);
   if (n === 0) return { k, n, value: 0, lo: 0, hi: 1 };
   const p = k / n;
   const z2 = z * z;

@@ -6,7 +6,7 @@
  * being hidden by the whole-image fallback.
  */
 import path from 'node:path';
-import { proportion, type Proportion } from '@/lib/calibration';
+import { wilsonRate, type IntervalRate } from '@/lib/calibration';
 import { listFolderImages } from '@/lib/datasets/folder';
 import { decodeImage } from '@/lib/imaging';
 import { FaceRefusedError, prepareFaces, type FaceDetector, type FaceModels, type FaceThresholds, type FacePurpose } from '@/lib/faces';
@@ -22,7 +22,7 @@ export interface DetectorUnderTest {
 /** Counts of one group of images under one detector. */
 export interface DetectionGroupResult {
   /** Images with a usable face (enroll: the chosen face has a descriptor). */
-  found: Proportion;
+  found: IntervalRate;
   /** Refused images by refusal code. */
   refused: Record<string, number>;
   /** Warnings by code (an image may carry several). */
@@ -98,7 +98,7 @@ export async function evaluateDetection(
     }
     out.detectors[d.detector] = Object.fromEntries(
       [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([key, g]) => [key, {
-        found: proportion(g.found, g.total), refused: g.refused, warnings: g.warnings, faces: g.faces, scoreQuantiles: quantiles(g.scores), msPerImage: g.ms / g.total,
+        found: wilsonRate(g.found, g.total), refused: g.refused, warnings: g.warnings, faces: g.faces, scoreQuantiles: quantiles(g.scores), msPerImage: g.ms / g.total,
       }]),
     );
     opts.log(`${d.detector}: ${JSON.stringify(out.detectors[d.detector])}`);
