@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PEAK_GFLOPS, RESULTS_DIR, type RunInfo } from './common';
+import { PEAK_GFLOPS, RESULTS_DIR, ROOT, type RunInfo } from './common';
 
 /** The benchmark result files, in report order. */
 export const BENCHMARKS = ['bench-index', 'bench-embed', 'bench-train', 'bench-http', 'bench-scale'] as const;
@@ -17,6 +17,20 @@ const fmt = (v: unknown): string => (v === undefined ? '—' : typeof v === 'num
 function table(rows: Record<string, unknown>[], columns: [string, string][]): string {
   const head = `| ${columns.map(([, label]) => label).join(' | ')} |\n| ${columns.map(() => '---').join(' | ')} |`;
   return `${head}\n${rows.map((r) => `| ${columns.map(([key]) => fmt(key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r))).join(' | ')} |`).join('\n')}`;
+}
+
+/**
+ * A line per model kind whose embedding rows were measured with another version than the default
+ * model of `models/defaults.json` now (a row's `model` reads `<kind> <version> …`).
+ */
+function staleModels(rows: readonly { model: string }[]): string[] {
+  const defaults = JSON.parse(readFileSync(path.join(ROOT, 'models', 'defaults.json'), 'utf8')) as Record<string, string | null>;
+  const measured = new Map(rows.map((r) => r.model.split(' ') as [string, string]).map(([kind, version]) => [kind, version]));
+  return [...measured].flatMap(([kind, version]) =>
+    defaults[kind] && defaults[kind] !== version
+      ? ['', `The ${kind} rows are of \`${version}\`; the default ${kind} model is now \`${defaults[kind]}\` and has not been measured here yet (\`npm run bench -- --only embed\` with both backends, then \`--report\`).`]
+      : [],
+  );
 }
 
 function header(j: Json): string {
@@ -45,6 +59,7 @@ export function renderReport(dir = RESULTS_DIR): string {
   else {
     const rows = (embed.rows as { msPerImage: Record<string, number> }[]).map((r) => ({ ...r, stages: Object.entries(r.msPerImage).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') }));
     out.push(header(embed), '', table(rows, [['backend', 'backend'], ['model', 'model'], ['batch', 'batch'], ['imagesPerSecond', 'images/s'], ['stages', 'ms per image by stage']]));
+    out.push(...staleModels(embed.rows as { model: string }[]));
   }
   const train = read('bench-train');
   out.push('', '## 3. Training throughput (default object architecture, batch and loss)', '');
