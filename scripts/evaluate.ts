@@ -11,6 +11,7 @@
  *     (prints the grid as a table on stdout before the JSON line)
  *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
  *   evaluate make-cohort <omniglot zip | face folder-per-identity> [--kind object|face] [--model <dir>] [--perIdentity 4]
+ *   evaluate make-openset-table <folder-per-identity holding the calibration identities> [--kind object|face] [--model <dir>] [--repeats 30]
  *   evaluate detect <folder-per-identity | .zip> --kind face [--models <dir>,<dir>] [--purpose enroll|search] [--every N]
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
@@ -92,6 +93,10 @@ async function main(): Promise<object> {
       if (refused.length > 0) log(`make-cohort: refused ${refused.length}: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''}`);
       return { task: 'make-cohort', model: meta.modelVersion, count: meta.count, identities: meta.identities.length, refused: refused.length, source: meta.source, sha256 };
     }
+    if (args.command === 'make-openset-table') {
+      const { makeOpenSetTable } = await import('@/lib/evaluation/make-openset-table');
+      return await makeOpenSetTable(pipeline, { modelDir, source: args.config.source, repeats: args.config.repeats, seed: args.config.seed }, log);
+    }
     if (args.command === 'oneshot') {
       const result = await runOneShot(args.config.folder, pipeline, log);
       log(`wrote ${await writeResult(RESULTS_DIR, `oneshot-${pipeline.manifest.version}`, result)}`);
@@ -106,7 +111,9 @@ async function main(): Promise<object> {
       return result;
     }
     const c = args.config;
-    const result = await runIdentify(c.folder, pipeline, { shots: c.shots, seed: c.seed, repeats: c.repeats, identities: c.identities, compare: c.compare }, log);
+    const { readOpenSetTable } = await import('@/lib/embedder/open-set-table');
+    const openSetTable = (await readOpenSetTable(modelDir, pipeline.manifest))?.table ?? null;
+    const result = await runIdentify(c.folder, pipeline, { shots: c.shots, seed: c.seed, repeats: c.repeats, identities: c.identities, compare: c.compare, openSetTable }, log);
     // One file per K, so a model's 1-shot and 5-shot results do not overwrite each other.
     log(`wrote ${await writeResult(RESULTS_DIR, `identify-${c.shots}shot${c.identities ? `-${c.identities}ids` : ''}-${pipeline.manifest.version}`, result)}`);
     return result;

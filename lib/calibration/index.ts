@@ -28,7 +28,8 @@ export {
   type TrialRow,
   type TrialSet,
 } from './gallery-trials';
-export { modelCurvePolicy, modelCurveThreshold, nearestPerIdentity, type ModelCurveOptions, type ModelCurveThreshold } from './model-curve-policy';
+export { modelCurvePolicy, modelThreshold, nearestPerIdentity, withGalleryThreshold, type ModelCurveOptions, type ModelCurveThreshold } from './model-curve-policy';
+export { buildOpenSetTable, effectiveComparisons, openSetTableThreshold, TABLE_FARS, type OpenSetTable, type OpenSetTableShape, type TableIdentity } from './open-set-table';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
 export { wilsonRate, type IntervalRate } from './wilson';
 export { asNorm, cohortStats, thresholdFromTrials, unitDistance, type Cohort, type CohortStats } from './cohort';

@@ -12,6 +12,7 @@
 import { InputError } from '@/lib/errors';
 import { computeTrialsNow, galleryInForce, ratesAt, targetPoint, type RateEstimate, type TrialSet } from './gallery-trials';
 import { openSetThreshold } from './open-set';
+import { effectiveComparisons, type OpenSetTable } from './open-set-table';
 import { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
 import type { CalibrationCurve } from './roc';
 import { squaredDistance } from './vectors';
@@ -30,14 +31,11 @@ export interface ModelCurveThreshold {
 }
 
 /**
- * The one decision rule of the model-curve thresholds, for the policies here and the service
- * (lib/matching/context.ts `collectionThreshold`): the curve read at the open-set FAR over
- * `comparisons` (1-(1-p)^n = FAR, `openSetThreshold`), and the gallery's own leave-one-identity-out
- * threshold once in force (`galleryInForce`), which `replace`s the curve's or only `tighten`s it
- * (taken when stricter). `curve` null: the model is not loaded; then only the gallery can set it.
+ * A model's threshold `fromCurve` (null: none) combined with the gallery's own
+ * leave-one-identity-out threshold once in force (`galleryInForce`), which `replace`s it or only
+ * `tighten`s it (taken when stricter).
  */
-export function modelCurveThreshold(curve: CalibrationCurve | null, targetFar: number, comparisons: number, trials: TrialSet | null, gallery: 'replace' | 'tighten'): ModelCurveThreshold {
-  const fromCurve = curve ? openSetThreshold(curve, targetFar, Math.max(1, comparisons)) : null;
+export function withGalleryThreshold(fromCurve: number | null, targetFar: number, trials: TrialSet | null, gallery: 'replace' | 'tighten'): ModelCurveThreshold {
   const fromGallery = galleryInForce(trials, targetFar) ? targetPoint(trials, targetFar).threshold! : null;
   if (fromGallery !== null && (gallery === 'replace' || fromCurve === null || fromGallery < fromCurve)) {
     return { threshold: fromGallery, galleryFar: ratesAt(trials!, fromGallery).far };
@@ -47,19 +45,34 @@ export function modelCurveThreshold(curve: CalibrationCurve | null, targetFar: n
 
 /** How a model-curve policy counts the gallery and uses the gallery's own trials. */
 export interface ModelCurveOptions {
-  /** N of the open-set conversion: enrolled `identities` (the service before issue 18) or `images` (since). */
-  count: 'identities' | 'images';
+  /**
+   * How the threshold is read: the curve converted over enrolled `identities` (the service before
+   * issue 18) or over `images`, or over the images at their measured worth from the model's
+   * open-set `table` (./open-set-table.ts `effectiveComparisons`; images where it cannot answer).
+   */
+  count: 'identities' | 'images' | 'table';
   /** The gallery threshold, once in force, `replace`s the curve's (before issue 18) or only `tighten`s it (since). */
   gallery: 'replace' | 'tighten';
+  /** The model's open-set table; required with `count: 'table'`. */
+  table?: OpenSetTable;
+}
+
+/** The threshold a model-curve policy reads before the gallery's own trials: the comparisons it counted and where the count came from. */
+export function modelThreshold(curve: CalibrationCurve | null, table: OpenSetTable | null, targetFar: number, identities: number, images: number): { threshold: number | null; comparisons: number; source: string } {
+  const counted = table ? effectiveComparisons(table, targetFar, identities, images) : null;
+  const comparisons = Math.max(1, Math.round(counted ?? images));
+  return { threshold: curve ? openSetThreshold(curve, targetFar, comparisons) : null, comparisons, source: counted === null ? 'model-curve-images' : 'model-curve-table' };
 }
 
 /**
- * The policy over a model's stored calibration curve: `model-curve-identities` (count identities,
- * the gallery replaces) is the service before issue 18, `model-curve-images` (count images, the
- * gallery only tightens) the service since (lib/matching/context.ts `collectionThreshold`).
+ * The policy over a model's stored calibration: `model-curve-identities` (count identities, the
+ * gallery replaces) is the service before issue 18, `model-curve-images` (count images, the gallery
+ * only tightens) and `model-curve-table` (count images at their measured worth, the gallery only
+ * tightens) since (lib/matching/context.ts `collectionThreshold`).
  */
 export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOptions): OpenSetPolicy {
   const name = `model-curve-${opts.count}`;
+  if (opts.count === 'table' && !opts.table) throw new InputError('unknown_policy', `${name} needs a model with an open-set table`);
   // fit() is called once per target FAR on the same gallery: its trials and its score function
   // (which does not depend on the FAR; callers may reuse rankings per function) are made once.
   const perGallery = new WeakMap<readonly GalleryEntry[], { trials: TrialSet; score: FittedPolicy['score'] }>();
@@ -70,11 +83,15 @@ export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOption
       const known = perGallery.get(gallery) ?? { trials: computeTrialsNow(gallery), score: (query: Float32Array) => nearestPerIdentity(gallery, query) };
       perGallery.set(gallery, known);
       const { trials, score } = known;
-      const n = opts.count === 'images' ? gallery.length : new Set(gallery.map((g) => g.identity)).size;
-      const t = modelCurveThreshold(curve, targetFar, n, trials, opts.gallery);
+      const identities = new Set(gallery.map((g) => g.identity)).size;
+      const base =
+        opts.count === 'identities'
+          ? { threshold: openSetThreshold(curve, targetFar, identities), source: 'model-curve' }
+          : modelThreshold(curve, opts.count === 'table' ? opts.table! : null, targetFar, identities, gallery.length);
+      const t = withGalleryThreshold(base.threshold, targetFar, trials, opts.gallery);
       const evidence: ThresholdEvidence = t.galleryFar
         ? { source: 'gallery', trials: trials.impostor.length, predictedFar: { value: t.galleryFar.value, lo: t.galleryFar.lo, hi: t.galleryFar.hi } }
-        : { source: opts.count === 'images' ? 'model-curve-images' : 'model-curve', trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } };
+        : { source: base.source, trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } };
       return { threshold: t.threshold!, score, evidence };
     },
   };

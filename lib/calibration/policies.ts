@@ -8,6 +8,7 @@ import { InputError } from '@/lib/errors';
 import type { Cohort } from './cohort';
 import { cohortPolicy, COHORT_SETTINGS } from './cohort-policy';
 import { modelCurvePolicy } from './model-curve-policy';
+import type { OpenSetTable } from './open-set-table';
 import type { OpenSetPolicy } from './policy';
 import type { CalibrationCurve } from './roc';
 
@@ -21,6 +22,8 @@ export interface PolicyModel {
   calibration: { curve: CalibrationCurve };
   /** The score-normalisation cohort shipped with the model, or null. */
   cohort: Cohort | null;
+  /** The open-set table shipped with the model, or null. */
+  openSetTable: OpenSetTable | null;
 }
 
 /** Builds a policy for one model. */
@@ -30,6 +33,10 @@ export type PolicyFactory = (model: PolicyModel) => OpenSetPolicy;
 export const POLICIES: Readonly<Record<string, PolicyFactory>> = Object.freeze({
   'model-curve-identities': (model: PolicyModel) => modelCurvePolicy(model.calibration.curve, { count: 'identities', gallery: 'replace' }),
   'model-curve-images': (model: PolicyModel) => modelCurvePolicy(model.calibration.curve, { count: 'images', gallery: 'tighten' }),
+  'model-curve-table': (model: PolicyModel) => {
+    if (!model.openSetTable) throw new InputError('unknown_policy', `the model-curve-table policy needs a ${model.kind} model with an open-set table (evaluate make-openset-table)`);
+    return modelCurvePolicy(model.calibration.curve, { count: 'table', gallery: 'tighten', table: model.openSetTable });
+  },
   cohort: (model: PolicyModel) => {
     const setting = COHORT_SETTINGS[model.kind];
     if (!model.cohort || !setting) throw new InputError('unknown_policy', `the cohort policy needs a ${model.kind} model with a cohort and a cohort setting for its kind`);

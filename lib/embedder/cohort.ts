@@ -5,13 +5,12 @@
  * sha256 of the .f32). The manifest's `cohort` field names `cohort.json` with its own sha256, so a
  * changed or swapped file is refused when the model loads.
  */
-import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { InputError, NotReadyError } from '@/lib/errors';
+import { InputError } from '@/lib/errors';
 import type { Cohort } from '@/lib/calibration/cohort';
-import { readManifest, type CohortRef, type ModelManifest } from './manifest';
+import { readManifest, type PinnedFileRef, type ModelManifest } from './manifest';
+import { readPinned, sha256Hex, writePinned } from './pinned-files';
 
 /** File names inside the model folder. */
 export const COHORT_FILES = { meta: 'cohort.json', vectors: 'cohort.f32' } as const;
@@ -36,38 +35,19 @@ const cohortMetaSchema = z.object({
 /** `cohort.json`. */
 export type CohortMeta = z.infer<typeof cohortMetaSchema>;
 
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function mismatch(file: string, expected: string, got: string): NotReadyError {
-  return new NotReadyError('cohort_mismatch', `cohort file ${file}: expected sha256 ${expected}, got ${got}; the cohort was changed after the manifest was written (rebuild it with \`npm run evaluate -- make-cohort\`)`, { file, expected, got });
-}
-
-/** Reads `file` and checks its sha256; throws `NotReadyError` (`cohort_missing`, `cohort_mismatch`). */
-async function readPinned(file: string, expected: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new NotReadyError('cohort_missing', `cannot read cohort file ${file} (${(e as Error).message}); rebuild it with \`npm run evaluate -- make-cohort\``);
-  }
-  const got = sha256Hex(bytes);
-  if (got !== expected) throw mismatch(file, expected, got);
-  return bytes;
-}
+const PINNED = { what: 'cohort', rebuild: 'npm run evaluate -- make-cohort' } as const;
 
 /** Loads the cohort the manifest points at (null when it names none), checking both sha256s and the shape. */
 export async function readCohort(modelDir: string, manifest: Pick<ModelManifest, 'cohort' | 'embeddingDim' | 'version'>): Promise<{ meta: CohortMeta; cohort: Cohort } | null> {
   if (!manifest.cohort) return null;
   const metaFile = path.join(modelDir, manifest.cohort.file);
-  const parsed = cohortMetaSchema.safeParse(JSON.parse(new TextDecoder().decode(await readPinned(metaFile, manifest.cohort.sha256))));
+  const parsed = cohortMetaSchema.safeParse(JSON.parse(new TextDecoder().decode(await readPinned(metaFile, manifest.cohort.sha256, PINNED))));
   if (!parsed.success) throw new InputError('invalid_cohort', `${metaFile}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
   const meta = parsed.data;
   if (meta.dim !== manifest.embeddingDim || meta.rows.length !== meta.count || meta.rows.some((r) => r >= meta.identities.length)) {
     throw new InputError('invalid_cohort', `${metaFile}: expected dim ${manifest.embeddingDim} and ${meta.count} rows naming listed identities, got dim ${meta.dim}, ${meta.rows.length} rows`);
   }
-  const bytes = await readPinned(path.join(modelDir, meta.file), meta.sha256);
+  const bytes = await readPinned(path.join(modelDir, meta.file), meta.sha256, PINNED);
   if (bytes.byteLength !== meta.count * meta.dim * 4) {
     throw new InputError('invalid_cohort', `${meta.file}: expected ${meta.count} x ${meta.dim} float32 (${meta.count * meta.dim * 4} bytes), got ${bytes.byteLength} bytes`);
   }
@@ -81,7 +61,7 @@ export async function readCohort(modelDir: string, manifest: Pick<ModelManifest,
  * Writes `cohort.f32` and `cohort.json` into `modelDir` (temp files, then rename) and points the
  * model's `manifest.json` at them (its `cohort` field); returns the pointer.
  */
-export async function writeCohort(modelDir: string, cohort: Cohort, source: string): Promise<{ ref: CohortRef; meta: CohortMeta }> {
+export async function writeCohort(modelDir: string, cohort: Cohort, source: string): Promise<{ ref: PinnedFileRef; meta: CohortMeta }> {
   const manifest = await readManifest(modelDir);
   if (cohort.length === 0) throw new InputError('invalid_cohort', 'a cohort needs at least one embedding');
   if (cohort.some((c) => c.vector.length !== manifest.embeddingDim)) throw new InputError('invalid_cohort', `cohort embeddings must have the model's dim ${manifest.embeddingDim}`);
@@ -97,14 +77,6 @@ export async function writeCohort(modelDir: string, cohort: Cohort, source: stri
     source, identities, rows: cohort.map((c) => slot.get(c.identity)!),
   };
   const json = new TextEncoder().encode(`${JSON.stringify(meta)}\n`);
-  const ref: CohortRef = { file: COHORT_FILES.meta, sha256: sha256Hex(json) };
-  // The raw file, not the parsed manifest: parsing drops keys the schema does not name.
-  const raw = JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  const manifestJson = new TextEncoder().encode(`${JSON.stringify({ ...raw, cohort: ref }, null, 2)}\n`);
-  for (const [name, bytes] of [[COHORT_FILES.vectors, vectors], [COHORT_FILES.meta, json], ['manifest.json', manifestJson]] as const) {
-    const file = path.join(modelDir, name);
-    await writeFile(`${file}.tmp`, bytes);
-    await rename(`${file}.tmp`, file);
-  }
+  const ref = await writePinned(modelDir, 'cohort', [[COHORT_FILES.meta, json], [COHORT_FILES.vectors, vectors]]);
   return { ref, meta };
 }

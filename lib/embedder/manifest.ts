@@ -9,16 +9,16 @@ import { InputError, NotFoundError } from '@/lib/errors';
 import type { PreprocessSpec } from '@/lib/imaging/types';
 import type { Calibration } from '@/lib/calibration';
 
-/** The manifest's pointer at the cohort. */
-export interface CohortRef {
-  /** `cohort.json`, relative to the model folder. */
+/** The manifest's pointer at a file shipped with the model (pinned-files.ts): the cohort, the open-set table. */
+export interface PinnedFileRef {
+  /** File name, relative to the model folder. */
   file: string;
-  /** sha256 hex of `cohort.json`. */
+  /** sha256 hex of the file. */
   sha256: string;
 }
 
-/** zod schema of the manifest's `cohort` field (the files: cohort.ts). */
-const cohortRefSchema = z.object({ file: z.string().regex(/^[A-Za-z0-9._-]+$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+/** zod schema of a manifest's pointer at a pinned file (the files: cohort.ts, open-set-table.ts). */
+const pinnedRefSchema = z.object({ file: z.string().regex(/^[A-Za-z0-9._-]+$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
 /** The training fields of a manifest, which an ensemble keeps for each member. */
 const MEMBER_FIELDS = ['version', 'seed', 'config', 'metrics', 'lossHistory', 'pairsPerSecond', 'backend', 'trainingSeconds', 'createdAt'] as const;
@@ -72,7 +72,9 @@ export interface ModelManifest {
   /** An ensemble's members, each trained apart (then `lossHistory` is empty: see theirs). */
   members?: ManifestMember[];
   /** The score-normalisation cohort (`cohort.json`, pinned by sha256; see cohort.ts). */
-  cohort?: CohortRef;
+  cohort?: PinnedFileRef;
+  /** The open-set table (`openset-table.json`, pinned by sha256; see open-set-table.ts). */
+  openSetTable?: PinnedFileRef;
 }
 
 const thresholdPoint = z.object({
@@ -132,7 +134,8 @@ export const modelManifestSchema = z.object({
   }),
   plots: z.array(z.string()),
   members: z.array(z.object(memberShape)).optional(),
-  cohort: cohortRefSchema.optional(),
+  cohort: pinnedRefSchema.optional(),
+  openSetTable: pinnedRefSchema.optional(),
 });
 
 /** Parses and validates a manifest object; throws `InputError` (`invalid_manifest`) naming the bad field. */

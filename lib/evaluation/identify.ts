@@ -2,7 +2,8 @@
  * Open-set identification protocol (issue 3), on embeddings computed once:
  * each repeat shuffles the identities, holds a third out entirely as strangers, enrols K images
  * of every other identity (or of the first N of them: a small gallery) into a real in-memory HNSW index, and queries with the rest, deciding
- * with `decide()` at the threshold `openSetThreshold(curve, targetOpenSetFar, enrolled images)`, as the service does.
+ * with `decide()` at the service's threshold: `modelThreshold` (the curve over the enrolled images, at
+ * their measured worth when the model ships an open-set table).
  *   rank1 = closed-set top-1 over queries of enrolled identities, ignoring the threshold;
  *   tar   = share of those queries answered with the correct identity under the threshold;
  *   far   = share of stranger queries answered with any identity;
@@ -23,7 +24,7 @@
 import { InputError } from '@/lib/errors';
 import { AnnIndex } from '@/lib/index/ann';
 import { euclideanDistance } from '@/lib/index/exact';
-import { aucOf, decide, eerOf, openSetThreshold, type CalibrationCurve } from '@/lib/calibration';
+import { aucOf, decide, eerOf, modelThreshold, openSetThreshold, type CalibrationCurve, type OpenSetTable } from '@/lib/calibration';
 import { createUniform, shuffled } from './random';
 
 /** Score of a refused query in the ROC: worse than any real distance (the ROC code takes finite numbers only). */
@@ -45,6 +46,8 @@ export interface IdentifyOptions {
   targetOpenSetFar?: number;
   /** The model's calibration curve. */
   curve: CalibrationCurve;
+  /** The model's open-set table: with `galleryCount: 'images'`, images count at their measured worth, as the service counts (`modelThreshold`). */
+  openSetTable?: OpenSetTable | null;
   /** A fixed decision distance instead of the curve's open-set threshold (e.g. face-api's customary 0.6). */
   fixedThreshold?: number;
   /**
@@ -115,8 +118,13 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
       for (const j of picked.slice(shots)) queries.push({ identity: i, v: embeddings[i][j] });
     }
     // N counts identities with at least one enrolled image, as the service's live identities do.
-    const galleryN = (opts.galleryCount ?? 'images') === 'images' ? index.size : [...shotsOf.values()].filter((g) => g.length > 0).length;
-    const threshold = opts.fixedThreshold ?? openSetThreshold(opts.curve, opts.targetOpenSetFar ?? 1e-2, galleryN);
+    const identitiesN = [...shotsOf.values()].filter((g) => g.length > 0).length;
+    const far = opts.targetOpenSetFar ?? 1e-2;
+    const threshold =
+      opts.fixedThreshold ??
+      ((opts.galleryCount ?? 'images') === 'images'
+        ? modelThreshold(opts.curve, opts.openSetTable ?? null, far, Math.max(1, identitiesN), Math.max(1, index.size)).threshold!
+        : openSetThreshold(opts.curve, far, Math.max(1, identitiesN)));
     const k = Math.min(index.size, opts.neighbours ?? Math.max(10, 3 * shots));
     // A refused query gets no neighbours: decided unknown, distance null.
     const answer = (v: Float32Array | null) =>

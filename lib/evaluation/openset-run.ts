@@ -5,6 +5,7 @@
  */
 import { createPolicy } from '@/lib/calibration';
 import { readCohort } from '@/lib/embedder/cohort';
+import { readOpenSetTable } from '@/lib/embedder/open-set-table';
 import type { EmbeddingPipeline } from './pipeline';
 import { embedFolder } from './embedding-cache';
 import { evaluateOpenSet, type GallerySize, type OpenSetCell, type OpenSetIdentity, type UnavailableCell } from './openset';
@@ -48,7 +49,7 @@ export interface OpenSetJson {
 const STRANGER_SHARE = 1 / 3;
 
 /** True when `name` is `reserved` or inside it (`Bengali` covers `Bengali/character01`). */
-function reservedBy(name: string, reserved: readonly string[]): boolean {
+export function reservedBy(name: string, reserved: readonly string[]): boolean {
   return reserved.some((r) => name === r || name.startsWith(`${r}/`));
 }
 
@@ -57,7 +58,8 @@ export async function runOpenSet(root: string, pipeline: EmbeddingPipeline, opts
   const { manifest } = pipeline;
   const shipped = await readCohort(opts.modelDir, manifest);
   const cohort = shipped?.cohort ?? null;
-  const policies = opts.policies.map((name) => createPolicy(name, { dir: opts.modelDir, kind: manifest.kind, calibration: manifest.calibration, cohort }));
+  const openSetTable = (await readOpenSetTable(opts.modelDir, manifest))?.table ?? null;
+  const policies = opts.policies.map((name) => createPolicy(name, { dir: opts.modelDir, kind: manifest.kind, calibration: manifest.calibration, cohort, openSetTable }));
   const { images, refused, cacheFile } = await embedFolder(root, pipeline, { cacheDir: opts.cacheDir, log });
   const byName = new Map<string, (Float32Array | null)[]>();
   for (const i of images) byName.set(i.identity, [...(byName.get(i.identity) ?? []), i.embedding]);

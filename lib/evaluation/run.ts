@@ -2,6 +2,7 @@
  * The evaluate commands end to end: load the pipeline, read the data, embed once, score, and
  * shape the JSON line (keys exactly as issue 3 lists them). Progress goes to `log` (stderr).
  */
+import type { OpenSetTable } from '@/lib/calibration';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listFolderImages } from '@/lib/datasets/folder';
@@ -67,6 +68,8 @@ export interface RunIdentifyOptions {
   identities?: number;
   /** Also score the pipeline's baselines. */
   compare?: boolean;
+  /** The model's open-set table (its folder's, as the service reads it), or null. */
+  openSetTable?: OpenSetTable | null;
 }
 
 /** Embeds the non-null inputs and regroups by identity, keeping null (refused) in place. */
@@ -103,13 +106,13 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
   const t0 = Date.now();
   const byIdentity = await embedByIdentity(inputs, groups, names.length, (xs) => pipeline.embed(xs));
   log(`identify: embedded ${files.length - refused.length} images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const protocol = { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, identities: opts.identities, curve: pipeline.manifest.calibration.curve };
+  const protocol = { shots: opts.shots, seed: opts.seed, repeats: opts.repeats, identities: opts.identities, curve: pipeline.manifest.calibration.curve, openSetTable: opts.openSetTable ?? null };
   const r = evaluateIdentify(byIdentity, names, protocol);
   const figures = (x: IdentifyResult): IdentifyFigures => ({ rank1: x.rank1, tar: x.tar, far: x.far, allRight: x.allRight, auc: x.auc, eer: x.eer, threshold: x.threshold });
   const baselines: BaselineJson[] = [];
   for (const b of opts.compare ? (pipeline.baselines ?? []) : []) {
     const embedded = await embedByIdentity(inputs, groups, names.length, (xs) => b.embed(xs));
-    const rule = 'distance' in b.threshold ? { fixedThreshold: b.threshold.distance } : { curve: b.threshold.curve };
+    const rule = 'distance' in b.threshold ? { fixedThreshold: b.threshold.distance } : { curve: b.threshold.curve, openSetTable: null };
     baselines.push({ name: b.name, thresholdRule: b.thresholdRule, ...figures(evaluateIdentify(embedded, names, { ...protocol, ...rule })) });
   }
   log(`identify: ${names.length} identities, ${r.enrolledIdentities} enrolled per repeat, ${opts.repeats} repeats`);

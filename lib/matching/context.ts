@@ -2,7 +2,7 @@
 import { isDbError, type DbOrTx, type Tx } from '@/lib/db/client';
 import { findCollection, incrementHeadSequence, type CollectionRow } from '@/lib/db/collections';
 import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
-import { modelCurveThreshold } from '@/lib/calibration';
+import { modelThreshold, withGalleryThreshold } from '@/lib/calibration';
 import { countEmbeddings } from '@/lib/db/embeddings';
 import { countLiveIdentities } from '@/lib/db/identities';
 import type { Principal } from '@/lib/auth';
@@ -62,16 +62,19 @@ export async function gallerySize(db: DbOrTx, c: Pick<CollectionRow, 'id' | 'mod
 
 /**
  * The decision threshold: an admin override when pinned to the collection's current model version,
- * else `openSetThreshold(curve, targetFar, M)` from the model's calibration curve with M = the
- * gallery's images (at least 1): a stranger is accepted when ANY enrolled image is within the
- * threshold, so the distance's pairwise FAR p must satisfy 1-(1-p)^M = targetFar (issue 18: with N
- * identities in place of M, K shots each let strangers through about K times too often; measured on
- * ORL at K = 3 and 5, `npm run evaluate -- openset`). With `gallery` trials that are in force (enough
- * identities and impostor trials for the target, see gallery-calibration.ts), the gallery's own
- * threshold at the target FAR is taken when it is the stricter of the two: its leave-one-identity-out
- * trials under-predicted strangers on held-out Omniglot (2.0-2.7x the target at 1e-2 wherever it was
- * in force), so it may tighten the model curve's threshold but never loosen it. The rule is
- * `modelCurveThreshold` (lib/calibration), the same that `evaluate openset`'s `model-curve-images` measures.
+ * else `openSetThreshold(curve, targetFar, C)` from the model's calibration curve, where C counts
+ * what a stranger is compared with: a stranger is accepted when ANY enrolled image is within the
+ * threshold, so the distance's pairwise FAR p must satisfy 1-(1-p)^C = targetFar (issue 18: with C =
+ * N identities, K shots each let strangers through about K times too often; measured on ORL at K =
+ * 3 and 5, `npm run evaluate -- openset`). C is the gallery's images at their measured worth when
+ * the model ships an open-set table (N · m(K), 1 <= m <= K: the images of one identity are not K
+ * independent chances; lib/calibration/open-set-table.ts), else every image. With `gallery` trials
+ * in force (enough identities and impostor trials for the target, see gallery-calibration.ts), the
+ * gallery's own threshold at the target FAR is taken when it is the stricter of the two: its
+ * leave-one-identity-out trials under-predicted strangers on held-out Omniglot (2.0-2.7x the target
+ * at 1e-2 wherever it was in force), so it may tighten the model's threshold but never loosen it.
+ * The rule is `modelThreshold` and `withGalleryThreshold` (lib/calibration), the same that
+ * `evaluate openset`'s `model-curve-table` measures.
  */
 export function collectionThreshold(
   c: Pick<CollectionRow, 'modelVersion' | 'targetFar' | 'thresholdOverride' | 'thresholdModel'>,
@@ -80,13 +83,16 @@ export function collectionThreshold(
   gallery: GalleryTrials | null = null,
 ): CollectionThreshold {
   if (c.thresholdOverride !== null && c.thresholdModel === c.modelVersion) {
-    return { distance: c.thresholdOverride, source: 'override', ...size, trials: 0, predictedFar: { value: null, lo: null, hi: null } };
+    return { distance: c.thresholdOverride, source: 'override', ...size, comparisons: null, trials: 0, predictedFar: { value: null, lo: null, hi: null } };
   }
   const trials = gallery?.modelVersion === c.modelVersion ? gallery : null;
-  const calibration = model?.manifest.version === c.modelVersion ? model.manifest.calibration : null;
-  const { threshold, galleryFar } = modelCurveThreshold(calibration?.curve ?? null, c.targetFar, size.images, trials, 'tighten');
-  if (galleryFar) return { distance: threshold, source: 'gallery', ...size, trials: trials!.impostor.length, predictedFar: { value: galleryFar.value, lo: galleryFar.lo, hi: galleryFar.hi } };
-  return { distance: threshold, source: 'model', ...size, trials: calibration?.impostorPairs ?? 0, predictedFar: { value: c.targetFar, lo: null, hi: null } };
+  const served = model?.manifest.version === c.modelVersion ? model : null;
+  const calibration = served?.manifest.calibration ?? null;
+  const base = modelThreshold(calibration?.curve ?? null, served?.openSetTable ?? null, c.targetFar, Math.max(1, size.identities), Math.max(1, size.images));
+  const { threshold, galleryFar } = withGalleryThreshold(base.threshold, c.targetFar, trials, 'tighten');
+  const comparisons = base.comparisons;
+  if (galleryFar) return { distance: threshold, source: 'gallery', ...size, comparisons, trials: trials!.impostor.length, predictedFar: { value: galleryFar.value, lo: galleryFar.lo, hi: galleryFar.hi } };
+  return { distance: threshold, source: 'model', ...size, comparisons, trials: calibration?.impostorPairs ?? 0, predictedFar: { value: c.targetFar, lo: null, hi: null } };
 }
 
 /**

@@ -76,6 +76,15 @@ export const EVALUATE_SCHEMAS = {
     model: z.string().optional(),
     perIdentity: z.number().int().min(1).default(4),
   }),
+  /** Measures the model's open-set table on its calibration identities into its folder (lib/evaluation/make-openset-table.ts). */
+  'make-openset-table': z.strictObject({
+    /** Folder-per-identity root (folder or .zip) holding the identities the model was calibrated on (manifest data.heldOut). */
+    source: z.string().min(1),
+    kind: z.enum(['object', 'face']).default('object'),
+    model: z.string().optional(),
+    repeats: z.number().int().min(1).default(30),
+    seed: z.number().int().default(0),
+  }),
   detect: z.strictObject({
     folder: z.string().min(1),
     kind: z.literal('face').default('face'),
@@ -95,7 +104,7 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
 
 /** The positional argument of each command. */
-const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source', detect: 'folder' } as const;
+const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source', 'make-openset-table': 'source', detect: 'folder' } as const;
 
 function isCommand(value: string | undefined): value is EvaluateCommand {
   return value !== undefined && Object.hasOwn(EVALUATE_SCHEMAS, value);

@@ -69,17 +69,17 @@ describe('modelCurvePolicy', () => {
   it('takes the gallery leave-one-identity-out threshold once it is in force', () => {
     // 5 identities x 6 tilted images: 30 impostor trials >= 3 / 0.1.
     const gallery = [0, 1, 2, 3, 4].flatMap((i) => [0, 1, 2, 3, 4, 5].map((k) => ({ identity: `id${i}`, vector: axis(i, 6, 0.05 * k) })));
-    const fitted = createPolicy('model-curve-identities', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null }).fit(gallery, 0.1);
+    const fitted = createPolicy('model-curve-identities', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null, openSetTable: null }).fit(gallery, 0.1);
     const trials = computeTrialsNow(gallery);
     expect(trials.impostor.length).toBe(30);
     expect(fitted.evidence.source).toBe('gallery');
     expect(fitted.evidence.trials).toBe(30);
     expect(fitted.threshold).toBe(targetPoint(trials, 0.1).threshold);
     // At 1e-2 the same gallery is short of 300 trials: back to the curve, with 5 identities.
-    expect(createPolicy('model-curve-identities', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null }).fit(gallery, 0.01).threshold).toBe(openSetThreshold(curve, 0.01, 5));
+    expect(createPolicy('model-curve-identities', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null, openSetTable: null }).fit(gallery, 0.01).threshold).toBe(openSetThreshold(curve, 0.01, 5));
   });
 
   it('refuses an unknown policy name, naming the known ones', () => {
-    expect(() => createPolicy('nope', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null })).toThrow(/unknown open-set policy "nope"; known: model-curve-identities, model-curve-images, cohort/);
+    expect(() => createPolicy('nope', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null, openSetTable: null })).toThrow(/unknown open-set policy "nope"; known: model-curve-identities, model-curve-images, model-curve-table, cohort/);
   });
 });

@@ -4,7 +4,7 @@
 // switches to the gallery once the target FAR is measurable.
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSetThreshold } from '@/lib/calibration';
+import { modelThreshold, openSetThreshold } from '@/lib/calibration';
 import { decodeVector } from '@/lib/matching/runtime/vectors';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
@@ -88,10 +88,18 @@ describe('gallery calibration', () => {
     expect(r.threshold).toMatchObject({ identities: 60, images: 360 });
     const { getRuntime } = await import('@/lib/matching'); // after the harness has set the environment
     const fromGallery: number = r.targets.find((t: { far: number }) => t.far === 0.01).threshold;
-    const fromModel = openSetThreshold(getRuntime().served.get(r.modelVersion)!.manifest.calibration.curve, 0.01, 360);
+    const served = getRuntime().served.get(r.modelVersion)!;
+    // The model ships an open-set table: the 6 images of each of the 60 identities count at their measured worth.
+    expect(served.openSetTable).not.toBeNull();
+    const model = modelThreshold(served.manifest.calibration.curve, served.openSetTable, 0.01, 60, 360);
+    expect(r.threshold.comparisons).toBe(model.comparisons);
+    expect(model.comparisons).toBeGreaterThan(60);
+    expect(model.comparisons).toBeLessThan(360);
+    const fromModel = model.threshold!;
+    expect(fromModel).toBeGreaterThan(openSetThreshold(served.manifest.calibration.curve, 0.01, 360));
     expect(r.threshold.distance).toBeCloseTo(Math.min(fromGallery, fromModel), 9);
     expect(r.threshold.source).toBe(fromGallery < fromModel ? 'gallery' : 'model');
-    expect(r.threshold.trials).toBe(fromGallery < fromModel ? 360 : getRuntime().served.get(r.modelVersion)!.manifest.calibration.impostorPairs);
+    expect(r.threshold.trials).toBe(fromGallery < fromModel ? 360 : served.manifest.calibration.impostorPairs);
     // At most 1% of the 360 strangers fall under it.
     expect(brute.impostor.filter((d) => d <= r.threshold.distance).length).toBeLessThanOrEqual(3);
     // The collection (and so every search) reports the same source and distance.

@@ -26,7 +26,13 @@ export const collectionThresholdSchema = z
     distance: z.number().nullable().describe('Euclidean distance between L2-normalised embeddings; a search matches at or under it.'),
     source: z.enum(['override', 'gallery', 'model']),
     identities: z.number().int().min(0),
-    images: z.number().int().min(0).describe('Enrolled images a stranger is compared with: the open-set conversion counts these, not identities.'),
+    images: z.number().int().min(0).describe('Enrolled images a stranger is compared with.'),
+    comparisons: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .describe('Comparisons the open-set conversion counted: the images at their measured worth (an identity\'s K images count as m, 1 <= m <= K, from the model\'s open-set table), or every image when the model ships none; null for an override.'),
     trials: z.number().int().min(0).describe('Impostor trials behind the threshold: pairs of the model curve, or the gallery\'s own trials; 0 for an override.'),
     predictedFar: z
       .object({ value: z.number().nullable(), lo: z.number().nullable(), hi: z.number().nullable() })

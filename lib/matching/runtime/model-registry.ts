@@ -2,7 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { OpenSetTable } from '@/lib/calibration';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
+import { readOpenSetTable } from '@/lib/embedder/open-set-table';
 import { AppError } from '@/lib/errors';
 import { readFaceConfig } from '@/lib/faces';
 
@@ -18,6 +20,8 @@ export interface ServedModel {
   manifest: ModelManifest;
   /** `<modelsDir>/<kind>/<version>`, handed to the worker. */
   dir: string;
+  /** The open-set table shipped with the model (lib/embedder/open-set-table.ts), or null: thresholds then count every image. */
+  openSetTable: OpenSetTable | null;
 }
 
 /** The default model of each kind (models/defaults.json); every one of them is also in `LoadedModelsByVersion`. */
@@ -64,14 +68,16 @@ export function modelDir(modelsDir: string, kind: ModelKind, version: string): s
 }
 
 /**
- * Reads a model folder on the request thread: the manifest, and for faces face.json, validated.
+ * Reads a model folder on the request thread: the manifest, its open-set table, and for faces
+ * face.json, validated.
  * The face-api nets and their pinned hashes are loaded and checked by the embedding worker, whose
  * start fails with `face_weights_mismatch` or `face_weights_missing` (lib/faces `loadFaceModel`).
  */
 export async function readServedModel(kind: ModelKind, dir: string): Promise<ServedModel> {
   const manifest = await readManifest(dir);
   if (kind === 'face') await readFaceConfig(dir);
-  return { manifest, dir };
+  const table = await readOpenSetTable(dir, manifest);
+  return { manifest, dir, openSetTable: table?.table ?? null };
 }
 
 /** Loads every default model named in defaults.json. */

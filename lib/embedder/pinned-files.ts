@@ -1,0 +1,54 @@
+/**
+ * Files shipped in a model folder beside its weights and pinned by sha256 from `manifest.json`
+ * (a cohort, an open-set table): read with their hash checked, written with the manifest's pointer
+ * at them, each through a temp file and a rename.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { NotReadyError } from '@/lib/errors';
+import type { PinnedFileRef } from './manifest';
+
+/** SHA-256 of bytes, lower-case hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** What a pinned file is, for its errors: `<what>_missing` / `<what>_mismatch`, and the command that rebuilds it. */
+export interface PinnedKind {
+  what: 'cohort' | 'open_set_table';
+  rebuild: string;
+}
+
+/** Reads `file` and checks its sha256; throws `NotReadyError` (`<what>_missing`, `<what>_mismatch`). */
+export async function readPinned(file: string, expected: string, kind: PinnedKind): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new NotReadyError(`${kind.what}_missing`, `cannot read ${file} (${(e as Error).message}); rebuild it with \`${kind.rebuild}\``);
+  }
+  const got = sha256Hex(bytes);
+  if (got !== expected) {
+    throw new NotReadyError(`${kind.what}_mismatch`, `${file}: expected sha256 ${expected}, got ${got}; it was changed after the manifest was written (rebuild it with \`${kind.rebuild}\`)`, { file, expected, got });
+  }
+  return bytes;
+}
+
+/**
+ * Writes `files` into `modelDir`, then points the manifest's `field` at the first of them (file
+ * name and sha256); returns the pointer.
+ */
+export async function writePinned(modelDir: string, field: 'cohort' | 'openSetTable', files: readonly (readonly [string, Uint8Array])[]): Promise<PinnedFileRef> {
+  const [name, bytes] = files[0];
+  const ref: PinnedFileRef = { file: name, sha256: sha256Hex(bytes) };
+  // The raw file, not the parsed manifest: parsing drops keys the schema does not name.
+  const raw = JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const manifestJson = new TextEncoder().encode(`${JSON.stringify({ ...raw, [field]: ref }, null, 2)}\n`);
+  for (const [file, content] of [...files, ['manifest.json', manifestJson] as const]) {
+    const target = path.join(modelDir, file);
+    await writeFile(`${target}.tmp`, content);
+    await rename(`${target}.tmp`, target);
+  }
+  return ref;
+}
