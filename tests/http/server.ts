@@ -2,11 +2,11 @@
 // process group on a free loopback port, for the crash tests: its environment (models, a test
 // database, a DATA_DIR), start, kill, and calls with an API key.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import type { DbTarget } from '@/lib/db/client';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
 import { spawnStart } from '../helpers/start';
@@ -128,6 +128,20 @@ export async function prepareServer(apiKey: string, dataDirPrefix: string, clean
   return { env, db, dataDir, modelsDir };
 }
 
+/**
+ * Copies the committed default model of `kind` to `dataDir/models/<kind>/<version>` under a new
+ * version name (same weights): a trained-model folder that serveModel finds on demand, for tests of
+ * switching that are about safety, not accuracy. Returns the default version it copied.
+ */
+export function installCandidate(modelsDir: string, dataDir: string, kind: 'object' | 'face', version: string): string {
+  const from = (JSON.parse(readFileSync(path.join(modelsDir, 'defaults.json'), 'utf8')) as Record<string, string>)[kind];
+  const dir = path.join(dataDir, 'models', kind, version);
+  cpSync(path.join(modelsDir, kind, from), dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { version: string };
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, version }, null, 2));
+  return from;
+}
+
 /** A reply of `callWithKey`: status and parsed JSON (null without a body). */
 export interface KeyReply {
   status: number;
@@ -164,4 +178,17 @@ export function crashSuite(apiKey: string): CrashSuite {
     for (const fn of suite.cleanup.reverse()) await fn();
   });
   return suite;
+}
+
+/** Polls a job through `api` until `until` holds; fails on a job that ended without satisfying it, or on timeout. */
+export async function pollJob(api: CrashSuite['api'], base: string, jobId: string, until: (job: any) => boolean, timeoutMs: number, intervalMs: number): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await api(base, 'GET', `/api/jobs/${jobId}`);
+    expect(r.status).toBe(200);
+    if (until(r.json)) return r.json;
+    if (['succeeded', 'failed', 'cancelled'].includes(r.json.status)) throw new Error(`job ended before the condition held: ${JSON.stringify(r.json)}`);
+    if (Date.now() > deadline) throw new Error(`job did not reach the condition within ${timeoutMs} ms: ${JSON.stringify(r.json)}`);
+    await new Promise((res) => setTimeout(res, intervalMs));
+  }
 }
