@@ -18,7 +18,8 @@ import type { OmniglotEntry } from '@/lib/datasets/omniglot';
 import { suiteProvider } from '../helpers/db';
 import { listFiles } from './harness';
 import { form, omniglot } from './images';
-import { crashSuite, freePort, installCandidate, killGroup, pollJob, prepareServer, startServer, type Server, type ServerSetup } from './server';
+import { installCandidate } from '../service/harness';
+import { crashSuite, freePort, killGroup, pollJob, prepareServer, startServer, type Server, type ServerSetup } from './server';
 
 const KEY = 'two-instances-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (minutes on a busy 2-core box)

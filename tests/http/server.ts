@@ -2,7 +2,7 @@
 // process group on a free loopback port, for the crash tests: its environment (models, a test
 // database, a DATA_DIR), start, kill, and calls with an API key.
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -126,20 +126,6 @@ export async function prepareServer(apiKey: string, dataDirPrefix: string, clean
     DATABASE_URL: db.target.provider === 'sqlite' ? `file:${db.target.url}` : db.target.url,
   };
   return { env, db, dataDir, modelsDir };
-}
-
-/**
- * Copies the committed default model of `kind` to `dataDir/models/<kind>/<version>` under a new
- * version name (same weights): a trained-model folder that serveModel finds on demand, for tests of
- * switching that are about safety, not accuracy. Returns the default version it copied.
- */
-export function installCandidate(modelsDir: string, dataDir: string, kind: 'object' | 'face', version: string): string {
-  const from = (JSON.parse(readFileSync(path.join(modelsDir, 'defaults.json'), 'utf8')) as Record<string, string>)[kind];
-  const dir = path.join(dataDir, 'models', kind, version);
-  cpSync(path.join(modelsDir, kind, from), dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { version: string };
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, version }, null, 2));
-  return from;
 }
 
 /** A reply of `callWithKey`: status and parsed JSON (null without a body). */

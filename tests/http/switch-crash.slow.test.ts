@@ -8,7 +8,8 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import { form, omniglot } from './images';
-import { crashSuite, freePort, installCandidate, killGroup, pollJob, prepareServer, startServer } from './server';
+import { installCandidate } from '../service/harness';
+import { crashSuite, freePort, killGroup, pollJob, prepareServer, startServer } from './server';
 
 const KEY = 'switch-crash-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (minutes on a busy 2-core box)
