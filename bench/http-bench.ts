@@ -3,7 +3,9 @@
  * SQLite on a fresh DATA_DIR, builds a collection of `identities` identities (one Omniglot drawing
  * each, through the import API), then measures search and enroll requests/s and latency p50/p99 at
  * 1, 4 and 16 concurrent clients with autocannon. Every enroll carries a distinct image. Any error
- * or non-2xx answer fails the benchmark.
+ * or non-2xx answer fails the benchmark. With `instances: 2` and a PostgreSQL `databaseUrl` (issue 21),
+ * two servers with their own DATA_DIRs share that database, and autocannon spreads its connections
+ * over both (one connection stays on the first); on one machine this measures the cost of sharing, not a speed-up.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -57,22 +59,51 @@ async function api(base: string, route: string, init: { method?: string; json?: 
   return text ? JSON.parse(text) : null;
 }
 
+/** Where the servers keep their data: SQLite in each DATA_DIR (one instance), or one PostgreSQL database for all. */
+export interface HttpTopology {
+  /** Servers: 1, or 2 on one PostgreSQL database. */
+  instances: number;
+  /** `postgresql://…` of an empty database; required for two instances. */
+  databaseUrl?: string;
+}
+
+/** One server: its base URL, process and DATA_DIR. */
+interface Started {
+  base: string;
+  server: ReturnType<typeof spawnStart>;
+  dataDir: string;
+}
+
+async function startOne(databaseUrl: string | undefined): Promise<Started> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fewshot-bench-'));
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, MAX_UPLOAD_BYTES: String(64 * 1024 * 1024), ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+  return { base: `http://127.0.0.1:${port}`, server: spawnStart(env, ['ignore', 'ignore', 'inherit']), dataDir };
+}
+
+async function waitReady(base: string): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const ok = await fetch(`${base}/api/health`).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    if (Date.now() - started > 600_000) throw new Error(`the server at ${base} did not become ready in 10 minutes`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Runs the benchmark; `seconds` per measurement. */
-export async function benchHttp(identities: number, seconds: number): Promise<{ rows: HttpRow[]; identities: number; images: number; buildSeconds: number }> {
+export async function benchHttp(identities: number, seconds: number, topology: HttpTopology = { instances: 1 }): Promise<{ rows: HttpRow[]; identities: number; images: number; buildSeconds: number; instances: number }> {
   const drawings = readOmniglotEntries(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/omniglot-background/images_background.zip'))));
   if (drawings.length < identities + 2000) throw new Error(`need ${identities + 2000} drawings, have ${drawings.length}`);
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fewshot-bench-'));
-  const server = spawnStart({ ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, MAX_UPLOAD_BYTES: String(64 * 1024 * 1024) }, ['ignore', 'ignore', 'inherit']);
+  if (topology.instances > 1 && !topology.databaseUrl?.startsWith('postgresql://')) throw new Error('two instances share one PostgreSQL database: pass its postgresql:// URL');
+  const servers: Started[] = [];
   try {
-    const started = Date.now();
-    for (;;) {
-      const ok = await fetch(`${base}/api/health`).then((r) => r.status === 200, () => false);
-      if (ok) break;
-      if (Date.now() - started > 600_000) throw new Error('the server did not become ready in 10 minutes');
-      await new Promise((r) => setTimeout(r, 1000));
+    // One after the other: the first migrates the database.
+    for (let i = 0; i < topology.instances; i++) {
+      servers.push(await startOne(topology.databaseUrl));
+      await waitReady(servers[i].base);
     }
+    const base = servers[0].base;
     const collection = (await api(base, '/api/collections', { method: 'POST', json: { name: 'bench', kind: 'object' } })) as { id: string };
     log(`http: building ${identities} identities (one drawing each) through the import API`);
     const t0 = Date.now();
@@ -93,7 +124,8 @@ export async function benchHttp(identities: number, seconds: number): Promise<{ 
     for (const operation of ['search', 'enroll'] as const) {
       for (const connections of [1, 4, 16]) {
         const result = await autocannon({
-          url: base,
+          // autocannon spreads connections over several URLs (its README: "More than one URL is allowed"); its types say string.
+          url: servers.map((x) => x.base) as unknown as string,
           connections,
           duration: seconds,
           requests: [
@@ -115,14 +147,16 @@ export async function benchHttp(identities: number, seconds: number): Promise<{ 
       }
     }
     const c = (await api(base, `/api/collections/${collection.id}`)) as { identityCount: number; imageCount: number };
-    return { rows, identities: c.identityCount, images: c.imageCount, buildSeconds };
+    return { rows, identities: c.identityCount, images: c.imageCount, buildSeconds, instances: servers.length };
   } finally {
-    try {
-      process.kill(-server.pid!, 'SIGTERM');
-    } catch {
-      // already gone
+    for (const { server, dataDir } of servers) {
+      try {
+        process.kill(-server.pid!, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      if (server.exitCode === null && server.signalCode === null) await new Promise((r) => server.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
     }
-    await new Promise((r) => server.once('exit', r));
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -69,11 +69,16 @@ const benchArgsSchema = z
     /** Internal: one backend-specific part, in a child process. */
     child: z.enum(['embed', 'train']).optional(),
     backend: z.enum(['tensorflow', 'wasm']).optional(),
+    /** The HTTP benchmark's servers: 2 shares one PostgreSQL database between two instances (issue 21). */
+    instances: z.number().int().min(1).max(2).default(1),
+    /** `postgresql://…` of an empty database for the HTTP benchmark (required with --instances=2); unset: SQLite. */
+    databaseUrl: z.string().regex(/^postgresql:\/\//).optional(),
   })
-  .refine((a) => !a.child || a.backend, { path: ['backend'], message: 'required with --child (tensorflow or wasm)' });
+  .refine((a) => !a.child || a.backend, { path: ['backend'], message: 'required with --child (tensorflow or wasm)' })
+  .refine((a) => a.instances === 1 || a.databaseUrl, { path: ['databaseUrl'], message: 'required with --instances=2 (two instances share one PostgreSQL database)' });
 
 async function main(): Promise<void> {
-  const { quick, only, report, child: part, backend } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
+  const { quick, only, report, child: part, backend, instances, databaseUrl } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
   if (part && backend) return runChild(part, backend, quick);
   if (report) {
     writeFileSync(path.join(ROOT, 'bench/README.md'), renderReport());
@@ -131,9 +136,11 @@ async function main(): Promise<void> {
   }
 
   if (only.includes('http')) {
-    const r = await benchHttp(plan.httpIdentities, plan.httpSeconds);
-    printTable('4. http', r.rows.map((x) => ({ ...x })));
-    writeResult('bench-http', quick, { ...runInfo('http', quick), backend: 'server: ML_BACKEND=auto', ...r });
+    const r = await benchHttp(plan.httpIdentities, plan.httpSeconds, { instances, databaseUrl });
+    printTable(`4. http (${instances} instance(s), ${databaseUrl ? 'PostgreSQL' : 'SQLite'})`, r.rows.map((x) => ({ ...x })));
+    // The report reads bench-http (one instance, SQLite); other topologies are written beside it.
+    const name = instances === 1 && !databaseUrl ? 'bench-http' : `bench-http-${instances}x-${databaseUrl ? 'postgresql' : 'sqlite'}`;
+    writeResult(name, quick, { ...runInfo('http', quick), backend: 'server: ML_BACKEND=auto', database: databaseUrl ? 'postgresql' : 'sqlite', ...r });
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

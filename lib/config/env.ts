@@ -43,6 +43,10 @@ const schema = z.object({
   LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(5),
   /** Wrong admin passwords from all addresses together before every sign-in must wait (doubling delays). */
   LOGIN_FAILURES_TOTAL: z.coerce.number().int().positive().default(20),
+  /** How often an instance writes its heartbeat, renews its jobs' leases and looks for expired ones, in ms. */
+  INSTANCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** How long a job's lease lasts without a heartbeat of its owner before any instance marks it interrupted, in ms. */
+  JOB_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });
 
@@ -54,6 +58,10 @@ function parseEnv(): Env {
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid environment: ${issues}`);
+  }
+  // A lease must outlive a few missed heartbeats (a busy event loop, a slow database), or a live instance's job is interrupted.
+  if (parsed.data.JOB_LEASE_MS < 3 * parsed.data.INSTANCE_HEARTBEAT_MS) {
+    throw new Error(`invalid environment: JOB_LEASE_MS (${parsed.data.JOB_LEASE_MS}) must be at least 3 × INSTANCE_HEARTBEAT_MS (${parsed.data.INSTANCE_HEARTBEAT_MS})`);
   }
   return Object.freeze({
     ...parsed.data,

@@ -2,9 +2,12 @@
  * Job rows: a background job's status, progress and result, persisted so a page reload (or another
  * app instance) sees the same state, and a restart can mark what it interrupted.
  *
- * Status moves queued -> running -> succeeded | failed | cancelled; a shutdown (for the jobs it
- * runs) or a restart turns queued and running into `interrupted`. Cancelling only flips the row:
- * the job sees it on its next progress write (`reportProgress` answers false) and stops, wherever it runs.
+ * Status moves queued -> running -> succeeded | failed | cancelled; a clean stop of the instance
+ * that owns a job, or the job's lease running out (issue 21: its owner died or stalled), turns queued
+ * and running into `interrupted`. Leases are renewed by the owner's heartbeat (lib/db/instances.ts)
+ * and checked by every instance, at start, on each heartbeat and before a new job of the collection.
+ * Cancelling only flips the row: the job sees it on its next progress write (`reportProgress`
+ * answers false) and stops, wherever it runs.
  */
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '@/lib/errors';
@@ -57,19 +60,28 @@ function toRecord(r: Row): JobRecord {
   };
 }
 
+/** Who runs a new job: the instance whose heartbeat renews its lease, and the lease's length. */
+export interface JobOwner {
+  instanceId: string;
+  leaseMs: number;
+}
+
 /**
- * Creates a queued job, refusing (409 `job_running`) while another job of the same collection is
- * queued or running: one job at a time per collection, so a switch never races a retrain's evaluation.
+ * Creates a queued job owned by `owner`, refusing (409 `job_running`) while another job of the same
+ * collection is queued or running under a live lease: one job at a time per collection, so a switch
+ * never races a retrain's evaluation.
  */
-export async function createJob(db: Db, input: { type: JobType; collectionId: string; params: JsonObject }): Promise<JobRecord> {
+export async function createJob(db: Db, input: { type: JobType; collectionId: string; params: JsonObject; owner: JobOwner }): Promise<JobRecord> {
   return db.$transaction(async (tx) => {
     await refuseWhileJobRuns(tx, input.collectionId);
-    return toRecord(await tx.job.create({ data: { type: input.type, collectionId: input.collectionId, status: 'queued', params: jsonInput(input.params) } }));
+    const lease = { ownerInstanceId: input.owner.instanceId, leaseExpiresAt: new Date(Date.now() + input.owner.leaseMs) };
+    return toRecord(await tx.job.create({ data: { type: input.type, collectionId: input.collectionId, status: 'queued', params: jsonInput(input.params), ...lease } }));
   });
 }
 
-/** Throws 409 `job_running` while a job of the collection is queued or running. */
+/** Throws 409 `job_running` while a job of the collection is queued or running (a job whose lease ran out is interrupted first). */
 export async function refuseWhileJobRuns(db: Pick<Db, 'job'>, collectionId: string): Promise<void> {
+  await interruptExpiredJobs(db, { collectionId });
   const busy = await db.job.findFirst({ where: { collectionId, status: { in: ACTIVE } }, select: { id: true, type: true } });
   if (busy) throw new ConflictError('job_running', `job ${busy.id} (${busy.type}) is still running for this collection; wait for it or cancel it`, { jobId: busy.id });
 }
@@ -118,13 +130,33 @@ export async function cancelJob(db: Db, id: string): Promise<JobRecord> {
   return job;
 }
 
-/** At start: jobs a previous process left queued or running are `interrupted`. Returns their ids. */
-export async function markInterrupted(db: Db): Promise<string[]> {
-  const stale = await db.job.findMany({ where: { status: { in: ACTIVE } }, select: { id: true } });
+/** What a job whose lease ran out reads. */
+const LEASE_EXPIRED = 'the instance running the job stopped (its lease expired without a heartbeat); start it again';
+
+/**
+ * Marks `interrupted` the queued or running jobs whose lease expired before `now` (their owner died
+ * or stalled), or that have none (written before leases existed), optionally of one collection.
+ * Any instance may call it: the update re-checks the lease, so a renewal that won the race keeps its job.
+ * Returns the ids it marked.
+ */
+export async function interruptExpiredJobs(db: Pick<Db, 'job'>, opts: { collectionId?: string; now?: Date } = {}): Promise<string[]> {
+  const where = {
+    status: { in: ACTIVE },
+    OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lt: opts.now ?? new Date() } }],
+    ...(opts.collectionId ? { collectionId: opts.collectionId } : {}),
+  };
+  const stale = await db.job.findMany({ where, select: { id: true } });
   if (stale.length === 0) return [];
-  await db.job.updateMany({
-    where: { id: { in: stale.map((s) => s.id) }, status: { in: ACTIVE } },
-    data: { status: 'interrupted', finishedAt: new Date(), error: 'the service restarted while the job ran; start it again' },
-  });
-  return stale.map((s) => s.id);
+  const marked: string[] = [];
+  for (const { id } of stale) {
+    const { count } = await db.job.updateMany({ where: { ...where, id }, data: { status: 'interrupted', finishedAt: new Date(), error: LEASE_EXPIRED } });
+    if (count === 1) marked.push(id);
+  }
+  return marked;
+}
+
+/** A clean stop: the jobs `instanceId` owns that have not ended read `interrupted` with `error`. Returns how many. */
+export async function interruptOwnedJobs(db: Db, instanceId: string, error: string): Promise<number> {
+  const { count } = await db.job.updateMany({ where: { ownerInstanceId: instanceId, status: { in: ACTIVE } }, data: { status: 'interrupted', finishedAt: new Date(), error } });
+  return count;
 }

@@ -18,8 +18,8 @@ export interface ChildJobOptions {
   argv: string[];
 }
 
-/** What a job stopped by the shutdown reads (a restart's word is in `markInterrupted`). */
-const STOPPED = 'the service stopped while the job ran; start it again';
+/** What a job stopped by the shutdown of its instance reads (an expired lease's word is in `interruptExpiredJobs`). */
+export const JOB_STOPPED = 'the service stopped while the job ran; start it again';
 
 /**
  * The job children this process started, by job id, each with a promise that settles once its exit
@@ -60,7 +60,7 @@ export class ChildJobs {
   async stopAll(): Promise<void> {
     await Promise.all(
       [...this.children.entries()].map(async ([jobId, { db, child, exited }]) => {
-        await finishJob(db, jobId, { status: 'interrupted', error: STOPPED }).catch((err) => console.error(`[jobs] ${jobId}: could not record the stop:`, err));
+        await finishJob(db, jobId, { status: 'interrupted', error: JOB_STOPPED }).catch((err) => console.error(`[jobs] ${jobId}: could not record the stop:`, err));
         child.kill('SIGTERM');
         await exited;
       }),

@@ -17,7 +17,7 @@ export async function getCalibrationReport(caller: Principal, collectionId: stri
   requireAdmin(caller, 'reading the calibration');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
-  const model = modelFor(rt, c);
+  const model = await modelFor(rt, c);
   const trials = await freshTrials(rt.db, c);
   const threshold = collectionThreshold(c, model, await gallerySize(rt.db, c), trials);
   const both = trials.genuine.length > 0 && trials.impostor.length > 0;

@@ -143,7 +143,7 @@ export async function rebuildIndex(caller: Principal, id: string): Promise<{ siz
   requireAdmin(caller, 'rebuilding an index');
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, id);
-  const index = await rt.indexes.rebuildNow(indexKey(c, modelFor(rt, c)));
+  const index = await rt.indexes.rebuildNow(indexKey(c, await modelFor(rt, c)));
   await recordAudit(rt.db, caller, { action: 'index.rebuild', collectionId: id, modelVersion: c.modelVersion, details: { size: index.size, lastSequence: index.lastSequence } });
   return { size: index.size, lastSequence: index.lastSequence };
 }

@@ -9,7 +9,8 @@ import type { Principal } from '@/lib/auth';
 import { requireScope } from './caller';
 import type { GalleryTrials } from './gallery-calibration';
 import type { IndexKey } from './runtime/index-store';
-import type { ServedModel } from './runtime/model-registry';
+import type { ModelKind, ServedModel } from './runtime/model-registry';
+import { serveModel } from './runtime/serve-model';
 import { getRuntime } from './process-state';
 import type { Runtime } from './runtime/runtime';
 import type { CollectionThreshold } from './contract/collections';
@@ -29,9 +30,16 @@ export async function loadCollection(db: DbOrTx, caller: Principal, id: string):
   return row;
 }
 
-/** The loaded model serving a collection, or `model_not_loaded` (503). */
-export function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVersion'>): ServedModel {
-  const model = rt.served.get(c.modelVersion);
+/**
+ * The model serving a collection, loaded on first use: another instance may have promoted the
+ * collection to a version this one has not loaded yet (issue 21). `model_not_loaded` (503) when its
+ * folder is nowhere here.
+ */
+export async function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVersion'>): Promise<ServedModel> {
+  const model = await serveModel(rt, c.kind as ModelKind, c.modelVersion).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  });
   if (!model) {
     const fallback = rt.models.get(c.kind as 'face' | 'object');
     throw new NotReadyError(

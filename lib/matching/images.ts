@@ -69,7 +69,7 @@ async function enrollOnce(caller: Principal, identityId: string, files: UploadFi
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, identityId);
   const collection = await loadCollection(rt.db, caller, identity.collectionId);
-  const model = modelFor(rt, collection);
+  const model = await modelFor(rt, collection);
   const detect = opts.detect ?? collection.settings.detect ?? 'auto';
   const results: ({ enrolled: EnrollResult['enrolled'][number] } | { rejected: EnrollResult['rejected'][number] })[] = [];
   const shas = files.map((f) => sha256Hex(f.bytes));

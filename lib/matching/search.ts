@@ -22,7 +22,7 @@ const AUDIT_NEIGHBOURS = 5;
 
 async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll' | 'search', override?: DetectSetting): Promise<EmbeddedInput[]> {
   const rt = runtime();
-  const model = modelFor(rt, c);
+  const model = await modelFor(rt, c);
   const img = await decodeUpload(bytes);
   const detect = override ?? c.settings.detect ?? 'auto';
   const prepared = await prepareImage(rt.facePreparer, img, c.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose });
@@ -39,7 +39,7 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new InputError('invalid_k', `k must be an integer in 1..${MAX_K}, got ${k}`);
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
-  const model = modelFor(rt, c);
+  const model = await modelFor(rt, c);
   const queries = await embedQuery(c, bytes, 'search', opts.detect);
   const threshold = collectionThreshold(c, model, await gallerySize(rt.db, c), cachedTrials(rt.db, c)).distance!;
   const hits = await Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k)));
@@ -79,7 +79,7 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
 export async function verifyPair(caller: Principal, collectionId: string, a: Uint8Array, b: Uint8Array, opts: { detect?: DetectSetting } = {}): Promise<VerifyResponse> {
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
-  const model = modelFor(rt, c);
+  const model = await modelFor(rt, c);
   const [ea, eb] = await Promise.all([embedQuery(c, a, 'enroll', opts.detect), embedQuery(c, b, 'enroll', opts.detect)]);
   const distance = euclidean(first(ea, 'a'), first(eb, 'b'));
   const threshold = collectionThreshold(c, model, { identities: 1, images: 1 }).distance!;
@@ -96,7 +96,7 @@ export async function verifyIdentity(caller: Principal, identityId: string, byte
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, identityId);
   const c = await loadCollection(rt.db, caller, identity.collectionId);
-  const model = modelFor(rt, c);
+  const model = await modelFor(rt, c);
   const rows = await findIdentityVectors(rt.db, identityId, c.modelVersion);
   if (rows.length === 0) throw new ConflictError('identity_has_no_images', `identity ${identityId} has no enrolled images under model ${c.modelVersion}; enroll some first`);
   const q = first(await embedQuery(c, bytes, 'enroll', opts.detect), 'image');

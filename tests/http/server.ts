@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import type { DbTarget } from '@/lib/db/client';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
 import { spawnStart } from '../helpers/start';
@@ -164,4 +164,17 @@ export function crashSuite(apiKey: string): CrashSuite {
     for (const fn of suite.cleanup.reverse()) await fn();
   });
   return suite;
+}
+
+/** Polls a job through `api` until `until` holds; fails on a job that ended without satisfying it, or on timeout. */
+export async function pollJob(api: CrashSuite['api'], base: string, jobId: string, until: (job: any) => boolean, timeoutMs: number, intervalMs: number): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await api(base, 'GET', `/api/jobs/${jobId}`);
+    expect(r.status).toBe(200);
+    if (until(r.json)) return r.json;
+    if (['succeeded', 'failed', 'cancelled'].includes(r.json.status)) throw new Error(`job ended before the condition held: ${JSON.stringify(r.json)}`);
+    if (Date.now() > deadline) throw new Error(`job did not reach the condition within ${timeoutMs} ms: ${JSON.stringify(r.json)}`);
+    await new Promise((res) => setTimeout(res, intervalMs));
+  }
 }

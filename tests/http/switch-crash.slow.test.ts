@@ -4,13 +4,12 @@
 // the same identity); the job reads `interrupted`; promoting again embeds only what is missing and
 // switches. The candidate is the committed object model copied under a new version (same weights:
 // this is about crash safety, not accuracy). Runs the real `npm start` suite.server.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import { form, omniglot } from './images';
-import { crashSuite, freePort, killGroup, prepareServer, startServer } from './server';
+import { installCandidate } from '../service/harness';
+import { crashSuite, freePort, killGroup, pollJob, prepareServer, startServer } from './server';
 
 const KEY = 'switch-crash-admin-key-0123456789';
 const READY_TIMEOUT_MS = 420_000; // the first start may run `next build` (minutes on a busy 2-core box)
@@ -20,28 +19,13 @@ const DRAWINGS = 20;
 const suite = crashSuite(KEY);
 const { cleanup, api } = suite;
 
-/** Polls the job until `until` holds; fails on a finished job that does not satisfy it, or on timeout. */
-async function pollJob(base: string, jobId: string, until: (job: any) => boolean, timeoutMs: number, intervalMs: number): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await api(base, 'GET', `/api/jobs/${jobId}`);
-    expect(r.status).toBe(200);
-    if (until(r.json)) return r.json;
-    if (['succeeded', 'failed', 'cancelled'].includes(r.json.status)) throw new Error(`job ended before the condition held: ${JSON.stringify(r.json)}`);
-    if (Date.now() > deadline) throw new Error(`job did not reach the condition within ${timeoutMs} ms: ${JSON.stringify(r.json)}`);
-    await new Promise((res) => setTimeout(res, intervalMs));
-  }
-}
-
 describe('model switch crash safety', () => {
   it('keeps the old model and index across a SIGKILL during re-embedding; promoting again completes', async () => {
-    const { env, db, dataDir, modelsDir } = await prepareServer(KEY, 'fewshot-switch-crash-', cleanup);
-    const oldVersion = (JSON.parse(readFileSync(path.join(modelsDir, 'defaults.json'), 'utf8')) as { object: string }).object;
-    // The candidate: a trained-model folder under DATA_DIR/models, found by serveModel on demand.
-    const candidateDir = path.join(dataDir, 'models', 'object', CANDIDATE);
-    cpSync(path.join(modelsDir, 'object', oldVersion), candidateDir, { recursive: true });
-    const manifest = JSON.parse(readFileSync(path.join(candidateDir, 'manifest.json'), 'utf8')) as { version: string };
-    writeFileSync(path.join(candidateDir, 'manifest.json'), JSON.stringify({ ...manifest, version: CANDIDATE }, null, 2));
+    const setup = await prepareServer(KEY, 'fewshot-switch-crash-', cleanup);
+    const { db, dataDir, modelsDir } = setup;
+    // A killed job's lease runs out after JOB_LEASE_MS without a heartbeat (issue 21): short here.
+    const env = { ...setup.env, INSTANCE_HEARTBEAT_MS: '300', JOB_LEASE_MS: '1500' };
+    const oldVersion = installCandidate(modelsDir, dataDir, 'object', CANDIDATE);
     const port = await freePort();
     suite.server = await startServer(env, port, READY_TIMEOUT_MS);
 
@@ -70,7 +54,7 @@ describe('model switch crash safety', () => {
     t0 = Date.now();
     const first = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/promote`, { modelVersion: CANDIDATE });
     expect(first.status).toBe(202);
-    const mid = await pollJob(suite.server.base, first.json.id, (j) => j.progress?.phase === 'embedding' && j.progress.done > 0 && j.progress.done < j.progress.total, 120_000, 50);
+    const mid = await pollJob(api, suite.server.base, first.json.id, (j) => j.progress?.phase === 'embedding' && j.progress.done > 0 && j.progress.done < j.progress.total, 120_000, 50);
     killGroup(suite.server, 'SIGKILL');
     await suite.server.exited;
     suite.server = null;
@@ -90,7 +74,8 @@ describe('model switch crash safety', () => {
     }
 
     suite.server = await startServer(env, port, READY_TIMEOUT_MS);
-    expect((await api(suite.server.base, 'GET', `/api/jobs/${first.json.id}`)).json.status).toBe('interrupted');
+    // The killed job's lease (JOB_LEASE_MS below) runs out within moments of the restart.
+    await pollJob(api, suite.server.base, first.json.id, (j) => j.status === 'interrupted', 30_000, 200);
     const afterKill = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/search`, query);
     expect(afterKill.status).toBe(200);
     expect(afterKill.json.modelVersion).toBe(oldVersion);
@@ -103,7 +88,7 @@ describe('model switch crash safety', () => {
     const second = await api(suite.server.base, 'POST', `/api/collections/${collectionId}/promote`, { modelVersion: CANDIDATE });
     expect(second.status).toBe(202);
     expect(second.json.id).not.toBe(first.json.id);
-    const done = await pollJob(suite.server.base, second.json.id, (j) => j.status === 'succeeded', 300_000, 500);
+    const done = await pollJob(api, suite.server.base, second.json.id, (j) => j.status === 'succeeded', 300_000, 500);
     console.info(`[switch-crash] second promote succeeded in ${Date.now() - t0} ms, embedded ${done.result.embedded}`);
     expect(done.result.embedded).toBeGreaterThanOrEqual(1);
     expect(done.result.embedded).toBe(total - embeddedNew);

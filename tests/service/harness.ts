@@ -1,7 +1,7 @@
 // Starts the real service runtime (migrated test database, TF.js, the embedding worker, blob
 // and index stores) in a temporary DATA_DIR. lib/config/env parses process.env on first import,
 // so everything that reads it is imported dynamically after the variables are set.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
@@ -34,6 +34,20 @@ export function committedModelsDir(): string | null {
   if (!existsSync(file)) return null;
   const defaults = JSON.parse(readFileSync(file, 'utf8')) as { object: string | null };
   return defaults.object ? dir : null;
+}
+
+/**
+ * Copies the committed default model of `kind` to `dataDir/models/<kind>/<version>` under a new
+ * version name (same weights): a trained-model folder that serveModel finds on demand, for tests of
+ * switching that are about safety, not accuracy. Returns the default version it copied.
+ */
+export function installCandidate(modelsDir: string, dataDir: string, kind: 'object' | 'face', version: string): string {
+  const from = (JSON.parse(readFileSync(path.join(modelsDir, 'defaults.json'), 'utf8')) as Record<string, string>)[kind];
+  const dir = path.join(dataDir, 'models', kind, version);
+  cpSync(path.join(modelsDir, kind, from), dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { version: string };
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, version }, null, 2));
+  return from;
 }
 
 /** A database, data directory and models folder, before any runtime runs on them. */

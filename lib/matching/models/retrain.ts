@@ -62,7 +62,7 @@ export async function startRetrain(caller: Principal, collectionId: string, inpu
   }
   // Refused here rather than by the job, which would start and then fail on the same count.
   requireGallerySize(await countGalleryIdentities(rt.db, c.id));
-  const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor } });
+  const job = await createJob(rt.db, { type: 'retrain', collectionId: c.id, params: { settings, fromModelVersion: c.modelVersion, actor: caller.actor }, owner: rt.instance.owner });
   processState().childJobs.start(rt.db, { jobId: job.id, ...entryLaunch('retrain-job') });
   return toJobDto(job);
 }

@@ -57,7 +57,7 @@ async function startSwitch(caller: Principal, collectionId: string, target: stri
   if (c.modelVersion === target) throw new ConflictError('model_in_use', `collection ${c.name} already uses model ${target}`);
   // Fails fast (404 model_not_found, 400 model_kind_mismatch) before a job exists.
   await serveModel(rt, c.kind as ModelKind, target);
-  const job = await createJob(rt.db, { type: 'switch', collectionId, params: { from: c.modelVersion, to: target, reason, actor: caller.actor } });
+  const job = await createJob(rt.db, { type: 'switch', collectionId, params: { from: c.modelVersion, to: target, reason, actor: caller.actor }, owner: rt.instance.owner });
   void runSwitch(rt, job, caller).catch((err) => console.error(`[switch ${job.id}] failed to record its end:`, err));
   return toJobDto(job);
 }

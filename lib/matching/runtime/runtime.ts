@@ -10,13 +10,13 @@ import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client
 import { findModelVersionsInUse } from '@/lib/db/collections';
 import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
-import { markInterrupted } from '@/lib/jobs';
 import { pruneAudit } from './audit-retention';
 import { BlobStore } from './blob-store';
 import { startEmbeddingWorker, type EmbeddingWorker } from './embedding-worker';
 import { createFacePreparer } from './face-preparer';
 import type { FacePreparer } from './embed-input';
 import { IndexStore } from './index-store';
+import { startInstance, type Instance } from './instance';
 import { loadDefaultModels, modelRoots, type DefaultModels, type ModelKind, type ModelRoots, type LoadedModelsByVersion } from './model-registry';
 import { serveModel } from './serve-model';
 import type { healthSchema } from '@/lib/matching/contract/health';
@@ -41,6 +41,8 @@ export interface Runtime {
   blobs: BlobStore;
   /** HNSW indexes under DATA_DIR/indexes, kept in step with the change log. */
   indexes: IndexStore;
+  /** This process's row in the Instance table, its heartbeat and the owner of the jobs it starts. */
+  instance: Instance;
 }
 
 /** Health snapshot of the runtime, cheap to take at any moment (`GET /api/health`). */
@@ -76,13 +78,13 @@ export async function bootRuntime(): Promise<Runtime> {
   const indexes = new IndexStore(db, env.dataDir);
   await indexes.open((version) => served.get(version)?.manifest.embeddingDim ?? null);
   await pruneAudit(db);
-  const interrupted = await markInterrupted(db);
-  if (interrupted.length > 0) console.info(`[runtime] marked ${interrupted.length} job(s) interrupted by the restart`);
-  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, facePreparer, blobs, indexes };
+  const instance = await startInstance(db, { heartbeatMs: env.INSTANCE_HEARTBEAT_MS, leaseMs: env.JOB_LEASE_MS });
+  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, facePreparer, blobs, indexes, instance };
 }
 
-/** Flushes the indexes, stops the embedding worker and closes the database. */
+/** Ends this instance (its jobs read `interrupted`), flushes the indexes, stops the embedding worker and closes the database. */
 export async function closeRuntime(rt: Runtime): Promise<void> {
+  await rt.instance.stop();
   await rt.indexes.close();
   await rt.embedder.close();
   await rt.db.$disconnect();

@@ -1,12 +1,28 @@
-/** Loads a model version into the embedding worker on demand (trained versions, rollbacks). */
+/** Loads a model version into the embedding worker on demand (trained versions, rollbacks, promotes made by another instance). */
 import { InputError, NotFoundError } from '@/lib/errors';
-import { findModelDir, readServedModel, type ModelKind, type ServedModel } from './model-registry';
+import { findModelDir, readServedModel, type ModelKind, type LoadedModelsByVersion, type ServedModel } from './model-registry';
 import type { Runtime } from './runtime';
 
-/** The served model of `version`, loading it into the worker first when needed. */
+/**
+ * Loads in progress, per served map (one per runtime): after a promote on another instance every
+ * request here wants the new version at once, and the worker would load (and hold) it once per request.
+ */
+const loading = new WeakMap<LoadedModelsByVersion, Map<string, Promise<ServedModel>>>();
+
+/** The served model of `version`, loading it into the worker first when needed (once, however many ask meanwhile). */
 export async function serveModel(rt: Pick<Runtime, 'served' | 'modelRoots' | 'embedder'>, kind: ModelKind, version: string): Promise<ServedModel> {
   const have = rt.served.get(version);
   if (have) return have;
+  let pending = loading.get(rt.served);
+  if (!pending) loading.set(rt.served, (pending = new Map()));
+  const inFlight = pending.get(version);
+  if (inFlight) return inFlight;
+  const load = loadModel(rt, kind, version).finally(() => pending.delete(version));
+  pending.set(version, load);
+  return load;
+}
+
+async function loadModel(rt: Pick<Runtime, 'served' | 'modelRoots' | 'embedder'>, kind: ModelKind, version: string): Promise<ServedModel> {
   const dir = findModelDir(rt.modelRoots, kind, version);
   // The detail names no server path (issue 16): the caller learns what exists from GET /api/models.
   if (!dir) throw new NotFoundError('model_not_found', `no ${kind} model version ${version}, bundled or trained here; GET /api/models lists them`);

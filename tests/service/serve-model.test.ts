@@ -1,0 +1,54 @@
+// Models load on demand (issue 21): a collection promoted by another instance names a version this
+// runtime has not loaded; its first request loads it, and requests that arrive meanwhile share that
+// one load instead of loading the model into the worker once each.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { openDb } from '@/lib/db/client';
+import { serveModel } from '@/lib/matching/runtime/serve-model';
+import { installCandidate, OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
+
+const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startDefaultHarness();
+});
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('serveModel', () => {
+  it('loads a version once however many ask at the same time', async () => {
+    installCandidate(h.modelsDir, h.dataDir, 'object', 'concurrent-candidate');
+    const rt = h.svc.getRuntime();
+    const loads = await Promise.all(Array.from({ length: 4 }, () => serveModel(rt, 'object', 'concurrent-candidate')));
+    for (const m of loads) expect(m).toBe(loads[0]);
+    expect(rt.served.get('concurrent-candidate')).toBe(loads[0]);
+    expect(loads[0].manifest.version).toBe('concurrent-candidate');
+  });
+
+  it('refuses a version found nowhere with model_not_found', async () => {
+    await expect(serveModel(h.svc.getRuntime(), 'object', 'no-such-version')).rejects.toMatchObject({ code: 'model_not_found' });
+  });
+});
+
+describe('search after a promote made elsewhere', () => {
+  it('loads the collection model it has not loaded and answers with it', async () => {
+    installCandidate(h.modelsDir, h.dataDir, 'object', 'promoted-elsewhere');
+    const c = await h.svc.createCollection(ADMIN, { name: 'elsewhere', kind: 'object' });
+    // What another instance's switch commits: the collection row names the new version.
+    const db = openDb(h.target);
+    try {
+      await db.collection.update({ where: { id: c.id }, data: { modelVersion: 'promoted-elsewhere', previousModelVersion: c.modelVersion } });
+    } finally {
+      await db.$disconnect();
+    }
+    expect(h.svc.getRuntime().served.has('promoted-elsewhere')).toBe(false);
+    const bytes = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Latin'])[0].bytes;
+    const reply = await h.svc.search(ADMIN, c.id, bytes);
+    expect(reply.modelVersion).toBe('promoted-elsewhere');
+    expect(h.svc.getRuntime().served.has('promoted-elsewhere')).toBe(true);
+  });
+});
