@@ -85,6 +85,8 @@ const BY_CODE: Record<string, [Status, string]> = {
   model_not_trained: [503, 'No model for this kind'],
   face_weights_mismatch: [503, 'Face weights differ from the face model'],
   face_weights_missing: [503, 'Face weights missing'],
+  backbone_weights_mismatch: [503, 'Photo backbone weights differ from the photo model'],
+  backbone_weights_missing: [503, 'Photo backbone weights missing'],
   embedder_restarting: [503, 'Embedding worker restarting'],
   embedder_stopped: [503, 'Embedding worker stopped'],
   invariant: [500, 'Internal error'],
