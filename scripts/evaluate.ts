@@ -7,6 +7,7 @@
  *   evaluate make-oneshot <out> [--seed 0] [--runs 20]
  *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--identities N] [--compare]
  *   evaluate make-identify <out>
+ *   evaluate make-heldout <out> --model <dir> --source <folder-per-identity>   # the identities the model never saw (photo models: grocery-store)
  *   evaluate openset <folder-per-identity | .zip> [--kind object|face] [--model <dir>] [--repeats 5] [--seed 0] [--sizes 5,20,100,all] [--shots 1,3,5] [--fars 1e-2,1e-3] [--policies model-curve-identities]
  *     (prints the grid as a table on stdout before the JSON line)
  *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { AppError } from '@/lib/errors';
 import { parseEvaluateArgs } from './cli/evaluate-args';
-import { makeIdentifyFolder, makeOneShotRuns } from '@/lib/evaluation/make-protocols';
+import { makeHeldOutFolder, makeIdentifyFolder, makeOneShotRuns } from '@/lib/evaluation/make-protocols';
 
 const RESULTS_DIR = 'bench/results';
 
@@ -47,6 +48,13 @@ async function main(): Promise<object> {
   if (args.command === 'make-identify') {
     const made = await makeIdentifyFolder(args.config.out, { zipPath: args.config.zip, alphabets: OMNIGLOT_SPLIT.heldOut });
     return { task: 'make-identify', out: args.config.out, ...made, alphabets: [...OMNIGLOT_SPLIT.heldOut] };
+  }
+  if (args.command === 'make-heldout') {
+    const c = args.config;
+    const { readManifest } = await import('@/lib/embedder/manifest');
+    const manifest = await readManifest(c.model);
+    const made = await makeHeldOutFolder(c.out, { source: c.source, seen: [...manifest.data.train, ...manifest.data.heldOut] });
+    return { task: 'make-heldout', out: c.out, model: manifest.version, source: c.source, ...made };
   }
   if (args.command === 'verify') {
     const c = args.config;

@@ -36,6 +36,8 @@ export const EVALUATE_SCHEMAS = {
     compare: z.boolean().default(false),
   }),
   'make-identify': z.strictObject({ out: z.string().min(1), zip: z.string().default(ZIP) }),
+  /** The identities a model never saw (neither its manifest's `data.train` nor `data.heldOut`), copied from the folder it trained on. */
+  'make-heldout': z.strictObject({ out: z.string().min(1), model: z.string().min(1), source: z.string().min(1) }),
   /** The open-set grid of issue 18 (lib/evaluation/openset.ts). */
   openset: z.strictObject({
     folder: z.string().min(1),
@@ -95,7 +97,7 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
 
 /** The positional argument of each command. */
-const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source', detect: 'folder' } as const;
+const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', 'make-heldout': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source', detect: 'folder' } as const;
 
 function isCommand(value: string | undefined): value is EvaluateCommand {
   return value !== undefined && Object.hasOwn(EVALUATE_SCHEMAS, value);
