@@ -53,6 +53,15 @@ export const EVALUATE_SCHEMAS = {
     /** Policy names from lib/calibration/policies.ts. */
     policies: z.array(z.string().min(1)).min(1).default(['model-curve-identities']),
   }),
+  /** Candidate minus baseline TAR per cell of two `openset` results, with a paired bootstrap interval (lib/evaluation/openset-compare.ts). */
+  'compare-openset': z.strictObject({
+    /** The candidate's `openset` JSON (bench/results/openset-….json). */
+    candidate: z.string().min(1),
+    /** The baseline's `openset` JSON, of the same data, seed and repeats. */
+    baseline: z.string().min(1),
+    resamples: z.number().int().min(100).default(2000),
+    seed: z.number().int().default(1),
+  }),
   verify: z.strictObject({
     folder: z.string().min(1),
     /** Faces only: raw descriptor distances under one alignment. */
@@ -97,7 +106,7 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
 
 /** The positional argument of each command. */
-const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', 'make-heldout': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source', detect: 'folder' } as const;
+const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', 'make-heldout': 'out', openset: 'folder', 'compare-openset': 'candidate', verify: 'folder', 'make-cohort': 'source', detect: 'folder' } as const;
 
 function isCommand(value: string | undefined): value is EvaluateCommand {
   return value !== undefined && Object.hasOwn(EVALUATE_SCHEMAS, value);
