@@ -78,6 +78,7 @@ const BY_CODE: Record<string, [Status, string]> = {
   retrain_unsupported: [422, 'Retraining not supported for this collection'],
   invalid_settings: [422, 'Invalid settings'],
   model_kind_mismatch: [422, 'Model of another kind'],
+  model_domain_mismatch: [422, 'Model of another image domain'],
   too_many_attempts: [429, 'Too many failed sign-ins'],
   starting: [503, 'Service starting'],
   runtime_failed: [503, 'Service unavailable'],
