@@ -1,13 +1,18 @@
 /**
  * Benchmark 2, embedding: images per second at batch 1 and 64 for each default model, decode
- * included, on the backend this process runs; the face pipeline split into detect, align, embed.
+ * included, on the backend this process runs; the face pipeline split into detect, align, embed;
+ * the newest photo head (issue 19) at batch 1 and 8, split into decode, backbone, head.
  */
 import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
 import { initTf, type BackendName } from '@/lib/embedder/backend';
 import { loadModel } from '@/lib/embedder/weights';
+import { readManifest } from '@/lib/embedder/manifest';
+import { loadPhotoBackbone } from '@/lib/embedder/photo-backbone';
+import { listFolderImages } from '@/lib/datasets/folder';
 import { alignFace, describeFaces, detectFaces, loadFaceModel } from '@/lib/faces';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
 import { msSince, ROOT } from './common';
@@ -84,5 +89,48 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
     });
   }
   face.dispose();
+  rows.push(...(await benchPhotoModel(backend, Math.max(8, Math.floor(images / 4)))));
+  return rows;
+}
+
+/** The newest committed photo head (issue 19): a `models/object/*` manifest of domain photo with a trained tower. */
+async function photoHeadDir(): Promise<string> {
+  const root = path.join(ROOT, 'models', 'object');
+  const heads = [];
+  for (const version of await readdir(root)) {
+    const m = await readManifest(path.join(root, version));
+    if (m.domain === 'photo' && (m.architecture as { identity?: boolean }).identity !== true) heads.push({ dir: path.join(root, version), createdAt: m.createdAt });
+  }
+  if (heads.length === 0) throw new Error(`no photo head in ${root}; train one with npm run train -- --preset photo`);
+  return heads.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0].dir;
+}
+
+/** Photo model: grocery-store JPEGs, decode + preprocess, frozen backbone, head (no feature cache: every image runs the backbone). */
+async function benchPhotoModel(backend: BackendName, count: number): Promise<EmbedRow[]> {
+  const { tf } = await initTf(backend);
+  const head = await loadModel(await photoHeadDir());
+  const loaded = await loadPhotoBackbone(tf, head.manifest.backbone);
+  const spec = loaded.backbone.preprocess;
+  const files = (await listFolderImages(path.join(ROOT, '../shared/data/grocery-store/images'))).slice(0, count).map((f) => f.bytes);
+  await head.embed(await loaded.features([await preprocessImage(await decodeImage(files[0]), spec)])); // warm-up
+  const rows: EmbedRow[] = [];
+  for (const batch of [1, 8]) {
+    const ms = { decode: 0, backbone: 0, head: 0 };
+    for (let i = 0; i < files.length; i += batch) {
+      let t = performance.now();
+      const inputs = await Promise.all(files.slice(i, i + batch).map(async (b) => preprocessImage(await decodeImage(b), spec)));
+      ms.decode += msSince(t);
+      t = performance.now();
+      const features = await loaded.features(inputs);
+      ms.backbone += msSince(t);
+      t = performance.now();
+      await head.embed(features);
+      ms.head += msSince(t);
+    }
+    const total = ms.decode + ms.backbone + ms.head;
+    rows.push({ backend, model: `photo ${head.manifest.version}`, batch, imagesPerSecond: (files.length * 1000) / total, msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / files.length])) });
+  }
+  loaded.dispose();
+  head.dispose();
   return rows;
 }

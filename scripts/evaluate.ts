@@ -7,20 +7,22 @@
  *   evaluate make-oneshot <out> [--seed 0] [--runs 20]
  *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--identities N] [--compare]
  *   evaluate make-identify <out>
+ *   evaluate make-heldout <out> --model <dir> --source <folder-per-identity>   # the identities the model never saw (photo models: grocery-store)
  *   evaluate openset <folder-per-identity | .zip> [--kind object|face] [--model <dir>] [--repeats 5] [--seed 0] [--sizes 5,20,100,all] [--shots 1,3,5] [--fars 1e-2,1e-3] [--policies model-curve-identities]
  *     (prints the grid as a table on stdout before the JSON line)
+ *   evaluate compare-openset <candidate openset JSON> --baseline <openset JSON> [--resamples 2000] [--seed 1]
  *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
  *   evaluate make-cohort <omniglot zip | face folder-per-identity> [--kind object|face] [--model <dir>] [--perIdentity 4]
  *   evaluate make-openset-table <folder-per-identity holding the calibration identities> [--kind object|face] [--model <dir>] [--repeats 30]
  *   evaluate detect <folder-per-identity | .zip> --kind face [--models <dir>,<dir>] [--purpose enroll|search] [--every N]
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { AppError } from '@/lib/errors';
 import { parseEvaluateArgs } from './cli/evaluate-args';
-import { makeIdentifyFolder, makeOneShotRuns } from '@/lib/evaluation/make-protocols';
+import { makeHeldOutFolder, makeIdentifyFolder, makeOneShotRuns } from '@/lib/evaluation/make-protocols';
 
 const RESULTS_DIR = 'bench/results';
 
@@ -48,6 +50,25 @@ async function main(): Promise<object> {
   if (args.command === 'make-identify') {
     const made = await makeIdentifyFolder(args.config.out, { zipPath: args.config.zip, alphabets: OMNIGLOT_SPLIT.heldOut });
     return { task: 'make-identify', out: args.config.out, ...made, alphabets: [...OMNIGLOT_SPLIT.heldOut] };
+  }
+  if (args.command === 'make-heldout') {
+    const c = args.config;
+    const { readManifest } = await import('@/lib/embedder/manifest');
+    const manifest = await readManifest(c.model);
+    const made = await makeHeldOutFolder(c.out, { source: c.source, seen: [...manifest.data.train, ...manifest.data.heldOut] });
+    return { task: 'make-heldout', out: c.out, model: manifest.version, source: c.source, ...made };
+  }
+  if (args.command === 'compare-openset') {
+    const c = args.config;
+    const { compareOpenSet } = await import('@/lib/evaluation/openset-compare');
+    const { writeResult } = await import('@/lib/evaluation/run');
+    const read = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
+    const result = compareOpenSet(await read(c.baseline), await read(c.candidate), { resamples: c.resamples, seed: c.seed });
+    for (const g of result.cells) {
+      log(`${g.policy} size ${g.size} ${g.shots}-shot FAR ${g.targetFar}: TAR ${g.candidateTar.toFixed(3)} - ${g.baselineTar.toFixed(3)} = ${g.tarGain.value.toFixed(3)} [${g.tarGain.lo.toFixed(3)}, ${g.tarGain.hi.toFixed(3)}] (${g.identities} identities, ${g.genuineQueries} queries; FAR ${g.candidateFar.toFixed(4)} vs ${g.baselineFar.toFixed(4)})`);
+    }
+    log(`wrote ${await writeResult(RESULTS_DIR, `compare-openset-${result.candidate}-vs-${result.baseline}`, result)}`);
+    return result;
   }
   if (args.command === 'verify') {
     const c = args.config;

@@ -7,6 +7,8 @@
  *   npm run train -- --config my.json --epochs=30 --loss=contrastive --filters=32,64,64,64
  *   npm run train -- --resume runs/<runId>          # continues exactly after the last epoch
  *   npm run train -- --merge <modelA>,<modelB> --out models/object/<version>   # ensemble of towers trained apart
+ *   npm run train -- --preset photo --out models/object/<version>       # the photo head (issue 19)
+ *   npm run train -- --preset photo --raw --out models/object/<version> # the raw backbone feature as a model
  *
  * Every knob is in `trainConfigSchema` (lib/training/config.ts): defaults <- preset <- --config
  * file <- --key=value (or --key value) flags, read by scripts/cli/args.ts; unknown flags and keys
@@ -21,7 +23,7 @@ import { z } from 'zod';
 import { InputError } from '@/lib/errors';
 import { initTf, type BackendName } from '@/lib/embedder/backend';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
-import { mergeTowers } from '@/lib/embedder/tower';
+import { buildTower, mergeTowers } from '@/lib/embedder/tower';
 import { loadLayersModel } from '@/lib/embedder/weights';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
 import { PRESET_MEMBERS, PRESETS, resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
@@ -45,6 +47,8 @@ const trainArgsSchema = z.strictObject({
   merge: z.array(z.string().min(1)).min(1).optional(),
   /** Model folder to write (default: the run folder's model/). */
   out: z.string().min(1).optional(),
+  /** Vector data sets: write the untrained identity tower (the raw vector, L2-normalised), calibrated on the held-out identities. */
+  raw: z.boolean().default(false),
   ...overridesOf(trainConfigSchema.shape),
 });
 
@@ -116,6 +120,26 @@ async function merge(dirs: readonly string[], out: string | undefined, overrides
   printSummary(outDir, version, backend, result, manifest);
 }
 
+/**
+ * `--raw`: the data set's vectors themselves as a model (embedding = v / ||v||), on the same split
+ * and calibration as a trained head, so `npm run evaluate` can set the head against its input.
+ */
+async function writeRaw(config: TrainConfig, out: string | undefined): Promise<void> {
+  const { tf, backend } = await initTf(config.backend);
+  const split = await loadTrainingData(config, (m) => process.stderr.write(`[train] ${m}\n`));
+  const spec = split.train.spec;
+  if (!('type' in spec)) throw new InputError('invalid_config', `--raw needs a vector or photo data set, got images (${config.dataset})`);
+  const tower = { type: 'mlp' as const, inputDim: spec.dim, hidden: [], embeddingDim: spec.dim, identity: true as const };
+  const model = buildTower(tf, tower, config.seed);
+  const result: TrainResult = { model, tower, ...(await evaluateTower(tf, model, tower, split.validation, config)), lossHistory: [], pairsPerSecond: 0, trainingSeconds: 0 };
+  const createdAt = new Date().toISOString();
+  const version = modelVersionName(`${config.dataset.split(':')[0]}-raw`, config, createdAt);
+  const outDir = out ?? path.join('runs', version, 'model');
+  const manifest = await writeModelFolder(outDir, { config, result, data: split, backend, version, createdAt });
+  model.dispose();
+  printSummary(outDir, version, backend, result, manifest);
+}
+
 /** Trains one run (fresh, or resumed from `resume` in `runDir`) and writes its model folder; returns the folder. */
 async function trainRun(config: TrainConfig, runDir: string, resume: TrainCheckpoint | undefined, out: string | undefined): Promise<string> {
   await mkdir(runDir, { recursive: true });
@@ -124,7 +148,7 @@ async function trainRun(config: TrainConfig, runDir: string, resume: TrainCheckp
 
   const { tf, backend } = await initTf(config.backend);
   const loadStart = Date.now();
-  const split = await loadTrainingData(config);
+  const split = await loadTrainingData(config, (m) => process.stderr.write(`[train] ${m}\n`));
   process.stderr.write(`[train] data: ${split.train.identities.length} train / ${split.validation.identities.length} held-out identities, loaded in ${((Date.now() - loadStart) / 1000).toFixed(1)} s\n`);
 
   const controller = new AbortController();
@@ -150,8 +174,9 @@ function newRunDir(config: TrainConfig): string {
 }
 
 async function main(): Promise<void> {
-  const { preset, resume, merge: mergeDirs, out, ...overrides } = parseCli(process.argv.slice(2), { schema: trainArgsSchema, configFile: true });
+  const { preset, resume, merge: mergeDirs, out, raw, ...overrides } = parseCli(process.argv.slice(2), { schema: trainArgsSchema, configFile: true });
   if (mergeDirs) return merge(mergeDirs, out, overrides);
+  if (raw) return writeRaw(resolveTrainConfig(preset, overrides), out);
   if (resume) {
     const saved = JSON.parse(await readFile(path.join(resume, 'config.json'), 'utf8'));
     await trainRun(resolveTrainConfig('quick', saved, overrides), resume, await loadCheckpoint(resume), out);

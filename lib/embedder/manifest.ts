@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { InputError, NotFoundError } from '@/lib/errors';
 import type { PreprocessSpec } from '@/lib/imaging/types';
 import type { Calibration } from '@/lib/calibration';
+import type { PhotoBackbone } from './photo-backbone';
 
 /** The manifest's pointer at a file shipped with the model (pinned-files.ts): the cohort, the open-set table. */
 export interface PinnedFileRef {
@@ -75,6 +76,18 @@ export interface ModelManifest {
   cohort?: PinnedFileRef;
   /** The open-set table (`openset-table.json`, pinned by sha256; see open-set-table.ts). */
   openSetTable?: PinnedFileRef;
+  /** What an object model is for (issue 19): grey `drawing`s, or real `photo`s; absent = drawing (models before issue 19). */
+  domain?: ModelDomain;
+  /** The frozen backbone whose pooled features are a photo model's `vector` input. */
+  backbone?: PhotoBackbone;
+}
+
+/** The image domain an object model was trained for. */
+export type ModelDomain = 'drawing' | 'photo';
+
+/** The domain of a model (`drawing` for object models written before the field existed). */
+export function modelDomain(m: Pick<ModelManifest, 'domain'>): ModelDomain {
+  return m.domain ?? 'drawing';
 }
 
 const thresholdPoint = z.object({
@@ -136,6 +149,17 @@ export const modelManifestSchema = z.object({
   members: z.array(z.object(memberShape)).optional(),
   cohort: pinnedRefSchema.optional(),
   openSetTable: pinnedRefSchema.optional(),
+  domain: z.enum(['drawing', 'photo']).optional(),
+  backbone: z.object({
+    id: z.string().min(1),
+    pins: z.object({ package: z.string(), version: z.string(), sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)) }),
+    layer: z.string().min(1),
+    dim: z.number().int().positive(),
+    preprocess: preprocessSchema,
+  }).optional(),
+}).refine((m) => (m.domain === 'photo') === (m.backbone !== undefined && m.input.type === 'vector' && m.input.dim === m.backbone.dim), {
+  message: 'a photo model (domain photo) has a backbone and takes its features as vector input of the backbone\'s dim; other models have neither',
+  path: ['backbone'],
 });
 
 /** Parses and validates a manifest object; throws `InputError` (`invalid_manifest`) naming the bad field. */

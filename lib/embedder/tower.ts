@@ -12,6 +12,7 @@
  * squared distances. `mergeTowers` joins towers trained apart into one.
  * Vector tower (heads on 128-d face descriptors): a plain dense stack.
  */
+import { assert } from '@/lib/errors';
 import type { Tf } from './backend';
 
 /** A TF.js layers model: `tf.sequential` for one tower, `tf.model` for an ensemble. */
@@ -61,6 +62,8 @@ export type MlpSpec = {
   hidden: number[];
   /** Output embedding length. */
   embeddingDim: number;
+  /** No dense layers: embedding = x / ||x|| (a raw feature as a model; then `hidden` is empty and `embeddingDim` = `inputDim`). */
+  identity?: true;
 };
 
 /** Class name of the L2-normalisation layer in saved `model.json` files. */
@@ -122,6 +125,10 @@ function towerLayers(tf: Tf, spec: ConvSpec | MlpSpec, prefix: string, next: () 
   const he = () => tf.initializers.heNormal({ seed: next() });
   const glorot = () => tf.initializers.glorotUniform({ seed: next() });
   const layers: Layer[] = [];
+  if (spec.type === 'mlp' && spec.identity) {
+    assert(spec.hidden.length === 0 && spec.embeddingDim === spec.inputDim, `an identity tower has no hidden layers and embeddingDim = inputDim, got ${JSON.stringify(spec)}`);
+    return [customLayer(tf, L2_NORMALIZE_CLASS, { name: `${prefix}l2_normalize`, inputShape: [spec.inputDim] })];
+  }
   if (spec.type === 'conv') {
     spec.filters.forEach((filters, i) => {
       layers.push(

@@ -1,13 +1,15 @@
 /**
  * Writes evaluation folders from the held-out Omniglot background alphabets:
  * - `makeOneShotRuns`: Lake's 20-way within-alphabet one-shot layout (see `./oneshot`);
- * - `makeIdentifyFolder`: one folder per character (`<Alphabet>/characterNN/`) for `identify`.
+ * - `makeIdentifyFolder`: one folder per character (`<Alphabet>/characterNN/`) for `identify`;
+ * - `makeHeldOutFolder`: the identities a model never saw, from the folder it trained on.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '@/lib/errors';
 import { OMNIGLOT_SPLIT, readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
+import { listFolderImages } from '@/lib/datasets/folder';
 import { mapLimit } from '@/lib/datasets/map-limit';
 import { decodeImage, encodePng } from '@/lib/imaging';
 import { createUniform, shuffled } from './random';
@@ -118,4 +120,26 @@ export async function makeIdentifyFolder(out: string, opts: { zipPath: string; a
     await writeFile(path.join(dir, path.posix.basename(e.path)), e.bytes);
   }
   return { identities: identities.size, images: entries.length };
+}
+
+/**
+ * Writes the images of the identities of the folder-per-identity `source` that a model never saw
+ * (neither in `seen`, its manifest's `data.train` and `data.heldOut`) into `out` (original bytes,
+ * one folder per identity): e.g. the products a photo model's split left for evaluation, the set
+ * `evaluate identify|openset` measure it on.
+ */
+export async function makeHeldOutFolder(out: string, opts: { source: string; seen: readonly string[] }): Promise<{ identities: number; images: number }> {
+  const seen = new Set(opts.seen);
+  const all = await listFolderImages(opts.source);
+  const files = all.filter((f) => !seen.has(f.identity));
+  const found = new Set(files.map((f) => f.identity));
+  const matched = new Set(all.map((f) => f.identity).filter((i) => seen.has(i)));
+  if (matched.size === 0 || found.size < 2) throw new InputError('invalid_dataset', `${opts.source}: ${matched.size} identities the model saw, ${found.size} it did not; expected the folder the model was trained from, with 2+ identities left for evaluation`);
+  await rm(out, { recursive: true, force: true });
+  for (const f of files) {
+    const dir = path.join(out, f.identity);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, path.basename(f.source)), f.bytes);
+  }
+  return { identities: found.size, images: files.length };
 }

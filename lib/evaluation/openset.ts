@@ -84,6 +84,8 @@ export interface OpenSetCell extends CellRates {
   /** How many repeats took their threshold from each source, and the mean stranger trials behind it. */
   sources: Record<string, number>;
   meanThresholdTrials: number;
+  /** Genuine queries and those accepted as their own identity, per identity, pooled over repeats (for paired comparisons of models: ./openset-compare.ts). */
+  genuineByIdentity: Record<string, { queries: number; accepted: number }>;
 }
 
 /** A cell that could not be drawn (too few eligible identities for its size). */
@@ -120,6 +122,7 @@ interface CellState {
   gallery: number;
   skipped: number;
   unavailable: string | null;
+  byIdentity: Record<string, { queries: number; accepted: number }>;
 }
 
 const cellKey = (policy: string, size: GallerySize, shots: number, far: number) => `${policy}|${size}|${shots}|${far}`;
@@ -137,7 +140,7 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
   const rng = createUniform(opts.seed);
   const cells = new Map<string, CellState>();
   const state = (key: string): CellState => {
-    const s = cells.get(key) ?? { counts: { strangerQueries: 0, strangerAccepted: 0, genuineQueries: 0, genuineAccepted: 0, misidentified: 0, rank1: 0, refused: 0 }, thresholds: [], sources: {}, trials: 0, gallery: 0, skipped: 0, unavailable: null };
+    const s = cells.get(key) ?? { counts: { strangerQueries: 0, strangerAccepted: 0, genuineQueries: 0, genuineAccepted: 0, misidentified: 0, rank1: 0, refused: 0 }, thresholds: [], sources: {}, trials: 0, gallery: 0, skipped: 0, unavailable: null, byIdentity: {} };
     cells.set(key, s);
     return s;
   };
@@ -172,11 +175,15 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
             const c = cell.counts;
             genuine.forEach((q, k) => {
               const b = best[k];
+              const own = (cell.byIdentity[q.identity] ??= { queries: 0, accepted: 0 });
               c.genuineQueries++;
+              own.queries++;
               if (b.identity === q.identity) c.rank1++;
               if (b.score <= fitted.threshold) {
-                if (b.identity === q.identity) c.genuineAccepted++;
-                else c.misidentified++;
+                if (b.identity === q.identity) {
+                  c.genuineAccepted++;
+                  own.accepted++;
+                } else c.misidentified++;
               }
             });
             for (let k = genuine.length; k < best.length; k++) {
@@ -216,6 +223,7 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
             threshold: { mean: t.reduce((a, b) => a + b, 0) / t.length, min: Math.min(...t), max: Math.max(...t) },
             sources: s.sources,
             meanThresholdTrials: s.trials / opts.repeats,
+            genuineByIdentity: s.byIdentity,
           });
         }
       }

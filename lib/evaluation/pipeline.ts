@@ -12,6 +12,9 @@ import { mapLimit } from '@/lib/datasets/map-limit';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
 import type { CalibrationCurve } from '@/lib/calibration';
 
+/** Where photo models' backbone features are cached (shared with `npm run train`'s default `cacheDir`). */
+const PHOTO_FEATURE_CACHE = 'runs/cache';
+
 /** Kinds of model the service matches with. */
 export type ModelKind = 'object' | 'face';
 
@@ -63,14 +66,30 @@ export async function defaultModelDir(kind: ModelKind, modelsDir = 'models'): Pr
   return path.join(modelsDir, kind, version);
 }
 
-/** Loads the object pipeline: decode, preprocess with the manifest's spec, embed. */
+/** Loads the object pipeline: decode, preprocess with the manifest's spec (a photo model: its backbone's cached feature), embed. */
 async function loadObjectPipeline(modelDir: string): Promise<EmbeddingPipeline> {
   // Imported on use: TF.js takes seconds to load, and the protocols and their tests do not need it.
   const { initTf } = await import('@/lib/embedder/backend');
   const { loadModel } = await import('@/lib/embedder/weights');
-  const { backend } = await initTf('auto');
+  const { tf, backend } = await initTf('auto');
   const model = await loadModel(modelDir);
-  const input = model.manifest.input;
+  const { input, backbone } = model.manifest;
+  if (backbone) {
+    const { loadPhotoBackbone } = await import('@/lib/embedder/photo-backbone');
+    const { photoFeatures } = await import('@/lib/training/photo-features');
+    const loaded = await loadPhotoBackbone(tf, backbone);
+    return {
+      manifest: model.manifest,
+      backend,
+      prepareKey: JSON.stringify([backbone.id, backbone.preprocess]),
+      prepare: async (bytes) => (await photoFeatures(loaded, [bytes], { cacheDir: PHOTO_FEATURE_CACHE })).features[0],
+      embed: (inputs) => model.embed(inputs),
+      dispose: () => {
+        loaded.dispose();
+        model.dispose();
+      },
+    };
+  }
   if (input.type !== 'image') {
     model.dispose();
     throw new InputError('invalid_model', `${modelDir}: expected an image model, got a ${input.type} model (dim ${input.dim}); it needs the face pipeline`);

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { assert } from '@/lib/errors';
 import type { Box, DecodedImage } from '@/lib/imaging';
 import type { Tensor, Tf } from '@/lib/embedder/backend';
-import { readPinnedFile, type FaceWeightPins } from './pins';
+import { readPinnedFile, type WeightPins as FaceWeightPins } from '@/lib/embedder/pins';
 
 /** Which BlazeFace net. */
 export type BlazeFaceVariant = 'front' | 'back';

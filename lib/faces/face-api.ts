@@ -11,7 +11,7 @@ import path from 'node:path';
 import { assert } from '@/lib/errors';
 import { initTf, type NamedTensorMap, type Tensor3D, type Tf } from '@/lib/embedder/backend';
 import { BLAZEFACE_PINS, blazeFaceDir, loadBlazeFace, type BlazeFace } from './blazeface';
-import { readPinnedFile, weightsMismatch, type FaceWeightPins } from './pins';
+import { readPinnedFile, weightsMismatch, type WeightPins } from '@/lib/embedder/pins';
 
 /** npm package the detector, landmark and descriptor weights come from. */
 export const FACE_API_PACKAGE = '@vladmandic/face-api';
@@ -29,7 +29,8 @@ export const FACE_NET_FILES: Readonly<Record<FaceNetName, string>> = Object.free
   faceRecognitionNet: 'face_recognition_model',
 });
 
-export type { FaceWeightPins };
+/** Pins of the face-api weights. */
+export type FaceWeightPins = WeightPins;
 
 /** Pins of @vladmandic/face-api 1.7.15 (sha256sum of node_modules/@vladmandic/face-api/model/*). */
 export const FACE_WEIGHT_PINS: FaceWeightPins = Object.freeze({

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Dataset } from '@/lib/datasets/types';
 import type { BackendName } from '@/lib/embedder/backend';
 import type { ModelManifest } from '@/lib/embedder/manifest';
+import type { PhotoBackbone } from '@/lib/embedder/photo-backbone';
 import { towerOutputDim } from '@/lib/embedder/tower';
 import { saveModel } from '@/lib/embedder/weights';
 import { svgToPng } from '@/lib/imaging';
@@ -30,6 +31,8 @@ export interface TrainingData {
   trainNames: string[];
   /** Names of the held-out identities or groups. */
   heldOutNames: string[];
+  /** The frozen backbone the vectors came from (photo data sets): the model is then a photo model. */
+  backbone?: PhotoBackbone;
 }
 
 /** A model version name: `<slug>-<date>-<4 hex of config and time>`, e.g. `omniglot-2026-11-29-80ca`. */
@@ -110,6 +113,7 @@ export async function writeModelFolder(outDir: string, m: ModelFolderInput): Pro
     seed: config.seed, config: { ...config }, metrics: result.metrics, lossHistory: result.lossHistory,
     pairsPerSecond: Math.round(result.pairsPerSecond * 10) / 10, backend: m.backend, trainingSeconds: Math.round(result.trainingSeconds), createdAt: m.createdAt, plots,
     ...(result.members ? { members: result.members } : {}),
+    ...(data.backbone ? { domain: 'photo' as const, backbone: data.backbone } : {}),
   };
   await saveModel(outDir, result.model, manifest);
   await writeFile(path.join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);

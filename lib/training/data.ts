@@ -8,25 +8,32 @@ import type { TrainConfig } from './config';
 import { createRng } from '@/lib/calibration/rng';
 import { loadVectorDataset } from './vector-dataset';
 
-/** Splits a data set by identity: a seeded `share` of identities held out (at least 2). */
-export function splitIdentities(ds: Dataset, share: number, seed: number): TrainingData {
+/**
+ * Splits a data set by identity: a seeded `share` of identities held out (at least 2) for
+ * validation and calibration, then a further `evaluationShare` left out of both (never seen by the
+ * model: what `evaluate make-heldout` copies for `evaluate identify|openset`). The held-out draw
+ * does not depend on `evaluationShare`, so 0 gives the split of old runs.
+ */
+export function splitIdentities(ds: Dataset, share: number, seed: number, evaluationShare = 0): TrainingData {
   const order = createRng(seed + 31).shuffle(ds.identities.map((_, i) => i));
   const nHeld = Math.max(2, Math.round(ds.identities.length * share));
+  const nEval = Math.round(ds.identities.length * evaluationShare);
   const held = new Set(order.slice(0, nHeld));
-  const pick = (inHeld: boolean) => ds.identities.filter((_, i) => held.has(i) === inHeld);
+  const unseen = new Set(order.slice(nHeld, nHeld + nEval));
+  const pick = (inHeld: boolean) => ds.identities.filter((_, i) => held.has(i) === inHeld && !unseen.has(i));
   const train = { ...ds, identities: pick(false) };
   const validation = { ...ds, identities: pick(true) };
   return { train, validation, source: ds.name, trainNames: train.identities.map((i) => i.identity), heldOutNames: validation.identities.map((i) => i.identity) };
 }
 
-/** Loads the config's data set split into training and held-out identities (`maxTrainIdentities` applied). */
-export async function loadTrainingData(config: TrainConfig): Promise<TrainingData> {
-  const data = await loadSplit(config);
+/** Loads the config's data set split into training and held-out identities (`maxTrainIdentities` applied); `log` hears slow steps. */
+export async function loadTrainingData(config: TrainConfig, log?: (msg: string) => void): Promise<TrainingData> {
+  const data = await loadSplit(config, log);
   limitTrain(data, config);
   return data;
 }
 
-async function loadSplit(config: TrainConfig): Promise<TrainingData> {
+async function loadSplit(config: TrainConfig, log?: (msg: string) => void): Promise<TrainingData> {
   const spec: PreprocessSpec = { inputSizePx: config.inputSizePx, channels: 1, invert: true, fit: 'fill' };
   const { dataset } = config;
   if (dataset === 'omniglot') {
@@ -47,10 +54,23 @@ async function loadSplit(config: TrainConfig): Promise<TrainingData> {
   }
   if (dataset.startsWith('folder:')) {
     const { loadFolderDataset } = await import('@/lib/datasets/folder');
-    return splitIdentities(await loadFolderDataset(dataset.slice('folder:'.length), spec), config.heldOutShare, config.seed);
+    return splitIdentities(await loadFolderDataset(dataset.slice('folder:'.length), spec), config.heldOutShare, config.seed, config.evaluationShare);
   }
-  if (dataset.startsWith('vectors:')) return splitIdentities(await loadVectorDataset(dataset.slice('vectors:'.length)), config.heldOutShare, config.seed);
-  throw new InputError('invalid_config', `unknown dataset ${dataset}; expected omniglot, fashion-mnist, folder:<path> or vectors:<file>`);
+  if (dataset.startsWith('vectors:')) return splitIdentities(await loadVectorDataset(dataset.slice('vectors:'.length)), config.heldOutShare, config.seed, config.evaluationShare);
+  if (dataset.startsWith('photos:')) {
+    // Photos (issue 19): the frozen backbone's cached features, split by identity like any vector set.
+    const { getTf } = await import('@/lib/embedder/backend');
+    const { loadPhotoBackbone } = await import('@/lib/embedder/photo-backbone');
+    const { loadPhotoDataset } = await import('./photo-features');
+    const backbone = await loadPhotoBackbone(getTf());
+    try {
+      const ds = await loadPhotoDataset(dataset.slice('photos:'.length), backbone, { cacheDir: config.cacheDir, log });
+      return { ...splitIdentities(ds, config.heldOutShare, config.seed, config.evaluationShare), backbone: backbone.backbone };
+    } finally {
+      backbone.dispose();
+    }
+  }
+  throw new InputError('invalid_config', `unknown dataset ${dataset}; expected omniglot, fashion-mnist, folder:<path>, vectors:<file> or photos:<path>`);
 }
 
 function limitTrain(split: TrainingData, config: TrainConfig): void {

@@ -36,6 +36,8 @@ export const EVALUATE_SCHEMAS = {
     compare: z.boolean().default(false),
   }),
   'make-identify': z.strictObject({ out: z.string().min(1), zip: z.string().default(ZIP) }),
+  /** The identities a model never saw (neither its manifest's `data.train` nor `data.heldOut`), copied from the folder it trained on. */
+  'make-heldout': z.strictObject({ out: z.string().min(1), model: z.string().min(1), source: z.string().min(1) }),
   /** The open-set grid of issue 18 (lib/evaluation/openset.ts). */
   openset: z.strictObject({
     folder: z.string().min(1),
@@ -50,6 +52,15 @@ export const EVALUATE_SCHEMAS = {
     fars: z.array(z.number().gt(0).lt(1)).min(1).default([1e-2, 1e-3]),
     /** Policy names from lib/calibration/policies.ts. */
     policies: z.array(z.string().min(1)).min(1).default(['model-curve-identities']),
+  }),
+  /** Candidate minus baseline TAR per cell of two `openset` results, with a paired bootstrap interval (lib/evaluation/openset-compare.ts). */
+  'compare-openset': z.strictObject({
+    /** The candidate's `openset` JSON (bench/results/openset-….json). */
+    candidate: z.string().min(1),
+    /** The baseline's `openset` JSON, of the same data, seed and repeats. */
+    baseline: z.string().min(1),
+    resamples: z.number().int().min(100).default(2000),
+    seed: z.number().int().default(1),
   }),
   verify: z.strictObject({
     folder: z.string().min(1),
@@ -104,7 +115,7 @@ export type EvaluateCommand = keyof typeof EVALUATE_SCHEMAS;
 export type EvaluateArgs = { [C in EvaluateCommand]: { command: C; config: Readonly<z.infer<(typeof EVALUATE_SCHEMAS)[C]>> } }[EvaluateCommand];
 
 /** The positional argument of each command. */
-const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', openset: 'folder', verify: 'folder', 'make-cohort': 'source', 'make-openset-table': 'source', detect: 'folder' } as const;
+const POSITIONAL = { oneshot: 'folder', 'make-oneshot': 'out', identify: 'folder', 'make-identify': 'out', 'make-heldout': 'out', openset: 'folder', 'compare-openset': 'candidate', verify: 'folder', 'make-cohort': 'source', 'make-openset-table': 'source', detect: 'folder' } as const;
 
 function isCommand(value: string | undefined): value is EvaluateCommand {
   return value !== undefined && Object.hasOwn(EVALUATE_SCHEMAS, value);

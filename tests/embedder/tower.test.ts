@@ -33,6 +33,27 @@ describe('buildTower', () => {
     model.dispose();
   });
 
+  it('identity: no weights, embedding = x / ||x|| (a raw feature as a model), and it survives save/load', async () => {
+    const spec: TowerSpec = { type: 'mlp', inputDim: 8, hidden: [], embeddingDim: 8, identity: true };
+    const model = buildTower(tf, spec, 1);
+    expect(model.getWeights()).toHaveLength(0);
+    expect(towerOutputDim(spec)).toBe(8);
+    const x = Float32Array.from([3, 4, 0, 0, 0, 0, 0, 0]);
+    const [y] = await embedBatch(tf, model, [x], towerInputShape(spec));
+    // [3, 4, 0, ...] / 5
+    expect(Array.from(y)).toEqual([0.6, 0.8, 0, 0, 0, 0, 0, 0].map((v) => expect.closeTo(v, 6)));
+    const dir = await mkdtemp(path.join(tmpdir(), 'tower-identity-'));
+    try {
+      await saveLayersModel(dir, model);
+      const loaded = await loadLayersModel(tf, dir);
+      expect(Array.from((await embedBatch(tf, loaded, [x], towerInputShape(spec)))[0])).toEqual(Array.from(y));
+      loaded.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    model.dispose();
+  });
+
   it('is reproducible from the seed and differs across seeds', async () => {
     const first = async (seed: number) => {
       const m = buildTower(tf, CONV, seed);

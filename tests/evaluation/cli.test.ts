@@ -67,7 +67,7 @@ describe('parseEvaluateArgs', () => {
     { name: 'two positionals', input: ['oneshot', 'a', 'b'], error: /^oneshot: unexpected argument b; expected <folder>$/ },
     { name: 'a FAR outside (0, 1)', input: ['openset', '.', '--fars', '0.01,1'], error: /^openset: --fars\[1\]: Too big: expected number to be <1/ },
     { name: 'a size that is neither a count nor all', input: ['openset', '.', '--sizes', '5,most'], error: /^openset: --sizes\[1\]/ },
-    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify, openset, verify, make-cohort, make-openset-table, detect\), got bogus/ },
+    { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify, make-heldout, openset, compare-openset, verify, make-cohort, make-openset-table, detect\), got bogus/ },
     { name: 'make-cohort without a source', input: ['make-cohort', '--kind', 'face'], error: /^make-cohort: <source> is required \(string\)$/ },
   ])('refuses $name', ({ input, error }) => {
     expect(() => parseEvaluateArgs(input)).toThrow(error);

@@ -18,6 +18,9 @@ export const ORL_ZIP = path.join(SHARED_DATA, 'orl-faces/att_faces.zip');
 /** One tight CFP face crop (182x163 JPEG) the tiny face detector finds no face in (unpadded). */
 export const CFP_TIGHT_CROP = path.join(SHARED_DATA, 'cfp-faces/images/Aaron_Rodgers/frontal_04.jpg');
 
+/** grocery-store photos, one folder per product (the quick benchmark's photo row reads its first folders). */
+export const GROCERY_STORE = path.join(SHARED_DATA, 'grocery-store/images');
+
 /** A data file the tests read, and where it comes from. */
 export interface TestDataFile {
   path: string;
@@ -41,6 +44,10 @@ export const TEST_DATA: readonly TestDataFile[] = [
   {
     path: CFP_TIGHT_CROP,
     source: 'the dev face set cfp-faces (CFP, Sengupta et al. 2016; see its README): images/Aaron_Rodgers/frontal_04.jpg',
+  },
+  {
+    path: GROCERY_STORE,
+    source: 'the photo set grocery-store (Klasson et al. 2019, MIT; see its README): images/, 81 products x 16 photos',
   },
 ];
 

@@ -29,6 +29,18 @@ describe('serveModel', () => {
     expect(loads[0].manifest.version).toBe('concurrent-candidate');
   });
 
+  it.each([
+    { name: 'the photo head', input: 'photos-2026-12-05-259d' },
+    { name: 'the raw photo feature', input: 'photos-raw-2026-12-05-d2fb' },
+  ])('refuses $name for an object collection until photo collections are served (model_domain_mismatch)', async ({ input }) => {
+    const rt = h.svc.getRuntime();
+    await expect(serveModel({ ...rt, modelRoots: { ...rt.modelRoots, bundled: 'models' } }, 'object', input)).rejects.toMatchObject({
+      code: 'model_domain_mismatch',
+      message: expect.stringContaining(`model ${input} is a photo model`),
+    });
+    expect(rt.served.has(input)).toBe(false);
+  });
+
   it('refuses a version found nowhere with model_not_found', async () => {
     await expect(serveModel(h.svc.getRuntime(), 'object', 'no-such-version')).rejects.toMatchObject({ code: 'model_not_found' });
   });
