@@ -5,13 +5,12 @@
  * sha256 of the .f32). The manifest's `cohort` field names `cohort.json` with its own sha256, so a
  * changed or swapped file is refused when the model loads.
  */
-import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { InputError, NotReadyError } from '@/lib/errors';
 import type { Cohort } from '@/lib/calibration/cohort';
-import { readManifest, type CohortRef, type ModelManifest } from './manifest';
+import { manifestBytesWith, readManifest, sha256Hex, type CohortRef, type ModelManifest } from './manifest';
 
 /** File names inside the model folder. */
 export const COHORT_FILES = { meta: 'cohort.json', vectors: 'cohort.f32' } as const;
@@ -35,10 +34,6 @@ const cohortMetaSchema = z.object({
 
 /** `cohort.json`. */
 export type CohortMeta = z.infer<typeof cohortMetaSchema>;
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 function mismatch(file: string, expected: string, got: string): NotReadyError {
   return new NotReadyError('cohort_mismatch', `cohort file ${file}: expected sha256 ${expected}, got ${got}; the cohort was changed after the manifest was written (rebuild it with \`npm run evaluate -- make-cohort\`)`, { file, expected, got });
@@ -98,9 +93,7 @@ export async function writeCohort(modelDir: string, cohort: Cohort, source: stri
   };
   const json = new TextEncoder().encode(`${JSON.stringify(meta)}\n`);
   const ref: CohortRef = { file: COHORT_FILES.meta, sha256: sha256Hex(json) };
-  // The raw file, not the parsed manifest: parsing drops keys the schema does not name.
-  const raw = JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  const manifestJson = new TextEncoder().encode(`${JSON.stringify({ ...raw, cohort: ref }, null, 2)}\n`);
+  const manifestJson = await manifestBytesWith(modelDir, { cohort: ref });
   for (const [name, bytes] of [[COHORT_FILES.vectors, vectors], [COHORT_FILES.meta, json], ['manifest.json', manifestJson]] as const) {
     const file = path.join(modelDir, name);
     await writeFile(`${file}.tmp`, bytes);

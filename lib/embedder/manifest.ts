@@ -2,6 +2,7 @@
  * `manifest.json` of a model folder `models/<kind>/<version>/`: everything a loader must force
  * (input preprocessing, embedding dim, metric, thresholds) plus how the model was trained.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -9,16 +10,32 @@ import { InputError, NotFoundError } from '@/lib/errors';
 import type { PreprocessSpec } from '@/lib/imaging/types';
 import type { Calibration } from '@/lib/calibration';
 
-/** The manifest's pointer at the cohort. */
-export interface CohortRef {
-  /** `cohort.json`, relative to the model folder. */
+/** A file of the model folder pinned by its hash. */
+export interface FileRef {
+  /** File name, relative to the model folder. */
   file: string;
-  /** sha256 hex of `cohort.json`. */
+  /** sha256 hex of the file. */
   sha256: string;
 }
 
-/** zod schema of the manifest's `cohort` field (the files: cohort.ts). */
-const cohortRefSchema = z.object({ file: z.string().regex(/^[A-Za-z0-9._-]+$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+/** The manifest's pointer at the cohort (`cohort.json`; the files: cohort.ts). */
+export type CohortRef = FileRef;
+
+/** The inference artefacts of a tower, each pinned by its hash (weights.ts writes and checks them). */
+export interface ModelArtefacts {
+  /** TF.js layers model: the training runtime and the inference fallback. */
+  tfjs: { model: FileRef; weights: FileRef };
+  /** The same tower exported to ONNX (onnx-export.ts), run by ONNX Runtime. */
+  onnx: FileRef;
+}
+
+/** sha256 hex of some bytes. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** zod schema of a `FileRef`. */
+const fileRefSchema = z.object({ file: z.string().regex(/^[A-Za-z0-9._-]+$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
 
 /** The training fields of a manifest, which an ensemble keeps for each member. */
 const MEMBER_FIELDS = ['version', 'seed', 'config', 'metrics', 'lossHistory', 'pairsPerSecond', 'backend', 'trainingSeconds', 'createdAt'] as const;
@@ -73,6 +90,8 @@ export interface ModelManifest {
   members?: ManifestMember[];
   /** The score-normalisation cohort (`cohort.json`, pinned by sha256; see cohort.ts). */
   cohort?: CohortRef;
+  /** The inference artefacts and their sha256 (absent in manifests written before issue 20: TF.js only, unpinned). */
+  artefacts?: ModelArtefacts;
 }
 
 const thresholdPoint = z.object({
@@ -132,7 +151,8 @@ export const modelManifestSchema = z.object({
   }),
   plots: z.array(z.string()),
   members: z.array(z.object(memberShape)).optional(),
-  cohort: cohortRefSchema.optional(),
+  cohort: fileRefSchema.optional(),
+  artefacts: z.object({ tfjs: z.object({ model: fileRefSchema, weights: fileRefSchema }).strict(), onnx: fileRefSchema }).strict().optional(),
 });
 
 /** Parses and validates a manifest object; throws `InputError` (`invalid_manifest`) naming the bad field. */
@@ -143,6 +163,15 @@ export function parseManifest(value: unknown, where = 'manifest.json'): ModelMan
     throw new InputError('invalid_manifest', `${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data as ModelManifest;
+}
+
+/**
+ * The bytes of `<dir>/manifest.json` with `fields` set, from the raw file rather than the parsed
+ * manifest: parsing drops keys the schema does not name. The caller writes them.
+ */
+export async function manifestBytesWith(dir: string, fields: Partial<ModelManifest>): Promise<Uint8Array> {
+  const raw = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  return new TextEncoder().encode(`${JSON.stringify({ ...raw, ...fields }, null, 2)}\n`);
 }
 
 /** Reads and validates `<dir>/manifest.json`. */
