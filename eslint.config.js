@@ -31,6 +31,7 @@ const OWNERS = [
   { names: ['sharp'], owner: 'lib/imaging/**' },
   { names: ['@tensorflow/*'], owner: 'lib/embedder/backend.ts' },
   { names: ['hnswlib-node'], owner: 'lib/index/ann.ts' },
+  { names: ['onnxruntime-node', 'onnxruntime-common'], owner: 'lib/embedder/onnx-runtime.ts' },
   { names: ['@vladmandic/face-api', '@vladmandic/face-api/*'], owner: 'lib/faces/face-api.ts' },
   { names: ['@prisma/*', 'better-sqlite3', 'pg', '@/lib/db/generated', '@/lib/db/generated/**'], owner: 'lib/db/**' },
 ];

@@ -45,6 +45,7 @@ const nextConfig = {
     '@tensorflow/tfjs-backend-cpu',
     '@tensorflow/tfjs-backend-wasm',
     '@tensorflow/tfjs-node',
+    'onnxruntime-node',
   ],
   poweredByHeader: false,
   // A later entry overrides an earlier one for the same header, so /api gets its stricter CSP.

@@ -48,7 +48,7 @@ export function runInfo(benchmark: string, quick: boolean): RunInfo {
     commit,
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    versions: Object.fromEntries(['@tensorflow/tfjs', '@tensorflow/tfjs-node', 'hnswlib-node', 'next', 'sharp', '@prisma/client'].map((n) => [n, pkgVersion(n)])),
+    versions: Object.fromEntries(['@tensorflow/tfjs', '@tensorflow/tfjs-node', 'onnxruntime-node', 'hnswlib-node', 'next', 'sharp', '@prisma/client'].map((n) => [n, pkgVersion(n)])),
   };
 }
 

@@ -2,16 +2,20 @@
  * Benchmark 2, embedding: images per second at batch 1 and 64 for each default model, decode
  * included, on the backend this process runs; the face pipeline split into detect, align, embed;
  * the newest photo head (issue 19) at batch 1 and 8, split into decode, backbone, head.
+ * The object model runs on TF.js and, in the wasm child, on ONNX Runtime too (issue 20 item 2),
+ * side by side on the same images; each row records the 1-minute load average beside its figures.
  */
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
 import { initTf, type BackendName } from '@/lib/embedder/backend';
-import { loadModel } from '@/lib/embedder/weights';
 import { readManifest } from '@/lib/embedder/manifest';
+import { onnxRuntimeVersion } from '@/lib/embedder/onnx-runtime';
 import { loadPhotoBackbone } from '@/lib/embedder/photo-backbone';
+import { loadModel, type InferenceRuntime } from '@/lib/embedder/weights';
 import { listFolderImages } from '@/lib/datasets/folder';
 import { alignFace, describeFaces, detectFaces, loadFaceModel } from '@/lib/faces';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
@@ -26,6 +30,10 @@ export interface EmbedRow {
   imagesPerSecond: number;
   /** Milliseconds per image by stage (decode+preprocess, detect, align, embed). */
   msPerImage: Record<string, number>;
+  /** Object model: images per second of the network alone (1000 / embed ms per image). */
+  networkImagesPerSecond?: number;
+  /** The machine's 1-minute load average when the row finished (`os.loadavg()[0]`, as `uptime` prints). */
+  loadAvg1: number;
 }
 
 /** Runs on `backend` (this process initialises it); `images` per measurement. */
@@ -33,27 +41,38 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
   await initTf(backend);
   const rows: EmbedRow[] = [];
 
-  // Object model: Omniglot PNGs, decode + preprocess + embed.
+  // Object model: Omniglot PNGs, decode + preprocess + embed; ONNX Runtime once, beside wasm.
   const objDir = await defaultModelDir('object');
-  const obj = await loadModel(objDir);
-  if (obj.manifest.input.type !== 'image') throw new Error('the object model takes images');
-  const spec = obj.manifest.input.preprocess;
-  const pngs = readOmniglotEntries(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/omniglot-background/images_background.zip'))), ['Greek']).slice(0, images).map((e) => e.bytes);
-  await obj.embed([await preprocessImage(await decodeImage(pngs[0]), spec)]); // warm-up
-  for (const batch of [1, 64]) {
-    let decodeMs = 0;
-    let embedMs = 0;
-    for (let i = 0; i < pngs.length; i += batch) {
-      const t0 = performance.now();
-      const inputs = await Promise.all(pngs.slice(i, i + batch).map(async (b) => preprocessImage(await decodeImage(b), spec)));
-      const t1 = performance.now();
-      await obj.embed(inputs);
-      decodeMs += t1 - t0;
-      embedMs += msSince(t1);
+  const runtimes: InferenceRuntime[] = backend === 'wasm' ? ['tfjs', 'onnx'] : ['tfjs'];
+  for (const runtime of runtimes) {
+    const obj = await loadModel(objDir, { inference: runtime });
+    if (obj.manifest.input.type !== 'image') throw new Error('the object model takes images');
+    const spec = obj.manifest.input.preprocess;
+    const pngs = readOmniglotEntries(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/omniglot-background/images_background.zip'))), ['Greek']).slice(0, images).map((e) => e.bytes);
+    await obj.embed([await preprocessImage(await decodeImage(pngs[0]), spec)]); // warm-up
+    for (const batch of [1, 64]) {
+      let decodeMs = 0;
+      let embedMs = 0;
+      for (let i = 0; i < pngs.length; i += batch) {
+        const t0 = performance.now();
+        const inputs = await Promise.all(pngs.slice(i, i + batch).map(async (b) => preprocessImage(await decodeImage(b), spec)));
+        const t1 = performance.now();
+        await obj.embed(inputs);
+        decodeMs += t1 - t0;
+        embedMs += msSince(t1);
+      }
+      rows.push({
+        backend: runtime === 'onnx' ? onnxRuntimeVersion() : backend,
+        model: `object ${obj.manifest.version}`,
+        batch,
+        imagesPerSecond: (pngs.length * 1000) / (decodeMs + embedMs),
+        msPerImage: { decode: decodeMs / pngs.length, embed: embedMs / pngs.length },
+        networkImagesPerSecond: (pngs.length * 1000) / embedMs,
+        loadAvg1: os.loadavg()[0],
+      });
     }
-    rows.push({ backend, model: `object ${obj.manifest.version}`, batch, imagesPerSecond: (pngs.length * 1000) / (decodeMs + embedMs), msPerImage: { decode: decodeMs / pngs.length, embed: embedMs / pngs.length } });
+    obj.dispose();
   }
-  obj.dispose();
 
   // Face pipeline: ORL photos (decode, detect, align, embed), split by stage.
   const face = await loadFaceModel(await defaultModelDir('face'));
@@ -86,6 +105,7 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
       batch,
       imagesPerSecond: (photos.length * 1000) / total,
       msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / photos.length])),
+      loadAvg1: os.loadavg()[0],
     });
   }
   face.dispose();
@@ -128,7 +148,7 @@ async function benchPhotoModel(backend: BackendName, count: number): Promise<Emb
       ms.head += msSince(t);
     }
     const total = ms.decode + ms.backbone + ms.head;
-    rows.push({ backend, model: `photo ${head.manifest.version}`, batch, imagesPerSecond: (files.length * 1000) / total, msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / files.length])) });
+    rows.push({ backend, model: `photo ${head.manifest.version}`, batch, loadAvg1: os.loadavg()[0], imagesPerSecond: (files.length * 1000) / total, msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / files.length])) });
   }
   loaded.dispose();
   head.dispose();

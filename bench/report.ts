@@ -58,7 +58,7 @@ export function renderReport(dir = RESULTS_DIR): string {
   if (!embed) out.push('No full run recorded yet.');
   else {
     const rows = (embed.rows as { msPerImage: Record<string, number> }[]).map((r) => ({ ...r, stages: Object.entries(r.msPerImage).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') }));
-    out.push(header(embed), '', table(rows, [['backend', 'backend'], ['model', 'model'], ['batch', 'batch'], ['imagesPerSecond', 'images/s'], ['stages', 'ms per image by stage']]));
+    out.push(header(embed), '', table(rows, [['backend', 'backend'], ['model', 'model'], ['batch', 'batch'], ['imagesPerSecond', 'images/s'], ['networkImagesPerSecond', 'network images/s'], ['stages', 'ms per image by stage'], ['loadAvg1', 'load (1 min)']]));
     out.push(...staleModels(embed.rows as { model: string }[]));
   }
   const train = read('bench-train');

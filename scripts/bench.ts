@@ -122,7 +122,7 @@ async function main(): Promise<void> {
 
   if (only.includes('embed')) {
     const rows = backends.flatMap((b) => child<EmbedRow[]>('embed', b, quick));
-    printTable('2. embedding', rows.map((r) => ({ backend: r.backend, model: r.model, batch: r.batch, 'images/s': r.imagesPerSecond, stages: JSON.stringify(r.msPerImage) })));
+    printTable('2. embedding', rows.map((r) => ({ backend: r.backend, model: r.model, batch: r.batch, 'images/s': r.imagesPerSecond, 'network images/s': r.networkImagesPerSecond ?? '-', load: r.loadAvg1, stages: JSON.stringify(r.msPerImage) })));
     writeResult('bench-embed', quick, { ...runInfo('embed', quick), rows });
   }
 

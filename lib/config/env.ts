@@ -16,6 +16,8 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** TF.js backend: auto tries tfjs-node then wasm. */
   ML_BACKEND: z.enum(['auto', 'tensorflow', 'wasm']).default('auto'),
+  /** Inference runtime of the embedding worker: auto runs ONNX Runtime where a model has an .onnx artefact and it loads, else TF.js. */
+  ML_INFERENCE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   /** Admin password; when unset one is generated and printed on first start. */
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /** An API key with admin rights, accepted while set. */

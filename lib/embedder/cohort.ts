@@ -9,8 +9,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InputError } from '@/lib/errors';
 import type { Cohort } from '@/lib/calibration/cohort';
-import { readManifest, type PinnedFileRef, type ModelManifest } from './manifest';
-import { readPinned, sha256Hex, writePinned } from './pinned-files';
+import { readManifest, sha256Hex, type FileRef, type ModelManifest } from './manifest';
+import { readPinned, writePinned } from './pinned-files';
 
 /** File names inside the model folder. */
 export const COHORT_FILES = { meta: 'cohort.json', vectors: 'cohort.f32' } as const;
@@ -61,7 +61,7 @@ export async function readCohort(modelDir: string, manifest: Pick<ModelManifest,
  * Writes `cohort.f32` and `cohort.json` into `modelDir` (temp files, then rename) and points the
  * model's `manifest.json` at them (its `cohort` field); returns the pointer.
  */
-export async function writeCohort(modelDir: string, cohort: Cohort, source: string): Promise<{ ref: PinnedFileRef; meta: CohortMeta }> {
+export async function writeCohort(modelDir: string, cohort: Cohort, source: string): Promise<{ ref: FileRef; meta: CohortMeta }> {
   const manifest = await readManifest(modelDir);
   if (cohort.length === 0) throw new InputError('invalid_cohort', 'a cohort needs at least one embedding');
   if (cohort.some((c) => c.vector.length !== manifest.embeddingDim)) throw new InputError('invalid_cohort', `cohort embeddings must have the model's dim ${manifest.embeddingDim}`);

@@ -12,7 +12,7 @@ import { towerInputShape, type LayersModel, type TowerSpec } from './tower';
 export const EMBED_BATCH_SIZE = 256;
 
 /** [dy, dx] of the test-time shifts: as is, right, left, down, up. */
-const TEST_SHIFTS: readonly (readonly [number, number])[] = [[0, 0], [0, 1], [0, -1], [1, 0], [-1, 0]];
+export const TEST_SHIFTS: readonly (readonly [number, number])[] = [[0, 0], [0, 1], [0, -1], [1, 0], [-1, 0]];
 
 type Tensor4D = ReturnType<Tf['tensor4d']>;
 
@@ -54,17 +54,10 @@ export async function embedBatch(
   { batchSize = EMBED_BATCH_SIZE, testShifts = false }: EmbedOptions = {},
 ): Promise<Float32Array[]> {
   if (testShifts && inputShape.length !== 3) throw new InputError('invalid_config', `test-time shifts need image inputs [h, w, c], got [${inputShape.join(', ')}]`);
-  const sampleLength = inputShape.reduce((a, b) => a * b, 1);
   const out: Float32Array[] = [];
   for (let start = 0; start < inputs.length; start += batchSize) {
     const chunk = inputs.slice(start, start + batchSize);
-    const flat = new Float32Array(chunk.length * sampleLength);
-    chunk.forEach((x, i) => {
-      if (x.length !== sampleLength) {
-        throw new InputError('embedding_dim_mismatch', `expected input of ${sampleLength} values (${inputShape.join('x')}), got ${x.length}`);
-      }
-      flat.set(x, i * sampleLength);
-    });
+    const flat = packInputs(chunk, inputShape);
     const y = tf.tidy(() => {
       const x = tf.tensor(flat, [chunk.length, ...inputShape]);
       if (!testShifts) return model.predict(x) as ReturnType<Tf['tensor2d']>; // [n, dim]
@@ -73,8 +66,26 @@ export async function embedBatch(
     });
     const data = (await y.data()) as Float32Array;
     y.dispose();
-    const dim = data.length / chunk.length;
-    for (let i = 0; i < chunk.length; i++) out.push(data.slice(i * dim, (i + 1) * dim));
+    out.push(...splitRows(data, chunk.length));
   }
   return out;
+}
+
+/** Samples of `inputShape` packed row-major into one buffer [n, ...inputShape]; checks each length. */
+export function packInputs(chunk: readonly Float32Array[], inputShape: readonly number[]): Float32Array {
+  const sampleLength = inputShape.reduce((a, b) => a * b, 1);
+  const flat = new Float32Array(chunk.length * sampleLength);
+  chunk.forEach((x, i) => {
+    if (x.length !== sampleLength) {
+      throw new InputError('embedding_dim_mismatch', `expected input of ${sampleLength} values (${inputShape.join('x')}), got ${x.length}`);
+    }
+    flat.set(x, i * sampleLength);
+  });
+  return flat;
+}
+
+/** A row-major [n, dim] buffer as n copied rows. */
+export function splitRows(data: Float32Array, n: number): Float32Array[] {
+  const dim = data.length / n;
+  return Array.from({ length: n }, (_, i) => data.slice(i * dim, (i + 1) * dim));
 }

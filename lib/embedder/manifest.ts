@@ -2,6 +2,7 @@
  * `manifest.json` of a model folder `models/<kind>/<version>/`: everything a loader must force
  * (input preprocessing, embedding dim, metric, thresholds) plus how the model was trained.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -10,16 +11,29 @@ import type { PreprocessSpec } from '@/lib/imaging/types';
 import type { Calibration } from '@/lib/calibration';
 import type { PhotoBackbone } from './photo-backbone';
 
-/** The manifest's pointer at a file shipped with the model (pinned-files.ts): the cohort, the open-set table. */
-export interface PinnedFileRef {
+/** A file of the model folder pinned by its hash: the weights, the cohort, the open-set table (pinned-files.ts). */
+export interface FileRef {
   /** File name, relative to the model folder. */
   file: string;
   /** sha256 hex of the file. */
   sha256: string;
 }
 
-/** zod schema of a manifest's pointer at a pinned file (the files: cohort.ts, open-set-table.ts). */
-const pinnedRefSchema = z.object({ file: z.string().regex(/^[A-Za-z0-9._-]+$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+/** The inference artefacts of a tower, each pinned by its hash (weights.ts writes and checks them). */
+export interface ModelArtefacts {
+  /** TF.js layers model: the training runtime and the inference fallback. */
+  tfjs: { model: FileRef; weights: FileRef };
+  /** The same tower exported to ONNX (onnx-export.ts), run by ONNX Runtime. */
+  onnx: FileRef;
+}
+
+/** sha256 hex of some bytes. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** zod schema of a `FileRef`. */
+const fileRefSchema = z.object({ file: z.string().regex(/^[A-Za-z0-9._-]+$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
 
 /** The training fields of a manifest, which an ensemble keeps for each member. */
 const MEMBER_FIELDS = ['version', 'seed', 'config', 'metrics', 'lossHistory', 'pairsPerSecond', 'backend', 'trainingSeconds', 'createdAt'] as const;
@@ -73,9 +87,11 @@ export interface ModelManifest {
   /** An ensemble's members, each trained apart (then `lossHistory` is empty: see theirs). */
   members?: ManifestMember[];
   /** The score-normalisation cohort (`cohort.json`, pinned by sha256; see cohort.ts). */
-  cohort?: PinnedFileRef;
+  cohort?: FileRef;
   /** The open-set table (`openset-table.json`, pinned by sha256; see open-set-table.ts). */
-  openSetTable?: PinnedFileRef;
+  openSetTable?: FileRef;
+  /** The inference artefacts and their sha256 (absent in manifests written before issue 20: TF.js only, unpinned). */
+  artefacts?: ModelArtefacts;
   /** What an object model is for (issue 19): grey `drawing`s, or real `photo`s; absent = drawing (models before issue 19). */
   domain?: ModelDomain;
   /** The frozen backbone whose pooled features are a photo model's `vector` input. */
@@ -147,8 +163,9 @@ export const modelManifestSchema = z.object({
   }),
   plots: z.array(z.string()),
   members: z.array(z.object(memberShape)).optional(),
-  cohort: pinnedRefSchema.optional(),
-  openSetTable: pinnedRefSchema.optional(),
+  cohort: fileRefSchema.optional(),
+  openSetTable: fileRefSchema.optional(),
+  artefacts: z.object({ tfjs: z.object({ model: fileRefSchema, weights: fileRefSchema }).strict(), onnx: fileRefSchema }).strict().optional(),
   domain: z.enum(['drawing', 'photo']).optional(),
   backbone: z.object({
     id: z.string().min(1),
@@ -170,6 +187,15 @@ export function parseManifest(value: unknown, where = 'manifest.json'): ModelMan
     throw new InputError('invalid_manifest', `${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data as ModelManifest;
+}
+
+/**
+ * The bytes of `<dir>/manifest.json` with `fields` set, from the raw file rather than the parsed
+ * manifest: parsing drops keys the schema does not name. The caller writes them.
+ */
+export async function manifestBytesWith(dir: string, fields: Partial<ModelManifest>): Promise<Uint8Array> {
+  const raw = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  return new TextEncoder().encode(`${JSON.stringify({ ...raw, ...fields }, null, 2)}\n`);
 }
 
 /** Reads and validates `<dir>/manifest.json`. */

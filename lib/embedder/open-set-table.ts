@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { OpenSetTable } from '@/lib/calibration/open-set-table';
 import { InputError } from '@/lib/errors';
-import { readManifest, type ModelManifest, type PinnedFileRef } from './manifest';
+import { readManifest, type ModelManifest, type FileRef } from './manifest';
 import { readPinned, writePinned } from './pinned-files';
 
 /** File name inside the model folder. */
@@ -48,7 +48,7 @@ export async function readOpenSetTable(modelDir: string, manifest: Pick<ModelMan
 }
 
 /** Writes `openset-table.json` into `modelDir` and points the manifest at it. */
-export async function writeOpenSetTable(modelDir: string, table: OpenSetTable, source: string, identities: readonly string[]): Promise<{ ref: PinnedFileRef; file: OpenSetTableFile }> {
+export async function writeOpenSetTable(modelDir: string, table: OpenSetTable, source: string, identities: readonly string[]): Promise<{ ref: FileRef; file: OpenSetTableFile }> {
   const manifest = await readManifest(modelDir);
   const file: OpenSetTableFile = { format: 1, modelVersion: manifest.version, source, identities: [...identities].sort(), table };
   const ref = await writePinned(modelDir, 'openSetTable', [[OPEN_SET_TABLE_FILE, new TextEncoder().encode(`${JSON.stringify(file)}\n`)]]);

@@ -3,16 +3,10 @@
  * (a cohort, an open-set table): read with their hash checked, written with the manifest's pointer
  * at them, each through a temp file and a rename.
  */
-import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NotReadyError } from '@/lib/errors';
-import type { PinnedFileRef } from './manifest';
-
-/** SHA-256 of bytes, lower-case hex. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+import { manifestBytesWith, sha256Hex, type FileRef } from './manifest';
 
 /** What a pinned file is, for its errors: `<what>_missing` / `<what>_mismatch`, and the command that rebuilds it. */
 export interface PinnedKind {
@@ -39,12 +33,10 @@ export async function readPinned(file: string, expected: string, kind: PinnedKin
  * Writes `files` into `modelDir`, then points the manifest's `field` at the first of them (file
  * name and sha256); returns the pointer.
  */
-export async function writePinned(modelDir: string, field: 'cohort' | 'openSetTable', files: readonly (readonly [string, Uint8Array])[]): Promise<PinnedFileRef> {
+export async function writePinned(modelDir: string, field: 'cohort' | 'openSetTable', files: readonly (readonly [string, Uint8Array])[]): Promise<FileRef> {
   const [name, bytes] = files[0];
-  const ref: PinnedFileRef = { file: name, sha256: sha256Hex(bytes) };
-  // The raw file, not the parsed manifest: parsing drops keys the schema does not name.
-  const raw = JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  const manifestJson = new TextEncoder().encode(`${JSON.stringify({ ...raw, [field]: ref }, null, 2)}\n`);
+  const ref: FileRef = { file: name, sha256: sha256Hex(bytes) };
+  const manifestJson = await manifestBytesWith(modelDir, { [field]: ref });
   for (const [file, content] of [...files, ['manifest.json', manifestJson] as const]) {
     const target = path.join(modelDir, file);
     await writeFile(`${target}.tmp`, content);

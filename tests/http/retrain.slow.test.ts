@@ -122,6 +122,8 @@ describe('retraining, promote and rollback', () => {
     expect(models.body.items.find((m: { version: string }) => m.version === candidate)).toMatchObject({ origin: 'trained', kind: 'object', collections: [] });
     const detail = await api.call(h.routes.model.GET, 'GET /api/models/{version}', { headers: admin, params: { version: candidate } });
     expect(detail.body.manifest.plots).toContain('loss.png');
+    // Saved with its ONNX export beside the TF.js files, both pinned (issue 20 item 2).
+    expect(detail.body.manifest.artefacts).toMatchObject({ tfjs: { model: { file: 'model.json' }, weights: { file: 'weights.bin' } }, onnx: { file: 'model.onnx' } });
     const plot = await api.call(h.routes.modelPlot.GET, 'GET /api/models/{version}/plots/{name}', { headers: admin, params: { version: candidate, name: 'loss.png' } });
     expect(plot.status).toBe(200);
     expect(Array.from((plot.body as Uint8Array).subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);

@@ -107,7 +107,7 @@ describe('embedding worker restart', () => {
     const dir = path.join(base, 'model');
     cpSync(object.dir, dir, { recursive: true });
     // A pool of its own, with a model loaded after start: a restarted worker must load it again.
-    const pool = await startEmbeddingWorker({ backend: 'wasm', models: [{ kind: 'object', version: object.manifest.version, dir: object.dir }] });
+    const pool = await startEmbeddingWorker({ backend: 'wasm', inference: 'auto', models: [{ kind: 'object', version: object.manifest.version, dir: object.dir }] });
     try {
       await pool.load({ kind: 'object', version: 'copy', dir });
       const input = [new Float32Array(object.manifest.input.type === 'image' ? object.manifest.input.preprocess.inputSizePx ** 2 * object.manifest.input.preprocess.channels : object.manifest.input.dim).fill(0.5)];

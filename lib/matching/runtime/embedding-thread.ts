@@ -16,7 +16,7 @@ async function runEmbeddingWorker(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('runEmbeddingWorker must run in a worker thread');
   const data = workerData as WorkerData;
-  const models = new Map<string, EmbeddingModel>();
+  const models = new Map<string, Pick<EmbeddingModel, 'embed'>>();
   const faceModels = new Map<string, FaceModel>();
   let ready: Promise<BackendName>;
   try {
@@ -43,7 +43,7 @@ async function runEmbeddingWorker(): Promise<void> {
       faceModels.set(m.version, face);
       models.set(m.version, face);
     } else {
-      models.set(m.version, await loadModel(m.dir));
+      models.set(m.version, await loadModel(m.dir, { inference: data.inference }));
     }
   }
 

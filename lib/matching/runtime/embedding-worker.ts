@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { entryLaunch, type EntryLaunch } from '@/lib/config/entry-points';
 import type { BackendChoice, BackendName } from '@/lib/embedder/backend';
+import type { InferenceChoice } from '@/lib/embedder/weights';
 import { AppError, InputError, NotReadyError } from '@/lib/errors';
 import type { Box, DecodedImage } from '@/lib/imaging';
 
@@ -37,6 +38,7 @@ export interface WorkerFace {
 /** Data the worker starts with. */
 export interface WorkerData {
   backend: BackendChoice;
+  inference: InferenceChoice;
   models: WorkerModel[];
 }
 
@@ -99,6 +101,8 @@ export interface EmbeddingWorker {
 export interface WorkerOptions {
   /** TF.js backend for the worker (`auto`: tfjs-node where it loads, else wasm). */
   backend: BackendChoice;
+  /** Inference runtime of the object models (`auto`: ONNX Runtime where it can run the model, else TF.js). */
+  inference: InferenceChoice;
   /** Models to load. */
   models: WorkerModel[];
 }
@@ -154,7 +158,7 @@ export async function startEmbeddingWorker(opts: WorkerOptions): Promise<Embeddi
   // The bundle dist/embedding-thread.mjs under `npm start`, the source elsewhere.
   const launch = entryLaunch('embedding-thread');
   const models = new Map(opts.models.map((m) => [m.version, m]));
-  const workerData = (): WorkerData => ({ backend: opts.backend, models: [...models.values()] });
+  const workerData = (): WorkerData => ({ backend: opts.backend, inference: opts.inference, models: [...models.values()] });
   const first = await spawnWorker(workerData(), launch);
   let worker: Worker | null = null;
   let state: WorkerState = 'ready';

@@ -57,6 +57,7 @@ export async function bootRuntime(): Promise<Runtime> {
   // TF.js runs only in the embedding worker; the request thread never loads it.
   const embedder = await startEmbeddingWorker({
     backend: env.ML_BACKEND,
+    inference: env.ML_INFERENCE,
     models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: m.dir })),
   });
   // Face collections: detection and alignment in the worker, then the face model's embedding.

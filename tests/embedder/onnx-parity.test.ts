@@ -1,0 +1,46 @@
+// Issue 20 item 2: the committed default object model (an ensemble of a 32x32 and a 28x28 conv
+// tower with batch norm) embeds 1,000 real held-out Omniglot drawings the same under ONNX Runtime
+// as under TF.js, to 1e-5 in every component.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadOmniglot, OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
+import { initTf } from '@/lib/embedder/backend';
+import { loadModel } from '@/lib/embedder/weights';
+import { TEST_BACKEND } from '../helpers/backend';
+import { OMNIGLOT_ZIP } from '../helpers/data';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+
+let modelDir: string;
+beforeAll(async () => {
+  await initTf(TEST_BACKEND);
+  const defaults = JSON.parse(await readFile(path.join(REPO, 'models/defaults.json'), 'utf8')) as { object: string };
+  modelDir = path.join(REPO, 'models/object', defaults.object);
+});
+
+/** Largest |a_i − b_i| over all embeddings and components. */
+function maxAbsDiff(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  let max = 0;
+  a.forEach((row, i) => row.forEach((v, j) => (max = Math.max(max, Math.abs(v - b[i][j])))));
+  return max;
+}
+
+describe('loadModel: ONNX Runtime against TF.js on the default object model', () => {
+  it('embeds 1,000 held-out Omniglot drawings within 1e-5 of TF.js', async () => {
+    const tfjs = await loadModel(modelDir, { inference: 'tfjs' });
+    const onnx = await loadModel(modelDir, { inference: 'onnx' });
+    expect([tfjs.runtime, onnx.runtime]).toEqual(['tfjs', 'onnx']);
+    if (tfjs.manifest.input.type !== 'image') throw new Error('the object model takes images');
+    // 50 held-out characters x 20 drawers, preprocessed as the manifest says.
+    const data = await loadOmniglot({ zipPath: OMNIGLOT_ZIP, spec: tfjs.manifest.input.preprocess, alphabets: OMNIGLOT_SPLIT.heldOut, maxIdentities: 50 });
+    const inputs = data.identities.flatMap((id) => id.images);
+    expect(inputs).toHaveLength(1000);
+    const expected = await tfjs.embed(inputs);
+    const got = await onnx.embed(inputs);
+    expect(got).toHaveLength(1000);
+    expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-5);
+    tfjs.dispose();
+    onnx.dispose();
+  }, 120_000);
+});
