@@ -9,9 +9,10 @@
  * held-out grids the conversion over images accepted 0.15-0.8 × the target with 3-5 shots, so the
  * threshold was stricter than it had to be and genuine queries paid for it (issue 18's grid).
  *
- * Build (per shape, `repeats` seeded draws): the gallery is K random images of each of N random
- * calibration identities with >= K images; every image of every other identity is a stranger
- * query, scored by its nearest gallery image (the service's score). Pooled over draws, the
+ * Build (per N, seeded draws: `repeats`, more for small N): the gallery is N random calibration
+ * identities, and K of each one's images for every K measured (nested: the first K of one draw);
+ * every image of every other identity is a stranger query, scored by its nearest gallery image
+ * (the service's score). Pooled over draws, the
  * threshold at FAR f is the largest distance t with #{stranger distances <= t} <= f · n
  * (n = stranger queries), stored for f on `TABLE_FARS` where n >= 3/f (rule of three), else null.
  *
@@ -95,29 +96,40 @@ export function buildOpenSetTable(calibration: readonly TableIdentity[], opts: B
   const minStrangers = Math.ceil(calibration.length * (opts.minStrangerShare ?? 1 / 3));
   const maxGallery = calibration.length - minStrangers;
   if (maxGallery < 1) throw new InputError('invalid_dataset', `an open-set table needs identities for both galleries and strangers; got ${calibration.length}`);
+  // Galleries are nested across shots: the K-shot gallery of a draw is the first K images of the
+  // same identities, so m(N, K) compares the same galleries (and t_{N,K} <= t_{N,1} holds draw by
+  // draw). Drawn from identities with the most shots measured; fewer-image identities stay strangers.
+  const shotsList = [...new Set(opts.shots ?? TABLE_SHOTS)].sort((x, y) => x - y).filter((k) => calibration.filter((c) => c.vectors.length >= k).length > 1);
+  const kMax = shotsList[shotsList.length - 1];
+  const eligible = calibration.filter((c) => c.vectors.length >= kMax);
   const rng = createRng(opts.seed);
   const shapes: OpenSetTableShape[] = [];
-  for (const shots of opts.shots ?? TABLE_SHOTS) {
-    const eligible = calibration.filter((c) => c.vectors.length >= shots);
-    for (const identities of opts.identities ?? TABLE_IDENTITIES) {
-      if (identities > Math.min(maxGallery, eligible.length)) continue;
-      const distances: number[] = [];
-      for (let r = 0; r < opts.repeats; r++) {
-        const members = new Set(rng.shuffle([...eligible]).slice(0, identities));
-        const gallery = [...members].flatMap((m) => rng.shuffle([...m.vectors]).slice(0, shots));
-        for (const stranger of calibration) {
-          if (members.has(stranger)) continue;
-          for (const q of stranger.vectors) {
+  for (const identities of opts.identities ?? TABLE_IDENTITIES) {
+    if (identities > Math.min(maxGallery, eligible.length)) continue;
+    // Strangers near one gallery identity come in clumps, so a shape's tail depends on how many
+    // gallery identities were drawn: small galleries get more draws (about 20 · repeats identities).
+    const draws = Math.max(opts.repeats, Math.ceil((20 * opts.repeats) / identities));
+    const distances = shotsList.map(() => [] as number[]);
+    for (let r = 0; r < draws; r++) {
+      const members = new Set(rng.shuffle([...eligible]).slice(0, identities));
+      // [identities][kMax] images, in drawn order.
+      const gallery = [...members].map((m) => rng.shuffle([...m.vectors]).slice(0, kMax));
+      for (const stranger of calibration) {
+        if (members.has(stranger)) continue;
+        for (const q of stranger.vectors) {
+          shotsList.forEach((k, j) => {
             let best = Infinity;
-            for (const g of gallery) best = Math.min(best, squaredDistance(q, g));
-            distances.push(Math.sqrt(best));
-          }
+            for (const images of gallery) for (let i = 0; i < k; i++) best = Math.min(best, squaredDistance(q, images[i]));
+            distances[j].push(Math.sqrt(best));
+          });
         }
       }
-      const sorted = Float64Array.from(distances).sort();
+    }
+    shotsList.forEach((shots, j) => {
+      const sorted = Float64Array.from(distances[j]).sort();
       const n = sorted.length;
       shapes.push({ identities, shots, strangerQueries: n, thresholds: TABLE_FARS.map((f) => (n >= 3 / f ? thresholdAllowing(sorted, Math.floor(f * n)) : null)) });
-    }
+    });
   }
   if (shapes.length === 0) throw new InputError('invalid_dataset', 'no gallery shape could be drawn from the calibration identities');
   return { fars: [...TABLE_FARS], shapes, repeats: opts.repeats, seed: opts.seed };

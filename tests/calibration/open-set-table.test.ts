@@ -80,9 +80,10 @@ describe('buildOpenSetTable', () => {
   it('keeps a third of the identities strangers and stores null where the strangers cannot show the FAR', () => {
     const table = buildOpenSetTable(randomIdentities(9, 2, 8, false, 3), { identities: [1, 6, 7], shots: [1], repeats: 2, seed: 1 });
     expect(table.shapes.map((s) => s.identities)).toEqual([1, 6]);
-    // 6 identities in the gallery: 3 strangers × 2 images × 2 draws = 12 queries, enough for FAR >= 0.25 only.
+    // 6 identities in the gallery: max(2, ceil(20 · 2 / 6)) = 7 draws of 3 strangers × 2 images = 42
+    // queries, enough to show a FAR f only where 42 >= 3 / f (0.2 and 0.1 of the stored FARs).
     const six = table.shapes[1];
-    expect(six.strangerQueries).toBe(12);
-    expect(six.thresholds.every((t) => t === null)).toBe(true);
+    expect(six.strangerQueries).toBe(42);
+    expect(six.thresholds.map((t) => t !== null)).toEqual(table.fars.map((f) => f >= 3 / 42));
   });
 });
