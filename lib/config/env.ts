@@ -43,6 +43,8 @@ const schema = z.object({
   LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(5),
   /** Wrong admin passwords from all addresses together before every sign-in must wait (doubling delays). */
   LOGIN_FAILURES_TOTAL: z.coerce.number().int().positive().default(20),
+  /** `1`: every API response carries a `Server-Timing` header of its spans (lib/config/server-timing.ts); `0` (default) measures nothing. */
+  SERVER_TIMING: z.enum(['0', '1']).default('0'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });
 
