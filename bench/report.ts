@@ -95,8 +95,7 @@ function profileSection(read: (name: string) => Json | null): string[] {
   const stages = ['auth', 'parse', 'db', 'decode', 'preprocess', 'detect', 'embed', 'index', 'audit', 'serialise'];
   const rows = runs.flatMap((j) => (j.rows as Record<string, unknown>[]).map((r) => ({ ...r, run: `${j.commit}${j.loadAverage ? ` (load ${j.loadAverage[0]})` : ''}` })));
   return [
-    ...runs.map(header),
-    '',
+    ...runs.flatMap((j) => [header(j), '']),
     'Spans from the `Server-Timing` header: `total` is inside the route wrapper, `other` is `total` less the stages, `outside` is the client latency less `total` (Next routing and HTTP).',
     '',
     table(rows, [['run', 'commit'], ['kind', 'search'], ['identities', 'identities'], ['clientP50Ms', 'client p50'], ['totalMs', 'total'], ...stages.map((st): [string, string] => [`stagesMs.${st}`, st]), ['otherMs', 'other'], ['outsideMs', 'outside']]),
