@@ -2,6 +2,7 @@
  * The one reader of `process.env`: parsed once with zod into a frozen `env`.
  * Every variable is documented in README.md ("Configuration").
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -16,6 +17,8 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** TF.js backend: auto tries tfjs-node then wasm. */
   ML_BACKEND: z.enum(['auto', 'tensorflow', 'wasm']).default('auto'),
+  /** Embedding worker threads (TF.js wasm computes on one thread each); unset: one per core. */
+  EMBED_WORKERS: z.coerce.number().int().min(1).optional(),
   /** Admin password; when unset one is generated and printed on first start. */
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /** An API key with admin rights, accepted while set. */
@@ -49,7 +52,7 @@ const schema = z.object({
 });
 
 /** Parsed configuration. */
-export type Env = Readonly<z.infer<typeof schema> & { dataDir: string; modelsDir: string; trainingDataDir: string }>;
+export type Env = Readonly<z.infer<typeof schema> & { dataDir: string; modelsDir: string; trainingDataDir: string; embedWorkers: number }>;
 
 function parseEnv(): Env {
   const parsed = schema.safeParse(process.env);
@@ -62,6 +65,7 @@ function parseEnv(): Env {
     dataDir: path.resolve(parsed.data.DATA_DIR),
     modelsDir: path.resolve(parsed.data.MODELS_DIR),
     trainingDataDir: path.resolve(parsed.data.TRAINING_DATA_DIR),
+    embedWorkers: parsed.data.EMBED_WORKERS ?? Math.max(1, os.availableParallelism()),
   });
 }
 

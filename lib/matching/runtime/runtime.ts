@@ -13,7 +13,8 @@ import type { BackendName } from '@/lib/embedder/backend';
 import { markInterrupted } from '@/lib/jobs';
 import { pruneAudit } from './audit-retention';
 import { BlobStore } from './blob-store';
-import { startEmbeddingWorker, type EmbeddingWorker } from './embedding-worker';
+import { startEmbeddingPool } from './embedding-pool';
+import type { EmbeddingWorker } from './embedding-worker';
 import { createFacePreparer } from './face-preparer';
 import type { FacePreparer } from './embed-input';
 import { IndexStore } from './index-store';
@@ -33,7 +34,7 @@ export interface Runtime {
   served: LoadedModelsByVersion;
   /** Where model folders are found. */
   modelRoots: ModelRoots;
-  /** The embedding worker (TF.js off the request thread). */
+  /** The embedding workers, one per core by default (TF.js off the request thread). */
   embedder: EmbeddingWorker;
   /** Face detection and alignment for face collections; null without a face model. */
   facePreparer: FacePreparer | null;
@@ -52,8 +53,9 @@ export async function bootRuntime(): Promise<Runtime> {
   const migrations = await migrate(process.cwd(), dbTarget);
   const db = openDb(dbTarget);
   const models = await loadDefaultModels(env.modelsDir);
-  // TF.js runs only in the embedding worker; the request thread never loads it.
-  const embedder = await startEmbeddingWorker({
+  // TF.js runs only in the embedding workers; the request thread never loads it.
+  const embedder = await startEmbeddingPool({
+    workers: env.embedWorkers,
     backend: env.ML_BACKEND,
     models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: m.dir })),
   });
@@ -81,7 +83,7 @@ export async function bootRuntime(): Promise<Runtime> {
   return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, facePreparer, blobs, indexes };
 }
 
-/** Flushes the indexes, stops the embedding worker and closes the database. */
+/** Flushes the indexes, stops the embedding workers and closes the database. */
 export async function closeRuntime(rt: Runtime): Promise<void> {
   await rt.indexes.close();
   await rt.embedder.close();
