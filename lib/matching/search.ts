@@ -7,10 +7,10 @@ import { span } from '@/lib/config/server-timing';
 import { findIdentityVectors } from '@/lib/db/embeddings';
 import { findImagesBySeq } from '@/lib/db/images';
 import { ConflictError, InputError } from '@/lib/errors';
-import { recordAudit } from './audit';
+import { recordDecision } from './audit';
 import type { Principal } from '@/lib/auth';
 import { sha256Hex } from './runtime/blob-store';
-import { collectionThreshold, gallerySize, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
+import { cachedGallerySize, collectionThreshold, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { decide } from '@/lib/calibration';
 import { loadIdentity } from './identities';
@@ -43,7 +43,7 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
   const c = await span('db', () => loadCollection(rt.db, caller, collectionId));
   const model = modelFor(rt, c);
   const queries = await embedQuery(c, bytes, 'search', opts.detect);
-  const threshold = collectionThreshold(c, model, await span('db', () => gallerySize(rt.db, c)), cachedTrials(rt.db, c)).distance!;
+  const threshold = collectionThreshold(c, model, await span('db', () => cachedGallerySize(rt.db, c)), cachedTrials(rt.db, c)).distance!;
   const hits = await span('index', () => Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k))));
   // Labels -> images; a label deleted after the index was read has no row and is dropped.
   const labels = [...new Set(hits.flat().map((h) => h.label))];
@@ -61,7 +61,7 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
       neighbours: d.neighbours,
     };
   });
-  await span('audit', () => recordAudit(rt.db, caller, {
+  await span('audit', () => recordDecision(caller, {
     action: 'search',
     collectionId: c.id,
     modelVersion: c.modelVersion,
@@ -84,7 +84,7 @@ export async function verifyPair(caller: Principal, collectionId: string, a: Uin
   const distance = euclidean(first(ea, 'a'), first(eb, 'b'));
   const threshold = collectionThreshold(c, model, { identities: 1, images: 1 }).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
-  await recordAudit(rt.db, caller, {
+  await recordDecision(caller, {
     action: 'verify', collectionId: c.id, modelVersion: c.modelVersion, threshold, queryHash: sha256Hex(a),
     details: { queryHashB: sha256Hex(b), same: out.same, distance },
   });
@@ -103,7 +103,7 @@ export async function verifyIdentity(caller: Principal, identityId: string, byte
   const distance = Math.min(...rows.map((v) => euclidean(q, decodeVector(v))));
   const threshold = collectionThreshold(c, model, { identities: 1, images: rows.length }).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
-  await recordAudit(rt.db, caller, {
+  await recordDecision(caller, {
     action: 'verify_identity', collectionId: c.id, modelVersion: c.modelVersion, threshold, queryHash: sha256Hex(bytes),
     details: { identityId, name: identity.name, same: out.same, distance },
   });

@@ -12,6 +12,7 @@ import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
 import { markInterrupted } from '@/lib/jobs';
 import { pruneAudit } from './audit-retention';
+import { AuditWriter } from './audit-writer';
 import { BlobStore } from './blob-store';
 import { startEmbeddingPool } from './embedding-pool';
 import type { EmbeddingWorker } from './embedding-worker';
@@ -42,6 +43,8 @@ export interface Runtime {
   blobs: BlobStore;
   /** HNSW indexes under DATA_DIR/indexes, kept in step with the change log. */
   indexes: IndexStore;
+  /** Group commit of the decisions' audit rows (search, verify). */
+  audit: AuditWriter;
 }
 
 /** Health snapshot of the runtime, cheap to take at any moment (`GET /api/health`). */
@@ -80,12 +83,13 @@ export async function bootRuntime(): Promise<Runtime> {
   await pruneAudit(db);
   const interrupted = await markInterrupted(db);
   if (interrupted.length > 0) console.info(`[runtime] marked ${interrupted.length} job(s) interrupted by the restart`);
-  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, facePreparer, blobs, indexes };
+  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, facePreparer, blobs, indexes, audit: new AuditWriter(db) };
 }
 
-/** Flushes the indexes, stops the embedding workers and closes the database. */
+/** Flushes the indexes and the audit rows, stops the embedding workers and closes the database. */
 export async function closeRuntime(rt: Runtime): Promise<void> {
   await rt.indexes.close();
+  await rt.audit.drain();
   await rt.embedder.close();
   await rt.db.$disconnect();
 }
