@@ -16,6 +16,9 @@ export const QUICK_DIR = path.join(RESULTS_DIR, 'quick');
 /** Machine fp32 peak on both cores (AVX-512 Zen 5, see the developers' guide), for ratios. */
 export const PEAK_GFLOPS = 130;
 
+/** The machine's load averages when this process started, before the benchmark added its own. */
+const START_LOAD = os.loadavg();
+
 /** What every result file starts with. */
 export interface RunInfo {
   benchmark: string;
@@ -23,6 +26,8 @@ export interface RunInfo {
   commit: string;
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string };
+  /** 1, 5 and 15 minute load averages when the run started (other work on the machine skews timings). */
+  loadAverage?: number[];
   versions: Record<string, string>;
 }
 
@@ -47,6 +52,7 @@ export function runInfo(benchmark: string, quick: boolean): RunInfo {
     quick,
     commit,
     date: new Date().toISOString(),
+    loadAverage: START_LOAD.map((x) => Math.round(x * 100) / 100),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     versions: Object.fromEntries(['@tensorflow/tfjs', '@tensorflow/tfjs-node', 'onnxruntime-node', 'hnswlib-node', 'next', 'sharp', '@prisma/client'].map((n) => [n, pkgVersion(n)])),
   };

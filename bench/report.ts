@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PEAK_GFLOPS, RESULTS_DIR, ROOT, type RunInfo } from './common';
 
 /** The benchmark result files, in report order. */
-export const BENCHMARKS = ['bench-index', 'bench-embed', 'bench-train', 'bench-http', 'bench-scale'] as const;
+export const BENCHMARKS = ['bench-index', 'bench-embed', 'bench-train', 'bench-http', 'bench-scale', 'bench-profile'] as const;
 
 type Json = RunInfo & Record<string, unknown>;
 
@@ -34,7 +34,7 @@ function staleModels(rows: readonly { model: string }[]): string[] {
 }
 
 function header(j: Json): string {
-  return `_${j.quick ? 'quick' : 'full'} run, commit ${j.commit}, ${j.date.slice(0, 16).replace('T', ' ')} UTC, ${j.machine.cpu} (${j.machine.cores} cores), Node ${j.machine.node}_`;
+  return `_${j.quick ? 'quick' : 'full'} run, commit ${j.commit}, ${j.date.slice(0, 16).replace('T', ' ')} UTC, ${j.machine.cpu} (${j.machine.cores} cores), Node ${j.machine.node}${j.loadAverage ? `, load ${j.loadAverage.join(' / ')} (1 / 5 / 15 min) at the start` : ''}_`;
 }
 
 /** Renders the README from the result files in `dir` (bench/results by default). */
@@ -80,8 +80,26 @@ export function renderReport(dir = RESULTS_DIR): string {
     const re = scale.reembed as { images: number; seconds: number; imagesPerSecond: number };
     out.push(header(scale), '', table(scale.rows as Record<string, unknown>[], [['examples', 'examples'], ['searchP50Ms', 'search p50 ms'], ['searchP99Ms', 'search p99 ms'], ['rssMiB', 'RSS MiB'], ['growSeconds', 'grow s (cumulative)']]), '', `Full re-embed of ${re.images} images (decode, preprocess, embed at batch 64): ${fmt(re.seconds)} s (${fmt(re.imagesPerSecond)} images/s).`);
   }
+  out.push('', '## 6. Per-request profile (SERVER_TIMING=1, one client, mean ms per stage)', '', ...profileSection(read));
   if (index && embed && train && http && scale) out.push('', '## Reading', '', ...reading({ index, embed, train, http, scale }));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The profile table: the run kept as `bench-profile-baseline.json` (the "before" of issue 20) above
+ * the latest `bench-profile.json`, each with its commit and load.
+ */
+function profileSection(read: (name: string) => Json | null): string[] {
+  const runs = [read('bench-profile-baseline'), read('bench-profile')].filter((j): j is Json => j !== null);
+  if (runs.length === 0) return ['No full run recorded yet.'];
+  const stages = ['auth', 'parse', 'db', 'decode', 'preprocess', 'detect', 'embed', 'index', 'audit', 'serialise'];
+  const rows = runs.flatMap((j) => (j.rows as Record<string, unknown>[]).map((r) => ({ ...r, run: `${j.commit}${j.loadAverage ? ` (load ${j.loadAverage[0]})` : ''}` })));
+  return [
+    ...runs.flatMap((j) => [header(j), '']),
+    'Spans from the `Server-Timing` header: `total` is inside the route wrapper, `other` is `total` less the stages, `outside` is the client latency less `total` (Next routing and HTTP).',
+    '',
+    table(rows, [['run', 'commit'], ['kind', 'search'], ['identities', 'identities'], ['clientP50Ms', 'client p50'], ['totalMs', 'total'], ...stages.map((st): [string, string] => [`stagesMs.${st}`, st]), ['otherMs', 'other'], ['outsideMs', 'outside']]),
+  ];
 }
 
 type Row = Record<string, number | string> & { msPerImage?: Record<string, number> };
@@ -131,10 +149,15 @@ function reading(r: Record<'index' | 'embed' | 'train' | 'http' | 'scale', Json>
   const s1 = ht.find((x) => x.operation === 'search' && x.connections === 1);
   const s16 = ht.find((x) => x.operation === 'search' && x.connections === 16);
   const e16 = ht.find((x) => x.operation === 'enroll' && x.connections === 16);
+  const h16 = ht.find((x) => x.operation === 'health' && x.connections === 16);
   if (s1 && s16 && e16) {
     lines.push(
       `- **HTTP.** One client searches at ${fmt(s1.requestsPerSecond)} req/s (p50 ${fmt(s1.p50Ms)} ms); 16 clients get ${fmt(s16.requestsPerSecond)} req/s (${fmt(Number(s16.requestsPerSecond) / Number(s1.requestsPerSecond))}x) ` +
-        `while p50 grows to ${fmt(s16.p50Ms)} ms: one embedding worker on 2 cores serialises the network. Enrolment peaks at ${fmt(e16.requestsPerSecond)} req/s (each request writes a blob and a transaction). Zero errors at every load.`,
+        `while p50 grows to ${fmt(s16.p50Ms)} ms` +
+        (h16
+          ? `, ${fmt(Number(s16.requestsPerSecond) / Number(h16.requestsPerSecond))}x the ${fmt(h16.requestsPerSecond)} req/s of \`GET /api/health\` at 16 clients in the same run (the stack's floor).`
+          : ': one embedding worker on 2 cores serialises the network.') +
+        ` Enrolment peaks at ${fmt(e16.requestsPerSecond)} req/s (each request writes a blob and a transaction). Zero errors at every load.`,
     );
   }
 

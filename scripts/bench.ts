@@ -1,6 +1,6 @@
 /**
  * The benchmarks (issue 9): `npm run bench` (full, at most an hour), `npm run bench -- --quick`
- * (under 3 minutes, what CI runs), `--only index,embed,train,http,scale`, `--report` (bench/README.md
+ * (under 3 minutes, what CI runs), `--only index,embed,train,http,scale,profile`, `--report` (bench/README.md
  * from the full run's JSON); flags read by scripts/cli/args.ts (unknown flags are errors). Each
  * benchmark prints a table and writes bench/results[/quick]/<name>.json. Backend-specific parts run
  * in a child process per available backend.
@@ -16,17 +16,18 @@ import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../ben
 import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
 import { benchHttp } from '../bench/http-bench';
 import { benchIndexSize, type IndexRow } from '../bench/index-bench';
+import { benchProfile } from '../bench/profile-bench';
 import { renderReport } from '../bench/report';
 import { benchGrowth, benchReembed } from '../bench/scale-bench';
 import { benchTorch, benchTraining, type TrainRow } from '../bench/train-bench';
 import { realVectors } from '../bench/vectors';
 import { parseCli } from './cli/args';
 
-const ALL = ['index', 'embed', 'train', 'http', 'scale'] as const;
+const ALL = ['index', 'embed', 'train', 'http', 'scale', 'profile'] as const;
 
 const PLAN = {
-  quick: { sizes: [2_000, 20_000], efs: [16, 64, 128], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, scale: [2_000, 10_000, 20_000], reembed: 1_000 },
-  full: { sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 128, 256], queries: 300, faceIndex: true, embedImages: 256, trainSteps: 30, httpIdentities: 10_000, httpSeconds: 10, scale: [10_000, 100_000, 1_000_000], reembed: 10_000 },
+  quick: { sizes: [2_000, 20_000], efs: [16, 64, 128], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, scale: [2_000, 10_000, 20_000], reembed: 1_000, profileIdentities: 200, profileFaces: 10, profileRequests: 20 },
+  full: { sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 128, 256], queries: 300, faceIndex: true, embedImages: 256, trainSteps: 30, httpIdentities: 10_000, httpSeconds: 10, scale: [10_000, 100_000, 1_000_000], reembed: 10_000, profileIdentities: 3_000, profileFaces: 100, profileRequests: 200 },
 };
 
 /** Backends this machine can run: wasm always, tensorflow where tfjs-node loads. */
@@ -141,6 +142,11 @@ async function main(): Promise<void> {
     // The report reads bench-http (one instance, SQLite); other topologies are written beside it.
     const name = instances === 1 && !databaseUrl ? 'bench-http' : `bench-http-${instances}x-${databaseUrl ? 'postgresql' : 'sqlite'}`;
     writeResult(name, quick, { ...runInfo('http', quick), backend: 'server: ML_BACKEND=auto', database: databaseUrl ? 'postgresql' : 'sqlite', ...r });
+  }
+  if (only.includes('profile')) {
+    const r = await benchProfile(plan.profileIdentities, plan.profileFaces, plan.profileRequests);
+    printTable('6. profile', r.rows.map((x) => ({ kind: x.kind, identities: x.identities, 'client p50': x.clientP50Ms, total: x.totalMs, ...x.stagesMs, other: x.otherMs, outside: x.outsideMs })));
+    writeResult('bench-profile', quick, { ...runInfo('profile', quick), backend: 'server: ML_BACKEND=auto', ...r });
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

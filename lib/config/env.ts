@@ -2,6 +2,7 @@
  * The one reader of `process.env`: parsed once with zod into a frozen `env`.
  * Every variable is documented in README.md ("Configuration").
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -18,6 +19,8 @@ const schema = z.object({
   ML_BACKEND: z.enum(['auto', 'tensorflow', 'wasm']).default('auto'),
   /** Inference runtime of the embedding worker: auto runs ONNX Runtime where a model has an .onnx artefact and it loads, else TF.js. */
   ML_INFERENCE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+  /** Embedding worker threads (TF.js wasm computes on one thread each); unset: one per core. */
+  EMBED_WORKERS: z.coerce.number().int().min(1).optional(),
   /** Admin password; when unset one is generated and printed on first start. */
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /** An API key with admin rights, accepted while set. */
@@ -49,11 +52,13 @@ const schema = z.object({
   INSTANCE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
   /** How long a job's lease lasts without a heartbeat of its owner before any instance marks it interrupted, in ms. */
   JOB_LEASE_MS: z.coerce.number().int().min(300).default(30_000),
+  /** `1`: every API response carries a `Server-Timing` header of its spans (lib/config/server-timing.ts); `0` (default) measures nothing. */
+  SERVER_TIMING: z.enum(['0', '1']).default('0'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
 });
 
 /** Parsed configuration. */
-export type Env = Readonly<z.infer<typeof schema> & { dataDir: string; modelsDir: string; trainingDataDir: string }>;
+export type Env = Readonly<z.infer<typeof schema> & { dataDir: string; modelsDir: string; trainingDataDir: string; embedWorkers: number }>;
 
 function parseEnv(): Env {
   const parsed = schema.safeParse(process.env);
@@ -70,6 +75,7 @@ function parseEnv(): Env {
     dataDir: path.resolve(parsed.data.DATA_DIR),
     modelsDir: path.resolve(parsed.data.MODELS_DIR),
     trainingDataDir: path.resolve(parsed.data.TRAINING_DATA_DIR),
+    embedWorkers: parsed.data.EMBED_WORKERS ?? Math.max(1, os.availableParallelism()),
   });
 }
 

@@ -50,19 +50,26 @@ function toRow(r: Row): AuditEntryRow {
   return { ...r, details: parseNullableColumn(jsonObjectSchema, r.details, { column: 'AuditEntry.details', id: r.id }) };
 }
 
+function toData(entry: NewAuditEntry) {
+  return {
+    actor: entry.actor,
+    action: entry.action,
+    collectionId: entry.collectionId ?? null,
+    modelVersion: entry.modelVersion ?? null,
+    threshold: entry.threshold ?? null,
+    queryHash: entry.queryHash ?? null,
+    ...(entry.details ? { details: jsonInput(entry.details) } : {}),
+  };
+}
+
 /** Appends an audit row (inside the caller's transaction when given one). */
 export async function createAuditEntry(db: DbOrTx, entry: NewAuditEntry): Promise<void> {
-  await db.auditEntry.create({
-    data: {
-      actor: entry.actor,
-      action: entry.action,
-      collectionId: entry.collectionId ?? null,
-      modelVersion: entry.modelVersion ?? null,
-      threshold: entry.threshold ?? null,
-      queryHash: entry.queryHash ?? null,
-      ...(entry.details ? { details: jsonInput(entry.details) } : {}),
-    },
-  });
+  await db.auditEntry.create({ data: toData(entry) });
+}
+
+/** Appends several audit rows in one statement (one transaction): all or none. */
+export async function createAuditEntries(db: DbOrTx, entries: NewAuditEntry[]): Promise<void> {
+  await db.auditEntry.createMany({ data: entries.map(toData) });
 }
 
 /** Audit rows matching a filter, newest first (ties by id, descending). */

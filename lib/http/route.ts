@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { authenticate, readSessionToken, requireAdminRole, type AuthDb as Db, type Principal } from '@/lib/auth';
 import { env } from '@/lib/config/env';
+import { addSpan, collectSpans, formatServerTiming, span } from '@/lib/config/server-timing';
 import { InputError } from '@/lib/errors';
 import { bodyKind, checkDeclaredLength, formToObject, parseJson, parseMultipart, readLimited, type BodyKind } from './body';
 import type { AuthRule, Operation } from './operation';
@@ -77,7 +78,7 @@ export function createRoute(deps: RouteDeps) {
     op: Operation<A, Q, B>,
     handler: (ctx: HandlerContext<A, Q, B>) => Promise<unknown>,
   ): (request: Request, context: NextRouteContext) => Promise<Response> {
-    return async (request, context) => {
+    const handle = async (request: Request, context: NextRouteContext): Promise<Response> => {
       const given = request.headers.get('x-request-id');
       const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
       let response: Response;
@@ -86,22 +87,32 @@ export function createRoute(deps: RouteDeps) {
         let caller: Principal | null = null;
         if (op.auth !== 'none') {
           const credentials = { apiKey: request.headers.get('x-api-key'), sessionToken: readSessionToken(request.headers.get('cookie')) };
-          caller = await authenticate(deps.db(), credentials, env.API_KEY);
+          caller = await span('auth', () => authenticate(deps.db(), credentials, env.API_KEY));
           if (!credentials.apiKey) requireSameOrigin(request);
           if (op.auth === 'admin') requireAdminRole(caller);
         }
         const params = flatParams((await context?.params) ?? {});
         const query = op.query ? await parseQuery(op.query, new URL(request.url)) : (undefined as Q);
-        const body = op.body ? await parseBody(request, op.body) : (undefined as B);
+        const body = op.body ? await span('parse', () => parseBody(request, op.body!)) : (undefined as B);
         const ctx = { request, requestId, caller, params, query, body, db: deps.db } as HandlerContext<A, Q, B>;
         const result = await handler(ctx);
+        const t0 = performance.now();
         response = result instanceof Response ? result : jsonResponse(result, op.success.status);
+        addSpan('serialise', performance.now() - t0);
       } catch (err) {
         const problem = toProblem(err, requestId);
         if (problem.status === 500) console.error(`[http] ${requestId} ${request.method} ${new URL(request.url).pathname} failed:`, err);
         response = problemResponse(problem, problemHeaders(err));
       }
       response.headers.set('x-request-id', requestId);
+      return response;
+    };
+    if (env.SERVER_TIMING === '0') return handle;
+    return async (request, context) => {
+      const t0 = performance.now();
+      const { result: response, spans } = await collectSpans(() => handle(request, context));
+      spans.set('total', performance.now() - t0);
+      response.headers.set('server-timing', formatServerTiming(spans));
       return response;
     };
   };

@@ -1,12 +1,14 @@
 /**
  * `decodeImage`: sniff the format, decode fully, honour EXIF orientation, enforce the pixel limit.
- * PNG/JPEG/GIF/WebP/AVIF go through sharp; PGM/PPM and BMP through our own readers (sharp 0.35 reads neither).
+ * PNG/JPEG/GIF/WebP/AVIF go through sharp; PGM/PPM and BMP through our own readers (sharp 0.35 reads neither),
+ * and so do small greyscale PNGs (png.ts: no sharp round trip for them).
  */
 import sharp, { type Metadata } from 'sharp';
 import { assert } from '@/lib/errors';
 import { decodeBmp } from './bmp';
 import { checkPixelLimit, tooManyPixels, undecodable, unsupportedType } from './limits';
 import { dropOpaqueAlpha, toRawPixels } from './pixels';
+import { decodeSmallPng } from './png';
 import { decodePnm } from './pnm';
 import { sniff } from './sniff';
 import { DEFAULT_MAX_PIXELS, IMAGE_FORMATS, type DecodedImage, type ImageFormat, type RawPixels } from './types';
@@ -89,6 +91,6 @@ export async function decodeImage(bytes: Uint8Array, opts: { maxPixels?: number 
   let raw: RawPixels;
   if (format === 'pgm' || format === 'ppm') raw = decodePnm(bytes, maxPixels);
   else if (format === 'bmp') raw = decodeBmp(bytes, maxPixels);
-  else raw = await decodeWithSharp(bytes, format, maxPixels);
+  else raw = (format === 'png' ? decodeSmallPng(bytes, maxPixels) : null) ?? (await decodeWithSharp(bytes, format, maxPixels));
   return { width: raw.width, height: raw.height, channels: raw.channels, data: raw.data, format };
 }

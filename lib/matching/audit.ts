@@ -29,6 +29,14 @@ export async function recordAudit(db: DbOrTx, caller: Principal, entry: AuditInp
   await createAuditEntry(db, { ...entry, actor: caller.actor });
 }
 
+/**
+ * Appends a decision's audit entry (search, verify) through the runtime's group commit
+ * (runtime/audit-writer.ts); resolves once it is committed, so an answered request is audited.
+ */
+export function recordDecision(caller: Principal, entry: AuditInput): Promise<void> {
+  return runtime().audit.append({ ...entry, actor: caller.actor });
+}
+
 /** Audit entries, newest first (admin only). */
 export async function listAudit(caller: Principal, query: AuditQuery = {}): Promise<Page<AuditEntryDto>> {
   requireAdmin(caller, 'reading the audit log');

@@ -68,6 +68,24 @@ export async function gallerySize(db: DbOrTx, c: Pick<CollectionRow, 'id' | 'mod
   return { identities, images };
 }
 
+/** Gallery sizes by collection and model version, with the head sequence they were counted at. */
+const sizeAtHead = new Map<string, { headSequence: number; size: GallerySize }>();
+
+/**
+ * `gallerySize` counted once per gallery state (issue 20: fewer database round trips per search).
+ * Every enrolment or removal of an image advances the collection's head sequence in the same
+ * transaction (the change log), so counts taken at a head hold until the head moves. Only for
+ * committed rows read outside a transaction.
+ */
+export async function cachedGallerySize(db: DbOrTx, c: Pick<CollectionRow, 'id' | 'modelVersion' | 'headSequence'>): Promise<GallerySize> {
+  const key = `${c.id} ${c.modelVersion}`;
+  const hit = sizeAtHead.get(key);
+  if (hit?.headSequence === c.headSequence) return hit.size;
+  const size = await gallerySize(db, c);
+  sizeAtHead.set(key, { headSequence: c.headSequence, size });
+  return size;
+}
+
 /**
  * The decision threshold: an admin override when pinned to the collection's current model version,
  * else `openSetThreshold(curve, targetFar, C)` from the model's calibration curve, where C counts

@@ -3,13 +3,14 @@
  * images from the index, group by identity (best distance), and decide match when the best
  * distance is at or under the collection's threshold, else unknown. Every decision is audited.
  */
+import { span } from '@/lib/config/server-timing';
 import { findIdentityVectors } from '@/lib/db/embeddings';
 import { findImagesBySeq } from '@/lib/db/images';
 import { ConflictError, InputError } from '@/lib/errors';
-import { recordAudit } from './audit';
+import { recordDecision } from './audit';
 import type { Principal } from '@/lib/auth';
 import { sha256Hex } from './runtime/blob-store';
-import { collectionThreshold, gallerySize, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
+import { cachedGallerySize, collectionThreshold, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { decide } from '@/lib/calibration';
 import { loadIdentity } from './identities';
@@ -23,10 +24,11 @@ const AUDIT_NEIGHBOURS = 5;
 async function embedQuery(c: CollectionRow, bytes: Uint8Array, purpose: 'enroll' | 'search', override?: DetectSetting): Promise<EmbeddedInput[]> {
   const rt = runtime();
   const model = await modelFor(rt, c);
-  const img = await decodeUpload(bytes);
+  const img = await span('decode', () => decodeUpload(bytes));
   const detect = override ?? c.settings.detect ?? 'auto';
-  const prepared = await prepareImage(rt.facePreparer, img, c.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose });
-  const [embedded] = await embedPrepared(rt.embedder, model.manifest.version, [prepared]);
+  // Face collections detect and align in the embedding worker; object collections resize here.
+  const prepared = await span(c.kind === 'face' ? 'detect' : 'preprocess', () => prepareImage(rt.facePreparer, img, c.kind as 'face' | 'object', { manifest: model.manifest, detect, purpose }));
+  const [embedded] = await span('embed', () => embedPrepared(rt.embedder, model.manifest.version, [prepared]));
   return embedded;
 }
 
@@ -38,16 +40,14 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
   const k = opts.k ?? 10;
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new InputError('invalid_k', `k must be an integer in 1..${MAX_K}, got ${k}`);
   const rt = runtime();
-  const c = await loadCollection(rt.db, caller, collectionId);
+  const c = await span('db', () => loadCollection(rt.db, caller, collectionId));
   const model = await modelFor(rt, c);
   const queries = await embedQuery(c, bytes, 'search', opts.detect);
-  const threshold = collectionThreshold(c, model, await gallerySize(rt.db, c), cachedTrials(rt.db, c)).distance!;
-  const hits = await Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k)));
+  const threshold = collectionThreshold(c, model, await span('db', () => cachedGallerySize(rt.db, c)), cachedTrials(rt.db, c)).distance!;
+  const hits = await span('index', () => Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k))));
   // Labels -> images; a label deleted after the index was read has no row and is dropped.
   const labels = [...new Set(hits.flat().map((h) => h.label))];
-  const images = labels.length
-    ? await findImagesBySeq(rt.db, c.id, labels)
-    : [];
+  const images = labels.length ? await span('db', () => findImagesBySeq(rt.db, c.id, labels)) : [];
   const bySeq = new Map(images.map((i) => [i.seq, i]));
   const results: SearchResult[] = queries.map((q, i) => {
     const neighbours = hits[i].flatMap((h) => {
@@ -61,14 +61,14 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
       neighbours: d.neighbours,
     };
   });
-  await recordAudit(rt.db, caller, {
+  await span('audit', () => recordDecision(caller, {
     action: 'search',
     collectionId: c.id,
     modelVersion: c.modelVersion,
     threshold,
     queryHash: sha256Hex(bytes),
     details: { k, results: results.map((r) => ({ ...r, neighbours: r.neighbours.slice(0, AUDIT_NEIGHBOURS) })) },
-  });
+  }));
   return { modelVersion: c.modelVersion, results };
 }
 
@@ -84,7 +84,7 @@ export async function verifyPair(caller: Principal, collectionId: string, a: Uin
   const distance = euclidean(first(ea, 'a'), first(eb, 'b'));
   const threshold = collectionThreshold(c, model, { identities: 1, images: 1 }).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
-  await recordAudit(rt.db, caller, {
+  await recordDecision(caller, {
     action: 'verify', collectionId: c.id, modelVersion: c.modelVersion, threshold, queryHash: sha256Hex(a),
     details: { queryHashB: sha256Hex(b), same: out.same, distance },
   });
@@ -103,7 +103,7 @@ export async function verifyIdentity(caller: Principal, identityId: string, byte
   const distance = Math.min(...rows.map((v) => euclidean(q, decodeVector(v))));
   const threshold = collectionThreshold(c, model, { identities: 1, images: rows.length }).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
-  await recordAudit(rt.db, caller, {
+  await recordDecision(caller, {
     action: 'verify_identity', collectionId: c.id, modelVersion: c.modelVersion, threshold, queryHash: sha256Hex(bytes),
     details: { identityId, name: identity.name, same: out.same, distance },
   });

@@ -1,5 +1,6 @@
-// SIGKILL the server's process group during a stream of enrollments, start it again: every image
-// the API acknowledged (201) is searchable, nothing half-stored remains (every image has its
+// SIGKILL the server's process group during a stream of enrollments and searches, start it again:
+// every search the API answered (200) has its audit row (the audit rows are group-committed before
+// the answer, issue 20), every image the API acknowledged (201) is searchable, nothing half-stored remains (every image has its
 // embedding and blob file, no blob file lacks its row), and the saved index matches the database.
 // Runs the real `npm start` server (scripts/start.ts builds the app first when the build is stale).
 import { createHash } from 'node:crypto';
@@ -61,10 +62,30 @@ describe('crash safety', () => {
         }
       }
     };
-    await Promise.all([writer(), writer()]);
+    // Searches with distinct queries beside the writers, once the collection has an image.
+    const queries = omniglot(['Greek']).slice(0, 400);
+    const answeredSearches: string[] = [];
+    let nextQuery = 0;
+    const searcher = async (): Promise<void> => {
+      while (!killed && nextQuery < queries.length) {
+        if (acked.length === 0) {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        const q = queries[nextQuery++];
+        try {
+          const r = await api(suite.server!.base, 'POST', `/api/collections/${c.json.id}/search`, imageForm('image', 'q.png', q.bytes));
+          if (r.status === 200) answeredSearches.push(createHash('sha256').update(q.bytes).digest('hex'));
+        } catch {
+          // connection reset by the kill: not answered
+        }
+      }
+    };
+    await Promise.all([writer(), writer(), searcher(), searcher()]);
     expect(killed).toBe(true);
     await suite.server.exited;
-    console.info(`[crash] killed with ${acked.length} acknowledged, ${inFlightAtKill} in flight`);
+    console.info(`[crash] killed with ${acked.length} acknowledged, ${inFlightAtKill} in flight, ${answeredSearches.length} searches answered`);
+    expect(answeredSearches.length).toBeGreaterThan(0);
 
     suite.server = await startServer(env, port, READY_TIMEOUT_MS);
     for (const a of acked) {
@@ -95,6 +116,8 @@ describe('crash safety', () => {
       expect(index.size).toBe(images.length);
       expect(images.every((img) => index.has(img.seq))).toBe(true);
       expect(index.lastSequence).toBe(collection.headSequence);
+      const audited = new Set((await client.auditEntry.findMany({ where: { action: 'search', collectionId: c.json.id }, select: { queryHash: true } })).map((a) => a.queryHash));
+      expect(answeredSearches.filter((sha) => !audited.has(sha))).toEqual([]);
     } finally {
       await client.$disconnect();
     }

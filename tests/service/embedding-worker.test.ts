@@ -1,5 +1,5 @@
-// Embedding runs in a worker thread: 1,000 searches leave the worker's tf.memory().numTensors
-// flat, the request thread's event loop keeps turning while the worker embeds, and a worker
+// Embedding runs in worker threads: 1,000 searches leave the workers' tf.memory().numTensors
+// flat, the request thread's event loop keeps turning while a worker embeds, and a worker
 // that exits is replaced (the request in flight fails 503, the queued ones are sent again).
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
 import { EMBED_BATCH_SIZE } from '@/lib/embedder/embed';
+import { startEmbeddingPool } from '@/lib/matching/runtime/embedding-pool';
 import { startEmbeddingWorker } from '@/lib/matching/runtime/embedding-worker';
 import { OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
 
@@ -30,7 +31,9 @@ afterAll(async () => {
 describe('embedding worker', () => {
   it('keeps numTensors flat over 1,000 searches', async () => {
     const { embedder } = h.svc.getRuntime();
-    await h.svc.search(ADMIN, collectionId, drawings[20].bytes); // warm-up: lazily created kernels and weights
+    // Warm-up of every worker of the pool (lazily created kernels and weights): searches sent
+    // together find the first worker busy and go to the next.
+    await Promise.all(drawings.slice(20, 40).map((d) => h.svc.search(ADMIN, collectionId, d.bytes)));
     const before = await embedder.debugMemory();
     const t0 = performance.now();
     for (let i = 0; i < 1000; i++) {
@@ -125,6 +128,32 @@ describe('embedding worker restart', () => {
     } finally {
       await pool.close();
       rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('sends again alone each request of a micro-batch whose worker exited, and fails none of them', async () => {
+    const object = h.svc.getRuntime().models.get('object')!;
+    const m = object.manifest;
+    const size = m.input.type === 'image' ? m.input.preprocess.inputSizePx ** 2 * m.input.preprocess.channels : m.input.dim;
+    const pool = await startEmbeddingPool({ workers: 1, backend: 'wasm', inference: 'auto', models: [{ kind: 'object', version: m.version, dir: object.dir }] });
+    try {
+      const small = [0.3, 0.6].map((v) => Array.from({ length: 30 }, () => new Float32Array(size).fill(v)));
+      const expected = await Promise.all(small.map((x) => pool.embed(m.version, x)));
+      // The first request holds the one worker; the two behind it wait and leave together as one
+      // micro-batch (60 inputs) the moment it answers; the kill lands while that batch is embedded.
+      const first = pool.embed(m.version, [new Float32Array(size)]);
+      const batched = small.map((x) => pool.embed(m.version, x));
+      await first;
+      await new Promise((r) => setImmediate(r));
+      await pool.debugKill();
+      const out = await Promise.all(batched);
+      for (const [i, rows] of out.entries()) {
+        // Another batch composition may round differently in the last bits.
+        for (const [j, e] of rows.entries()) expect(Math.max(...e.map((x, d) => Math.abs(x - expected[i][j][d])))).toBeLessThan(1e-5);
+      }
+      expect(pool.restarts).toBe(1);
+    } finally {
+      await pool.close();
     }
   });
 });

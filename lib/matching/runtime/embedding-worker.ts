@@ -1,7 +1,7 @@
 /**
- * Embedding off the request thread: one `worker_threads` worker runs TF.js and the models, so
- * health checks and logins stay responsive while a large enrolment embeds. One worker suffices on
- * 2 cores (TF.js wasm computes on one thread); requests queue in the worker in arrival order.
+ * Embedding off the request thread: a `worker_threads` worker runs TF.js and the models, so
+ * health checks and logins stay responsive while a large enrolment embeds. The service runs one per
+ * core (embedding-pool.ts: TF.js wasm computes on one thread); requests queue in each worker in arrival order.
  */
 import { Worker } from 'node:worker_threads';
 import { entryLaunch, type EntryLaunch } from '@/lib/config/entry-points';

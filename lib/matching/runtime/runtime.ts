@@ -11,8 +11,10 @@ import { findModelVersionsInUse } from '@/lib/db/collections';
 import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
 import { pruneAudit } from './audit-retention';
+import { AuditWriter } from './audit-writer';
 import { BlobStore } from './blob-store';
-import { startEmbeddingWorker, type EmbeddingWorker } from './embedding-worker';
+import { startEmbeddingPool } from './embedding-pool';
+import type { EmbeddingWorker } from './embedding-worker';
 import { createFacePreparer } from './face-preparer';
 import type { FacePreparer } from './embed-input';
 import { IndexStore } from './index-store';
@@ -33,7 +35,7 @@ export interface Runtime {
   served: LoadedModelsByVersion;
   /** Where model folders are found. */
   modelRoots: ModelRoots;
-  /** The embedding worker (TF.js off the request thread). */
+  /** The embedding workers, one per core by default (TF.js off the request thread). */
   embedder: EmbeddingWorker;
   /** Face detection and alignment for face collections; null without a face model. */
   facePreparer: FacePreparer | null;
@@ -43,6 +45,8 @@ export interface Runtime {
   indexes: IndexStore;
   /** This process's row in the Instance table, its heartbeat and the owner of the jobs it starts. */
   instance: Instance;
+  /** Group commit of the decisions' audit rows (search, verify). */
+  audit: AuditWriter;
 }
 
 /** Health snapshot of the runtime, cheap to take at any moment (`GET /api/health`). */
@@ -54,8 +58,9 @@ export async function bootRuntime(): Promise<Runtime> {
   const migrations = await migrate(process.cwd(), dbTarget);
   const db = openDb(dbTarget);
   const models = await loadDefaultModels(env.modelsDir);
-  // TF.js runs only in the embedding worker; the request thread never loads it.
-  const embedder = await startEmbeddingWorker({
+  // TF.js runs only in the embedding workers; the request thread never loads it.
+  const embedder = await startEmbeddingPool({
+    workers: env.embedWorkers,
     backend: env.ML_BACKEND,
     inference: env.ML_INFERENCE,
     models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: m.dir })),
@@ -80,13 +85,14 @@ export async function bootRuntime(): Promise<Runtime> {
   await indexes.open((version) => served.get(version)?.manifest.embeddingDim ?? null);
   await pruneAudit(db);
   const instance = await startInstance(db, { heartbeatMs: env.INSTANCE_HEARTBEAT_MS, leaseMs: env.JOB_LEASE_MS });
-  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, facePreparer, blobs, indexes, instance };
+  return { db, dbTarget, migrations, backend: embedder.backend, models, served, modelRoots: roots, embedder, facePreparer, blobs, indexes, instance, audit: new AuditWriter(db) };
 }
 
-/** Ends this instance (its jobs read `interrupted`), flushes the indexes, stops the embedding worker and closes the database. */
+/** Ends this instance (its jobs read `interrupted`), flushes the indexes and the audit rows, stops the embedding workers and closes the database. */
 export async function closeRuntime(rt: Runtime): Promise<void> {
   await rt.instance.stop();
   await rt.indexes.close();
+  await rt.audit.drain();
   await rt.embedder.close();
   await rt.db.$disconnect();
 }
