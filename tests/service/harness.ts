@@ -1,7 +1,7 @@
 // Starts the real service runtime (migrated test database, TF.js, the embedding worker, blob
 // and index stores) in a temporary DATA_DIR. lib/config/env parses process.env on first import,
 // so everything that reads it is imported dynamically after the variables are set.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
@@ -99,15 +99,8 @@ export async function startDefaultHarness(): Promise<Harness> {
 
 /** Row counts of every table the service writes, plus blob and index state, for one collection. */
 export async function snapshotState(h: Harness, collectionId: string) {
-  const { db, indexes } = h.svc.getRuntime();
+  const { db, indexes, blobs } = h.svc.getRuntime();
   const c = await db.collection.findUniqueOrThrow({ where: { id: collectionId } });
-  const files = (dir: string): string[] => {
-    try {
-      return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes(path.sep)).sort();
-    } catch {
-      return [];
-    }
-  };
   return {
     blobs: await db.blob.count(),
     images: await db.image.count(),
@@ -115,6 +108,7 @@ export async function snapshotState(h: Harness, collectionId: string) {
     changes: await db.change.count(),
     head: c.headSequence,
     index: indexes.stats({ collectionId, modelVersion: c.modelVersion })?.size ?? 0,
-    blobFiles: files(path.join(h.dataDir, 'blobs')),
+    /** Hashes in the blob store (DATA_DIR/blobs or the database, by the suite's default). */
+    storedBlobs: await blobs.list(),
   };
 }
