@@ -32,6 +32,12 @@ export async function insertBlobContent(db: Db, sha256: string, chunks: Uint8Arr
   }
 }
 
+/** A stored blob's chunk count with its first chunk (one round trip: most images are one chunk), or null. */
+export async function findBlobHead(db: DbOrTx, sha256: string): Promise<{ chunkCount: number; first: Uint8Array } | null> {
+  const row = await db.blobContent.findUnique({ where: { sha256 }, select: { chunkCount: true, chunks: { where: { idx: 0 }, select: { bytes: true } } } });
+  return row && row.chunks.length === 1 ? { chunkCount: row.chunkCount, first: row.chunks[0].bytes } : null;
+}
+
 /** Chunk `idx` of a stored blob, or null when the blob was deleted meanwhile. */
 export async function readBlobChunk(db: DbOrTx, sha256: string, idx: number): Promise<Uint8Array | null> {
   const row = await db.blobChunk.findUnique({ where: { sha256_idx: { sha256, idx } }, select: { bytes: true } });

@@ -6,7 +6,7 @@
  * visible. On PostgreSQL `withLock` also takes advisory locks, held across instances.
  */
 import { AdvisoryLocks } from '@/lib/db/advisory-locks';
-import { deleteBlobContent, findBlobContent, insertBlobContent, listBlobContentShas, readBlobChunk } from '@/lib/db/blob-contents';
+import { deleteBlobContent, findBlobContent, findBlobHead, insertBlobContent, listBlobContentShas, readBlobChunk } from '@/lib/db/blob-contents';
 import type { Db, DbTarget } from '@/lib/db/client';
 import { NotFoundError } from '@/lib/errors';
 import { KeyedLock, sha256Hex, type BlobStore } from './blob-store';
@@ -65,9 +65,10 @@ export class DatabaseBlobStore implements BlobStore {
   }
 
   async *stream(sha256: string): AsyncIterable<Uint8Array> {
-    const content = await findBlobContent(this.db, sha256);
-    if (!content) throw this.missing(sha256);
-    for (let idx = 0; idx < content.chunkCount; idx++) {
+    const head = await findBlobHead(this.db, sha256);
+    if (!head) throw this.missing(sha256);
+    yield head.first;
+    for (let idx = 1; idx < head.chunkCount; idx++) {
       const chunk = await readBlobChunk(this.db, sha256, idx);
       if (!chunk) throw this.missing(sha256);
       yield chunk;
