@@ -234,12 +234,13 @@ async function trainAndCompare(o: {
     data: { train, validation: calibration, source: `gallery of collection ${collection.name} (${collection.id})${base ? ' + omniglot-background' : ''}`, trainNames: split.train.map((g) => g.name), heldOutNames: split.calibration.map((g) => g.name) },
   });
   await source.finish(tmp);
+  // Into the shared store before it appears here, so every instance can load the candidate after a
+  // promote (one that lacks the folder, this one included, writes it from the store).
+  await publishModelFolder(o, kind, version, tmp);
   await rename(tmp, dir).catch(async (err) => {
     await rm(tmp, { recursive: true, force: true });
     throw err;
   });
-  // Into the shared store, so every instance can load the candidate after a promote.
-  await publishModelFolder(o, kind, version, dir);
 
   await progress.phase('evaluating', { message: 'comparing candidate and current on held-out identities' });
   const evaluation = split.evaluation.flatMap((g) => g.images);
