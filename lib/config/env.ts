@@ -7,10 +7,15 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const schema = z.object({
-  /** Where SQLite, blobs, indexes and trained models live. */
+  /** Where SQLite, blob files (BLOB_STORE=fs), indexes and trained model folders live. */
   DATA_DIR: z.string().min(1).default('./data'),
   /** `postgresql://…` selects PostgreSQL; unset (or `file:…`) uses SQLite under DATA_DIR. */
   DATABASE_URL: z.string().optional(),
+  /**
+   * Where image bytes and trained model files live: `fs` (DATA_DIR/blobs, one instance) or
+   * `database` (rows of the database, shared by instances). Default: `database` on PostgreSQL, else `fs`.
+   */
+  BLOB_STORE: z.enum(['fs', 'database']).optional(),
   /** HTTP port of `npm start`. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Listen address of `npm start`. */

@@ -1,10 +1,16 @@
-/** Blob rows: content-addressed original image bytes (the files live under DATA_DIR/blobs). */
+/** Blob rows: content-addressed original image bytes (their bytes are in the blob store). */
 import type { DbOrTx, Tx } from './client';
 
 /** Of these SHA-256s, the ones a Blob row holds. */
 export async function findBlobShas(db: DbOrTx, shas: string[]): Promise<Set<string>> {
   const rows = await db.blob.findMany({ where: { sha256: { in: shas } }, select: { sha256: true } });
   return new Set(rows.map((r) => r.sha256));
+}
+
+/** Of these SHA-256s, the ones the blob store must keep: an image's Blob row or a model file holds them. */
+export async function findReferencedShas(db: DbOrTx, shas: string[]): Promise<Set<string>> {
+  const files = await db.modelFile.findMany({ where: { sha256: { in: shas } }, select: { sha256: true } });
+  return new Set([...(await findBlobShas(db, shas)), ...files.map((f) => f.sha256)]);
 }
 
 /** The blob row of these bytes, created when new; returns its id. */

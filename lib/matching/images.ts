@@ -17,7 +17,7 @@ import type { DecodedImage } from '@/lib/imaging';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin, requireScope } from './caller';
-import { sha256Hex } from './runtime/blob-store';
+import { openBlobStream, sha256Hex } from './runtime/blob-store';
 import { allocateSequences, collectionThreshold, gallerySize, loadCollection, modelFor, runtime } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { addGalleryVerdicts } from './faces';
@@ -198,12 +198,24 @@ export async function listImages(caller: Principal, identityId: string, req: Pag
  * The bytes of an image and their content type: the original, or with `format: 'png'` a PNG rendition
  * for display (browsers show neither PGM/PPM nor every BMP; a stored PNG is answered as it is).
  */
-export async function getImageFile(caller: Principal, imageId: string, opts: { format?: 'original' | 'png' } = {}): Promise<{ bytes: Uint8Array; contentType: string; sha256: string }> {
+export async function getImageFile(caller: Principal, imageId: string, opts: { format?: 'original' | 'png' } = {}): Promise<ImageFile> {
   const rt = runtime();
   const image = await loadImage(caller, imageId);
-  const bytes = await rt.blobs.read(image.blob.sha256);
-  if (opts.format === 'png' && image.blob.format !== 'png') return { bytes: await renderPng(bytes), contentType: 'image/png', sha256: image.blob.sha256 };
-  return { bytes, contentType: CONTENT_TYPES[image.blob.format] ?? 'application/octet-stream', sha256: image.blob.sha256 };
+  const sha256 = image.blob.sha256;
+  if (opts.format === 'png' && image.blob.format !== 'png') {
+    const png = await renderPng(await rt.blobs.read(sha256));
+    return { body: new Blob([new Uint8Array(png)]).stream(), sizeBytes: png.byteLength, contentType: 'image/png', sha256 };
+  }
+  // The original is streamed from the store piece by piece (a 20 MB image is never one buffer here).
+  return { body: await openBlobStream(rt.blobs, sha256), sizeBytes: image.blob.sizeBytes, contentType: CONTENT_TYPES[image.blob.format] ?? 'application/octet-stream', sha256 };
+}
+
+/** An image file as `getImageFile` answers it: its bytes as a stream, their total size and type. */
+export interface ImageFile {
+  body: ReadableStream<Uint8Array>;
+  sizeBytes: number;
+  contentType: string;
+  sha256: string;
 }
 
 /** Deletes an image; it is out of the index before this returns. */

@@ -130,6 +130,7 @@ describe('bad inputs change nothing', () => {
     const after = await snapshot();
     expect(after.counts.image).toBe(before.counts.image + 1);
     expect(after.indexSize).toBe((before.indexSize ?? 0) + 1);
-    expect(after.files.length).toBeGreaterThan(before.files.length);
+    // The image's bytes: a file under DATA_DIR (fs store) or a BlobContent row (database store).
+    expect(after.files.length + after.counts.blobContent).toBeGreaterThan(before.files.length + before.counts.blobContent);
   });
 });

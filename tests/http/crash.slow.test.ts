@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import { AnnIndex } from '@/lib/index/ann';
-import { listFiles } from './harness';
+import { blobStoreKind, openBlobStore } from '@/lib/matching/runtime/open-blob-store';
 import { omniglot } from './images';
 import { crashSuite, freePort, killGroup, prepareServer, startServer } from './server';
 
@@ -110,8 +110,9 @@ describe('crash safety', () => {
       expect(images.length).toBeLessThanOrEqual(acked.length + inFlightAtKill);
       for (const img of images) expect(img.embeddings.map((e) => e.modelVersion)).toEqual([collection.modelVersion]);
       const blobs = await client.blob.findMany();
-      const blobFiles = listFiles(path.join(dataDir, 'blobs')).map((f) => path.basename(f.split(':')[0]));
-      expect(blobFiles.sort()).toEqual(blobs.map((b) => b.sha256).sort());
+      const store = openBlobStore(blobStoreKind(undefined, db.target), client, db.target, dataDir);
+      expect(await store.list()).toEqual(blobs.map((b) => b.sha256).sort());
+      await store.close();
       const index = await AnnIndex.load(path.join(dataDir, 'indexes', c.json.id, `${collection.modelVersion}.hnsw`));
       expect(index.size).toBe(images.length);
       expect(images.every((img) => index.has(img.seq))).toBe(true);

@@ -88,7 +88,7 @@ export function listFiles(root: string): string[] {
 }
 
 /** Tables the "nothing written" check counts. */
-const TABLES = ['collection', 'identity', 'blob', 'image', 'embedding', 'change', 'apiKey', 'session', 'setting', 'auditEntry', 'job'] as const;
+const TABLES = ['collection', 'identity', 'blob', 'blobContent', 'blobChunk', 'modelFile', 'image', 'embedding', 'change', 'apiKey', 'session', 'setting', 'auditEntry', 'job'] as const;
 
 /**
  * Row counts of every table, one collection's index size and every file under DATA_DIR: equal

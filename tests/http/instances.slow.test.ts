@@ -8,10 +8,10 @@
 // (the shared store is a separate change): where one instance needs the other's image files or
 // model, `share` copies them across as that store will serve them, and no check here asks one
 // instance for the other's image files over HTTP.
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '@/lib/db/client';
 import type { OmniglotEntry } from '@/lib/datasets/omniglot';
@@ -40,12 +40,6 @@ function gallery(alphabet: string, characters: number, drawings: number): [strin
 
 function zipOf(chars: [string, Uint8Array[]][]): Uint8Array {
   return zipSync(Object.fromEntries(chars.flatMap(([name, drawings]) => drawings.map((b, i) => [`${name}/${i}.png`, b]))));
-}
-
-/** Copies a DATA_DIR subfolder to the other instance's (a stand-in for the shared store: nothing to copy once the files live in the database). */
-function share(fromDataDir: string, toDataDir: string, sub: string): void {
-  const from = path.join(fromDataDir, sub);
-  if (existsSync(from)) cpSync(from, path.join(toDataDir, sub), { recursive: true });
 }
 
 const query = (bytes: Uint8Array) => form('image', [{ name: 'q.png', bytes, type: 'image/png' }]);
@@ -102,6 +96,16 @@ describe.skipIf(suiteProvider() !== 'postgresql')('two instances on one PostgreS
       enrolled.push({ imageId: r.json.enrolled[0].imageId, identityId: who.json.id, bytes: d.bytes });
       await expectFound(reader.base, c.json.id, d.bytes, who.json.id);
     }
+    // B serves the file of an image A received, byte for byte, and B's export holds A's images.
+    for (const x of enrolled.filter((_, i) => i % 2 === 0)) {
+      const file = await fetch(`${b.base}/api/images/${x.imageId}/file`, { headers: { 'x-api-key': KEY } });
+      expect(file.status).toBe(200);
+      expect(new Uint8Array(await file.arrayBuffer())).toEqual(x.bytes);
+    }
+    const exported = await fetch(`${b.base}/api/collections/${c.json.id}/export`, { headers: { 'x-api-key': KEY } });
+    expect(exported.status).toBe(200);
+    const entries = Object.entries(unzipSync(new Uint8Array(await exported.arrayBuffer()))).filter(([name]) => !name.endsWith('.json'));
+    expect(entries.map(([, bytes]) => Buffer.from(bytes).toString('base64')).sort()).toEqual(enrolled.map((x) => Buffer.from(x.bytes).toString('base64')).sort());
     // Deleting on B the image enrolled on A: A's next search no longer finds its identity.
     const gone = enrolled[0];
     const del = await api(b.base, 'DELETE', `/api/images/${gone.imageId}`);
@@ -162,8 +166,11 @@ describe.skipIf(suiteProvider() !== 'postgresql')('two instances on one PostgreS
       expect(images.length).toBeGreaterThanOrEqual(acked.length);
       expect(images.length).toBeLessThanOrEqual(acked.length + inFlightAtKill);
       for (const img of images) expect(img.embeddings.map((e) => e.modelVersion)).toEqual([collection.modelVersion]);
-      const files = new Set([setup.dataDir, dataDirB].flatMap((dir) => listFiles(path.join(dir, 'blobs')).map((f) => path.basename(f.split(':')[0]))));
-      for (const img of images) expect(files.has(img.blob.sha256)).toBe(true);
+      // The bytes are in the shared database store, whole: one content row per blob with all its chunks.
+      const contents = await client.blobContent.findMany({ where: { sha256: { in: images.map((img) => img.blob.sha256) } }, include: { _count: { select: { chunks: true } } } });
+      const stored = new Map(contents.map((x) => [x.sha256, x]));
+      for (const img of images) expect(stored.get(img.blob.sha256)?._count.chunks).toBe(stored.get(img.blob.sha256)?.chunkCount);
+      for (const dir of [setup.dataDir, dataDirB]) expect(existsSync(path.join(dir, 'blobs')) ? listFiles(path.join(dir, 'blobs')) : []).toEqual([]);
     } finally {
       await client.$disconnect();
     }
@@ -186,7 +193,6 @@ describe.skipIf(suiteProvider() !== 'postgresql')('two instances on one PostgreS
       expect(imported.status).toBe(200);
       expect(imported.json.rejected).toEqual([]);
     }
-    share(setup.dataDir, dataDirB, 'blobs'); // B re-embeds and retrains on A's images
     const total = switchChars.length * 16;
     const oldVersion: string = created[0].json.modelVersion;
 
@@ -252,8 +258,7 @@ describe.skipIf(suiteProvider() !== 'postgresql')('two instances on one PostgreS
     const probeId = (await api(b.base, 'GET', `/api/collections/${switching}/identities?q=${encodeURIComponent(probe[0])}`)).json.items[0].id as string;
     for (const server of [a, b]) expect((await expectFound(server.base, switching, probe[1][2], probeId)).modelVersion).toBe(CANDIDATE);
 
-    // The retrained model reaches A as the shared model store will deliver it.
-    share(dataDirB, setup.dataDir, path.join('models', 'object', candidate));
+    // The model retrained on B reaches A through the shared store (its files are in the database).
     const target = retrainChars[2];
     const targetId = (await api(b.base, 'GET', `/api/collections/${retraining}/identities?q=${encodeURIComponent(target[0])}`)).json.items[0].id as string;
     const promote = await api(b.base, 'POST', `/api/collections/${retraining}/promote`, { modelVersion: candidate });

@@ -2,11 +2,14 @@
 // every acknowledged image is searchable, no half-stored file or row remains, and the index
 // matches the database (recovery = orphan-blob removal + index catch-up at start).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, watch } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '@/lib/db/client';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { blobStoreKind, openBlobStore } from '@/lib/matching/runtime/open-blob-store';
 import { OMNIGLOT_ZIP, prepare, startHarnessOn, type Harness, type Prepared } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
@@ -19,20 +22,16 @@ let collectionId = '';
 let savedSequence = -1;
 const acks: { identityId: string; paths: string[]; imageIds: string[] }[] = [];
 
-/** Resolves once the blob file of `sha256` is in DATA_DIR (watching its folder, then looking once). */
-function blobStored(sha256: string): Promise<void> {
-  const dir = path.join(p.dataDir, 'blobs', sha256.slice(0, 2));
-  mkdirSync(dir, { recursive: true });
-  return new Promise((resolve) => {
-    const watcher = watch(dir, (_event, name) => {
-      if (name === sha256) stored();
-    });
-    const stored = (): void => {
-      watcher.close();
-      resolve();
-    };
-    if (existsSync(path.join(dir, sha256))) stored();
-  });
+/** Resolves once the blob of `sha256` is in the suite's default blob store (DATA_DIR/blobs or the database), polled. */
+async function blobStored(sha256: string): Promise<void> {
+  const db = openDb(p.target);
+  const store = openBlobStore(blobStoreKind(undefined, p.target), db, p.target, p.dataDir);
+  try {
+    while (!(await store.exists(sha256))) await sleep(2);
+  } finally {
+    await store.close();
+    await db.$disconnect();
+  }
 }
 
 /** Runs the enrolment stream in a child process group and SIGKILLs it after a few acknowledgements. */
@@ -87,10 +86,9 @@ describe('after SIGKILL during enrolment', () => {
   });
 
   it('keeps no half-stored blob file, and the index equals the database', async () => {
-    const { db, indexes } = h!.svc.getRuntime();
+    const { db, indexes, blobs } = h!.svc.getRuntime();
     const shas = (await db.blob.findMany({ select: { sha256: true } })).map((b) => b.sha256).sort();
-    const files = readdirSync(path.join(p.dataDir, 'blobs'), { recursive: true }).map(String).filter((f) => f.includes(path.sep)).map((f) => path.basename(f)).sort();
-    expect(files).toEqual(shas);
+    expect(await blobs.list()).toEqual(shas);
     const c = await db.collection.findUniqueOrThrow({ where: { id: collectionId } });
     const images = await db.image.count({ where: { collectionId } });
     expect(images).toBeGreaterThanOrEqual(2 * ACKS_BEFORE_KILL);

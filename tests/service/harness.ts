@@ -113,15 +113,8 @@ export async function startDefaultHarness(): Promise<Harness> {
 
 /** Row counts of every table the service writes, plus blob and index state, for one collection. */
 export async function snapshotState(h: Harness, collectionId: string) {
-  const { db, indexes } = h.svc.getRuntime();
+  const { db, indexes, blobs } = h.svc.getRuntime();
   const c = await db.collection.findUniqueOrThrow({ where: { id: collectionId } });
-  const files = (dir: string): string[] => {
-    try {
-      return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes(path.sep)).sort();
-    } catch {
-      return [];
-    }
-  };
   return {
     blobs: await db.blob.count(),
     images: await db.image.count(),
@@ -129,6 +122,7 @@ export async function snapshotState(h: Harness, collectionId: string) {
     changes: await db.change.count(),
     head: c.headSequence,
     index: indexes.stats({ collectionId, modelVersion: c.modelVersion })?.size ?? 0,
-    blobFiles: files(path.join(h.dataDir, 'blobs')),
+    /** Hashes in the blob store (DATA_DIR/blobs or the database, by the suite's default). */
+    storedBlobs: await blobs.list(),
   };
 }

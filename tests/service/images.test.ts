@@ -123,7 +123,7 @@ describe('images', () => {
     const imageId = enrolled[0].imageId;
     const f = await h.svc.getImageFile(ADMIN, imageId);
     expect(f.contentType).toBe('image/png');
-    expect(Buffer.from(f.bytes).equals(Buffer.from(drawings[25].bytes))).toBe(true);
+    expect(Buffer.from(await new Response(f.body).arrayBuffer()).equals(Buffer.from(drawings[25].bytes))).toBe(true);
 
     const moved = await h.svc.moveImage(ADMIN, imageId, alice);
     expect(moved.identityId).toBe(alice);
@@ -134,7 +134,7 @@ describe('images', () => {
     await h.svc.deleteImage(ADMIN, imageId);
     const after = await snapshotState(h, collectionId);
     expect(after).toMatchObject({ images: before.images - 1, blobs: before.blobs - 1, index: before.index - 1, head: before.head + 1 });
-    expect(after.blobFiles).toHaveLength(before.blobFiles.length - 1);
+    expect(after.storedBlobs).toHaveLength(before.storedBlobs.length - 1);
     const again = await h.svc.search(ADMIN, collectionId, drawings[25].bytes, { k: 100 });
     expect(again.results[0].neighbours.every((n) => n.distance > 1e-3)).toBe(true);
     await expect(h.svc.getImageFile(ADMIN, imageId)).rejects.toMatchObject({ code: 'image_not_found' });
@@ -196,6 +196,6 @@ describe('concurrent writers', () => {
     expect(lost.reason).toMatchObject({ name: 'ConflictError', code: 'conflict' });
     const after = await snapshotState(h, collectionId);
     expect(after).toMatchObject({ images: before.images + 1, blobs: before.blobs + 1, index: before.index + 1, head: before.head + 1 });
-    expect(after.blobFiles).toHaveLength(before.blobFiles.length + 1);
+    expect(after.storedBlobs).toHaveLength(before.storedBlobs.length + 1);
   });
 });

@@ -1,14 +1,13 @@
 // The index is a cache of the database: rows written without telling the index (a crash after
 // commit), a missing, stale, corrupt or foreign index file, all end with an index that matches
-// the database after a restart of the store. Also: orphan blob files are removed at start.
+// the database after a restart of the store.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUniform, gaussian } from '@/lib/evaluation/random';
-import type { BlobStore as BlobStoreType } from '@/lib/matching/runtime/blob-store';
 import type { IndexKey, IndexStore as IndexStoreType } from '@/lib/matching/runtime/index-store';
 import { startDefaultHarness, type Harness } from './harness';
 
@@ -18,7 +17,6 @@ let key: IndexKey;
 let identityId: string;
 let root: string;
 let IndexStore: typeof IndexStoreType;
-let BlobStore: typeof BlobStoreType;
 const rng = createUniform(11);
 const vectors = new Map<number, Float32Array>();
 
@@ -84,7 +82,6 @@ async function expectMatchesDb(store: IndexStoreType): Promise<void> {
 beforeAll(async () => {
   h = await startDefaultHarness();
   ({ IndexStore } = await import('@/lib/matching/runtime/index-store'));
-  ({ BlobStore } = await import('@/lib/matching/runtime/blob-store'));
   const c = await h.svc.createCollection(ADMIN, { name: 'crash', kind: 'object' });
   const dim = h.svc.getRuntime().models.get('object')!.manifest.embeddingDim;
   key = { collectionId: c.id, modelVersion: c.modelVersion, dim };
@@ -157,20 +154,5 @@ describe('IndexStore.open', () => {
     expect(store.stats(key)?.lastSequence).toBe(head);
     await expectMatchesDb(store);
     await store.close();
-  });
-});
-
-describe('BlobStore.removeOrphans', () => {
-  it('removes files no Blob row references and temp files, keeping referenced ones', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'fewshot-blobs-'));
-    const blobs = new BlobStore(dir);
-    const kept = await blobs.write(new Uint8Array([1, 2, 3]));
-    const orphan = await blobs.write(new Uint8Array([4, 5, 6]));
-    await writeFile(`${blobs.pathOf(kept)}.tmp-1-abc`, 'partial');
-    const removed = await blobs.removeOrphans(async (shas) => new Set(shas.filter((s) => s === kept)));
-    expect(removed.sort()).toEqual([orphan, `${kept}.tmp-1-abc`].sort());
-    expect(await blobs.list()).toEqual([kept]);
-    expect((await readdir(blobs.root)).length).toBe(1);
-    rmSync(dir, { recursive: true, force: true });
   });
 });

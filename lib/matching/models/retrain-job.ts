@@ -23,11 +23,13 @@ import { finishJob, getJob, markRunning, reportProgress } from '@/lib/jobs';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
 import { PRESETS, resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
 import { trainEmbedding, type TrainProgress } from '@/lib/training/train';
-import { BlobStore } from '@/lib/matching/runtime/blob-store';
+import type { BlobStore } from '@/lib/matching/runtime/blob-store';
+import { ensureModelDir, publishModelFolder } from '@/lib/matching/runtime/model-store';
+import { blobStoreKind, openBlobStore } from '@/lib/matching/runtime/open-blob-store';
 import type { CollectionRow } from '@/lib/matching/context';
 import { galleryDataset, loadGalleryIdentities, splitGallery, type GalleryInput } from './gallery-dataset';
 import { compareModels } from './comparison';
-import { findModelDir, modelDir, modelRoots, type ModelKind } from '@/lib/matching/runtime/model-registry';
+import { modelDir, modelRoots, type ModelKind } from '@/lib/matching/runtime/model-registry';
 import { retrainSettingsSchema, type RetrainSettings } from '@/lib/matching/contract/models';
 import { baseDataPath } from './retrain';
 
@@ -145,13 +147,15 @@ async function loadBase(kind: ModelKind, spec: ModelSource['spec']): Promise<Dat
 
 /** Runs retraining job `jobId` to its end (called in the child process). */
 export async function runRetrainJob(jobId: string): Promise<void> {
-  const db = openDb(resolveDbTarget(env.DATABASE_URL, env.dataDir));
+  const target = resolveDbTarget(env.DATABASE_URL, env.dataDir);
+  const db = openDb(target);
+  const blobs = openBlobStore(blobStoreKind(env.BLOB_STORE, target), db, target, env.dataDir);
   const abort = new AbortController();
   try {
     if (!(await markRunning(db, jobId))) return;
     const progress = progressReporter(db, jobId, abort);
     try {
-      const result = await retrain(db, jobId, progress, abort.signal);
+      const result = await retrain(db, blobs, jobId, progress, abort.signal);
       await progress.done();
       await finishJob(db, jobId, { status: 'succeeded', result });
     } catch (err) {
@@ -162,18 +166,19 @@ export async function runRetrainJob(jobId: string): Promise<void> {
       await finishJob(db, jobId, { status: 'failed', error: err instanceof AppError ? `${err.code}: ${err.message}` : `internal error: ${(err as Error).message}` });
     }
   } finally {
+    await blobs.close();
     await db.$disconnect();
   }
 }
 
-async function retrain(db: Db, jobId: string, progress: ReturnType<typeof progressReporter>, signal: AbortSignal): Promise<Record<string, unknown>> {
+async function retrain(db: Db, blobs: BlobStore, jobId: string, progress: ReturnType<typeof progressReporter>, signal: AbortSignal): Promise<Record<string, unknown>> {
   const job = await getJob(db, jobId);
   const settings: RetrainSettings = retrainSettingsSchema.parse(job.params.settings ?? {});
   const collection = await findCollection(db, job.collectionId ?? '');
   if (!collection) throw new NotFoundError('collection_not_found', `collection ${job.collectionId} was deleted`);
   const kind = collection.kind as ModelKind;
   const roots = modelRoots(env.modelsDir, env.dataDir);
-  const currentDir = findModelDir(roots, kind, collection.modelVersion);
+  const currentDir = await ensureModelDir({ db, blobs, modelRoots: roots }, kind, collection.modelVersion);
   if (!currentDir) throw new NotFoundError('model_not_found', `the collection's model ${collection.modelVersion} has no folder`);
   const manifest = await readManifest(currentDir);
   const { tf, backend } = await initTf(env.ML_BACKEND);
@@ -181,19 +186,19 @@ async function retrain(db: Db, jobId: string, progress: ReturnType<typeof progre
   const detect: DetectMode = collection.settings.detect ?? 'auto';
   const source = kind === 'face' ? await faceSource(currentDir, detect) : await objectSource(tf, currentDir, manifest);
   try {
-    return await trainAndCompare({ db, tf, backend, collection, settings, manifest, source, progress, signal, trainedRoot: roots.trained });
+    return await trainAndCompare({ db, blobs, tf, backend, collection, settings, manifest, source, progress, signal, trainedRoot: roots.trained });
   } finally {
     source.dispose();
   }
 }
 
 async function trainAndCompare(o: {
-  db: Db; tf: Tf; backend: BackendName; collection: CollectionRow; settings: RetrainSettings; manifest: ModelManifest;
+  db: Db; blobs: BlobStore; tf: Tf; backend: BackendName; collection: CollectionRow; settings: RetrainSettings; manifest: ModelManifest;
   source: ModelSource; progress: ReturnType<typeof progressReporter>; signal: AbortSignal; trainedRoot: string;
 }): Promise<Record<string, unknown>> {
   const { tf, backend, collection, settings, manifest, source, progress } = o;
   const kind = collection.kind as ModelKind;
-  const gallery = await loadGalleryIdentities(o.db, new BlobStore(env.dataDir), collection.id, source.toInput, (done, total) => {
+  const gallery = await loadGalleryIdentities(o.db, o.blobs, collection.id, source.toInput, (done, total) => {
     if (done % 25 === 0 || done === total) void progress.phase('loading', { message: `reading the gallery (${done}/${total} images)` });
   });
   const split = splitGallery(gallery, { evaluation: settings.evaluationShare, calibration: settings.calibrationShare }, settings.seed);
@@ -229,6 +234,9 @@ async function trainAndCompare(o: {
     data: { train, validation: calibration, source: `gallery of collection ${collection.name} (${collection.id})${base ? ' + omniglot-background' : ''}`, trainNames: split.train.map((g) => g.name), heldOutNames: split.calibration.map((g) => g.name) },
   });
   await source.finish(tmp);
+  // Into the shared store before it appears here, so every instance can load the candidate after a
+  // promote (one that lacks the folder, this one included, writes it from the store).
+  await publishModelFolder(o, kind, version, tmp);
   await rename(tmp, dir).catch(async (err) => {
     await rm(tmp, { recursive: true, force: true });
     throw err;

@@ -16,7 +16,8 @@ import { recordAudit } from '@/lib/matching/audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from '@/lib/matching/caller';
 import { loadCollection, runtime } from '@/lib/matching/context';
-import { findModelDir, modelDir, readDefaults, type ModelKind } from '@/lib/matching/runtime/model-registry';
+import { modelDir, readDefaults, type ModelKind } from '@/lib/matching/runtime/model-registry';
+import { ensureModelDir, materialiseStoredModels } from '@/lib/matching/runtime/model-store';
 import type { CollectionModelVersion, ModelSummary } from '@/lib/matching/contract/models';
 
 /** A model version with its whole manifest (the API shows the manifest as a JSON object). */
@@ -31,7 +32,10 @@ interface FoundModel {
 }
 
 async function listVersionDirs(): Promise<FoundModel[]> {
-  const { modelRoots } = runtime();
+  const rt = runtime();
+  const { modelRoots } = rt;
+  // Versions trained on other instances are listed too: written here from the shared store first.
+  await materialiseStoredModels(rt);
   const out: FoundModel[] = [];
   for (const [origin, root] of [['bundled', modelRoots.bundled], ['trained', modelRoots.trained]] as const) {
     for (const kind of ['object', 'face'] as const) {
@@ -72,9 +76,10 @@ export async function listModels(caller: Principal): Promise<{ items: ModelSumma
 }
 
 async function locate(version: string): Promise<FoundModel> {
-  const { modelRoots } = runtime();
+  const rt = runtime();
+  const { modelRoots } = rt;
   for (const kind of ['object', 'face'] as const) {
-    const dir = findModelDir(modelRoots, kind, version);
+    const dir = await ensureModelDir(rt, kind, version);
     if (dir) return { kind, version, dir, origin: dir.startsWith(modelRoots.bundled + path.sep) ? 'bundled' : 'trained' };
   }
   throw new NotFoundError('model_not_found', `no model version ${version}`);

@@ -1,64 +1,65 @@
 /**
- * Content-addressed store of original image bytes under `DATA_DIR/blobs/<aa>/<sha256>`.
- * Files are written before the database transaction that references them (temp file, fsync,
- * rename), so a crash leaves at worst an unreferenced file; `removeOrphans` deletes those at start.
+ * The blob store: content-addressed bytes (original images, trained model files) behind one
+ * interface, with two implementations: `fs` under DATA_DIR/blobs (./fs-blob-store.ts, the SQLite
+ * default) and `database` in PostgreSQL or SQLite rows (./db-blob-store.ts, the PostgreSQL default,
+ * shared by every instance). ./open-blob-store.ts picks one from BLOB_STORE.
+ *
+ * Protocol of its users: bytes are written before the database transaction that references them,
+ * both under `withLock`; a delete removes the bytes after the transaction that dropped the last
+ * reference, under the same lock. A crash leaves at worst unreferenced bytes, which
+ * `removeOrphans` deletes.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
-import path from 'node:path';
-import { NotFoundError } from '@/lib/errors';
 
 /** SHA-256 of bytes, lower-case hex. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-const SHA_RE = /^[0-9a-f]{64}$/;
+/** Where blob bytes live. */
+export type BlobStoreKind = 'fs' | 'database';
 
-/** Blob files of one data directory. */
-export class BlobStore {
-  /** Folder holding the blob files. */
-  readonly root: string;
+/** One blob store. */
+export interface BlobStore {
+  /** Which implementation this is. */
+  readonly kind: BlobStoreKind;
+  /** Writes bytes durably under their hash (no-op when present); returns the hash. */
+  write(bytes: Uint8Array): Promise<string>;
+  /** Reads a blob's bytes; `blob_not_found` when absent. */
+  read(sha256: string): Promise<Uint8Array>;
+  /** Reads a blob piece by piece (at most about 1 MiB each); `blob_not_found` when absent. */
+  stream(sha256: string): AsyncIterable<Uint8Array>;
+  /** Whether the blob is stored (whole). */
+  exists(sha256: string): Promise<boolean>;
+  /** Deletes a blob (absent is fine). Callers hold `withLock` and have dropped its last reference. */
+  remove(sha256: string): Promise<void>;
+  /** Every stored hash, sorted. */
+  list(): Promise<string[]>;
+  /**
+   * Runs `fn` holding the given hashes: an enrolment holds them from write to commit, a delete
+   * from commit to removal, so a delete never removes bytes a concurrent enrolment is about to
+   * reference (across instances too, for the database store on PostgreSQL).
+   */
+  withLock<T>(sha256s: string[], fn: () => Promise<T>): Promise<T>;
+  /**
+   * Removes every stored blob whose hash `isReferenced` leaves out (left by a crash between the
+   * write and the commit, or between a delete's commit and its removal). Returns their hashes.
+   */
+  removeOrphans(isReferenced: (sha256s: string[]) => Promise<Set<string>>): Promise<string[]>;
+  /** Releases connections the store holds. */
+  close(): Promise<void>;
+}
+
+/** In-process locks by key: each `run` waits for earlier holders of any of its keys. */
+export class KeyedLock {
   private readonly locks = new Map<string, Promise<void>>();
 
-  constructor(dataDir: string) {
-    this.root = path.join(dataDir, 'blobs');
-  }
-
-  /** Path of the file holding `sha256`. */
-  pathOf(sha256: string): string {
-    return path.join(this.root, sha256.slice(0, 2), sha256);
-  }
-
-  /** Writes bytes durably under their hash (no-op when present); returns the hash. */
-  async write(bytes: Uint8Array): Promise<string> {
-    const sha = sha256Hex(bytes);
-    const target = this.pathOf(sha);
-    await mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    // Same content under the same name: replacing an existing file is harmless.
-    await rename(tmp, target);
-    await syncDir(path.dirname(target));
-    return sha;
-  }
-
-  /**
-   * Runs `fn` holding the given hashes: an enrolment holds them from file write to commit, a
-   * delete from commit to unlink, so a delete never unlinks a file a concurrent enrolment is
-   * about to reference.
-   */
-  async withLock<T>(sha256s: string[], fn: () => Promise<T>): Promise<T> {
-    const keys = [...new Set(sha256s)].sort();
+  /** Runs `fn` holding `keys` (taken in sorted order, so two holders never wait on each other). */
+  async run<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
     const releases: (() => void)[] = [];
     try {
-      for (const k of keys) {
+      for (const k of sorted) {
         const prev = this.locks.get(k) ?? Promise.resolve();
         let release!: () => void;
         const mine = new Promise<void>((r) => (release = r));
@@ -75,67 +76,27 @@ export class BlobStore {
       for (const r of releases) r();
     }
   }
-
-  /** Reads a blob's bytes. */
-  async read(sha256: string): Promise<Uint8Array> {
-    try {
-      return new Uint8Array(await readFile(this.pathOf(sha256)));
-    } catch {
-      throw new NotFoundError('blob_not_found', `image file ${sha256} is missing under ${this.root}; restore DATA_DIR from a backup`);
-    }
-  }
-
-  /** Deletes a blob file (absent is fine). */
-  async remove(sha256: string): Promise<void> {
-    await rm(this.pathOf(sha256), { force: true });
-  }
-
-  /** Every stored hash (temp files excluded). */
-  async list(): Promise<string[]> {
-    const out: string[] = [];
-    for (const dir of await readdirOrEmpty(this.root)) {
-      for (const name of await readdirOrEmpty(path.join(this.root, dir))) if (SHA_RE.test(name)) out.push(name);
-    }
-    return out.sort();
-  }
-
-  /**
-   * Removes temp files and every blob file whose hash `isReferenced` rejects (left by a crash
-   * between the file write and the database commit, or between a delete's commit and its unlink).
-   * Call at start, before requests are served. Returns the removed file names.
-   */
-  async removeOrphans(isReferenced: (sha256s: string[]) => Promise<Set<string>>): Promise<string[]> {
-    const removed: string[] = [];
-    for (const dir of await readdirOrEmpty(this.root)) {
-      const folder = path.join(this.root, dir);
-      const names = await readdirOrEmpty(folder);
-      const shas = names.filter((n) => SHA_RE.test(n));
-      const referenced = shas.length ? await isReferenced(shas) : new Set<string>();
-      for (const name of names) {
-        if (SHA_RE.test(name) && referenced.has(name)) continue;
-        await rm(path.join(folder, name), { force: true });
-        removed.push(name);
-      }
-      if (names.length === removed.filter((r) => names.includes(r)).length) await rmdir(folder).catch(() => undefined);
-    }
-    return removed;
-  }
 }
 
-async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
+/**
+ * A blob as a web stream: its first piece is read here, so a missing blob fails with
+ * `blob_not_found` before a response starts; the rest is read as the consumer pulls.
+ */
+export async function openBlobStream(store: BlobStore, sha256: string): Promise<ReadableStream<Uint8Array>> {
+  const it = store.stream(sha256)[Symbol.asyncIterator]();
+  let next: IteratorResult<Uint8Array> | null = await it.next();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = next ?? (await it.next());
+      next = null;
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
 }
 
-/** fsyncs a directory so a rename inside it survives power loss. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
+/** Lower-case hex SHA-256. */
+export const SHA_RE = /^[0-9a-f]{64}$/;

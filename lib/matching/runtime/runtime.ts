@@ -5,20 +5,21 @@
  */
 import type { z } from 'zod';
 import { env } from '@/lib/config/env';
-import { findBlobShas } from '@/lib/db/blobs';
+import { findReferencedShas } from '@/lib/db/blobs';
 import { openDb, resolveDbTarget, type Db, type DbTarget } from '@/lib/db/client';
 import { findModelVersionsInUse } from '@/lib/db/collections';
 import { migrate, type MigrationState } from '@/lib/db/migrate';
 import type { BackendName } from '@/lib/embedder/backend';
 import { pruneAudit } from './audit-retention';
 import { AuditWriter } from './audit-writer';
-import { BlobStore } from './blob-store';
+import type { BlobStore } from './blob-store';
 import { startEmbeddingPool } from './embedding-pool';
 import type { EmbeddingWorker } from './embedding-worker';
 import { createFacePreparer } from './face-preparer';
 import type { FacePreparer } from './embed-input';
 import { IndexStore } from './index-store';
 import { startInstance, type Instance } from './instance';
+import { blobStoreKind, openBlobStore } from './open-blob-store';
 import { loadDefaultModels, modelRoots, type DefaultModels, type ModelKind, type ModelRoots, type LoadedModelsByVersion } from './model-registry';
 import { serveModel } from './serve-model';
 import type { healthSchema } from '@/lib/matching/contract/health';
@@ -39,7 +40,7 @@ export interface Runtime {
   embedder: EmbeddingWorker;
   /** Face detection and alignment for face collections; null without a face model. */
   facePreparer: FacePreparer | null;
-  /** Original image bytes under DATA_DIR/blobs. */
+  /** Original image bytes and trained model files (BLOB_STORE: DATA_DIR/blobs or database rows). */
   blobs: BlobStore;
   /** HNSW indexes under DATA_DIR/indexes, kept in step with the change log. */
   indexes: IndexStore;
@@ -69,18 +70,18 @@ export async function bootRuntime(): Promise<Runtime> {
   const facePreparer = models.has('face') ? createFacePreparer(embedder) : null;
   const served: LoadedModelsByVersion = new Map([...models.values()].map((m) => [m.manifest.version, m]));
   const roots = modelRoots(env.modelsDir, env.dataDir);
+  const blobs = openBlobStore(blobStoreKind(env.BLOB_STORE, dbTarget), db, dbTarget, env.dataDir);
+  // Bytes written before a transaction that never committed (crash) or left by an interrupted delete.
+  const removed = await blobs.removeOrphans((shas) => findReferencedShas(db, shas));
+  if (removed.length > 0) console.info(`[runtime] removed ${removed.length} orphan blob(s) from the ${blobs.kind} store`);
   // Trained versions collections use (or fall back to after a rollback) load now, so searches never wait.
   const used = await findModelVersionsInUse(db);
   for (const u of used) {
     if (served.has(u.modelVersion)) continue;
-    await serveModel({ served, modelRoots: roots, embedder }, u.kind as ModelKind, u.modelVersion).catch((err: Error) =>
+    await serveModel({ served, modelRoots: roots, embedder, db, blobs }, u.kind as ModelKind, u.modelVersion).catch((err: Error) =>
       console.error(`[runtime] model ${u.modelVersion} of a collection cannot load: ${err.message}`),
     );
   }
-  const blobs = new BlobStore(env.dataDir);
-  // Files written before a transaction that never committed (crash) or left by an interrupted delete.
-  const removed = await blobs.removeOrphans((shas) => findBlobShas(db, shas));
-  if (removed.length > 0) console.info(`[runtime] removed ${removed.length} orphan blob file(s)`);
   const indexes = new IndexStore(db, env.dataDir);
   await indexes.open((version) => served.get(version)?.manifest.embeddingDim ?? null);
   await pruneAudit(db);
@@ -94,5 +95,6 @@ export async function closeRuntime(rt: Runtime): Promise<void> {
   await rt.indexes.close();
   await rt.audit.drain();
   await rt.embedder.close();
+  await rt.blobs.close();
   await rt.db.$disconnect();
 }

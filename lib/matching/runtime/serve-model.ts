@@ -1,8 +1,12 @@
 /** Loads a model version into the embedding worker on demand (trained versions, rollbacks, promotes made by another instance). */
 import { modelDomain } from '@/lib/embedder/manifest';
 import { InputError, NotFoundError } from '@/lib/errors';
-import { findModelDir, readServedModel, type ModelKind, type LoadedModelsByVersion, type ServedModel } from './model-registry';
+import { readServedModel, type ModelKind, type LoadedModelsByVersion, type ServedModel } from './model-registry';
+import { ensureModelDir } from './model-store';
 import type { Runtime } from './runtime';
+
+/** What serving a model reads of the runtime. */
+type ServeParts = Pick<Runtime, 'served' | 'modelRoots' | 'embedder' | 'db' | 'blobs'>;
 
 /**
  * Loads in progress, per served map (one per runtime): after a promote on another instance every
@@ -11,7 +15,7 @@ import type { Runtime } from './runtime';
 const loading = new WeakMap<LoadedModelsByVersion, Map<string, Promise<ServedModel>>>();
 
 /** The served model of `version`, loading it into the worker first when needed (once, however many ask meanwhile). */
-export async function serveModel(rt: Pick<Runtime, 'served' | 'modelRoots' | 'embedder'>, kind: ModelKind, version: string): Promise<ServedModel> {
+export async function serveModel(rt: ServeParts, kind: ModelKind, version: string): Promise<ServedModel> {
   const have = rt.served.get(version);
   if (have) return have;
   let pending = loading.get(rt.served);
@@ -23,10 +27,11 @@ export async function serveModel(rt: Pick<Runtime, 'served' | 'modelRoots' | 'em
   return load;
 }
 
-async function loadModel(rt: Pick<Runtime, 'served' | 'modelRoots' | 'embedder'>, kind: ModelKind, version: string): Promise<ServedModel> {
-  const dir = findModelDir(rt.modelRoots, kind, version);
+async function loadModel(rt: ServeParts, kind: ModelKind, version: string): Promise<ServedModel> {
+  // A version trained on another instance is written here from the shared store first.
+  const dir = await ensureModelDir(rt, kind, version);
   // The detail names no server path (issue 16): the caller learns what exists from GET /api/models.
-  if (!dir) throw new NotFoundError('model_not_found', `no ${kind} model version ${version}, bundled or trained here; GET /api/models lists them`);
+  if (!dir) throw new NotFoundError('model_not_found', `no ${kind} model version ${version}, bundled, trained here or in the shared store; GET /api/models lists them`);
   const model = await readServedModel(kind, dir);
   if (model.manifest.kind !== kind) throw new InputError('model_kind_mismatch', `model ${version} is a ${model.manifest.kind} model; the collection needs a ${kind} model`);
   // Photo models take backbone features, which the embedding worker does not compute yet (issue 19):

@@ -1,0 +1,33 @@
+-- Blob bytes in the database (BLOB_STORE=database) and trained model files in the blob store (issue 21).
+-- CreateTable
+CREATE TABLE "BlobContent" (
+    "sha256" TEXT NOT NULL PRIMARY KEY,
+    "sizeBytes" INTEGER NOT NULL,
+    "chunkCount" INTEGER NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "BlobChunk" (
+    "sha256" TEXT NOT NULL,
+    "idx" INTEGER NOT NULL,
+    "bytes" BLOB NOT NULL,
+
+    PRIMARY KEY ("sha256", "idx"),
+    CONSTRAINT "BlobChunk_sha256_fkey" FOREIGN KEY ("sha256") REFERENCES "BlobContent" ("sha256") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "ModelFile" (
+    "modelVersion" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "sha256" TEXT NOT NULL,
+    "sizeBytes" INTEGER NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    PRIMARY KEY ("modelVersion", "name")
+);
+
+-- CreateIndex
+CREATE INDEX "ModelFile_sha256_idx" ON "ModelFile"("sha256");
