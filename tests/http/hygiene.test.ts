@@ -158,7 +158,7 @@ describe('promote to an unknown version', () => {
       type: '/problems/model_not_found',
       title: expect.any(String),
       status: 404,
-      detail: 'no object model version v-nope, bundled or trained here; GET /api/models lists them',
+      detail: 'no object model version v-nope, bundled, trained here or in the shared store; GET /api/models lists them',
       instance: r.headers.get('x-request-id'),
       code: 'model_not_found',
     });

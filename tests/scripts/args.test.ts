@@ -98,7 +98,7 @@ describe('the scripts', () => {
     const r = await runScript('train.ts', ['--bogus=1']);
     expect(r.code).toBe(1);
     const known = /^\[train\] error: unknown option --bogus; known: (.*)\n$/.exec(r.stderr)?.[1].split(', ');
-    expect(known).toEqual([...['preset', 'resume', 'merge', 'out'], ...Object.keys(trainConfigSchema.shape), 'config'].map((k) => `--${k}`));
+    expect(known).toEqual([...['preset', 'resume', 'merge', 'out', 'raw'], ...Object.keys(trainConfigSchema.shape), 'config'].map((k) => `--${k}`));
   });
 
   it('enroll: a bad command line exits 2 with the reason and the usage', async () => {

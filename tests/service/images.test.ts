@@ -84,7 +84,7 @@ describe('search on an empty collection', () => {
 describe('thresholds and audit settings', () => {
   it('pins an override to the model version and clears it', async () => {
     const c = await h.svc.updateCollection(ADMIN, collectionId, { thresholdOverride: 0.42 });
-    expect(c.threshold).toEqual({ distance: 0.42, source: 'override', identities: 1, images: 3, trials: 0, predictedFar: { value: null, lo: null, hi: null } });
+    expect(c.threshold).toEqual({ distance: 0.42, source: 'override', identities: 1, images: 3, comparisons: null, trials: 0, predictedFar: { value: null, lo: null, hi: null } });
     const cleared = await h.svc.updateCollection(ADMIN, collectionId, { thresholdOverride: null, targetFar: 0.001 });
     expect(cleared.threshold.source).toBe('model');
     expect(cleared.targetFar).toBe(0.001);
