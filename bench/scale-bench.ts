@@ -9,10 +9,9 @@ import path from 'node:path';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
 import { loadModel } from '@/lib/embedder/weights';
 import { AnnIndex } from '@/lib/index/ann';
-import type { BuiltIndex } from './index-bench';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
 import { log, msSince, percentile, ROOT, rssMiB } from './common';
-import { defaultModelDir, growVectors } from './vectors';
+import { defaultModelDir, mixtureVectors, row } from './vectors';
 
 /** One checkpoint of the growing index. */
 export interface ScaleRow {
@@ -23,32 +22,29 @@ export interface ScaleRow {
   growSeconds: number;
 }
 
-/** Grows one index through `checkpoints` (ascending); returns the rows and the grown index. */
-export function benchGrowth(base: readonly Float32Array[], checkpoints: readonly number[], queries: number): { rows: ScaleRow[]; built: BuiltIndex } {
-  const max = checkpoints[checkpoints.length - 1];
-  const data = growVectors(base, max, 0.03, 1);
-  const qs = growVectors(base, base.length + queries, 0.03, 9).slice(base.length);
-  const index = AnnIndex.create({ space: 'l2', dim: base[0].length, maxElements: 1024 });
+/** Grows one index through `checkpoints` (ascending) with the mixture set of bench/vectors.ts. */
+export function benchGrowth(groups: readonly (readonly Float32Array[])[], checkpoints: readonly number[], queries: number): ScaleRow[] {
+  const data = mixtureVectors(groups, checkpoints[checkpoints.length - 1], 1);
+  const qs = mixtureVectors(groups, queries, 9, false);
+  const index = AnnIndex.create({ space: 'l2', dim: data.dim, maxElements: 1024 });
   const rows: ScaleRow[] = [];
-  const before = rssMiB();
   const t0 = performance.now();
   let added = 0;
   for (const target of checkpoints) {
     for (; added < target; added++) {
       if (index.size >= index.capacity) index.resize(index.capacity * 2); // as the service grows it
-      index.add(added, data[added]);
+      index.add(added, row(data, added));
     }
     const growSeconds = msSince(t0) / 1000;
-    const ms = qs.map((q) => {
+    const ms = Array.from({ length: qs.count }, (_, qi) => {
       const t = performance.now();
-      index.search(q, 10);
+      index.search(row(qs, qi), 10);
       return msSince(t);
     });
     rows.push({ examples: target, searchP50Ms: percentile(ms, 50), searchP99Ms: percentile(ms, 99), rssMiB: rssMiB(), growSeconds });
     log(`scale: ${target} examples after ${growSeconds.toFixed(1)} s, search p50 ${percentile(ms, 50).toFixed(3)} ms`);
   }
-  const last = rows[rows.length - 1];
-  return { rows, built: { index, data, buildSeconds: last.growSeconds, buildMemoryMiB: last.rssMiB - before } };
+  return rows;
 }
 
 /** Seconds to re-embed `count` Omniglot images with the default object model (TF.js already initialised). */

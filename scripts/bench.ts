@@ -7,11 +7,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { BackendName } from '@/lib/embedder/backend';
 import { initTf } from '@/lib/embedder/backend';
+import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { InputError } from '@/lib/errors';
+import { HNSW_DEFAULTS } from '@/lib/index/types';
 import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../bench/common';
 import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
 import { benchHttp } from '../bench/http-bench';
@@ -20,14 +23,14 @@ import { benchProfile } from '../bench/profile-bench';
 import { renderReport } from '../bench/report';
 import { benchGrowth, benchReembed } from '../bench/scale-bench';
 import { benchTorch, benchTraining, type TrainRow } from '../bench/train-bench';
-import { realVectors } from '../bench/vectors';
+import { mixtureVectors, realVectors } from '../bench/vectors';
 import { parseCli } from './cli/args';
 
 const ALL = ['index', 'embed', 'train', 'http', 'scale', 'profile'] as const;
 
 const PLAN = {
-  quick: { sizes: [2_000, 20_000], efs: [16, 64, 128], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, scale: [2_000, 10_000, 20_000], reembed: 1_000, profileIdentities: 200, profileFaces: 10, profileRequests: 20 },
-  full: { sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 128, 256], queries: 300, faceIndex: true, embedImages: 256, trainSteps: 30, httpIdentities: 10_000, httpSeconds: 10, scale: [10_000, 100_000, 1_000_000], reembed: 10_000, profileIdentities: 3_000, profileFaces: 100, profileRequests: 200 },
+  quick: { alphabets: OMNIGLOT_SPLIT.heldOut, sizes: [2_000, 20_000], efs: [16, 100], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, scale: [2_000, 10_000, 20_000], reembed: 1_000, profileIdentities: 200, profileFaces: 10, profileRequests: 20 },
+  full: { alphabets: undefined, sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 100, 128, 256], queries: 1_000, faceIndex: true, embedImages: 256, trainSteps: 30, httpIdentities: 10_000, httpSeconds: 10, scale: [10_000, 100_000, 1_000_000], reembed: 10_000, profileIdentities: 3_000, profileFaces: 100, profileRequests: 200 },
 };
 
 /** Backends this machine can run: wasm always, tensorflow where tfjs-node loads. */
@@ -91,35 +94,27 @@ async function main(): Promise<void> {
   log(`${quick ? 'quick' : 'full'} run of ${only.join(', ')} on ${backends.join(' + ')}; plan ${JSON.stringify(plan)}`);
   const started = Date.now();
 
-  let objectBase: Float32Array[] | null = null;
-  const objectVectors = async () => (objectBase ??= await realVectors('object'));
-  let grown: ReturnType<typeof benchGrowth> | null = null;
-
   if (only.includes('scale')) {
-    const base = await objectVectors();
-    grown = benchGrowth(base, plan.scale, plan.queries);
+    const rows = benchGrowth(await realVectors('object', plan.alphabets), plan.scale, plan.queries);
     const reembed = await benchReembed(plan.reembed);
-    printTable('5. scale', grown.rows.map((r) => ({ ...r })));
+    printTable('5. scale', rows.map((r) => ({ ...r })));
     log(`re-embed ${reembed.images} images: ${reembed.seconds.toFixed(1)} s (${reembed.imagesPerSecond.toFixed(0)} images/s)`);
-    writeResult('bench-scale', quick, { ...runInfo('scale', quick), backend: (await initTf('auto')).backend, rows: grown.rows, reembed });
+    writeResult('bench-scale', quick, { ...runInfo('scale', quick), backend: (await initTf('auto')).backend, rows, reembed });
   }
 
   if (only.includes('index')) {
     const rows: IndexRow[] = [];
-    const kinds: ['object' | 'face', Float32Array[]][] = [['object', await objectVectors()]];
-    if (plan.faceIndex) kinds.push(['face', await realVectors('face')]);
-    for (const [kind, base] of kinds) {
+    for (const kind of plan.faceIndex ? (['object', 'face'] as const) : (['object'] as const)) {
+      const groups = await realVectors(kind, plan.alphabets);
+      const queries = mixtureVectors(groups, plan.queries, 7, false);
       for (const n of plan.sizes) {
-        log(`index: ${kind} ${base[0].length}-d, ${n} vectors`);
-        // The object model's largest index is the one the scale benchmark grew: built once, reused.
-        const reuse = kind === 'object' && grown && grown.built.data.length === n ? grown.built : undefined;
-        rows.push(...benchIndexSize(kind, base, n, plan.efs, plan.queries, reuse));
+        log(`index: ${kind} ${queries.dim}-d, ${n} vectors`);
+        rows.push(...(await benchIndexSize(kind, groups.flat().length, mixtureVectors(groups, n, 1), queries, plan.efs, { m: HNSW_DEFAULTS.m, efConstruction: HNSW_DEFAULTS.efConstruction })));
       }
     }
     printTable('1. index', rows.map((r) => ({ ...r })));
-    writeResult('bench-index', quick, { ...runInfo('index', quick), k: 10, m: 16, efConstruction: 200, rows });
+    writeResult('bench-index', quick, { ...runInfo('index', quick), k: 10, m: HNSW_DEFAULTS.m, efConstruction: HNSW_DEFAULTS.efConstruction, loadAverage: loadavg(), rows });
   }
-  grown = null; // the grown index is released before the child processes
 
   if (only.includes('embed')) {
     const rows = backends.flatMap((b) => child<EmbedRow[]>('embed', b, quick));

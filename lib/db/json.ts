@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { StoredValueError } from '@/lib/errors';
 import type { Prisma } from './generated/sqlite/client';
 
-/** `Collection.settings`: face detection 'auto' | 'always' | 'never' (absent for object collections). */
-export const collectionSettingsSchema = z.object({ detect: z.enum(['auto', 'always', 'never']).optional() });
+/** `Collection.settings`: face detection 'auto' | 'always' | 'never' (absent for object collections), and the search `ef` (absent: the default). */
+export const collectionSettingsSchema = z.object({ detect: z.enum(['auto', 'always', 'never']).optional(), ef: z.number().int().positive().optional() });
 /** A collection's settings as stored. */
 export type CollectionSettings = z.infer<typeof collectionSettingsSchema>;
 

@@ -7,9 +7,7 @@ import { rename } from 'node:fs/promises';
 import hnswlib, { type HierarchicalNSW } from 'hnswlib-node';
 import { AppError, InputError, NotFoundError } from '@/lib/errors';
 import { readIndexManifest, writeIndexManifest, type IndexExpectation, type IndexManifest } from './manifest';
-import type { IndexHit, IndexOptions, IndexSpace, VectorIndex } from './types';
-
-const DEFAULTS = { m: 16, efConstruction: 200, ef: 100, seed: 100 } as const;
+import { HNSW_DEFAULTS, type IndexHit, type IndexOptions, type IndexSpace, type VectorIndex } from './types';
 
 /** Euclidean distance from an hnswlib distance in `space` (see `IndexHit.distance`). */
 export function euclideanFromHnsw(space: IndexSpace, raw: number): number {
@@ -46,10 +44,10 @@ export class AnnIndex implements VectorIndex {
     const full = {
       space: opts.space,
       dim: opts.dim,
-      m: opts.m ?? DEFAULTS.m,
-      efConstruction: opts.efConstruction ?? DEFAULTS.efConstruction,
-      ef: opts.ef ?? DEFAULTS.ef,
-      seed: opts.seed ?? DEFAULTS.seed,
+      m: opts.m ?? HNSW_DEFAULTS.m,
+      efConstruction: opts.efConstruction ?? HNSW_DEFAULTS.efConstruction,
+      ef: opts.ef ?? HNSW_DEFAULTS.ef,
+      seed: opts.seed ?? HNSW_DEFAULTS.seed,
       modelVersion: opts.modelVersion ?? null,
     };
     const hnsw = new hnswlib.HierarchicalNSW(opts.space, opts.dim);
@@ -62,7 +60,7 @@ export class AnnIndex implements VectorIndex {
     const manifest = await readIndexManifest(path, { ...expect, kind: 'hnsw' });
     const hnsw = new hnswlib.HierarchicalNSW(manifest.space, manifest.dim);
     await hnsw.readIndex(path);
-    const index = new AnnIndex(hnsw, { ...manifest, seed: DEFAULTS.seed });
+    const index = new AnnIndex(hnsw, { ...manifest, seed: HNSW_DEFAULTS.seed });
     for (const label of manifest.deletedLabels) index.deleted.add(label);
     index.lastSequence = manifest.lastSequence;
     return index;
@@ -115,11 +113,12 @@ export class AnnIndex implements VectorIndex {
     this.hnsw.setEf(ef);
   }
 
-  search(v: Float32Array, k: number): IndexHit[] {
+  /** The k nearest; `ef` (a collection's setting) overrides the index's own for this search. */
+  search(v: Float32Array, k: number, ef = this.opts.ef): IndexHit[] {
     checkVector(v, this.opts.dim);
     const n = Math.min(k, this.size);
     if (n <= 0) return [];
-    this.hnsw.setEf(Math.max(this.opts.ef, n));
+    this.hnsw.setEf(Math.max(ef, n));
     const { distances, neighbors } = this.hnsw.searchKnn(Array.from(v), n);
     return neighbors.map((label, i) => ({ label, distance: euclideanFromHnsw(this.opts.space, distances[i]) }));
   }

@@ -11,7 +11,7 @@ import { collectionThreshold, conflictOnDuplicate, gallerySize, indexKey, loadCo
 import { dropTrials, peekTrials } from './gallery-calibration';
 import { checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
-import { detectSettingSchema, targetFarSchema, type CollectionDto, type CollectionPatch, type CollectionSettings, type CreateCollectionInput } from './contract/collections';
+import { detectSettingSchema, efSettingSchema, MAX_EF, targetFarSchema, type CollectionDto, type CollectionPatch, type CollectionSettings, type CreateCollectionInput } from './contract/collections';
 
 function checkFar(far: number): number {
   if (!targetFarSchema.safeParse(far).success) throw new InputError('invalid_target_far', `targetFar must be in (0, 1), got ${far}`);
@@ -21,7 +21,9 @@ function checkFar(far: number): number {
 function checkSettings(kind: string, s: CollectionSettings | undefined): CollectionSettings {
   const detect = s?.detect ?? (kind === 'face' ? 'auto' : undefined);
   if (detect !== undefined && !detectSettingSchema.safeParse(detect).success) throw new InputError('invalid_settings', `settings.detect must be auto, always or never, got ${String(detect)}`);
-  return detect ? { detect } : {};
+  const ef = s?.ef;
+  if (ef !== undefined && !efSettingSchema.safeParse(ef).success) throw new InputError('invalid_settings', `settings.ef must be an integer in 1..${MAX_EF}, got ${String(ef)}`);
+  return { ...(detect ? { detect } : {}), ...(ef !== undefined ? { ef } : {}) };
 }
 
 /** Creates a collection served by the default model of its kind (admin only). */

@@ -16,6 +16,7 @@ import { decide } from '@/lib/calibration';
 import { loadIdentity } from './identities';
 import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './runtime/embed-input';
 import { decodeVector } from './runtime/vectors';
+import { DEFAULT_EF } from './contract/collections';
 import { MAX_K, type SearchResponse, type SearchResult, type VerifyResponse } from './contract/search';
 
 /** Neighbours kept per result in the audit log. */
@@ -44,7 +45,7 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
   const model = await modelFor(rt, c);
   const queries = await embedQuery(c, bytes, 'search', opts.detect);
   const threshold = collectionThreshold(c, model, await span('db', () => cachedGallerySize(rt.db, c)), cachedTrials(rt.db, c)).distance!;
-  const hits = await span('index', () => Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k))));
+  const hits = await span('index', () => Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k, c.settings.ef ?? DEFAULT_EF))));
   // Labels -> images; a label deleted after the index was read has no row and is dropped.
   const labels = [...new Set(hits.flat().map((h) => h.label))];
   const images = labels.length ? await span('db', () => findImagesBySeq(rt.db, c.id, labels)) : [];

@@ -55,6 +55,22 @@ describe('AnnIndex.search', () => {
     expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('searches with a per-search ef (a collection setting) without changing the index its own', () => {
+    const { ann, exact } = build('l2');
+    const recallAt = (ef: number) => {
+      let found = 0;
+      for (const q of queries) {
+        const truth = new Set(exact.search(q, 10).map((h) => h.label));
+        found += ann.search(q, 10, ef).filter((h) => truth.has(h.label)).length;
+      }
+      return found / (queries.length * 10);
+    };
+    const low = recallAt(10);
+    expect(recallAt(2000)).toBe(1);
+    expect(low).toBeLessThan(1);
+    expect(ann.manifest().ef).toBe(100);
+  });
+
   it('returns at most the live size and nothing when empty', () => {
     const ann = AnnIndex.create({ space: 'l2', dim: 2, maxElements: 4 });
     expect(ann.search(Float32Array.of(0, 0), 5)).toEqual([]);

@@ -91,6 +91,18 @@ describe('thresholds and audit settings', () => {
     await expect(h.svc.updateCollection(ADMIN, collectionId, { thresholdOverride: 3 })).rejects.toMatchObject({ code: 'invalid_threshold' });
   });
 
+  it('keeps a collection search ef, searches with it, and refuses one out of range', async () => {
+    const c = await h.svc.updateCollection(ADMIN, collectionId, { settings: { ef: 400 } });
+    expect(c.settings).toEqual({ ef: 400 });
+    expect((await h.svc.getCollection(ADMIN, collectionId)).settings).toEqual({ ef: 400 });
+    const res = await h.svc.search(ADMIN, collectionId, drawings[0].bytes);
+    expect(res.results[0].decision).toMatchObject({ match: true, identityId: alice });
+    for (const ef of [0, 1.5, 5000]) {
+      await expect(h.svc.updateCollection(ADMIN, collectionId, { settings: { ef } })).rejects.toMatchObject({ name: 'InputError', code: 'invalid_settings' });
+    }
+    expect((await h.svc.updateCollection(ADMIN, collectionId, { settings: {} })).settings).toEqual({});
+  });
+
   it('keeps and changes the audit retention', async () => {
     expect(await h.svc.getAuditRetention(ADMIN)).toEqual({ retentionDays: 365 });
     expect(await h.svc.setAuditRetention(ADMIN, 30)).toEqual({ retentionDays: 30, pruned: 0 });

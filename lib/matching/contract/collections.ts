@@ -2,10 +2,28 @@
 import { z } from 'zod';
 import { idSchema, isoTimeSchema, nameSchema, pageOf } from './common';
 
+/**
+ * The served `settings.ef` when a collection sets none, chosen for recall@10 >= 0.99 with the index's
+ * m and efConstruction (lib/index HNSW_DEFAULTS; measured in bench/README.md's index section, issue 20).
+ */
+export const DEFAULT_EF = 100;
+/** Largest `settings.ef`: a search's cost grows with ef, and far below this recall@10 is already 1. */
+export const MAX_EF = 4096;
+
 /** Face detection of a face collection: 'auto' (default), 'always', 'never' (images are already aligned faces). */
 export const detectSettingSchema = z.enum(['auto', 'always', 'never']);
+/**
+ * HNSW candidate list size of a collection's searches: larger finds more of the true nearest, slower.
+ * The default is DEFAULT_EF.
+ */
+export const efSettingSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_EF)
+  .describe(`HNSW candidate list size per search (default ${DEFAULT_EF}; raised to k when k is larger): larger finds more of the exact nearest images, slower.`);
 /** Per-collection settings. */
-export const collectionSettingsSchema = z.object({ detect: detectSettingSchema.optional() }).strict();
+export const collectionSettingsSchema = z.object({ detect: detectSettingSchema.optional(), ef: efSettingSchema.optional() }).strict();
 /** Target open-set false accept rate: in (0, 1). */
 export const targetFarSchema = z.number().gt(0).lt(1).describe('Target open-set false accept rate (default 0.01).');
 /** A collection's model kind. */

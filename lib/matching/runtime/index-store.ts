@@ -16,7 +16,7 @@ import { findCollectionModels, findHeadSequence } from '@/lib/db/collections';
 import { countEmbeddings } from '@/lib/db/embeddings';
 import { findEmbeddedImagesAfter, findImageVectors } from '@/lib/db/images';
 import { AnnIndex } from '@/lib/index/ann';
-import type { IndexHit } from '@/lib/index/types';
+import { HNSW_DEFAULTS, type IndexHit } from '@/lib/index/types';
 import { decodeVector } from './vectors';
 
 /** Which index: a collection under one model version. */
@@ -44,8 +44,6 @@ export interface CommittedChange {
 /** How an index came to be in memory, for logs and tests. */
 export type IndexOrigin = 'loaded' | 'rebuilt';
 
-/** HNSW build parameters of every service index (hnswlib defaults; recall measured in tests/index). */
-const HNSW = { m: 16, efConstruction: 200, ef: 100 } as const;
 /** Rows read per query while rebuilding or catching up (keeps `IN (...)` lists well under driver limits). */
 const BATCH_ROWS = 2000;
 /** Save a dirty index at most this often (a crash loses nothing: catch-up replays the change log). */
@@ -111,10 +109,10 @@ export class IndexStore {
     return this.locked(key, async () => (await this.sync(key)).index);
   }
 
-  /** Searches the k nearest live images, after catching up to `headSequence`. */
-  async search(key: IndexKey, headSequence: number, vector: Float32Array, k: number): Promise<IndexHit[]> {
+  /** Searches the k nearest live images with candidate list `ef` (the collection's setting), after catching up to `headSequence`. */
+  async search(key: IndexKey, headSequence: number, vector: Float32Array, k: number, ef: number): Promise<IndexHit[]> {
     const index = await this.ready(key, headSequence);
-    return index.search(vector, k);
+    return index.search(vector, k, ef);
   }
 
   /** Applies changes the caller has just committed (in sequence order); catches up from the db on a gap. */
@@ -268,7 +266,7 @@ export class IndexStore {
     // Head first: rows committed after this read are replayed by catch-up (adds replace, deletes skip absent labels).
     const head = await this.head(key.collectionId);
     const total = await this.embeddedCount(key);
-    const index = AnnIndex.create({ space: 'l2', dim: key.dim, maxElements: Math.max(64, Math.ceil(total * 1.25)), modelVersion: key.modelVersion, ...HNSW });
+    const index = AnnIndex.create({ space: 'l2', dim: key.dim, maxElements: Math.max(64, Math.ceil(total * 1.25)), modelVersion: key.modelVersion, m: HNSW_DEFAULTS.m, efConstruction: HNSW_DEFAULTS.efConstruction });
     let afterSeq = -1;
     for (;;) {
       const rows = await findEmbeddedImagesAfter(this.db, { collectionId: key.collectionId, modelVersion: key.modelVersion, afterSeq, take: BATCH_ROWS });
