@@ -6,12 +6,15 @@
  * enroll carries a distinct image. Any error or non-2xx answer fails the benchmark. With `instances: 2`
  * and a PostgreSQL `databaseUrl` (issue 21), two servers with their own DATA_DIRs share that database,
  * and autocannon spreads its connections over both (one connection stays on the first); on one machine
- * this measures the cost of sharing, not a speed-up.
+ * this measures the cost of sharing, not a speed-up. `benchHttpOnPostgres` measures one instance and then
+ * two in the same run, each on a fresh database it creates on the given PostgreSQL server and drops after.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { createTestDatabase } from '../tests/helpers/db';
 import { log, ROOT } from './common';
 import { api, BOUNDARY, importFiles, KEY, multipart, startBenchServer, type BenchServer } from './server';
 
@@ -34,8 +37,18 @@ export interface HttpTopology {
   databaseUrl?: string;
 }
 
+/** One topology's measurement. */
+export interface HttpResult {
+  rows: HttpRow[];
+  /** Identities and images in the collection at the end (the enroll load adds images). */
+  identities: number;
+  images: number;
+  buildSeconds: number;
+  instances: number;
+}
+
 /** Runs the benchmark; `seconds` per measurement. */
-export async function benchHttp(identities: number, seconds: number, topology: HttpTopology = { instances: 1 }): Promise<{ rows: HttpRow[]; identities: number; images: number; buildSeconds: number; instances: number }> {
+export async function benchHttp(identities: number, seconds: number, topology: HttpTopology = { instances: 1 }): Promise<HttpResult> {
   const drawings = readOmniglotEntries(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/omniglot-background/images_background.zip'))));
   if (drawings.length < identities + 2000) throw new Error(`need ${identities + 2000} drawings, have ${drawings.length}`);
   if (topology.instances > 1 && !topology.databaseUrl?.startsWith('postgresql://')) throw new Error('two instances share one PostgreSQL database: pass its postgresql:// URL');
@@ -86,4 +99,33 @@ export async function benchHttp(identities: number, seconds: number, topology: H
   } finally {
     for (const server of servers) await server.stop();
   }
+}
+
+/** One topology of `benchHttpOnPostgres`, with the machine's 1/5/15 min load averages before and after it. */
+export interface HttpTopologyResult extends HttpResult {
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+const loadNow = (): number[] => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+/**
+ * Runs the benchmark once per entry of `instances` (e.g. [1, 2]), the same `identities` each, every
+ * topology on its own fresh database created on the PostgreSQL server of `serverUrl` (which must allow
+ * CREATE DATABASE) and dropped afterwards, so neither inherits the other's rows.
+ */
+export async function benchHttpOnPostgres(identities: number, seconds: number, serverUrl: string, instances: readonly number[]): Promise<HttpTopologyResult[]> {
+  const results: HttpTopologyResult[] = [];
+  for (const n of instances) {
+    const db = await createTestDatabase('postgresql', serverUrl);
+    try {
+      log(`http: ${n} instance(s) on a fresh PostgreSQL database`);
+      const loadBefore = loadNow();
+      const r = await benchHttp(identities, seconds, { instances: n, databaseUrl: db.target.url });
+      results.push({ ...r, loadBefore, loadAfter: loadNow() });
+    } finally {
+      await db.drop();
+    }
+  }
+  return results;
 }
