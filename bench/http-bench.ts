@@ -3,7 +3,10 @@
  * SQLite on a fresh DATA_DIR, builds a collection of `identities` identities (one Omniglot drawing
  * each, through the import API), then measures search and enroll requests/s and latency p50/p99 at
  * 1, 4 and 16 concurrent clients with autocannon, and `GET /api/health` at 16 (the stack's floor). Every
- * enroll carries a distinct image. Any error or non-2xx answer fails the benchmark. With `instances: 2`
+ * enroll carries a distinct image. A row counts autocannon's errors, timeouts and non-2xx answers, and apart
+ * from them the 500s the servers logged from its start to the next row's (this also sees a request that failed
+ * after autocannon stopped waiting for it, at the end of a measurement); the caller fails the benchmark on
+ * any of either, after writing the result. With `instances: 2`
  * and a PostgreSQL `databaseUrl` (issue 21), two servers with their own DATA_DIRs share that database,
  * and autocannon spreads its connections over both (one connection stays on the first); on one machine
  * this measures the cost of sharing, not a speed-up. `benchHttpOnPostgres` measures one instance and then
@@ -26,7 +29,10 @@ export interface HttpRow {
   p50Ms: number;
   p99Ms: number;
   requests: number;
+  /** Client-side errors, timeouts and non-2xx answers. */
   errors: number;
+  /** 500s the servers logged from this row's start to the next row's (or the end). */
+  serverErrors: number;
 }
 
 /** Where the servers keep their data: SQLite in each DATA_DIR (one instance), or one PostgreSQL database for all. */
@@ -35,6 +41,12 @@ export interface HttpTopology {
   instances: number;
   /** `postgresql://…` of an empty database; required for two instances. */
   databaseUrl?: string;
+}
+
+/** Throws when any row has a client error or a server-logged 500 (zero allowed): after the result is written. */
+export function assertNoHttpErrors(rows: readonly HttpRow[], what: string): void {
+  const bad = rows.filter((r) => r.errors > 0 || r.serverErrors > 0);
+  if (bad.length > 0) throw new Error(`${what}: ${bad.map((r) => `${r.operation} x${r.connections} ${r.errors} client errors, ${r.serverErrors} server 500s`).join('; ')} (zero allowed)`);
 }
 
 /** One topology's measurement. */
@@ -69,7 +81,11 @@ export async function benchHttp(identities: number, seconds: number, topology: H
     const rows: HttpRow[] = [];
     // The floor of the stack: the health check (no database, no ML) at 16 clients, in the same run.
     const plan = [...(['search', 'enroll'] as const).flatMap((operation) => [1, 4, 16].map((connections) => ({ operation, connections }))), { operation: 'health' as const, connections: 16 }];
+    const serverFailures = () => servers.reduce((sum, x) => sum + x.failures(), 0);
+    /** serverFailures() when each row started, then at the end: row i's 500s are marks[i + 1] - marks[i]. */
+    const marks: number[] = [];
     for (const { operation, connections } of plan) {
+      marks.push(serverFailures());
       const result = await autocannon({
         // autocannon spreads connections over several URLs (its README: "More than one URL is allowed"); its types say string.
         url: servers.map((x) => x.base) as unknown as string,
@@ -89,12 +105,14 @@ export async function benchHttp(identities: number, seconds: number, topology: H
         ],
       });
       const errors = result.errors + result.timeouts + result.non2xx;
-      rows.push({ operation, connections, requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, requests: result.requests.total, errors });
-      log(`http ${operation} x${connections}: ${result.requests.average.toFixed(1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, errors ${errors}`);
-      if (errors > 0) throw new Error(`http ${operation} at ${connections} connections: ${errors} errors or non-2xx answers (zero allowed)`);
+      rows.push({ operation, connections, requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, requests: result.requests.total, errors, serverErrors: 0 });
+      log(`http ${operation} x${connections}: ${result.requests.average.toFixed(1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, client errors ${errors}`);
       if (next > pool.length) throw new Error(`enroll load ran out of distinct images (${pool.length})`);
     }
     const c = (await api(base, `/api/collections/${collection.id}`)) as { identityCount: number; imageCount: number };
+    for (const server of servers) await server.stop();
+    marks.push(serverFailures());
+    rows.forEach((r, i) => (r.serverErrors = marks[i + 1] - marks[i]));
     return { rows, identities: c.identityCount, images: c.imageCount, buildSeconds, instances: servers.length };
   } finally {
     for (const server of servers) await server.stop();

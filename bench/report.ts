@@ -99,12 +99,13 @@ interface HttpTopologyJson {
 
 /**
  * The PostgreSQL HTTP table (issue 21): one row per operation and client count, each topology's
- * req/s, p50, p99, requests and errors side by side (`1×`, `2×` = one instance, two instances).
+ * req/s, p50, p99, requests, client errors and the 500s its servers logged side by side (`1×`, `2×` = one
+ * instance, two instances).
  */
 function postgresHttpSection(j: Json | null): string[] {
   if (!j) return ['No run recorded yet.'];
   const tops = j.topologies as HttpTopologyJson[];
-  const metrics: [string, string][] = [['requestsPerSecond', 'req/s'], ['p50Ms', 'p50 ms'], ['p99Ms', 'p99 ms'], ['requests', 'requests'], ['errors', 'errors']];
+  const metrics: [string, string][] = [['requestsPerSecond', 'req/s'], ['p50Ms', 'p50 ms'], ['p99Ms', 'p99 ms'], ['requests', 'requests'], ['errors', 'errors'], ['serverErrors', '500s logged']];
   const rows = tops[0].rows.map((r) => ({
     operation: r.operation,
     connections: r.connections,
@@ -115,6 +116,7 @@ function postgresHttpSection(j: Json | null): string[] {
     header(j),
     '',
     'Each topology on its own fresh PostgreSQL database of one server, measured one after the other in the same run; with two instances autocannon spreads its clients over both servers. ' +
+      '`errors` count what the client saw (errors, timeouts, non-2xx answers); `500s logged` are the failures the servers logged between the start of the row and the start of the next, late answers included. ' +
       'Both servers run on the same machine, so this measures the cost of sharing one database, not a speed-up.',
     '',
     ...tops.map((t) => `- ${t.instances} instance(s): ${fmt(t.identities)} identities (${fmt(t.images)} images after the enroll load), built in ${fmt(t.buildSeconds)} s through the import API; load ${t.loadBefore.join(' / ')} before, ${t.loadAfter.join(' / ')} after (1 / 5 / 15 min).`),

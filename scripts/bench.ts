@@ -16,7 +16,7 @@ import { initTf } from '@/lib/embedder/backend';
 import { InputError } from '@/lib/errors';
 import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../bench/common';
 import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
-import { benchHttp, benchHttpOnPostgres } from '../bench/http-bench';
+import { assertNoHttpErrors, benchHttp, benchHttpOnPostgres } from '../bench/http-bench';
 import { benchIndexSize, type IndexRow } from '../bench/index-bench';
 import { benchProfile } from '../bench/profile-bench';
 import { renderReport } from '../bench/report';
@@ -147,10 +147,12 @@ async function main(): Promise<void> {
       const topologies = await benchHttpOnPostgres(identities, plan.httpSeconds, databaseUrl, instances === 2 ? [1, 2] : [1]);
       for (const t of topologies) printTable(`4b. http (${t.instances} instance(s), PostgreSQL)`, t.rows.map((x) => ({ ...x })));
       writeResult('bench-http-postgresql', quick, { ...runInfo('http-postgresql', quick), backend: 'server: ML_BACKEND=auto', database: 'postgresql', httpSeconds: plan.httpSeconds, topologies });
+      for (const t of topologies) assertNoHttpErrors(t.rows, `http, ${t.instances} instance(s) on PostgreSQL`);
     } else {
       const r = await benchHttp(identities, plan.httpSeconds);
       printTable('4. http (1 instance, SQLite)', r.rows.map((x) => ({ ...x })));
       writeResult('bench-http', quick, { ...runInfo('http', quick), backend: 'server: ML_BACKEND=auto', database: 'sqlite', ...r });
+      assertNoHttpErrors(r.rows, 'http on SQLite');
     }
   }
   if (only.includes('profile')) {

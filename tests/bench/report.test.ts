@@ -20,9 +20,9 @@ describe('bench/README.md', () => {
   it('puts the PostgreSQL HTTP topologies side by side, errors included', () => {
     const report = renderReport(FIXTURES);
     expect(report).toContain('## 4b. HTTP on one PostgreSQL: one instance and two');
-    expect(report).toContain('| operation | clients | 1× req/s | 1× p50 ms | 1× p99 ms | 1× requests | 1× errors | 2× req/s | 2× p50 ms | 2× p99 ms | 2× requests | 2× errors |');
-    expect(report).toContain('| search | 16 | 40 | 380 | 700 | 80 | 0 | 35 | 420 | 800 | 70 | 0 |');
-    expect(report).toContain('| health | 16 | 900 | 15 | 40 | 1800 | 0 | 1100 | 12 | 30 | 2200 | 0 |');
+    expect(report).toContain('| operation | clients | 1× req/s | 1× p50 ms | 1× p99 ms | 1× requests | 1× errors | 1× 500s logged | 2× req/s | 2× p50 ms | 2× p99 ms | 2× requests | 2× errors | 2× 500s logged |');
+    expect(report).toContain('| search | 16 | 40 | 380 | 700 | 80 | 0 | 0 | 35 | 420 | 800 | 70 | 0 | 0 |');
+    expect(report).toContain('| health | 16 | 900 | 15 | 40 | 1800 | 0 | 0 | 1100 | 12 | 30 | 2200 | 0 | 0 |');
   });
 
   it('says so when no PostgreSQL HTTP run is recorded', () => {
