@@ -4,9 +4,9 @@
  * each, through the import API), then measures search and enroll requests/s and latency p50/p99 at
  * 1, 4 and 16 concurrent clients with autocannon, and `GET /api/health` at 16 (the stack's floor). Every
  * enroll carries a distinct image. A row counts autocannon's errors, timeouts and non-2xx answers, and apart
- * from them the 500s the servers logged from its start to the next row's (this also sees a request that failed
- * after autocannon stopped waiting for it, at the end of a measurement); the caller fails the benchmark on
- * any of either, after writing the result. With `instances: 2`
+ * from them the 500s the servers logged for its operation's path from its start until the next row of the same
+ * operation starts (this also sees a request that failed after autocannon stopped waiting for it, at the end of
+ * a measurement); the caller fails the benchmark on any of either, after writing the result. With `instances: 2`
  * and a PostgreSQL `databaseUrl` (issue 21), two servers with their own DATA_DIRs share that database,
  * and autocannon spreads its connections over both (one connection stays on the first); on one machine
  * this measures the cost of sharing, not a speed-up. `benchHttpOnPostgres` measures one instance and then
@@ -31,7 +31,7 @@ export interface HttpRow {
   requests: number;
   /** Client-side errors, timeouts and non-2xx answers. */
   errors: number;
-  /** 500s the servers logged from this row's start to the next row's (or the end). */
+  /** 500s the servers logged for this operation from this row's start until the next row of the operation starts (or the end). */
   serverErrors: number;
 }
 
@@ -81,11 +81,10 @@ export async function benchHttp(identities: number, seconds: number, topology: H
     const rows: HttpRow[] = [];
     // The floor of the stack: the health check (no database, no ML) at 16 clients, in the same run.
     const plan = [...(['search', 'enroll'] as const).flatMap((operation) => [1, 4, 16].map((connections) => ({ operation, connections }))), { operation: 'health' as const, connections: 16 }];
-    const serverFailures = () => servers.reduce((sum, x) => sum + x.failures(), 0);
-    /** serverFailures() when each row started, then at the end: row i's 500s are marks[i + 1] - marks[i]. */
-    const marks: number[] = [];
+    /** How many failures each server had logged when each row started. */
+    const marks: number[][] = [];
     for (const { operation, connections } of plan) {
-      marks.push(serverFailures());
+      marks.push(servers.map((x) => x.failures().length));
       const result = await autocannon({
         // autocannon spreads connections over several URLs (its README: "More than one URL is allowed"); its types say string.
         url: servers.map((x) => x.base) as unknown as string,
@@ -111,8 +110,14 @@ export async function benchHttp(identities: number, seconds: number, topology: H
     }
     const c = (await api(base, `/api/collections/${collection.id}`)) as { identityCount: number; imageCount: number };
     for (const server of servers) await server.stop();
-    marks.push(serverFailures());
-    rows.forEach((r, i) => (r.serverErrors = marks[i + 1] - marks[i]));
+    // Each failure goes to the latest row of its operation that had started when its server logged it.
+    servers.forEach((server, s) =>
+      server.failures().forEach((route, f) => {
+        const operation = route.endsWith('/search') ? 'search' : route.endsWith('/images') ? 'enroll' : 'health';
+        const row = rows.findLast((r, i) => r.operation === operation && marks[i][s] <= f) ?? rows[0];
+        row.serverErrors++;
+      }),
+    );
     return { rows, identities: c.identityCount, images: c.imageCount, buildSeconds, instances: servers.length };
   } finally {
     for (const server of servers) await server.stop();

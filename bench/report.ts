@@ -116,7 +116,7 @@ function postgresHttpSection(j: Json | null): string[] {
     header(j),
     '',
     'Each topology on its own fresh PostgreSQL database of one server, measured one after the other in the same run; with two instances autocannon spreads its clients over both servers. ' +
-      '`errors` count what the client saw (errors, timeouts, non-2xx answers); `500s logged` are the failures the servers logged between the start of the row and the start of the next, late answers included. ' +
+      '`errors` count what the client saw (errors, timeouts, non-2xx answers); `500s logged` are the failures the servers logged for the operation of the row from its start until the next row of that operation, late answers included. ' +
       'Both servers run on the same machine, so this measures the cost of sharing one database, not a speed-up.',
     '',
     ...tops.map((t) => `- ${t.instances} instance(s): ${fmt(t.identities)} identities (${fmt(t.images)} images after the enroll load), built in ${fmt(t.buildSeconds)} s through the import API; load ${t.loadBefore.join(' / ')} before, ${t.loadAfter.join(' / ')} after (1 / 5 / 15 min).`),
