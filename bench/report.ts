@@ -8,7 +8,7 @@ import { DEFAULT_EF } from '@/lib/matching/contract/collections';
 import { PEAK_GFLOPS, RESULTS_DIR, ROOT, type RunInfo } from './common';
 
 /** The benchmark result files, in report order. */
-export const BENCHMARKS = ['bench-index', 'bench-embed', 'bench-train', 'bench-http', 'bench-scale', 'bench-profile'] as const;
+export const BENCHMARKS = ['bench-index', 'bench-embed', 'bench-train', 'bench-http', 'bench-http-postgresql', 'bench-scale', 'bench-profile'] as const;
 
 type Json = RunInfo & Record<string, unknown>;
 
@@ -80,6 +80,7 @@ export function renderReport(dir = RESULTS_DIR): string {
   else {
     out.push(header(http), '', `Collection of ${fmt(http.identities)} identities (${fmt(http.images)} images after the enroll load), built in ${fmt(http.buildSeconds)} s through the import API.`, '', table(http.rows as Record<string, unknown>[], [['operation', 'operation'], ['connections', 'clients'], ['requestsPerSecond', 'req/s'], ['p50Ms', 'p50 ms'], ['p99Ms', 'p99 ms'], ['requests', 'requests'], ['errors', 'errors']]));
   }
+  out.push('', '## 4b. HTTP on one PostgreSQL: one instance and two', '', ...postgresHttpSection(read('bench-http-postgresql')));
   const scale = read('bench-scale');
   out.push('', '## 5. Scale (one collection growing)', '');
   if (!scale) out.push('No full run recorded yet.');
@@ -90,6 +91,45 @@ export function renderReport(dir = RESULTS_DIR): string {
   out.push('', '## 6. Per-request profile (SERVER_TIMING=1, one client, mean ms per stage)', '', ...profileSection(read));
   if (index && embed && train && http && scale) out.push('', '## Reading', '', ...reading({ index, embed, train, http, scale }));
   return `${out.join('\n')}\n`;
+}
+
+/** One HTTP topology of `bench-http-postgresql.json` (bench/http-bench.ts, HttpTopologyResult). */
+interface HttpTopologyJson {
+  instances: number;
+  identities: number;
+  images: number;
+  buildSeconds: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  rows: (Record<string, unknown> & { operation: string; connections: number })[];
+}
+
+/**
+ * The PostgreSQL HTTP table (issue 21): one row per operation and client count, each topology's
+ * req/s, p50, p99, requests, client errors and the 500s its servers logged side by side (`1×`, `2×` = one
+ * instance, two instances).
+ */
+function postgresHttpSection(j: Json | null): string[] {
+  if (!j) return ['No run recorded yet.'];
+  const tops = j.topologies as HttpTopologyJson[];
+  const metrics: [string, string][] = [['requestsPerSecond', 'req/s'], ['p50Ms', 'p50 ms'], ['p99Ms', 'p99 ms'], ['requests', 'requests'], ['errors', 'errors'], ['serverErrors', '500s logged']];
+  const rows = tops[0].rows.map((r) => ({
+    operation: r.operation,
+    connections: r.connections,
+    ...Object.fromEntries(tops.map((t) => [`x${t.instances}`, t.rows.find((x) => x.operation === r.operation && x.connections === r.connections)])),
+  }));
+  const columns: [string, string][] = [['operation', 'operation'], ['connections', 'clients'], ...tops.flatMap((t) => metrics.map(([key, label]): [string, string] => [`x${t.instances}.${key}`, `${t.instances}× ${label}`]))];
+  return [
+    header(j),
+    '',
+    'Each topology on its own fresh PostgreSQL database of one server, measured one after the other in the same run; with two instances autocannon spreads its clients over both servers. ' +
+      '`errors` count what the client saw (errors, timeouts, non-2xx answers); `500s logged` are the failures the servers logged for the operation of the row from its start until the next row of that operation, late answers included. ' +
+      'Both servers run on the same machine, so this measures the cost of sharing one database, not a speed-up.',
+    '',
+    ...tops.map((t) => `- ${t.instances} instance(s): ${fmt(t.identities)} identities (${fmt(t.images)} images after the enroll load), built in ${fmt(t.buildSeconds)} s through the import API; load ${t.loadBefore.join(' / ')} before, ${t.loadAfter.join(' / ')} after (1 / 5 / 15 min).`),
+    '',
+    table(rows, columns),
+  ];
 }
 
 /**

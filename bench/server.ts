@@ -15,9 +15,10 @@ export const KEY = 'bench-admin-api-key-0123456789';
 /** The multipart boundary of `multipart` bodies. */
 export const BOUNDARY = '----fewshot-bench-boundary';
 
-/** A started server: its base URL; `stop` ends it and removes its data. */
+/** A started server: its base URL; `failures()` the paths of the requests it answered 500 so far, in order; `stop` ends it and removes its data. */
 export interface BenchServer {
   base: string;
+  failures: () => readonly string[];
   stop: () => Promise<void>;
 }
 
@@ -46,7 +47,20 @@ export async function startBenchServer(extraEnv: Record<string, string> = {}): P
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fewshot-bench-'));
-  const server = spawnStart({ ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, MAX_UPLOAD_BYTES: String(64 * 1024 * 1024), ...extraEnv }, ['ignore', 'ignore', 'inherit']);
+  const server = spawnStart({ ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, API_KEY: KEY, MAX_UPLOAD_BYTES: String(64 * 1024 * 1024), ...extraEnv }, ['ignore', 'ignore', 'pipe']);
+  // The server's stderr passes through; each 500 it logs (lib/http/route.ts: `[http] <id> <method> <path> failed:`)
+  // is kept by path, so a request that fails after the client stopped waiting for it is still seen.
+  const failures: string[] = [];
+  let partial = ''; // a line split across chunks
+  server.stderr!.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const failed = /^\[http\] \S+ [A-Z]+ (\S+) failed:/.exec(line);
+      if (failed) failures.push(failed[1]);
+    }
+  });
   const stop = async (): Promise<void> => {
     try {
       process.kill(-server.pid!, 'SIGTERM');
@@ -66,7 +80,7 @@ export async function startBenchServer(extraEnv: Record<string, string> = {}): P
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  return { base, stop };
+  return { base, failures: () => failures, stop };
 }
 
 /** Calls the API with the admin key; a non-2xx answer throws with its body. */

@@ -1,6 +1,8 @@
 /**
  * The benchmarks (issue 9): `npm run bench` (full, at most an hour), `npm run bench -- --quick`
- * (under 3 minutes, what CI runs), `--only index,embed,train,http,scale,profile`, `--report` (bench/README.md
+ * (under 3 minutes, what CI runs), `--only index,embed,train,http,scale,profile`, `--instances 2
+ * --databaseUrl postgresql://… [--httpIdentities N]` (the HTTP benchmark on PostgreSQL, one instance
+ * beside two, issue 21), `--report` (bench/README.md
  * from the full run's JSON); flags read by scripts/cli/args.ts (unknown flags are errors). Each
  * benchmark prints a table and writes bench/results[/quick]/<name>.json. Backend-specific parts run
  * in a child process per available backend.
@@ -17,7 +19,7 @@ import { InputError } from '@/lib/errors';
 import { HNSW_DEFAULTS } from '@/lib/index/types';
 import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../bench/common';
 import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
-import { benchHttp } from '../bench/http-bench';
+import { assertNoHttpErrors, benchHttp, benchHttpOnPostgres } from '../bench/http-bench';
 import { benchIndexSize, type IndexRow } from '../bench/index-bench';
 import { benchProfile } from '../bench/profile-bench';
 import { renderReport } from '../bench/report';
@@ -73,16 +75,18 @@ const benchArgsSchema = z
     /** Internal: one backend-specific part, in a child process. */
     child: z.enum(['embed', 'train']).optional(),
     backend: z.enum(['tensorflow', 'wasm']).optional(),
-    /** The HTTP benchmark's servers: 2 shares one PostgreSQL database between two instances (issue 21). */
+    /** The HTTP benchmark's servers: 2 measures one instance and then two sharing one PostgreSQL database (issue 21). */
     instances: z.number().int().min(1).max(2).default(1),
-    /** `postgresql://…` of an empty database for the HTTP benchmark (required with --instances=2); unset: SQLite. */
+    /** `postgresql://…` of a server where the HTTP benchmark may CREATE DATABASE (required with --instances=2); unset: SQLite. */
     databaseUrl: z.string().regex(/^postgresql:\/\//).optional(),
+    /** Identities in the HTTP benchmark's collection (every topology the same); default the plan's. */
+    httpIdentities: z.number().int().min(1).optional(),
   })
   .refine((a) => !a.child || a.backend, { path: ['backend'], message: 'required with --child (tensorflow or wasm)' })
   .refine((a) => a.instances === 1 || a.databaseUrl, { path: ['databaseUrl'], message: 'required with --instances=2 (two instances share one PostgreSQL database)' });
 
 async function main(): Promise<void> {
-  const { quick, only, report, child: part, backend, instances, databaseUrl } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
+  const { quick, only, report, child: part, backend, instances, databaseUrl, httpIdentities } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
   if (part && backend) return runChild(part, backend, quick);
   if (report) {
     writeFileSync(path.join(ROOT, 'bench/README.md'), renderReport());
@@ -132,11 +136,19 @@ async function main(): Promise<void> {
   }
 
   if (only.includes('http')) {
-    const r = await benchHttp(plan.httpIdentities, plan.httpSeconds, { instances, databaseUrl });
-    printTable(`4. http (${instances} instance(s), ${databaseUrl ? 'PostgreSQL' : 'SQLite'})`, r.rows.map((x) => ({ ...x })));
-    // The report reads bench-http (one instance, SQLite); other topologies are written beside it.
-    const name = instances === 1 && !databaseUrl ? 'bench-http' : `bench-http-${instances}x-${databaseUrl ? 'postgresql' : 'sqlite'}`;
-    writeResult(name, quick, { ...runInfo('http', quick), backend: 'server: ML_BACKEND=auto', database: databaseUrl ? 'postgresql' : 'sqlite', ...r });
+    const identities = httpIdentities ?? plan.httpIdentities;
+    if (databaseUrl) {
+      // PostgreSQL: one instance, then (with --instances=2) two, each on a fresh database of that server.
+      const topologies = await benchHttpOnPostgres(identities, plan.httpSeconds, databaseUrl, instances === 2 ? [1, 2] : [1]);
+      for (const t of topologies) printTable(`4b. http (${t.instances} instance(s), PostgreSQL)`, t.rows.map((x) => ({ ...x })));
+      writeResult('bench-http-postgresql', quick, { ...runInfo('http-postgresql', quick), backend: 'server: ML_BACKEND=auto', database: 'postgresql', httpSeconds: plan.httpSeconds, topologies });
+      for (const t of topologies) assertNoHttpErrors(t.rows, `http, ${t.instances} instance(s) on PostgreSQL`);
+    } else {
+      const r = await benchHttp(identities, plan.httpSeconds);
+      printTable('4. http (1 instance, SQLite)', r.rows.map((x) => ({ ...x })));
+      writeResult('bench-http', quick, { ...runInfo('http', quick), backend: 'server: ML_BACKEND=auto', database: 'sqlite', ...r });
+      assertNoHttpErrors(r.rows, 'http on SQLite');
+    }
   }
   if (only.includes('profile')) {
     const r = await benchProfile(plan.profileIdentities, plan.profileFaces, plan.profileRequests);

@@ -18,13 +18,12 @@ export function pgServerUrl(): string | null {
   return process.env.TEST_PG_URL ?? null;
 }
 
-/** Creates an empty database of `provider`; `drop()` removes it. */
-export async function createTestDatabase(provider: DbProvider): Promise<{ target: DbTarget; drop: () => Promise<void> }> {
+/** Creates an empty database of `provider` (PostgreSQL: on `server`, TEST_PG_URL by default); `drop()` removes it. */
+export async function createTestDatabase(provider: DbProvider, server = pgServerUrl()): Promise<{ target: DbTarget; drop: () => Promise<void> }> {
   if (provider === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'fewshot-db-'));
     return { target: { provider, url: path.join(dir, 'test.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const server = pgServerUrl();
   if (!server) throw new Error('TEST_PG_URL is not set: run the suite through `npm test`, which starts PostgreSQL');
   const name = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: server });
