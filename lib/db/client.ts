@@ -48,14 +48,22 @@ export function resolveDbTarget(databaseUrl: string | undefined, dataDir: string
   return { provider: 'sqlite', url: path.join(dataDir, 'fewshot.db') };
 }
 
+/**
+ * Interactive transactions' limits. Prisma's defaults (wait 2 s for a connection, 5 s to commit)
+ * failed enrolments with a 500 (P2028, "expired transaction", 5.2 s) at 16 clients on a loaded
+ * 2-core machine (issue 21's HTTP bench on PostgreSQL): a transaction that queues behind the
+ * collection's row lock is slow, not wrong. Generous limits still end a stuck one.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 } as const;
+
 /** Opens a new client for a target (callers own its lifetime; the app uses `getDb`). */
 export function openDb(target: DbTarget): Db {
   if (target.provider === 'postgresql') {
-    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: target.url }) });
+    const client = new PostgresClient({ adapter: new PrismaPg({ connectionString: target.url }), transactionOptions: TRANSACTION_OPTIONS });
     return client as unknown as Db;
   }
   mkdirSync(path.dirname(target.url), { recursive: true });
   // WAL lets readers proceed during a write; busy_timeout waits out a concurrent writer.
   const adapter = new PrismaBetterSqlite3({ url: target.url, timeout: 10_000 });
-  return new SqliteClient({ adapter });
+  return new SqliteClient({ adapter, transactionOptions: TRANSACTION_OPTIONS });
 }
