@@ -139,7 +139,8 @@ describe('DATA_DIR', () => {
     expect(await server.exited).toBe(0);
     const all = modes(dataDir);
     console.log(`DATA_DIR after the run (${suiteProvider()}):\n${all.join('\n')}`);
-    expect(all.some((l) => l.startsWith('blobs/'))).toBe(true);
+    // Image bytes are files under blobs/ with SQLite (the fs store) and database rows with PostgreSQL.
+    expect(all.some((l) => l.startsWith('blobs/'))).toBe(suiteProvider() === 'sqlite');
     expect(all.some((l) => l.startsWith('indexes/'))).toBe(true);
     if (suiteProvider() === 'sqlite') expect(all).toContain('fewshot.db: file 600');
     expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
