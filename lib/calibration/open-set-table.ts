@@ -117,9 +117,14 @@ export function buildOpenSetTable(calibration: readonly TableIdentity[], opts: B
       for (const stranger of calibration) {
         if (members.has(stranger)) continue;
         for (const q of stranger.vectors) {
+          // nearest[i]: the stranger's nearest i-th image over the gallery identities; the K-shot
+          // score is the minimum of nearest[0..K-1], so each distance is computed once for every K.
+          const nearest = new Float64Array(kMax).fill(Infinity);
+          for (const images of gallery) for (let i = 0; i < kMax; i++) nearest[i] = Math.min(nearest[i], squaredDistance(q, images[i]));
+          let best = Infinity;
+          let i = 0;
           shotsList.forEach((k, j) => {
-            let best = Infinity;
-            for (const images of gallery) for (let i = 0; i < k; i++) best = Math.min(best, squaredDistance(q, images[i]));
+            for (; i < k; i++) best = Math.min(best, nearest[i]);
             distances[j].push(Math.sqrt(best));
           });
         }
