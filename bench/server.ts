@@ -4,11 +4,10 @@
  * (JSON, multipart bodies, collection import from a zip).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { zipSync } from 'fflate';
-import { spawnStart } from '../tests/helpers/start';
+import { freePort, spawnStart } from '../tests/helpers/start';
 
 /** The admin API key the benchmarks' server accepts. */
 export const KEY = 'bench-admin-api-key-0123456789';
@@ -29,17 +28,6 @@ export function multipart(field: string, name: string, bytes: Uint8Array, type =
     Buffer.from(bytes),
     Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
   ]);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 /** Starts the server with `extraEnv` on top of this process's environment and waits for its health check. */

@@ -3,26 +3,16 @@
 // database, a DATA_DIR), start, kill, and calls with an API key.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect } from 'vitest';
 import type { DbTarget } from '@/lib/db/client';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
-import { spawnStart } from '../helpers/start';
+import { freePort, spawnStart } from '../helpers/start';
+
+export { freePort };
 import { committedModelsDir, OMNIGLOT_ZIP } from '../service/harness';
 
-/** A free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A running server process group. */
 export interface Server {

@@ -9,12 +9,9 @@
  * reference, under the same lock. A crash leaves at worst unreferenced bytes, which
  * `removeOrphans` deletes.
  */
-import { createHash } from 'node:crypto';
 
-/** SHA-256 of bytes, lower-case hex. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+/** SHA-256 of bytes, lower-case hex (one implementation, beside the model files' pins). */
+export { sha256Hex } from '@/lib/embedder/manifest';
 
 /** Where blob bytes live. */
 export type BlobStoreKind = 'fs' | 'database';
