@@ -88,6 +88,14 @@ suite() {
   return $status
 }
 
+# The closing lines: the test counts, then every step that failed by name. A step fails on a
+# non-zero exit even when no test failed (lint, a file that does not load, an unhandled error).
+finish() {
+  node scripts/test-summary.mjs --total "$RESULTS"
+  if ((${#FAILED[@]})); then echo "FAILED: ${FAILED[*]}"; exit 1; fi
+  echo "all steps passed"
+}
+
 tfjs_node_loads() {
   TF_ENABLE_ONEDNN_OPTS=0 node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1
 }
@@ -95,39 +103,37 @@ tfjs_node_loads() {
 # The data sets the tests read from ../shared/data: one message naming what is missing, before anything runs.
 npx tsx tests/helpers/check-data.ts || exit 1
 ensure_packages
-FAILED=0
+FAILED=()
 # Suites that need a database run once per database; everything else is a unit suite.
 DB_SUITES=(tests/db tests/service tests/http)
 EXCLUDE_DB=(--exclude 'tests/db/**' --exclude 'tests/service/**' --exclude 'tests/http/**')
 
-echo "== type check"; npx tsc --noEmit || FAILED=1
+echo "== type check"; npx tsc --noEmit || FAILED+=(typecheck)
 if ((FAST)); then
   SLOW=(--exclude 'tests/**/*.slow.test.ts')
-  ML_BACKEND=wasm suite unit "${EXCLUDE_DB[@]}" "${SLOW[@]}" || FAILED=1
-  TEST_DB=sqlite ML_BACKEND=wasm suite sqlite "${DB_SUITES[@]}" "${SLOW[@]}" || FAILED=1
-  node scripts/test-summary.mjs --total "$RESULTS"
-  exit $FAILED
+  ML_BACKEND=wasm suite unit "${EXCLUDE_DB[@]}" "${SLOW[@]}" || FAILED+=(unit)
+  TEST_DB=sqlite ML_BACKEND=wasm suite sqlite "${DB_SUITES[@]}" "${SLOW[@]}" || FAILED+=(sqlite)
+  finish
 fi
-echo "== lint"; npx eslint --max-warnings=0 . || FAILED=1
+echo "== lint"; npx eslint --max-warnings=0 . || FAILED+=(lint)
 
-ML_BACKEND=wasm suite unit "${EXCLUDE_DB[@]}" || FAILED=1
+ML_BACKEND=wasm suite unit "${EXCLUDE_DB[@]}" || FAILED+=(unit)
 if tfjs_node_loads; then
-  ML_BACKEND=tensorflow suite unit-tensorflow tests/embedder tests/training || FAILED=1
+  ML_BACKEND=tensorflow suite unit-tensorflow tests/embedder tests/training || FAILED+=(unit-tensorflow)
 else
   echo "== unit-tensorflow: skipped, @tensorflow/tfjs-node does not load here (npm run build:tfjs-node builds it)"
 fi
 
 start_postgres
-TEST_DB=sqlite ML_BACKEND=wasm suite sqlite "${DB_SUITES[@]}" || FAILED=1
-TEST_DB=postgresql ML_BACKEND=wasm suite postgresql "${DB_SUITES[@]}" || FAILED=1
+TEST_DB=sqlite ML_BACKEND=wasm suite sqlite "${DB_SUITES[@]}" || FAILED+=(sqlite)
+TEST_DB=postgresql ML_BACKEND=wasm suite postgresql "${DB_SUITES[@]}" || FAILED+=(postgresql)
 
 echo "== e2e: Playwright in /usr/bin/chromium against npm start (which builds the app when stale)"
-PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/e2e.json" npx playwright test --reporter=list,json || FAILED=1
+PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/e2e.json" npx playwright test --reporter=list,json || FAILED+=(e2e)
 node scripts/test-summary.mjs e2e "$RESULTS/e2e.json"
 
 # The benchmarks are measurements, not tests: the quick run only proves they still run end to end.
 echo "== bench: npm run bench -- --quick (results under bench/results/quick/)"
-if npm run --silent bench -- --quick; then echo "bench: quick run completed"; else echo "bench: quick run FAILED"; FAILED=1; fi
+if npm run --silent bench -- --quick; then echo "bench: quick run completed"; else echo "bench: quick run FAILED"; FAILED+=(bench); fi
 
-node scripts/test-summary.mjs --total "$RESULTS"
-exit $FAILED
+finish

@@ -1,7 +1,7 @@
 // Starts the real service runtime (migrated test database, TF.js, the embedding worker, blob
 // and index stores) in a temporary DATA_DIR. lib/config/env parses process.env on first import,
 // so everything that reads it is imported dynamically after the variables are set.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, suiteProvider } from '../helpers/db';
