@@ -28,7 +28,7 @@ import { loadModel } from '@/lib/embedder/weights';
 import { evaluateIdentify, type IdentifyResult } from '@/lib/evaluation/identify';
 import { createUniform, shuffled } from '@/lib/evaluation/random';
 import { DEFAULT_ALIGNMENT, defaultFaceConfig, describeFolder, l2Normalise, loadFaceModels, toLabelledVectors, writeFaceConfig, type DescribedImage } from '@/lib/faces';
-import { calibrate, type Calibration, type CalibrationCurve } from '@/lib/calibration';
+import { calibrate, pairDistances, type Calibration, type CalibrationCurve } from '@/lib/calibration';
 import { parseCli } from './cli/args';
 
 const configSchema = z.strictObject({
@@ -70,24 +70,15 @@ type Config = z.infer<typeof configSchema>;
 const run = promisify(execFile);
 const log = (msg: string) => process.stderr.write(`[face-cv] ${msg}\n`);
 
-/** Genuine / impostor Euclidean distances over all pairs of `byIdentity`. */
-function pairDistances(byIdentity: readonly Float32Array[][]): { genuine: number[]; impostor: number[] } {
-  const flat = byIdentity.flatMap((es, i) => es.map((e) => ({ i, e })));
-  const genuine: number[] = [];
-  const impostor: number[] = [];
-  for (let a = 0; a < flat.length; a++) {
-    for (let b = a + 1; b < flat.length; b++) {
-      let s = 0;
-      for (let k = 0; k < flat[a].e.length; k++) s += (flat[a].e[k] - flat[b].e[k]) ** 2;
-      (flat[a].i === flat[b].i ? genuine : impostor).push(Math.sqrt(s));
-    }
-  }
-  return { genuine, impostor };
-}
-
 /** A curve whose open-set threshold is `d` for any gallery size (a fixed-distance baseline). */
 function fixedCurve(d: number): CalibrationCurve {
   return { distances: [d, d], far: [0, 1], tar: [0, 1] };
+}
+
+/** The calibration of every genuine and impostor pair of the L2-normalised descriptors. */
+function calibrateAllPairs(byIdentity: readonly Float32Array[][]): Calibration {
+  const { genuine, impostor } = pairDistances(byIdentity.map((es) => es.map(l2Normalise)));
+  return calibrate(genuine, impostor);
 }
 
 function descriptorsOf(images: readonly DescribedImage[], ids: readonly string[]): Float32Array[][] {
@@ -151,7 +142,7 @@ function meanStd(xs: number[]): { mean: number; std: number } {
 
 /** Calibration of the L2-normalised plain descriptor over every pair of `ids`' images. */
 function plainCalibration(images: readonly DescribedImage[], ids: readonly string[]): Calibration {
-  return calibrate(...(Object.values(pairDistances(descriptorsOf(images, ids).map((es) => es.map(l2Normalise)))) as [number[], number[]]));
+  return calibrateAllPairs(descriptorsOf(images, ids));
 }
 
 /** Writes the plain-descriptor default model (head null) calibrated on every identity. */
@@ -200,7 +191,7 @@ async function main(): Promise<void> {
   for (let f = 0; f < config.folds; f++) {
     const test = order.slice(f * foldSize, (f + 1) * foldSize);
     const train = order.filter((id) => !test.includes(id));
-    const plainCal = calibrate(...(Object.values(pairDistances(descriptorsOf(images, train).map((es) => es.map(l2Normalise)))) as [number[], number[]]));
+    const plainCal = calibrateAllPairs(descriptorsOf(images, train));
     const headDir = (await trainHead(config, images, train, path.join(config.workDir, `fold${f + 1}`), config.seed + f)).model;
     const head = await loadModel(headDir);
     const dist = await distanceFromIdentity(headDir);

@@ -9,7 +9,7 @@
  *                 image is of the query's identity. Pooled over repeats.
  * Refused images take part in neither. Rates come with 95% Wilson intervals and their trials.
  */
-import { calibrate, wilsonRate, type IntervalRate } from '@/lib/calibration';
+import { calibrate, pairDistances, wilsonRate, type IntervalRate } from '@/lib/calibration';
 import { InputError } from '@/lib/errors';
 import { describeFolder, loadFaceModel, type FaceAlignment } from '@/lib/faces';
 import { euclideanDistance } from '@/lib/index/exact';
@@ -52,30 +52,6 @@ export interface VerifyFigures {
 
 const TARGET_FARS = [1e-2, 1e-3] as const;
 
-/** Impostor pairs `[i, j]` (i < j): every one when at most `n` exist, else `n` distinct ones drawn with `rng`. */
-function impostorPairs(identityOf: readonly number[], n: number, rng: () => number): [number, number][] {
-  const m = identityOf.length;
-  const sizes = new Map<number, number>();
-  for (const id of identityOf) sizes.set(id, (sizes.get(id) ?? 0) + 1);
-  const total = (m * (m - 1)) / 2 - [...sizes.values()].reduce((s, k) => s + (k * (k - 1)) / 2, 0);
-  const out: [number, number][] = [];
-  if (total <= n) {
-    for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) if (identityOf[i] !== identityOf[j]) out.push([i, j]);
-    return out;
-  }
-  const seen = new Set<number>();
-  while (out.length < n) {
-    const a = Math.floor(rng() * m);
-    const b = Math.floor(rng() * m);
-    if (identityOf[a] === identityOf[b]) continue;
-    const [i, j] = a < b ? [a, b] : [b, a];
-    if (seen.has(i * m + j)) continue;
-    seen.add(i * m + j);
-    out.push([i, j]);
-  }
-  return out;
-}
-
 /** 1-shot rank-1 successes and trials over `repeats` seeded gallery draws. */
 function rank1Counts(vectors: readonly Float32Array[], identityOf: readonly number[], repeats: number, rng: () => number): { correct: number; trials: number } {
   const byIdentity = new Map<number, number[]>();
@@ -109,10 +85,8 @@ export function evaluateVerify(items: readonly { identity: string; vector: Float
   const identityOf = items.map((x) => names.indexOf(x.identity));
   const vectors = items.map((x) => x.vector);
   const rng = createUniform(opts.seed);
-  const genuine: number[] = [];
-  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) if (identityOf[i] === identityOf[j]) genuine.push(euclideanDistance('l2', vectors[i], vectors[j]));
+  const { genuine, impostor } = pairDistances(names.map((_, id) => vectors.filter((_, i) => identityOf[i] === id)), { max: opts.impostorPairs, uniform: rng });
   if (genuine.length === 0) throw new InputError('invalid_dataset', 'verify needs an identity with at least 2 usable images');
-  const impostor = impostorPairs(identityOf, opts.impostorPairs, rng).map(([i, j]) => euclideanDistance('l2', vectors[i], vectors[j]));
   const cal = calibrate(genuine, impostor);
   const points = [cal.thresholds.far1e2, cal.thresholds.far1e3];
   const { correct, trials } = rank1Counts(vectors, identityOf, opts.repeats, rng);

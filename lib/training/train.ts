@@ -18,8 +18,8 @@ import type { TrainConfig } from './config';
 import { contrastiveLoss, prototypicalLoss, tripletBatchHardLoss, tripletSemiHardLoss } from './loss';
 import { oneShotAccuracy } from './oneshot';
 import { mineHardNegatives, nearestIdentities, sampleBalancedPairs, sampleGroupedPkEpoch, samplePkEpoch, type ImageRef } from './pairs';
-import { squaredDistance } from '@/lib/calibration/vectors';
-import { createRng, type Rng } from '@/lib/calibration/rng';
+import { pairDistances } from '@/lib/calibration/vectors';
+import { createRng } from '@/lib/calibration/rng';
 
 /** Progress of one training step. */
 export interface TrainProgress {
@@ -338,7 +338,9 @@ export async function evaluateTower(
       metrics[`oneShot${ways}WayWithinGroup`] = oneShotAccuracy(emb, groups, { ways, shots: 1, trials: 1000, withinGroup: true }, createRng(config.seed + 104729));
     }
   }
-  const distances = calibrationDistances(emb, config.calibrationImpostorPairs, createRng(config.seed + 15485863));
+  const rng = createRng(config.seed + 15485863);
+  const pairs = pairDistances(emb, { max: config.calibrationImpostorPairs, uniform: () => rng.next() });
+  const distances = { genuine: Float32Array.from(pairs.genuine), impostor: Float32Array.from(pairs.impostor) };
   const calibration = calibrate(distances.genuine, distances.impostor);
   metrics.auc = calibration.auc;
   metrics.eer = calibration.eer;
@@ -351,30 +353,3 @@ function largestGroup(groups: readonly string[]): number {
   return Math.max(0, ...counts.values());
 }
 
-/**
- * Genuine distances: every pair of images of the same identity. Impostor distances: every pair of
- * images of different identities, or a seeded sample of `maxImpostor` of them when there are more.
- */
-export function calibrationDistances(emb: readonly Float32Array[][], maxImpostor: number, rng: Rng): { genuine: Float32Array; impostor: Float32Array } {
-  const genuine: number[] = [];
-  for (const imgs of emb) {
-    for (let i = 0; i < imgs.length; i++) for (let j = i + 1; j < imgs.length; j++) genuine.push(Math.sqrt(squaredDistance(imgs[i], imgs[j])));
-  }
-  const flat = emb.flatMap((imgs, id) => imgs.map((e) => ({ e, id })));
-  const n = flat.length;
-  const sameCount = emb.reduce((s, imgs) => s + (imgs.length * (imgs.length - 1)) / 2, 0);
-  const allImpostor = (n * (n - 1)) / 2 - sameCount;
-  const impostor: number[] = [];
-  if (allImpostor <= maxImpostor) {
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) if (flat[i].id !== flat[j].id) impostor.push(Math.sqrt(squaredDistance(flat[i].e, flat[j].e)));
-    }
-  } else {
-    while (impostor.length < maxImpostor) {
-      const i = rng.int(n);
-      const j = rng.int(n);
-      if (flat[i].id !== flat[j].id) impostor.push(Math.sqrt(squaredDistance(flat[i].e, flat[j].e)));
-    }
-  }
-  return { genuine: Float32Array.from(genuine), impostor: Float32Array.from(impostor) };
-}
