@@ -1,0 +1,86 @@
+/**
+ * The model's threshold moved to the gallery's domain using only the gallery (issue 18 experiment,
+ * policy `model-curve-table-shift`, measured by `evaluate openset` only; the service does not use it).
+ *
+ * Why: the model's pairwise curve C (impostor CDF: C(d) = share of calibration impostor pairs at
+ * distance <= d) was measured on another domain. The threshold t = Q_c(p) reads it at the
+ * pairwise FAR p = 1-(1-f)^(1/M) for M counted comparisons (open-set.ts, open-set-table.ts). In a
+ * domain whose impostors lie farther (or nearer) than the calibration's, the same p sits at another
+ * distance. A gallery of N identities already holds n impostor pairs of its own domain: every pair
+ * of images of two different identities (a 5 × 3 gallery holds 90); a stranger's distances to the
+ * gallery's images come from that same domain.
+ *
+ * Rule (formulas; Q_g = the gallery's impostor quantile, Q_c = the curve's, `distanceAtFar`):
+ *   k = max(3, ceil(p · n)), q = k / n   the lowest level the gallery measures: its k-th smallest
+ *                                        pair distance X_(k), at least 3 below it (the rule of three
+ *                                        that decides what a FAR can be read from, gallery-trials.ts)
+ *   ŝ = (X_med - X_(k)) / (Q_c(0.5) - Q_c(q))   the gallery's lower-half spread over the curve's
+ *   s = max(1, ŝ)
+ *   t' = max(0, X_(k) - s · (Q_c(q) - Q_c(p)))
+ * i.e. the location comes from the gallery at the deepest quantile it can read; the drop from there
+ * down to the threshold's level p is the curve's, widened (never narrowed) by the gallery's spread.
+ * - A gallery drawn from the calibration distribution: X_(k) ≈ Q_c(q), s ≈ 1, so t' ≈ Q_c(p) = t.
+ * - A gallery whose impostors are all farther by δ: X_(k) = Q_c(q) + δ, ŝ = 1, so t' = t + δ.
+ * - A large gallery (p · n >= 3): q = p and t' = X_(k), the gallery's own distance at pairwise FAR p.
+ * - Spread only widens: with a wider tail than the curve's, the shift read at q overstates the one at
+ *   p, so the drop is widened; a narrower spread is not trusted, because ŝ divides by a gap read from
+ *   a 3rd order statistic and an under-estimate would loosen the threshold past anything measured.
+ *   (On Gaussian scores this keeps the mean FAR within 1.0-1.4 × the target for a 5 × 3 gallery at
+ *   spreads 0.8-1.2 × the curve's, where the shift alone reached 2.0 ×; a design check, not the grid.)
+ * Bounds: t' <= X_(k) (s >= 1 and Q_c(q) >= Q_c(p)), so the threshold never accepts k of the
+ * gallery's own impostor pairs; t' >= 0. No change (`shifted: false`) when q = 3/n > 5%: the gallery
+ * then measures no tail quantile (the 5% tail of the service's 95% intervals), only its bulk (n < 60,
+ * e.g. 5 identities × 1 image = 10 pairs), or when the curve gives no spread (Q_c(0.5) <= Q_c(q)).
+ *
+ * No constant is fitted on data: 3 is the rule of three, 5% the intervals' convention, and the
+ * rest comes from the model's curve and the gallery.
+ */
+import { distanceAtFar, type CalibrationCurve } from './roc';
+import type { GalleryEntry } from './policy';
+import { squaredDistance } from './vectors';
+
+/** Order statistic the gallery's quantile is read at, at least (the rule of three). */
+const MIN_RANK = 3;
+/** Largest quantile level still read as the tail (the 5% of a 95% interval). */
+const MAX_TAIL_LEVEL = 0.05;
+
+/** The distances of every pair of images of two different identities in `gallery`, ascending. */
+export function interIdentityDistances(gallery: readonly GalleryEntry[]): Float64Array {
+  const out: number[] = [];
+  for (let i = 0; i < gallery.length; i++) {
+    for (let j = i + 1; j < gallery.length; j++) {
+      if (gallery[i].identity !== gallery[j].identity) out.push(Math.sqrt(squaredDistance(gallery[i].vector, gallery[j].vector)));
+    }
+  }
+  return Float64Array.from(out).sort();
+}
+
+/** A threshold moved to the gallery's domain, or left as it was. */
+export interface ShiftedThreshold {
+  /** The threshold t' (t when `shifted` is false). */
+  threshold: number;
+  /** False when the gallery measures no tail quantile (see the top of this file). */
+  shifted: boolean;
+  /** Inter-identity pairs n the shift was read from. */
+  pairs: number;
+}
+
+/**
+ * `threshold` = Q_c(`pairwiseFar`) of `curve`, moved by the gallery's inter-identity distances
+ * `pairDistances` (ascending; `interIdentityDistances`), by the rule at the top of this file.
+ */
+export function shiftThreshold(curve: CalibrationCurve, threshold: number, pairwiseFar: number, pairDistances: Float64Array): ShiftedThreshold {
+  const n = pairDistances.length;
+  const unchanged = { threshold, shifted: false, pairs: n };
+  if (n === 0 || MIN_RANK / n > MAX_TAIL_LEVEL) return unchanged;
+  const k = Math.max(MIN_RANK, Math.ceil(pairwiseFar * n));
+  const q = k / n;
+  const xk = pairDistances[k - 1];
+  const half = n >> 1;
+  const xMedian = n % 2 === 1 ? pairDistances[half] : (pairDistances[half - 1] + pairDistances[half]) / 2;
+  const curveAtQ = distanceAtFar(curve, q);
+  const curveGap = distanceAtFar(curve, 0.5) - curveAtQ;
+  if (!(curveGap > 0)) return unchanged;
+  const spread = Math.max(1, (xMedian - xk) / curveGap);
+  return { threshold: Math.max(0, xk - spread * Math.max(0, curveAtQ - threshold)), shifted: true, pairs: n };
+}
