@@ -97,7 +97,7 @@ export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOption
       let base = { threshold: counted.threshold, source: counted.source, trials: 0 };
       if (opts.shift && counted.threshold !== null) {
         const pairs = (known.pairs ??= interIdentityDistances(gallery));
-        const moved = shiftThreshold(curve, counted.threshold, pairwiseFarForOpenSet(targetFar, counted.comparisons), pairs);
+        const moved = shiftThreshold(curve, counted.threshold, pairwiseFarForOpenSet(targetFar, counted.comparisons), pairs, identities);
         if (moved.shifted) base = { threshold: moved.threshold, source: `${counted.source}-shift`, trials: moved.pairs };
       }
       const t = withGalleryThreshold(base.threshold, targetFar, trials, opts.gallery);
