@@ -46,6 +46,10 @@
  *
  * No constant is fitted on data: 3 is the rule of three, 5% the intervals' convention, and the
  * rest comes from the model's curve and the gallery.
+ *
+ * Result: the revision failed too (README, "An experiment that failed"; openset-gshift2-*.json):
+ * FAR over 1.5 × in 2 of 12 CFP and 9 of 24 Omniglot cells, and less TAR than `model-curve-table`
+ * on ORL, where it tightened every cell it acted on.
  */
 import { distanceAtFar, type CalibrationCurve } from './roc';
 import type { GalleryEntry } from './policy';
