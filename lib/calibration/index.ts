@@ -29,6 +29,7 @@ export {
   type TrialSet,
 } from './gallery-trials';
 export { modelCurvePolicy, modelThreshold, nearestPerIdentity, withGalleryThreshold, type ModelCurveOptions, type ModelCurveThreshold } from './model-curve-policy';
+export { interIdentityDistances, shiftThreshold, type ShiftedThreshold } from './gallery-shift';
 export { buildOpenSetTable, effectiveComparisons, openSetTableThreshold, TABLE_FARS, type OpenSetTable, type OpenSetTableShape, type TableIdentity } from './open-set-table';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
 export { wilsonRate, type IntervalRate } from './wilson';

@@ -11,7 +11,8 @@
  */
 import { InputError } from '@/lib/errors';
 import { computeTrialsNow, galleryInForce, ratesAt, targetPoint, type RateEstimate, type TrialSet } from './gallery-trials';
-import { openSetThreshold } from './open-set';
+import { interIdentityDistances, shiftThreshold } from './gallery-shift';
+import { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 import { effectiveComparisons, type OpenSetTable } from './open-set-table';
 import { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
 import type { CalibrationCurve } from './roc';
@@ -55,6 +56,11 @@ export interface ModelCurveOptions {
   gallery: 'replace' | 'tighten';
   /** The model's open-set table; required with `count: 'table'`. */
   table?: OpenSetTable;
+  /**
+   * Move the curve's threshold to the gallery's domain by its inter-identity distances before the
+   * gallery threshold (./gallery-shift.ts; `model-curve-table-shift`, an evaluate-only experiment).
+   */
+  shift?: boolean;
 }
 
 /** The threshold a model-curve policy reads before the gallery's own trials: the comparisons it counted and where the count came from. */
@@ -71,11 +77,11 @@ export function modelThreshold(curve: CalibrationCurve | null, table: OpenSetTab
  * tightens) since (lib/matching/context.ts `collectionThreshold`).
  */
 export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOptions): OpenSetPolicy {
-  const name = `model-curve-${opts.count}`;
+  const name = `model-curve-${opts.count}${opts.shift ? '-shift' : ''}`;
   if (opts.count === 'table' && !opts.table) throw new InputError('unknown_policy', `${name} needs a model with an open-set table`);
   // fit() is called once per target FAR on the same gallery: its trials and its score function
   // (which does not depend on the FAR; callers may reuse rankings per function) are made once.
-  const perGallery = new WeakMap<readonly GalleryEntry[], { trials: TrialSet; score: FittedPolicy['score'] }>();
+  const perGallery = new WeakMap<readonly GalleryEntry[], { trials: TrialSet; score: FittedPolicy['score']; pairs?: Float64Array }>();
   return {
     name,
     fit(gallery, targetFar): FittedPolicy {
@@ -84,14 +90,20 @@ export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOption
       perGallery.set(gallery, known);
       const { trials, score } = known;
       const identities = new Set(gallery.map((g) => g.identity)).size;
-      const base =
+      const counted =
         opts.count === 'identities'
-          ? { threshold: openSetThreshold(curve, targetFar, identities), source: 'model-curve' }
+          ? { threshold: openSetThreshold(curve, targetFar, identities), comparisons: identities, source: 'model-curve' }
           : modelThreshold(curve, opts.count === 'table' ? opts.table! : null, targetFar, identities, gallery.length);
+      let base = { threshold: counted.threshold, source: counted.source, trials: 0 };
+      if (opts.shift && counted.threshold !== null) {
+        const pairs = (known.pairs ??= interIdentityDistances(gallery));
+        const moved = shiftThreshold(curve, counted.threshold, pairwiseFarForOpenSet(targetFar, counted.comparisons), pairs, identities);
+        if (moved.shifted) base = { threshold: moved.threshold, source: `${counted.source}-shift`, trials: moved.pairs };
+      }
       const t = withGalleryThreshold(base.threshold, targetFar, trials, opts.gallery);
       const evidence: ThresholdEvidence = t.galleryFar
         ? { source: 'gallery', trials: trials.impostor.length, predictedFar: { value: t.galleryFar.value, lo: t.galleryFar.lo, hi: t.galleryFar.hi } }
-        : { source: base.source, trials: 0, predictedFar: { value: targetFar, lo: null, hi: null } };
+        : { source: base.source, trials: base.trials, predictedFar: { value: targetFar, lo: null, hi: null } };
       return { threshold: t.threshold!, score, evidence };
     },
   };

@@ -29,14 +29,19 @@ export interface PolicyModel {
 /** Builds a policy for one model. */
 export type PolicyFactory = (model: PolicyModel) => OpenSetPolicy;
 
+/** `model-curve-table`, or with `shift` its experiment `model-curve-table-shift` (./gallery-shift.ts). */
+function tablePolicy(model: PolicyModel, shift: boolean): OpenSetPolicy {
+  const name = `model-curve-table${shift ? '-shift' : ''}`;
+  if (!model.openSetTable) throw new InputError('unknown_policy', `the ${name} policy needs a ${model.kind} model with an open-set table (evaluate make-openset-table)`);
+  return modelCurvePolicy(model.calibration.curve, { count: 'table', gallery: 'tighten', table: model.openSetTable, shift });
+}
+
 /** Every policy by name. */
 export const POLICIES: Readonly<Record<string, PolicyFactory>> = Object.freeze({
   'model-curve-identities': (model: PolicyModel) => modelCurvePolicy(model.calibration.curve, { count: 'identities', gallery: 'replace' }),
   'model-curve-images': (model: PolicyModel) => modelCurvePolicy(model.calibration.curve, { count: 'images', gallery: 'tighten' }),
-  'model-curve-table': (model: PolicyModel) => {
-    if (!model.openSetTable) throw new InputError('unknown_policy', `the model-curve-table policy needs a ${model.kind} model with an open-set table (evaluate make-openset-table)`);
-    return modelCurvePolicy(model.calibration.curve, { count: 'table', gallery: 'tighten', table: model.openSetTable });
-  },
+  'model-curve-table': (model: PolicyModel) => tablePolicy(model, false),
+  'model-curve-table-shift': (model: PolicyModel) => tablePolicy(model, true),
   cohort: (model: PolicyModel) => {
     const setting = COHORT_SETTINGS[model.kind];
     if (!model.cohort || !setting) throw new InputError('unknown_policy', `the cohort policy needs a ${model.kind} model with a cohort and a cohort setting for its kind`);
