@@ -94,6 +94,7 @@ finish() {
   node scripts/test-summary.mjs --total "$RESULTS"
   if ((${#FAILED[@]})); then echo "FAILED: ${FAILED[*]}"; exit 1; fi
   echo "all steps passed"
+  exit 0
 }
 
 tfjs_node_loads() {
