@@ -17,7 +17,7 @@ test('target FAR 1e-2 from the calibration page turns a weak match into unknown'
     byChar.set(`${e.alphabet}/${e.character}`, [...(byChar.get(`${e.alphabet}/${e.character}`) ?? []), e.bytes]);
   }
   const chars = [...byChar.entries()].slice(0, 60);
-  const created = await request.post('/api/collections', { headers, data: { name: 'calibration e2e', kind: 'object', targetFar: 0.1 } });
+  const created = await request.post('/api/collections', { headers, data: { name: 'calibration e2e', kind: 'object', domain: 'drawings', targetFar: 0.1 } });
   expect(created.status()).toBe(201);
   const { id } = await created.json();
   const zip = zipSync(Object.fromEntries(chars.flatMap(([name, drawings]) => drawings.slice(0, 6).map((b, i) => [`${name}/${i}.png`, b]))));

@@ -56,7 +56,7 @@ async function summarize({ kind, version, origin }: FoundModel, manifest: ModelM
     findModelAuditEntries(rt.db, version, ['model.promote', 'model.rollback'], 50),
   ]);
   return {
-    version, kind, origin, isDefault: defaults[kind] === version, createdAt: manifest.createdAt, embeddingDim: manifest.embeddingDim,
+    version, kind, origin, isDefault: defaults[kind] === version || (kind === 'object' && defaults.photo === version), createdAt: manifest.createdAt, embeddingDim: manifest.embeddingDim,
     dataSource: manifest.data.source, metrics: manifest.metrics, backend: manifest.backend, collections,
     promotions: audit.map((a) => ({
       at: a.createdAt.toISOString(), actor: a.actor, action: a.action, collectionId: a.collectionId,
