@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROCERY_STORE } from '../helpers/data';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
-import { form } from './images';
+import { form, omniglot } from './images';
 
 let h: HttpHarness;
 let api: ApiClient;
@@ -120,5 +120,59 @@ describe('a photos collection', () => {
     // probability 0.008, so a floor of 6 of 9 unknown fails by chance under 1% of the time.
     // Measured: 8 of 9 unknown (one Pineapple photo nearest Cucumber at 0.899, threshold 0.994).
     expect(unknown).toBeGreaterThanOrEqual(6);
+  });
+
+  it('the domain guard stays quiet: the photo model separates these products', async () => {
+    await importProducts(collectionId, MORE_PRODUCTS, 3);
+    expect(await separation(collectionId)).toMatchObject({ verdict: 'separates', advice: null });
+  });
+});
+
+// The domain guard (issue 19 item 4) on 8 identities x 3 images of each pairing: the products above
+// (the photos collection's, and the same photos in a drawings collection), and 8 Omniglot characters
+// of one alphabet.
+const MORE_PRODUCTS = ['Alpro-Vanilla-Soyghurt', 'Cabbage', 'Floury-Potato', 'Plum', 'Zucchini'];
+
+/** The calibration report's separation of a collection. */
+async function separation(collectionId: string) {
+  const r = await api.call(h.routes.calibration.GET, 'GET /api/collections/{id}/calibration', { headers: admin, params: { id: collectionId } });
+  expect(r.status).toBe(200);
+  const s = r.body.separation;
+  console.info(`[test] ${collectionId}: ${s.verdict}, pairwise AUC ${s.pairwiseAuc?.toFixed(3)}, collapsed ${s.collapsedShare?.toFixed(3)} at ${s.modelDistance.toFixed(3)}`);
+  return s;
+}
+
+describe('the domain guard', () => {
+  const drawings = () => {
+    const byCharacter = new Map<string, Uint8Array[]>();
+    for (const e of omniglot(['Bengali'])) byCharacter.set(e.character, [...(byCharacter.get(e.character) ?? []), e.bytes]);
+    return [...byCharacter].slice(0, 8);
+  };
+  const importDrawings = async (collectionId: string) => {
+    const zip = zipSync(Object.fromEntries(drawings().flatMap(([c, bytes]) => bytes.slice(0, 3).map((b, i) => [`${c}/${i}.png`, b]))));
+    const r = await api.call(h.routes.importArchive.POST, 'POST /api/collections/{id}/import', { headers: admin, params: { id: collectionId }, form: form('archive', [{ name: 'drawings.zip', bytes: zip }]) });
+    expect(r.body).toMatchObject({ enrolled: 24, rejected: [] });
+  };
+
+  it('fires for drawings in a photos collection, and suggests a drawings collection', async () => {
+    const c = await create({ name: 'drawings as photos', kind: 'object', domain: 'photos' });
+    await importDrawings(c.body.id);
+    const s = await separation(c.body.id);
+    expect(s).toMatchObject({ verdict: 'cannot_separate', aucFloor: 0.7, collapseCeiling: 0.5, minIdentities: 5, genuinePairs: 24, impostorPairs: 252, sampled: false });
+    expect(s.advice).toMatch(/^The model cannot separate this gallery's identities: .*If these images are drawings, create a drawings collection/);
+  });
+
+  it('fires for photos in a drawings collection, and suggests a photos collection', async () => {
+    const c = await create({ name: 'photos as drawings', kind: 'object', domain: 'drawings' });
+    await importProducts(c.body.id, [...ENROLLED, ...MORE_PRODUCTS], 3);
+    const s = await separation(c.body.id);
+    expect(s.verdict).toBe('cannot_separate');
+    expect(s.advice).toContain('If these images are photos, create a photos collection');
+  });
+
+  it('stays quiet for drawings in a drawings collection', async () => {
+    const c = await create({ name: 'drawings as drawings', kind: 'object', domain: 'drawings' });
+    await importDrawings(c.body.id);
+    expect(await separation(c.body.id)).toMatchObject({ verdict: 'separates', advice: null });
   });
 });
