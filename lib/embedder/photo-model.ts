@@ -5,7 +5,8 @@
  * Runtimes: the backbone (MobileNetV2 of nsfwjs, ./photo-backbone.ts) runs on the worker's TF.js
  * backend (tfjs-node where it loads, else wasm): the ONNX exporter (./onnx-export.ts) writes the
  * towers of ./tower.ts only, not a Keras MobileNetV2 graph. The head runs where `loadModel` puts
- * it: ONNX Runtime when the model folder has its `model.onnx` artefact, else TF.js.
+ * it: ONNX Runtime when the model folder has its `model.onnx` artefact, else TF.js (the head's MLP
+ * exports cleanly: `npm run export-onnx`).
  */
 import { InputError } from '@/lib/errors';
 import { getTf } from './backend';
