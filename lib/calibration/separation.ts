@@ -66,7 +66,11 @@ export function pairScores(rows: readonly TrialRow[], seed = 1): PairScores {
   }
   const rng = createRng(seed);
   const byIdentity = new Map<string, number[]>();
-  rows.forEach((r, i) => byIdentity.set(r.identity, [...(byIdentity.get(r.identity) ?? []), i]));
+  rows.forEach((r, i) => {
+    const own = byIdentity.get(r.identity);
+    if (own) own.push(i);
+    else byIdentity.set(r.identity, [i]);
+  });
   const same: [number, number][] = [];
   for (const ids of byIdentity.values()) for (let a = 0; a < ids.length; a++) for (let b = a + 1; b < ids.length; b++) same.push([ids[a], ids[b]]);
   const sampledGenuine = same.length > MAX_SEPARATION_PAIRS;
