@@ -38,9 +38,12 @@ describe('serveModel', () => {
     expect(model.manifest).toMatchObject({ domain: 'photo', input: { type: 'vector', dim: 320 }, embeddingDim: dim });
     const side = model.manifest.backbone!.preprocess.inputSizePx;
     const photo = Float32Array.from({ length: side * side * 3 }, (_, i) => (i % 251) / 251); // [224, 224, 3]
+    const before = await rt.embedder.debugMemory();
     const [embedding] = await rt.embedder.embed(input, [photo]);
     expect(embedding).toHaveLength(dim);
     expect(Math.hypot(...embedding)).toBeCloseTo(1, 5);
+    // Backbone and head run tidy: the worker holds the same tensors after the call as before it.
+    expect(await rt.embedder.debugMemory()).toEqual(before);
   });
 
   it('refuses a version found nowhere with model_not_found', async () => {
