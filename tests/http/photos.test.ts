@@ -56,6 +56,15 @@ describe('an object collection chooses its domain', () => {
     expect(read.body).toMatchObject(expected);
   });
 
+  it('lists each object model with its domain, the photo and drawing defaults as defaults', async () => {
+    const r = await api.call(h.routes.models.GET, 'GET /api/models', { headers: admin });
+    const byVersion = new Map(r.body.items.map((m: { version: string }) => [m.version, m]));
+    expect(byVersion.get(PHOTO_MODEL)).toMatchObject({ kind: 'object', domain: 'photo', isDefault: true });
+    expect(byVersion.get('photos-raw-2026-12-05-d2fb')).toMatchObject({ kind: 'object', domain: 'photo', isDefault: false });
+    expect(byVersion.get(DRAWING_MODEL)).toMatchObject({ kind: 'object', domain: 'drawing', isDefault: true });
+    expect(r.body.items.filter((m: { kind: string }) => m.kind === 'face').map((m: { domain: unknown }) => m.domain)).toEqual(expect.arrayContaining([null]));
+  });
+
   it('gives a face collection no domain, and refuses one', async () => {
     const refused = await create({ name: 'face with domain', kind: 'face', domain: 'photos' });
     expect(refused.body).toMatchObject({ status: 422, code: 'invalid_domain', detail: 'domain is for object collections (drawings or photos); a face collection takes none, got photos' });
