@@ -69,7 +69,7 @@ export async function benchHttp(identities: number, seconds: number, topology: H
     // One after the other: the first migrates the database.
     for (let i = 0; i < topology.instances; i++) servers.push(await startBenchServer(topology.databaseUrl ? { DATABASE_URL: topology.databaseUrl } : {}));
     const base = servers[0].base;
-    const collection = (await api(base, '/api/collections', { method: 'POST', json: { name: 'bench', kind: 'object' } })) as { id: string };
+    const collection = (await api(base, '/api/collections', { method: 'POST', json: { name: 'bench', kind: 'object', domain: 'drawings' } })) as { id: string };
     log(`http: building ${identities} identities (one drawing each) through the import API`);
     const t0 = Date.now();
     await importFiles(base, collection.id, drawings.slice(0, identities).map((d, i) => [`id${String(i).padStart(6, '0')}/${d.drawer}.png`, d.bytes]));

@@ -74,7 +74,7 @@ export async function benchProfile(identities: number, faces: number, requests: 
   const { base, stop } = await startBenchServer({ SERVER_TIMING: '1' });
   try {
     const rows: ProfileRow[] = [];
-    const objects = (await api(base, '/api/collections', { method: 'POST', json: { name: 'profile-object', kind: 'object' } })) as { id: string };
+    const objects = (await api(base, '/api/collections', { method: 'POST', json: { name: 'profile-object', kind: 'object', domain: 'drawings' } })) as { id: string };
     log(`profile: importing ${identities} object identities`);
     await importFiles(base, objects.id, drawings.slice(0, identities).map((d, i) => [`id${String(i).padStart(6, '0')}/${d.drawer}.png`, d.bytes]));
     const objectQuery = multipart('image', 'query.png', drawings[identities].bytes);

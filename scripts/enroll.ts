@@ -1,7 +1,7 @@
 /**
  * Bulk enrollment over HTTP into a running server:
  *
- *   npm run enroll -- <collection> <folder-per-identity | .zip> [--create --kind face|object [--detect auto|always|never]]
+ *   npm run enroll -- <collection> <folder-per-identity | .zip> [--create --kind face|object [--domain drawings|photos] [--detect auto|always|never]]
  *                     [--url http://127.0.0.1:$PORT] [--api-key $API_KEY] [--batch 8]
  *
  * `<collection>` is a collection's id or name (`--create` makes it when missing). Each identity is
@@ -21,7 +21,7 @@ import { listFolderImages, type FolderImage } from '@/lib/datasets';
 import { parseCli } from './cli/args';
 import { createProgressLine, drawBar, formatDuration } from './cli/progress';
 
-const USAGE = 'usage: npm run enroll -- <collection> <folder|zip> [--create --kind face|object [--detect auto|always|never]] [--url URL] [--api-key KEY] [--batch N]';
+const USAGE = 'usage: npm run enroll -- <collection> <folder|zip> [--create --kind face|object [--domain drawings|photos] [--detect auto|always|never]] [--url URL] [--api-key KEY] [--batch N]';
 
 /** The command line; `--create` needs `--kind`. */
 const enrollArgsSchema = z
@@ -37,6 +37,8 @@ const enrollArgsSchema = z
     /** Make the collection when missing. */
     create: z.boolean().default(false),
     kind: z.enum(['face', 'object']).optional(),
+    /** Image domain of an object collection made by --create (the server's default: photos). */
+    domain: z.enum(['drawings', 'photos']).optional(),
     /** Face detection setting of a collection made by --create. */
     detect: z.enum(['auto', 'always', 'never']).optional(),
     /** Images per upload. */
@@ -109,7 +111,9 @@ async function resolveCollection(call: Client, args: Args): Promise<{ id: string
     }
   }
   if (!args.create) fail(`no collection "${args.collection}"; pass --create --kind face|object to create it`);
-  return call('POST', '/api/collections', { json: { name: args.collection, kind: args.kind, ...(args.detect ? { settings: { detect: args.detect } } : {}) } });
+  return call('POST', '/api/collections', {
+    json: { name: args.collection, kind: args.kind, ...(args.domain ? { domain: args.domain } : {}), ...(args.detect ? { settings: { detect: args.detect } } : {}) },
+  });
 }
 
 /** The identity with this externalId, created when missing. */

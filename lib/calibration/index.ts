@@ -2,7 +2,8 @@
  * Pure maths of decisions: ROC/DET curves, AUC, EER and thresholds at a target FAR (roc.ts), the
  * open-set conversion (open-set.ts), the match/unknown decision over neighbours (decision.ts), and
  * Wilson intervals of measured rates (interval.ts).
- * the open-set policies: cohort score normalisation and stranger-trial thresholds (cohort*.ts).
+ * the open-set policies: cohort score normalisation and stranger-trial thresholds (cohort*.ts);
+ * the domain guard: whether a model separates a gallery's identities at all (separation.ts).
  * No database, no ML, no I/O.
  */
 export { aucOf, calibrate, countAtMost, distanceAtFar, eerOf, rocCurve, type Calibration, type CalibrationCurve, type ThresholdPoint } from './roc';
@@ -35,3 +36,13 @@ export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './
 export { wilsonRate, type IntervalRate } from './wilson';
 export { asNorm, cohortStats, thresholdFromTrials, unitDistance, type Cohort, type CohortStats } from './cohort';
 export { cohortPolicy, COHORT_SETTINGS, type CohortPolicyOptions } from './cohort-policy';
+export {
+  COLLAPSE_CEILING,
+  MAX_SEPARATION_PAIRS,
+  MIN_IDENTITIES_FOR_SEPARATION,
+  pairScores,
+  SEPARATION_AUC_FLOOR,
+  separationOf,
+  type PairScores,
+  type Separation,
+} from './separation';

@@ -11,6 +11,8 @@ export type CollectionRow = Omit<StoredCollection, 'settings'> & { settings: Col
 export interface NewCollectionRow {
   name: string;
   kind: string;
+  /** Object collections: 'drawings' | 'photos'; null for faces. */
+  domain: string | null;
   modelVersion: string;
   targetFar: number;
   settings: CollectionSettings;

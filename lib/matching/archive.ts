@@ -54,7 +54,7 @@ interface ExportIdentity {
 interface ExportDocument {
   format: typeof EXPORT_FORMAT;
   exportedAt: string;
-  collection: { name: string; kind: string; modelVersion: string; targetFar: number; thresholdOverride: number | null; settings: unknown };
+  collection: { name: string; kind: string; domain: string | null; modelVersion: string; targetFar: number; thresholdOverride: number | null; settings: unknown };
   identities: ExportIdentity[];
 }
 
@@ -218,7 +218,7 @@ export async function exportCollection(caller: Principal, collectionId: string):
   const doc: ExportDocument = {
     format: EXPORT_FORMAT,
     exportedAt: new Date().toISOString(),
-    collection: { name: c.name, kind: c.kind, modelVersion: c.modelVersion, targetFar: c.targetFar, thresholdOverride: c.thresholdOverride, settings: c.settings },
+    collection: { name: c.name, kind: c.kind, domain: c.domain, modelVersion: c.modelVersion, targetFar: c.targetFar, thresholdOverride: c.thresholdOverride, settings: c.settings },
     identities: [],
   };
   for (const i of identities) {

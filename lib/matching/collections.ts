@@ -11,7 +11,8 @@ import { collectionThreshold, conflictOnDuplicate, gallerySize, indexKey, loadCo
 import { dropTrials, peekTrials } from './gallery-calibration';
 import { checkName } from './names';
 import { decodeCursor, pageLimit, toPage, type Page, type PageRequest } from './page';
-import { detectSettingSchema, efSettingSchema, MAX_EF, targetFarSchema, type CollectionDto, type CollectionPatch, type CollectionSettings, type CreateCollectionInput } from './contract/collections';
+import { collectionDomainSchema, detectSettingSchema, efSettingSchema, MAX_EF, targetFarSchema, type CollectionDomain, type CollectionDto, type CollectionPatch, type CollectionSettings, type CreateCollectionInput } from './contract/collections';
+import { defaultSlot } from './runtime/model-registry';
 
 function checkFar(far: number): number {
   if (!targetFarSchema.safeParse(far).success) throw new InputError('invalid_target_far', `targetFar must be in (0, 1), got ${far}`);
@@ -26,19 +27,32 @@ function checkSettings(kind: string, s: CollectionSettings | undefined): Collect
   return { ...(detect ? { detect } : {}), ...(ef !== undefined ? { ef } : {}) };
 }
 
-/** Creates a collection served by the default model of its kind (admin only). */
+/** The domain of a new collection: an object collection's (default photos), none for faces. */
+function checkDomain(kind: 'face' | 'object', domain: CollectionDomain | undefined): CollectionDomain | null {
+  if (kind === 'face') {
+    if (domain !== undefined) throw new InputError('invalid_domain', `domain is for object collections (drawings or photos); a face collection takes none, got ${String(domain)}`);
+    return null;
+  }
+  if (domain !== undefined && !collectionDomainSchema.safeParse(domain).success) throw new InputError('invalid_domain', `domain must be drawings or photos, got ${String(domain)}`);
+  return domain ?? 'photos';
+}
+
+/** Creates a collection served by the default model of its kind and domain (admin only). */
 export async function createCollection(caller: Principal, input: CreateCollectionInput): Promise<CollectionDto> {
   requireAdmin(caller, 'creating a collection');
   const rt = runtime();
   if (input.kind !== 'face' && input.kind !== 'object') throw new InputError('invalid_kind', `kind must be face or object, got ${String(input.kind)}`);
-  const model = rt.models.get(input.kind);
-  if (!model) throw new NotReadyError('model_not_trained', `no ${input.kind} model is loaded; train one (npm run train) and name it in models/defaults.json`);
+  const domain = checkDomain(input.kind, input.domain);
+  const slot = defaultSlot(input.kind, domain);
+  const model = rt.models.get(slot);
+  if (!model) throw new NotReadyError('model_not_trained', `no ${domain ?? input.kind} model is loaded; train one (npm run train) and name it as "${slot}" in models/defaults.json`);
   const name = checkName(input.name);
   const row = await rt.db
     .$transaction(async (tx) => {
       const created = await createCollectionRow(tx, {
         name,
         kind: input.kind,
+        domain,
         modelVersion: model.manifest.version,
         targetFar: checkFar(input.targetFar ?? 0.01),
         settings: checkSettings(input.kind, input.settings),
@@ -126,6 +140,7 @@ function toDto(row: CollectionRow, identityCount: number, imageCount: number, si
     id: row.id,
     name: row.name,
     kind: row.kind as 'face' | 'object',
+    domain: row.domain as CollectionDomain | null,
     modelVersion: row.modelVersion,
     previousModelVersion: row.previousModelVersion,
     targetFar: row.targetFar,

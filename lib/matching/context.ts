@@ -1,7 +1,8 @@
 /** Helpers the use cases share: scoped loads, the collection's model and threshold, sequences. */
 import { isDbError, type DbOrTx, type Tx } from '@/lib/db/client';
 import { findCollection, incrementHeadSequence, type CollectionRow } from '@/lib/db/collections';
-import { ConflictError, NotFoundError, NotReadyError } from '@/lib/errors';
+import { ConflictError, InputError, NotFoundError, NotReadyError } from '@/lib/errors';
+import { modelDomain, type ModelManifest } from '@/lib/embedder/manifest';
 import { modelThreshold, withGalleryThreshold } from '@/lib/calibration';
 import { countEmbeddings } from '@/lib/db/embeddings';
 import { countLiveIdentities } from '@/lib/db/identities';
@@ -9,11 +10,11 @@ import type { Principal } from '@/lib/auth';
 import { requireScope } from './caller';
 import type { GalleryTrials } from './gallery-calibration';
 import type { IndexKey } from './runtime/index-store';
-import type { ModelKind, ServedModel } from './runtime/model-registry';
+import { defaultSlot, modelDomainOf, type ModelKind, type ServedModel } from './runtime/model-registry';
 import { serveModel } from './runtime/serve-model';
 import { getRuntime } from './process-state';
 import type { Runtime } from './runtime/runtime';
-import type { CollectionThreshold } from './contract/collections';
+import type { CollectionDomain, CollectionThreshold } from './contract/collections';
 
 export type { CollectionRow } from '@/lib/db/collections';
 
@@ -35,13 +36,13 @@ export async function loadCollection(db: DbOrTx, caller: Principal, id: string):
  * collection to a version this one has not loaded yet (issue 21). `model_not_loaded` (503) when its
  * folder is nowhere here.
  */
-export async function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'modelVersion'>): Promise<ServedModel> {
+export async function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'domain' | 'modelVersion'>): Promise<ServedModel> {
   const model = await serveModel(rt, c.kind as ModelKind, c.modelVersion).catch((err: unknown) => {
     if (err instanceof NotFoundError) return null;
     throw err;
   });
   if (!model) {
-    const fallback = rt.models.get(c.kind as 'face' | 'object');
+    const fallback = rt.models.get(defaultSlot(c.kind as ModelKind, c.domain as CollectionDomain | null));
     throw new NotReadyError(
       c.kind === 'face' && !fallback ? 'model_not_trained' : 'model_not_loaded',
       `collection model ${c.modelVersion} is not loaded (default ${c.kind} model: ${fallback?.manifest.version ?? 'none'}); ` +
@@ -49,6 +50,20 @@ export async function modelFor(rt: Runtime, c: Pick<CollectionRow, 'kind' | 'mod
     );
   }
   return model;
+}
+
+/**
+ * Throws `model_domain_mismatch` when `manifest` is an object model of another image domain than
+ * the object collection `c` (a photo model for drawings, or the reverse): its embeddings of the
+ * collection's images would mean nothing (issue 19).
+ */
+export function requireModelDomain(c: Pick<CollectionRow, 'name' | 'kind' | 'domain'>, manifest: ModelManifest): void {
+  if (c.kind !== 'object' || c.domain === null) return;
+  const want = modelDomainOf(c.domain as CollectionDomain);
+  const got = modelDomain(manifest);
+  if (got !== want) {
+    throw new InputError('model_domain_mismatch', `collection ${c.name} holds ${c.domain}; model ${manifest.version} is a ${got} model, it needs a ${want} model (GET /api/models lists them)`);
+  }
 }
 
 /** The index of a collection under its model. */

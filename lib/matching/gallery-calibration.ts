@@ -8,7 +8,7 @@
  * API wait for a fresh one. Once the gallery calibration is in force (`galleryInForce`), the
  * collection's threshold comes from here (see `collectionThreshold`).
  */
-import { computeTrials, type TrialSet } from '@/lib/calibration';
+import { computeTrials, pairScores, type PairScores, type TrialSet } from '@/lib/calibration';
 import type { Db } from '@/lib/db/client';
 import { findGalleryVectors } from '@/lib/db/embeddings';
 import { processState } from './process-state';
@@ -16,6 +16,8 @@ import { decodeVector } from './runtime/vectors';
 
 /** Trials of one gallery state. */
 export interface GalleryTrials extends TrialSet {
+  /** Distances of the gallery's pairs: the domain guard's evidence (lib/calibration/separation.ts). */
+  pairs: PairScores;
   modelVersion: string;
   /** The collection's head sequence the trials were computed at. */
   sequence: number;
@@ -31,8 +33,9 @@ export interface GalleryTrialsEntry {
 
 async function load(db: Db, collectionId: string, modelVersion: string, sequence: number): Promise<GalleryTrials> {
   const rows = await findGalleryVectors(db, collectionId, modelVersion);
-  const trials = await computeTrials(rows.map((r) => ({ identity: r.identityId, vector: decodeVector(r.vector) })));
-  return { ...trials, modelVersion, sequence, computedAt: new Date().toISOString() };
+  const gallery = rows.map((r) => ({ identity: r.identityId, vector: decodeVector(r.vector) }));
+  const trials = await computeTrials(gallery);
+  return { ...trials, pairs: pairScores(gallery), modelVersion, sequence, computedAt: new Date().toISOString() };
 }
 
 /** Starts (or joins) the computation for this gallery state. */

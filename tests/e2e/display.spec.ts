@@ -23,7 +23,7 @@ function naturalWidth(page: Page, selector: ReturnType<Page['getByRole']>) {
 }
 
 test('a PGM enrolled through the page shows its thumbnail and the new count without a reload', async ({ page, request }) => {
-  const created = await request.post('/api/collections', { headers, data: { name: 'display e2e', kind: 'object' } });
+  const created = await request.post('/api/collections', { headers, data: { name: 'display e2e', kind: 'object', domain: 'drawings' } });
   expect(created.status()).toBe(201);
   const collection = await created.json();
   const who = await request.post(`/api/collections/${collection.id}/identities`, { headers, data: { name: 'orl s1' } });

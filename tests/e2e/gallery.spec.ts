@@ -68,6 +68,7 @@ test('sign in, enroll 5 characters through the pages, search, and delete an iden
   const form = page.getByRole('form', { name: 'Create collection' });
   await form.getByLabel('Name').fill('Omniglot e2e');
   await form.getByLabel('Kind').selectOption('object');
+  await form.getByLabel('Objects are').selectOption('drawings');
   await form.getByRole('button', { name: 'Create collection' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Omniglot e2e');
   await expect(page.getByTestId('object-model-notice')).toContainText('handwritten characters');

@@ -38,7 +38,7 @@ test('retrain, compare, promote and roll back while searches keep answering', as
   const byChar = new Map<string, Uint8Array[]>();
   for (const e of readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Tifinagh'])) byChar.set(e.character, [...(byChar.get(e.character) ?? []), e.bytes]);
   const chars = [...byChar.entries()].slice(0, 14);
-  const created = await request.post('/api/collections', { headers, data: { name: 'retrain e2e', kind: 'object' } });
+  const created = await request.post('/api/collections', { headers, data: { name: 'retrain e2e', kind: 'object', domain: 'drawings' } });
   expect(created.status()).toBe(201);
   const { id, modelVersion: base } = await created.json();
   const zip = zipSync(Object.fromEntries(chars.flatMap(([name, drawings]) => drawings.slice(0, 5).map((b, i) => [`${name}/${i}.png`, b]))));

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const createCollection = async (name: string) =>
-  (await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name, kind: 'object' } })).body.id as string;
+  (await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name, kind: 'object', domain: 'drawings' } })).body.id as string;
 const importInto = (id: string, zip: Uint8Array) =>
   api.call(h.routes.importArchive.POST, 'POST /api/collections/{id}/import', { headers: admin, params: { id }, form: form('archive', [{ name: 'g.zip', bytes: zip, type: 'application/zip' }]) });
 const searchIn = async (id: string, bytes: Uint8Array) => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   const signedIn = await api.call(h.routes.session.POST, 'POST /api/session', { json: { password: ADMIN_PASSWORD } });
   expect(signedIn.status).toBe(201);
   cookie = signedIn.headers.get('set-cookie')!.split(';')[0];
-  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'guards', kind: 'object' } });
+  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'guards', kind: 'object', domain: 'drawings' } });
   const who = await api.call(h.routes.identities.POST, 'POST /api/collections/{id}/identities', { headers: admin, params: { id: c.body.id }, json: { name: 'a' } });
   expect(who.status).toBe(201);
   identityId = who.body.id;
@@ -43,7 +43,7 @@ async function imageCount(): Promise<number> {
 /** The three writes issue 16 saw succeed cross-origin, with extra request headers. */
 const WRITES = {
   'create a collection': (headers: Record<string, string>) =>
-    api.call(h.routes.collections.POST, 'POST /api/collections', { headers, json: { name: `c-${Math.random()}`, kind: 'object' } }),
+    api.call(h.routes.collections.POST, 'POST /api/collections', { headers, json: { name: `c-${Math.random()}`, kind: 'object', domain: 'drawings' } }),
   'revoke a key': async (headers: Record<string, string>) => api.call(h.routes.key.DELETE, 'DELETE /api/keys/{id}', { headers, params: { id: await newKeyId() } }),
   'enroll an image': (headers: Record<string, string>) =>
     api.call(h.routes.images.POST, 'POST /api/identities/{id}/images', { headers, params: { id: identityId }, form: form('images', [{ name: 'a.png', bytes: drawing, type: 'image/png' }]) }),

@@ -25,7 +25,7 @@ beforeAll(async () => {
   h = await startHttpHarness();
   api = await openApiClient(h.routes.openapi);
   for (const name of ['auth-a', 'auth-b']) {
-    const r = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name, kind: 'object' } });
+    const r = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name, kind: 'object', domain: 'drawings' } });
     expect(r.status).toBe(201);
     if (name === 'auth-a') collA = r.body.id;
     else collB = r.body.id;
@@ -59,7 +59,7 @@ describe('authenticate', () => {
     { name: 'read the audit log', call: () => api.call(h.routes.audit.GET, 'GET /api/audit', { headers: { 'x-api-key': userKey } }) },
     {
       name: 'create a collection',
-      call: () => api.call(h.routes.collections.POST, 'POST /api/collections', { headers: { 'x-api-key': userKey }, json: { name: 'nope', kind: 'object' } }),
+      call: () => api.call(h.routes.collections.POST, 'POST /api/collections', { headers: { 'x-api-key': userKey }, json: { name: 'nope', kind: 'object', domain: 'drawings' } }),
     },
   ])('user key may not $name -> 403 forbidden', async ({ call }) => {
     const r = await call();

@@ -22,7 +22,7 @@ const snapshot = () => snapshotService(h, collectionId, modelVersion);
 beforeAll(async () => {
   h = await startHttpHarness();
   api = await openApiClient(h.routes.openapi);
-  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'bad-inputs', kind: 'object' } });
+  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'bad-inputs', kind: 'object', domain: 'drawings' } });
   collectionId = c.body.id;
   modelVersion = c.body.modelVersion;
   const ids: string[] = [];
@@ -72,7 +72,7 @@ describe('bad inputs change nothing', () => {
     { name: 'no key', call: () => enroll([{ name: 'x.png', bytes: drawings[1] }], {})(), status: 401, expected: { code: 'not_authenticated' } },
     {
       name: 'user key on an admin route',
-      call: () => api.call(h.routes.collections.POST, 'POST /api/collections', { headers: { 'x-api-key': userKey }, json: { name: 'nope', kind: 'object' } }),
+      call: () => api.call(h.routes.collections.POST, 'POST /api/collections', { headers: { 'x-api-key': userKey }, json: { name: 'nope', kind: 'object', domain: 'drawings' } }),
       status: 403,
       expected: { code: 'forbidden' },
     },

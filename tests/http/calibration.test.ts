@@ -21,7 +21,7 @@ beforeAll(async () => {
   const byChar = new Map<string, Uint8Array[]>();
   for (const e of omniglot(['Bengali', 'Korean'])) byChar.set(`${e.alphabet}/${e.character}`, [...(byChar.get(`${e.alphabet}/${e.character}`) ?? []), e.bytes]);
   const chars = [...byChar.entries()].slice(0, 60);
-  collectionId = (await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'calibration', kind: 'object' } })).body.id;
+  collectionId = (await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'calibration', kind: 'object', domain: 'drawings' } })).body.id;
   // Two archives of 30 characters: the suite's MAX_ARCHIVE_ENTRIES is 200.
   for (const part of [chars.slice(0, 30), chars.slice(30)]) {
     const zip = zipSync(Object.fromEntries(part.flatMap(([name, drawings]) => drawings.slice(0, 6).map((b, i) => [`${name}/${i}.png`, b]))));

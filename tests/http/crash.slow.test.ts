@@ -30,7 +30,7 @@ describe('crash safety', () => {
     const port = await freePort();
     suite.server = await startServer(env, port, READY_TIMEOUT_MS);
 
-    const c = await api(suite.server.base, 'POST', '/api/collections', { name: 'crash', kind: 'object' });
+    const c = await api(suite.server.base, 'POST', '/api/collections', { name: 'crash', kind: 'object', domain: 'drawings' });
     expect(c.status).toBe(201);
     const identities: string[] = [];
     for (let i = 0; i < 5; i++) identities.push((await api(suite.server.base, 'POST', `/api/collections/${c.json.id}/identities`, { name: `who-${i}` })).json.id);

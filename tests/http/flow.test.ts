@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('enroll and search through the REST API', () => {
   it('creates a collection and 5 identities, and enrolls 3 drawings each', async () => {
-    const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'omniglot', kind: 'object' } });
+    const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'omniglot', kind: 'object', domain: 'drawings' } });
     expect(c.status).toBe(201);
     collectionId = c.body.id;
     for (const [i, drawings] of characters.slice(0, 5).entries()) {

@@ -38,6 +38,7 @@ describe('GET /api/health', () => {
       backend: 'wasm',
       database: { kind: prepared.target.provider, migrations: { applied: migrations.length, latest: migrations.at(-1), pending: 0 } },
     });
-    expect(body.models.map((m: { kind: string }) => m.kind).sort()).toEqual(['face', 'object']);
+    // Object models: the drawings default and the photos default (issue 19).
+    expect(body.models.map((m: { kind: string }) => m.kind).sort()).toEqual(['face', 'object', 'object']);
   });
 });

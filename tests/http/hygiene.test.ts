@@ -30,7 +30,7 @@ function expect422(r: Reply, path: string, message: string): void {
 beforeAll(async () => {
   h = await startHttpHarness();
   api = await openApiClient(h.routes.openapi);
-  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'hygiene', kind: 'object' } });
+  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'hygiene', kind: 'object', domain: 'drawings' } });
   collectionId = c.body.id;
   const i = await api.call(h.routes.identities.POST, 'POST /api/collections/{id}/identities', { headers: admin, params: { id: collectionId }, json: { name: 'alpha' } });
   identityId = i.body.id;
@@ -54,7 +54,7 @@ describe('names', () => {
   const message = (cp: string) => `expected a name without control or bidi characters, got ${cp}`;
 
   it.each(refused)('refuses a $name in collection, identity and key names (422)', async ({ value, codePoint }) => {
-    const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: value, kind: 'object' } });
+    const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: value, kind: 'object', domain: 'drawings' } });
     expect422(c, 'name', message(codePoint));
     const renamed = await api.call(h.routes.collection.PATCH, 'PATCH /api/collections/{id}', { headers: admin, params: { id: collectionId }, json: { name: value } });
     expect422(renamed, 'name', message(codePoint));
@@ -105,7 +105,7 @@ describe('names and metadata in an imported zip', () => {
 
   it('the use cases refuse them too (scripts do not go through the HTTP schemas)', async () => {
     await expect(h.svc.createIdentity(SYSTEM_CALLER, collectionId, { name: '\u202Eevil' })).rejects.toMatchObject({ code: 'invalid_name', message: 'expected a name without control or bidi characters, got U+202E' });
-    await expect(h.svc.createCollection(SYSTEM_CALLER, { name: 'a\u2066b', kind: 'object' })).rejects.toMatchObject({ code: 'invalid_name' });
+    await expect(h.svc.createCollection(SYSTEM_CALLER, { name: 'a\u2066b', kind: 'object', domain: 'drawings' })).rejects.toMatchObject({ code: 'invalid_name' });
     await expect(h.svc.updateIdentity(SYSTEM_CALLER, identityId, { metadata: nested(9) })).rejects.toMatchObject({ code: 'invalid_metadata', message: 'expected metadata nested at most 8 levels deep, got 9' });
   });
 });

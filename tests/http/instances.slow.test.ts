@@ -83,7 +83,7 @@ describe.skipIf(suiteProvider() !== 'postgresql')('two instances on one PostgreS
   }, READY_TIMEOUT_MS * 2);
 
   it('an enrolment on one instance is found by the next search on the other; a delete on B is unsearchable on A at once', async () => {
-    const c = await api(a!.base, 'POST', '/api/collections', { name: 'alternate', kind: 'object' });
+    const c = await api(a!.base, 'POST', '/api/collections', { name: 'alternate', kind: 'object', domain: 'drawings' });
     expect(c.status).toBe(201);
     const drawings = omniglot(['Latin']).filter((_, i) => i % 20 === 0).slice(0, 6);
     const enrolled: { imageId: string; identityId: string; bytes: Uint8Array }[] = [];
@@ -116,7 +116,7 @@ describe.skipIf(suiteProvider() !== 'postgresql')('two instances on one PostgreS
   }, 120_000);
 
   it('keeps every acknowledged enrolment across a SIGKILL of A during a stream split across both; a restarted A catches up to B', async () => {
-    const c = await api(b.base, 'POST', '/api/collections', { name: 'stream', kind: 'object' });
+    const c = await api(b.base, 'POST', '/api/collections', { name: 'stream', kind: 'object', domain: 'drawings' });
     expect(c.status).toBe(201);
     const identities: string[] = [];
     for (let i = 0; i < 5; i++) identities.push((await api(a!.base, 'POST', `/api/collections/${c.json.id}/identities`, { name: `who-${i}` })).json.id);
@@ -184,7 +184,7 @@ describe.skipIf(suiteProvider() !== 'postgresql')('two instances on one PostgreS
   }, 600_000);
 
   it('a job survives its instance: leases expire on B, B resumes the switch, retrains and promotes, and both instances follow', async () => {
-    const created = await Promise.all(['switching', 'retraining'].map((name) => api(a!.base, 'POST', '/api/collections', { name, kind: 'object' })));
+    const created = await Promise.all(['switching', 'retraining'].map((name) => api(a!.base, 'POST', '/api/collections', { name, kind: 'object', domain: 'drawings' })));
     const [switching, retraining] = created.map((r) => r.json.id as string);
     const switchChars = gallery('Bengali', 16, 16);
     const retrainChars = gallery('Greek', 8, 5);

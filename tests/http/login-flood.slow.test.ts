@@ -83,7 +83,7 @@ const median = (xs: number[]): number => {
 beforeAll(async () => {
   setup = await prepareServer(KEY, 'fewshot-flood-', cleanup);
   server = await startServer({ ...setup.env, ADMIN_PASSWORD: PASSWORD, TRUST_PROXY_HOPS: '1' }, await freePort(), READY_TIMEOUT_MS);
-  const c = await api('POST', '/api/collections', { name: 'flood', kind: 'object' });
+  const c = await api('POST', '/api/collections', { name: 'flood', kind: 'object', domain: 'drawings' });
   expect(c.status).toBe(201);
   collectionId = c.json.id;
   const byCharacter = new Map<string, Uint8Array[]>();
@@ -129,7 +129,7 @@ describe('the session cookie', () => {
   it('writes only from the server\'s own origin; an API key from anywhere', async () => {
     const cookie = (await signIn({ 'x-forwarded-for': '192.0.2.11' })).headers.get('set-cookie')!.split(';')[0];
     const create = (headers: Record<string, string>) =>
-      fetch(`${server.base}/api/collections`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name: `c${Math.random()}`, kind: 'object' }) });
+      fetch(`${server.base}/api/collections`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name: `c${Math.random()}`, kind: 'object', domain: 'drawings' }) });
     const foreign = await create({ cookie, origin: 'https://evil.example' });
     expect(foreign.status).toBe(403);
     expect(((await foreign.json()) as { code: string }).code).toBe('cross_origin');

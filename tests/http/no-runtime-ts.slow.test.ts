@@ -36,7 +36,7 @@ describe('npm start', () => {
 
   it('embeds in a worker that runs no TypeScript loader: no tsx or esbuild in the process group', async () => {
     const api = (method: string, route: string, body?: unknown) => callWithKey(KEY, server.base, method, route, body);
-    const c = await api('POST', '/api/collections', { name: 'bundled', kind: 'object' });
+    const c = await api('POST', '/api/collections', { name: 'bundled', kind: 'object', domain: 'drawings' });
     const identity = await api('POST', `/api/collections/${c.json.id}/identities`, { name: 'alpha' });
     const [drawing] = omniglot(['Latin']);
     const image = Buffer.from(drawing.bytes).toString('base64');

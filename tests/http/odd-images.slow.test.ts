@@ -30,7 +30,7 @@ beforeAll(async () => {
     object: { name: 'drawing.png', bytes: omniglot(['Latin'])[0].bytes },
   };
   for (const kind of ['face', 'object'] as const) {
-    const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: `odd-${kind}`, kind } });
+    const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: `odd-${kind}`, kind, ...(kind === 'object' ? { domain: 'drawings' } : {}) } });
     const i = await api.call(h.routes.identities.POST, 'POST /api/collections/{id}/identities', { headers: admin, params: { id: c.body.id }, json: { name: 'reference' } });
     const e = await api.call(h.routes.images.POST, 'POST /api/identities/{id}/images', { headers: admin, params: { id: i.body.id }, form: form('images', [references[kind]]) });
     expect(e.status).toBe(201);

@@ -67,6 +67,14 @@ describe('openApiDocument', () => {
     expect(compiled).toBeGreaterThan(100);
   });
 
+  it('documents an object collection\'s domain (issue 19): drawings or photos in the create body and the collection, null for faces', () => {
+    const schemas = doc.components.schemas as Record<string, { properties: Record<string, unknown>; required?: string[] }>;
+    expect(schemas.Collection.properties.domain).toMatchObject({ anyOf: [{ type: 'string', enum: ['drawings', 'photos'] }, { type: 'null' }] });
+    expect(schemas.Collection.required).toContain('domain');
+    expect(schemas.CreateCollectionRequest.properties.domain).toMatchObject({ type: 'string', enum: ['drawings', 'photos'], description: expect.stringContaining('default photos') });
+    expect(schemas.CreateCollectionRequest.required).not.toContain('domain');
+  });
+
   it('marks every response schema closed (additionalProperties: false)', () => {
     const open: string[] = [];
     for (const [name, schema] of Object.entries(doc.components.schemas)) {

@@ -35,7 +35,7 @@ function watchedStream(chunks: number, chunkBytes: number): { stream: ReadableSt
 beforeAll(async () => {
   h = await startHttpHarness();
   api = await openApiClient(h.routes.openapi);
-  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'problems', kind: 'object' } });
+  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'problems', kind: 'object', domain: 'drawings' } });
   collectionId = c.body.id;
   const i = await api.call(h.routes.identities.POST, 'POST /api/collections/{id}/identities', { headers: admin, params: { id: collectionId }, json: { name: 'a', externalId: 'ext-1' } });
   identityId = i.body.id;

@@ -48,7 +48,7 @@ beforeAll(async () => {
   const env = { ...(suiteProvider() === 'sqlite' ? rest : { ...rest, DATABASE_URL }), ADMIN_PASSWORD: PASSWORD };
   server = await startServer(env, await freePort(), READY_TIMEOUT_MS);
   cleanup.push(() => killGroup(server, 'SIGKILL'));
-  const c = await api('POST', '/api/collections', { name: 'real', kind: 'object' });
+  const c = await api('POST', '/api/collections', { name: 'real', kind: 'object', domain: 'drawings' });
   collectionId = c.json.id;
   identityId = (await api('POST', `/api/collections/${collectionId}/identities`, { name: 'alpha' })).json.id;
   const [drawing] = omniglot(['Latin']);

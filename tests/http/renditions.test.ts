@@ -28,7 +28,7 @@ const images: Record<string, { id: string; sha256: string; format: string }> = {
 beforeAll(async () => {
   h = await startHttpHarness();
   api = await openApiClient(h.routes.openapi);
-  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'renditions', kind: 'object' } });
+  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'renditions', kind: 'object', domain: 'drawings' } });
   const who = await api.call(h.routes.identities.POST, 'POST /api/collections/{id}/identities', { headers: admin, params: { id: c.body.id }, json: { name: 'mixed' } });
   const enrolled = await api.call(h.routes.images.POST, 'POST /api/identities/{id}/images', { headers: admin, params: { id: who.body.id }, form: form('images', Object.values(files)) });
   expect(enrolled.body.rejected).toEqual([]);

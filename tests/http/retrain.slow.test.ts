@@ -28,7 +28,7 @@ beforeAll(async () => {
   for (const e of omniglot(['Korean'])) byChar.set(e.character, [...(byChar.get(e.character) ?? []), e.bytes]);
   const chars = [...byChar.entries()].slice(0, 15);
   spare = chars[14][1];
-  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'retrain', kind: 'object' } });
+  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'retrain', kind: 'object', domain: 'drawings' } });
   collectionId = c.body.id;
   baseVersion = c.body.modelVersion;
   const zip = zipSync(Object.fromEntries(chars.slice(0, 14).flatMap(([name, drawings]) => drawings.slice(0, 5).map((b, i) => [`${name}/${i}.png`, b]))));
@@ -70,12 +70,12 @@ describe('retraining, promote and rollback', () => {
     expect(bad.status).toBe(422);
     expect(bad.body.code).toBe('invalid_settings');
     // One identity short of the minimum (6 with 2+ images): 5 with two drawings, and a sixth with only one.
-    const small = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'small', kind: 'object' } });
+    const small = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'small', kind: 'object', domain: 'drawings' } });
     const drawings = omniglot(['Korean']).slice(0, 11);
     const zip = zipSync(Object.fromEntries(drawings.map((d, i) => [`c${Math.floor(i / 2)}/${i}.png`, d.bytes])));
     const r = await api.call(h.routes.importArchive.POST, 'POST /api/collections/{id}/import', { headers: admin, params: { id: small.body.id }, form: form('archive', [{ name: 's.zip', bytes: zip }]) });
     expect(r.body).toMatchObject({ enrolled: 11, rejected: [] });
-    for (const id of [small.body.id, (await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'empty', kind: 'object' } })).body.id]) {
+    for (const id of [small.body.id, (await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name: 'empty', kind: 'object', domain: 'drawings' } })).body.id]) {
       const refused = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', { headers: admin, params: { id }, json: {} });
       expect(refused.status).toBe(422);
       expect(refused.body).toMatchObject({ code: 'gallery_too_small', detail: expect.stringMatching(id === small.body.id ? /this gallery has 5$/ : /this gallery has 0$/) });

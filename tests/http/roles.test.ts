@@ -62,7 +62,7 @@ async function handlerOf(op: Op): Promise<Handler> {
 
 async function makeTarget(name: string, image: Uint8Array): Promise<Target> {
   const admin = { 'x-api-key': ENV_API_KEY };
-  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name, kind: 'object' } });
+  const c = await api.call(h.routes.collections.POST, 'POST /api/collections', { headers: admin, json: { name, kind: 'object', domain: 'drawings' } });
   const i = await api.call(h.routes.identities.POST, 'POST /api/collections/{id}/identities', { headers: admin, params: { id: c.body.id }, json: { name: 'alpha' } });
   const imageBase64 = Buffer.from(image).toString('base64');
   const e = await api.call(h.routes.images.POST, 'POST /api/identities/{id}/images', { headers: admin, params: { id: i.body.id }, json: { imagesBase64: [imageBase64] } });

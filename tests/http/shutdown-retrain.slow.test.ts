@@ -49,7 +49,7 @@ describe('SIGTERM during a retrain', () => {
     const api = (method: string, route: string, body?: unknown) => callWithKey(KEY, server.base, method, route, body);
 
     // A gallery the retrain accepts: 14 Omniglot characters x 5 drawings (as tests/http/retrain.slow.test.ts).
-    const c = await api('POST', '/api/collections', { name: 'shutdown-retrain', kind: 'object' });
+    const c = await api('POST', '/api/collections', { name: 'shutdown-retrain', kind: 'object', domain: 'drawings' });
     expect(c.status).toBe(201);
     const byChar = new Map<string, Uint8Array[]>();
     for (const e of omniglot(['Korean'])) byChar.set(e.character, [...(byChar.get(e.character) ?? []), e.bytes]);

@@ -29,7 +29,7 @@ describe('model switch crash safety', () => {
     const port = await freePort();
     suite.server = await startServer(env, port, READY_TIMEOUT_MS);
 
-    const c = await api(suite.server.base, 'POST', '/api/collections', { name: 'switch-crash', kind: 'object' });
+    const c = await api(suite.server.base, 'POST', '/api/collections', { name: 'switch-crash', kind: 'object', domain: 'drawings' });
     expect(c.status).toBe(201);
     const collectionId: string = c.json.id;
     const byChar = new Map<string, Uint8Array[]>();

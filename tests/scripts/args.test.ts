@@ -104,6 +104,6 @@ describe('the scripts', () => {
   it('enroll: a bad command line exits 2 with the reason and the usage', async () => {
     const r = await runScript('enroll.ts', ['x', 'y', '--bogus']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^enroll: unknown option --bogus; known: --url, --api-key, --create, --kind, --detect, --batch\nusage: npm run enroll -- <collection> <folder\|zip> /);
+    expect(r.stderr).toMatch(/^enroll: unknown option --bogus; known: --url, --api-key, --create, --kind, --domain, --detect, --batch\nusage: npm run enroll -- <collection> <folder\|zip> /);
   });
 });

@@ -19,7 +19,7 @@ let collectionId: string;
 beforeAll(async () => {
   h = await startDefaultHarness();
   drawings = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Hebrew']).filter((e) => e.drawer <= 4);
-  collectionId = (await h.svc.createCollection(ADMIN, { name: 'memory', kind: 'object' })).id;
+  collectionId = (await h.svc.createCollection(ADMIN, { name: 'memory', kind: 'object', domain: 'drawings' })).id;
   const id = (await h.svc.createIdentity(ADMIN, collectionId, { name: 'x' })).id;
   await h.svc.enrollImages(ADMIN, id, drawings.slice(0, 20).map((d) => ({ name: d.path, bytes: d.bytes })));
 });

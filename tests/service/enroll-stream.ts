@@ -11,7 +11,7 @@ import { OMNIGLOT_ZIP } from './harness';
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
 
 await startRuntime();
-const c = await createCollection(ADMIN, { name: process.argv[2] ?? 'crash', kind: 'object' });
+const c = await createCollection(ADMIN, { name: process.argv[2] ?? 'crash', kind: 'object', domain: 'drawings' });
 console.log(`COLLECTION ${JSON.stringify({ id: c.id })}`);
 const entries = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Korean']);
 for (let i = 0; i + 1 < entries.length; i += 2) {

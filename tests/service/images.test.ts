@@ -21,7 +21,7 @@ function file(e: OmniglotEntry) {
 beforeAll(async () => {
   h = await startDefaultHarness();
   drawings = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Greek']).filter((e) => e.character === 'character01' || e.character === 'character02');
-  collectionId = (await h.svc.createCollection(ADMIN, { name: 'rules', kind: 'object' })).id;
+  collectionId = (await h.svc.createCollection(ADMIN, { name: 'rules', kind: 'object', domain: 'drawings' })).id;
   alice = (await h.svc.createIdentity(ADMIN, collectionId, { name: 'alice', externalId: 'a-1' })).id;
   bob = (await h.svc.createIdentity(ADMIN, collectionId, { name: 'bob' })).id;
 });
@@ -70,7 +70,7 @@ describe('enrollImages', () => {
 
 describe('search on an empty collection', () => {
   it('answers unknown with no distance', async () => {
-    const empty = await h.svc.createCollection(ADMIN, { name: 'empty', kind: 'object' });
+    const empty = await h.svc.createCollection(ADMIN, { name: 'empty', kind: 'object', domain: 'drawings' });
     const res = await h.svc.search(ADMIN, empty.id, drawings[3].bytes);
     expect(res).toEqual({
       modelVersion: empty.modelVersion,
@@ -115,7 +115,7 @@ describe('scope and roles', () => {
     const other = { actor: 'key:x', role: 'user' as const, collectionId: 'another' };
     await expect(h.svc.getCollection(other, collectionId)).rejects.toMatchObject({ code: 'forbidden' });
     await expect(h.svc.enrollImages(other, alice, [file(drawings[5])])).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(h.svc.createCollection({ ...other, collectionId: null }, { name: 'x', kind: 'object' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(h.svc.createCollection({ ...other, collectionId: null }, { name: 'x', kind: 'object', domain: 'drawings' })).rejects.toMatchObject({ code: 'forbidden' });
     await expect(h.svc.listAudit({ ...other, collectionId: null })).rejects.toMatchObject({ code: 'forbidden' });
     const scoped = await h.svc.listCollections({ ...other, collectionId });
     expect(scoped.items.map((c) => c.id)).toEqual([collectionId]);
@@ -124,7 +124,7 @@ describe('scope and roles', () => {
   it('answers typed not-found and conflict errors', async () => {
     await expect(h.svc.getIdentity(ADMIN, 'nope')).rejects.toMatchObject({ name: 'NotFoundError', code: 'identity_not_found' });
     await expect(h.svc.createIdentity(ADMIN, collectionId, { name: 'x', externalId: 'a-1' })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(h.svc.createCollection(ADMIN, { name: 'rules', kind: 'object' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(h.svc.createCollection(ADMIN, { name: 'rules', kind: 'object', domain: 'drawings' })).rejects.toMatchObject({ code: 'conflict' });
     await expect(h.svc.createCollection(ADMIN, { name: 'faces', kind: 'face', settings: { detect: 'sometimes' as never } })).rejects.toMatchObject({ name: 'InputError', code: 'invalid_settings' });
   });
 });

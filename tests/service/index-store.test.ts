@@ -82,7 +82,7 @@ async function expectMatchesDb(store: IndexStoreType): Promise<void> {
 beforeAll(async () => {
   h = await startDefaultHarness();
   ({ IndexStore } = await import('@/lib/matching/runtime/index-store'));
-  const c = await h.svc.createCollection(ADMIN, { name: 'crash', kind: 'object' });
+  const c = await h.svc.createCollection(ADMIN, { name: 'crash', kind: 'object', domain: 'drawings' });
   const dim = h.svc.getRuntime().models.get('object')!.manifest.embeddingDim;
   key = { collectionId: c.id, modelVersion: c.modelVersion, dim };
   identityId = (await h.svc.createIdentity(ADMIN, c.id, { name: 'x' })).id;

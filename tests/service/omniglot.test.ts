@@ -41,7 +41,7 @@ describe('search', () => {
   const identityIds: string[] = [];
 
   it('enrolls 5 characters with 3 drawings each', async () => {
-    const c = await h.svc.createCollection(ADMIN, { name: 'omniglot', kind: 'object' });
+    const c = await h.svc.createCollection(ADMIN, { name: 'omniglot', kind: 'object', domain: 'drawings' });
     collectionId = c.id;
     for (const drawings of characters.slice(0, 5)) {
       const who = await h.svc.createIdentity(ADMIN, c.id, { name: `${drawings[0].alphabet}/${drawings[0].character}` });

@@ -16,7 +16,7 @@ let collectionId: string;
 beforeAll(async () => {
   h = await startDefaultHarness();
   drawings = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Korean']);
-  collectionId = (await h.svc.createCollection(ADMIN, { name: 'load', kind: 'object' })).id;
+  collectionId = (await h.svc.createCollection(ADMIN, { name: 'load', kind: 'object', domain: 'drawings' })).id;
   for (const character of ['character01', 'character02', 'character03', 'character04']) {
     const id = (await h.svc.createIdentity(ADMIN, collectionId, { name: character })).id;
     await h.svc.enrollImages(ADMIN, id, drawings.filter((d) => d.character === character && d.drawer <= 3).map((d) => ({ name: d.path, bytes: d.bytes })));

@@ -30,15 +30,20 @@ describe('serveModel', () => {
   });
 
   it.each([
-    { name: 'the photo head', input: 'photos-2026-12-05-259d' },
-    { name: 'the raw photo feature', input: 'photos-raw-2026-12-05-d2fb' },
-  ])('refuses $name for an object collection until photo collections are served (model_domain_mismatch)', async ({ input }) => {
+    { name: 'the photo head', input: 'photos-2026-12-05-259d', dim: 128 },
+    { name: 'the raw photo feature', input: 'photos-raw-2026-12-05-d2fb', dim: 320 },
+  ])('serves $name: the worker runs its backbone on photos, then the head (issue 19)', async ({ input, dim }) => {
     const rt = h.svc.getRuntime();
-    await expect(serveModel({ ...rt, modelRoots: { ...rt.modelRoots, bundled: 'models' } }, 'object', input)).rejects.toMatchObject({
-      code: 'model_domain_mismatch',
-      message: expect.stringContaining(`model ${input} is a photo model`),
-    });
-    expect(rt.served.has(input)).toBe(false);
+    const model = await serveModel({ ...rt, modelRoots: { ...rt.modelRoots, bundled: 'models' } }, 'object', input);
+    expect(model.manifest).toMatchObject({ domain: 'photo', input: { type: 'vector', dim: 320 }, embeddingDim: dim });
+    const side = model.manifest.backbone!.preprocess.inputSizePx;
+    const photo = Float32Array.from({ length: side * side * 3 }, (_, i) => (i % 251) / 251); // [224, 224, 3]
+    const before = await rt.embedder.debugMemory();
+    const [embedding] = await rt.embedder.embed(input, [photo]);
+    expect(embedding).toHaveLength(dim);
+    expect(Math.hypot(...embedding)).toBeCloseTo(1, 5);
+    // Backbone and head run tidy: the worker holds the same tensors after the call as before it.
+    expect(await rt.embedder.debugMemory()).toEqual(before);
   });
 
   it('refuses a version found nowhere with model_not_found', async () => {
@@ -49,7 +54,7 @@ describe('serveModel', () => {
 describe('search after a promote made elsewhere', () => {
   it('loads the collection model it has not loaded and answers with it', async () => {
     installCandidate(h.modelsDir, h.dataDir, 'object', 'promoted-elsewhere');
-    const c = await h.svc.createCollection(ADMIN, { name: 'elsewhere', kind: 'object' });
+    const c = await h.svc.createCollection(ADMIN, { name: 'elsewhere', kind: 'object', domain: 'drawings' });
     // What another instance's switch commits: the collection row names the new version.
     const db = openDb(h.target);
     try {

@@ -10,14 +10,21 @@ export function CreateCollectionForm() {
   return (
     <form
       aria-label="Create collection"
-      className={`${CLS.card} grid gap-4 sm:grid-cols-4 sm:items-end`}
+      className={`${CLS.card} grid gap-4 sm:grid-cols-5 sm:items-end`}
       onSubmit={async (e) => {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
+        const kind = String(f.get('kind'));
         await run(
           async () => {
             const c = await callApi<CollectionDto>('/api/collections', {
-              json: { name: String(f.get('name')), kind: String(f.get('kind')), targetFar: Number(f.get('targetFar')) },
+              // The domain is an object collection's only: a face collection takes none.
+              json: {
+                name: String(f.get('name')),
+                kind,
+                ...(kind === 'object' ? { domain: String(f.get('domain')) } : {}),
+                targetFar: Number(f.get('targetFar')),
+              },
             });
             window.location.assign(`/collections/${c.id}`);
           },
@@ -25,7 +32,7 @@ export function CreateCollectionForm() {
         );
       }}
     >
-      <h2 className="text-lg font-medium sm:col-span-4">New collection</h2>
+      <h2 className="text-lg font-medium sm:col-span-5">New collection</h2>
       <label className={CLS.label}>
         Name
         <input name="name" required maxLength={200} className={`${CLS.input} mt-1`} />
@@ -38,6 +45,13 @@ export function CreateCollectionForm() {
         </select>
       </label>
       <label className={CLS.label}>
+        Objects are
+        <select name="domain" className={`${CLS.input} mt-1`} defaultValue="photos">
+          <option value="photos">photos (photo model)</option>
+          <option value="drawings">drawings (handwritten-character model)</option>
+        </select>
+      </label>
+      <label className={CLS.label}>
         Target false-accept rate
         <select name="targetFar" className={`${CLS.input} mt-1`} defaultValue="0.01">
           <option value="0.1">1 in 10 strangers accepted</option>
@@ -46,7 +60,7 @@ export function CreateCollectionForm() {
         </select>
       </label>
       <button type="submit" className={CLS.button} disabled={!ready}>{busy ? 'Creating…' : 'Create collection'}</button>
-      {problem ? <div className="sm:col-span-4"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
+      {problem ? <div className="sm:col-span-5"><ProblemBox title={problem.title} detail={problem.detail} /></div> : null}
     </form>
   );
 }

@@ -31,7 +31,7 @@ export default async function CollectionsPage({ searchParams }: { searchParams: 
               {page.items.map((c) => (
                 <tr key={c.id} className="border-t border-slate-200">
                   <td className="py-2 pr-4"><a className={CLS.link} href={`/collections/${c.id}`}>{c.name}</a></td>
-                  <td className="py-2 pr-4">{c.kind}</td>
+                  <td className="py-2 pr-4">{c.domain ? `${c.kind} · ${c.domain}` : c.kind}</td>
                   <td className="py-2 pr-4">{c.identityCount}</td>
                   <td className="py-2 pr-4">{c.imageCount}</td>
                   <td className="py-2 pr-4">{c.targetFar}</td>

@@ -32,7 +32,7 @@ export default async function ModelsPage() {
                   {m.isDefault ? ' (default)' : ''}
                   <div className="text-xs text-slate-500">{m.origin === 'trained' ? 'retrained here' : 'bundled'}</div>
                 </td>
-                <td className="pr-4">{m.kind}</td>
+                <td className="pr-4">{m.domain ? `${m.kind} · ${m.domain}` : m.kind}</td>
                 <td className="pr-4">{m.dataSource.replace(/\s*\(\/.*\)$/, '')}</td>
                 <td className="pr-4">{m.createdAt.slice(0, 16).replace('T', ' ')}</td>
                 <td className="pr-4">{m.collections.length === 0 ? '—' : m.collections.map((c) => <a key={c.id} className={`${CLS.link} block`} href={`/collections/${c.id}/models`}>{c.name}</a>)}</td>

@@ -12,6 +12,26 @@ export const rateEstimateSchema = z
 /** A target FAR: whether the gallery can measure it (ceil(3 / far) impostor trials) and the largest distance with gallery FAR <= far (null when not measurable). */
 export const targetFarPointSchema = z.object({ far: z.number(), minImpostorTrials: z.number().int(), measurable: z.boolean(), threshold: z.number().nullable() }).strict();
 
+/**
+ * The domain guard (issue 19): whether the collection's model separates the gallery's identities at
+ * all, from the gallery's own pairs; `advice` says what to do when it does not.
+ */
+export const separationSchema = z
+  .object({
+    verdict: z.enum(['separates', 'cannot_separate', 'too_few_identities']),
+    pairwiseAuc: z.number().nullable().describe('P(a same-identity pair is closer than a different-identity pair), ties half; null without pairs of both kinds.'),
+    aucFloor: z.number().describe('cannot_separate under this AUC.'),
+    genuinePairs: z.number().int().min(0),
+    impostorPairs: z.number().int().min(0),
+    sampled: z.boolean().describe('Pairs sampled (seeded) down to a cap.'),
+    modelDistance: z.number().describe('The model\'s own distance at FAR 1e-2 (its calibration).'),
+    collapsedShare: z.number().nullable().describe('Share of different-identity pairs at or under modelDistance, where the model promises 0.01.'),
+    collapseCeiling: z.number().describe('cannot_separate over this share.'),
+    minIdentities: z.number().int().min(1).describe('Identities with 2+ images needed to judge.'),
+    advice: z.string().nullable().describe('What to do when the model cannot separate the identities: the other domain\'s model, or retraining; null otherwise.'),
+  })
+  .strict();
+
 /** What `getCalibrationReport` answers: the gallery trials, the threshold in force, FAR and FRR there, the measurable targets and the ROC. */
 export const calibrationReportSchema = z
   .object({
@@ -36,6 +56,7 @@ export const calibrationReportSchema = z
     targets: z.array(targetFarPointSchema),
     /** ROC of the trials (null without both kinds): tar and far per distance. */
     roc: z.object({ distances: z.array(z.number()), far: z.array(z.number()), tar: z.array(z.number()) }).strict().nullable(),
+    separation: separationSchema,
   })
   .strict();
 
@@ -43,5 +64,7 @@ export const calibrationReportSchema = z
 export type RateEstimate = z.infer<typeof rateEstimateSchema>;
 /** A target FAR and whether the gallery can measure it. */
 export type TargetFarPoint = z.infer<typeof targetFarPointSchema>;
+/** The domain guard's verdict on a gallery. */
+export type SeparationReport = z.infer<typeof separationSchema>;
 /** What `GET /api/collections/{id}/calibration` answers. */
 export type CalibrationReport = z.infer<typeof calibrationReportSchema>;

@@ -28,6 +28,12 @@ export const collectionSettingsSchema = z.object({ detect: detectSettingSchema.o
 export const targetFarSchema = z.number().gt(0).lt(1).describe('Target open-set false accept rate (default 0.01).');
 /** A collection's model kind. */
 export const collectionKindSchema = z.enum(['face', 'object']);
+/**
+ * The image domain of an object collection (issue 19): grey `drawings` (the Omniglot-trained
+ * model) or real `photos` (the photo backbone and its head). New object collections default to
+ * photos; face collections have none.
+ */
+export const collectionDomainSchema = z.enum(['drawings', 'photos']);
 
 /**
  * The threshold searches decide with. `source` 'override': an admin's raw distance pinned to this
@@ -65,6 +71,7 @@ export const collectionSchema = z
     id: idSchema,
     name: z.string(),
     kind: collectionKindSchema,
+    domain: collectionDomainSchema.nullable().describe('Object collections: drawings or photos, the image domain of their model (its default model is that domain\'s); null for face collections.'),
     modelVersion: z.string(),
     previousModelVersion: z.string().nullable().describe('The version served before the last promote or rollback: the target of a rollback.'),
     targetFar: z.number(),
@@ -83,7 +90,13 @@ export const collectionPageSchema = pageOf(collectionSchema);
 
 /** Fields of a new collection. */
 export const createCollectionSchema = z
-  .object({ name: nameSchema, kind: collectionKindSchema, targetFar: targetFarSchema.optional(), settings: collectionSettingsSchema.optional() })
+  .object({
+    name: nameSchema,
+    kind: collectionKindSchema,
+    domain: collectionDomainSchema.optional().describe('Object collections only: drawings or photos (default photos).'),
+    targetFar: targetFarSchema.optional(),
+    settings: collectionSettingsSchema.optional(),
+  })
   .strict();
 
 /** Fields `updateCollection` may change. */
@@ -96,6 +109,8 @@ export const collectionPatchSchema = z
   })
   .strict();
 
+/** The image domain of an object collection. */
+export type CollectionDomain = z.infer<typeof collectionDomainSchema>;
 /** Face detection setting. */
 export type DetectSetting = z.infer<typeof detectSettingSchema>;
 /** Per-collection settings. */

@@ -92,9 +92,10 @@ export const modelSummarySchema = z
   .object({
     version: z.string(),
     kind: z.enum(['object', 'face']),
+    domain: z.enum(['drawing', 'photo']).nullable().describe('Object models: the image domain they are for (a drawings or a photos collection); null for face models.'),
     /** 'bundled' (MODELS_DIR) or 'trained' (retrained here, DATA_DIR/models). */
     origin: z.enum(['bundled', 'trained']),
-    /** The default of its kind (new collections use it). */
+    /** The default of its kind and domain (new collections use it). */
     isDefault: z.boolean(),
     createdAt: z.string(),
     embeddingDim: z.number().int(),

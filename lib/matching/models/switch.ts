@@ -19,7 +19,7 @@ import { createJob, finishJob, markRunning, reportProgress, switchJobParams, typ
 import { recordAudit } from '@/lib/matching/audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from '@/lib/matching/caller';
-import { collectionThreshold, gallerySize, loadCollection, runtime, type CollectionRow } from '@/lib/matching/context';
+import { collectionThreshold, gallerySize, loadCollection, requireModelDomain, runtime, type CollectionRow } from '@/lib/matching/context';
 import { dropTrials } from '@/lib/matching/gallery-calibration';
 import type { ModelKind, ServedModel } from '@/lib/matching/runtime/model-registry';
 import { decodeUpload, embedPrepared, prepareImage } from '@/lib/matching/runtime/embed-input';
@@ -55,8 +55,8 @@ async function startSwitch(caller: Principal, collectionId: string, target: stri
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
   if (c.modelVersion === target) throw new ConflictError('model_in_use', `collection ${c.name} already uses model ${target}`);
-  // Fails fast (404 model_not_found, 400 model_kind_mismatch) before a job exists.
-  await serveModel(rt, c.kind as ModelKind, target);
+  // Fails fast (404 model_not_found, 400 model_kind_mismatch, 400 model_domain_mismatch) before a job exists.
+  requireModelDomain(c, (await serveModel(rt, c.kind as ModelKind, target)).manifest);
   const job = await createJob(rt.db, { type: 'switch', collectionId, params: { from: c.modelVersion, to: target, reason, actor: caller.actor }, owner: rt.instance.owner });
   void runSwitch(rt, job, caller).catch((err) => console.error(`[switch ${job.id}] failed to record its end:`, err));
   return toJobDto(job);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { findModelAuditEntries } from '@/lib/db/audit';
 import { findCollectionsOfModel } from '@/lib/db/collections';
 import { countEmbeddingsByVersion, deleteEmbeddingsOfVersion } from '@/lib/db/embeddings';
-import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
+import { modelDomain, readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { ConflictError, NotFoundError } from '@/lib/errors';
 import { refuseWhileJobRuns } from '@/lib/jobs';
 import { recordAudit } from '@/lib/matching/audit';
@@ -56,7 +56,7 @@ async function summarize({ kind, version, origin }: FoundModel, manifest: ModelM
     findModelAuditEntries(rt.db, version, ['model.promote', 'model.rollback'], 50),
   ]);
   return {
-    version, kind, origin, isDefault: defaults[kind] === version, createdAt: manifest.createdAt, embeddingDim: manifest.embeddingDim,
+    version, kind, domain: kind === 'object' ? modelDomain(manifest) : null, origin, isDefault: defaults[kind] === version || (kind === 'object' && defaults.photo === version), createdAt: manifest.createdAt, embeddingDim: manifest.embeddingDim,
     dataSource: manifest.data.source, metrics: manifest.metrics, backend: manifest.backend, collections,
     promotions: audit.map((a) => ({
       at: a.createdAt.toISOString(), actor: a.actor, action: a.action, collectionId: a.collectionId,

@@ -17,7 +17,7 @@ export type { DetectSetting };
 export interface PreparedInput {
   /** Face box in original pixels (faces only). */
   box?: Box;
-  /** Model input: `inputSizePx^2 * channels` floats for image models, `dim` floats for vector models. */
+  /** Model input: `inputSizePx^2 * channels` floats for image models (photo models: the backbone's), `dim` floats for face descriptors. */
   input: Float32Array;
   /** Verdict codes about this input, e.g. `several_faces`. */
   verdicts: string[];
@@ -62,9 +62,11 @@ export async function prepareImage(preparer: FacePreparer | null, img: DecodedIm
     }
     return preparer(img, ctx);
   }
-  const spec = ctx.manifest.input;
-  assert(spec.type === 'image', `object model ${ctx.manifest.version} must take images, its manifest says ${spec.type}`);
-  return [{ input: await preprocessImage(img, spec.preprocess), verdicts: [] }];
+  // A photo model takes its backbone's input; the worker runs the backbone, then the head (lib/embedder/photo-model.ts).
+  const { input: spec, backbone } = ctx.manifest;
+  const preprocess = backbone ? backbone.preprocess : spec.type === 'image' ? spec.preprocess : null;
+  assert(preprocess !== null, `object model ${ctx.manifest.version} must take images or name a photo backbone, its manifest says ${spec.type} input and no backbone`);
+  return [{ input: await preprocessImage(img, preprocess), verdicts: [] }];
 }
 
 /** Embeds prepared inputs of several images in one worker call, keeping each image's grouping. */

@@ -6,7 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getTf, initTf, type BackendName } from '@/lib/embedder/backend';
-import { loadModel, type EmbeddingModel } from '@/lib/embedder/weights';
+import { loadServingModel, type BackboneCache } from '@/lib/embedder/photo-model';
+import type { EmbeddingModel } from '@/lib/embedder/weights';
 import { AppError } from '@/lib/errors';
 import { loadFaceModel, prepareFaces, type FaceModel } from '@/lib/faces';
 import type { WorkerModel, WorkerData, WorkerReply, WorkerRequest } from './embedding-worker';
@@ -18,6 +19,7 @@ async function runEmbeddingWorker(): Promise<void> {
   const data = workerData as WorkerData;
   const models = new Map<string, Pick<EmbeddingModel, 'embed'>>();
   const faceModels = new Map<string, FaceModel>();
+  const backbones: BackboneCache = new Map();
   let ready: Promise<BackendName>;
   try {
     ready = (async () => {
@@ -43,7 +45,7 @@ async function runEmbeddingWorker(): Promise<void> {
       faceModels.set(m.version, face);
       models.set(m.version, face);
     } else {
-      models.set(m.version, await loadModel(m.dir, { inference: data.inference }));
+      models.set(m.version, await loadServingModel(m.dir, { inference: data.inference, backbones }));
     }
   }
 

@@ -1,12 +1,13 @@
-/** The default model of each kind, named by models/defaults.json and loaded at start. */
+/** The default model of each kind (and object domain), named by models/defaults.json and loaded at start. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { OpenSetTable } from '@/lib/calibration';
-import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
+import { modelDomain, readManifest, type ModelDomain, type ModelManifest } from '@/lib/embedder/manifest';
 import { readOpenSetTable } from '@/lib/embedder/open-set-table';
 import { AppError } from '@/lib/errors';
 import { readFaceConfig } from '@/lib/faces';
+import type { CollectionDomain } from '@/lib/matching/contract/collections';
 
 /** Model kinds a collection can have. */
 export type ModelKind = 'object' | 'face';
@@ -24,8 +25,24 @@ export interface ServedModel {
   openSetTable: OpenSetTable | null;
 }
 
-/** The default model of each kind (models/defaults.json); every one of them is also in `LoadedModelsByVersion`. */
-export type DefaultModels = Map<ModelKind, ServedModel>;
+/**
+ * A slot of models/defaults.json: `face`, and one object model per image domain (issue 19):
+ * `object` serves drawings collections (its name from before photos), `photo` photos collections.
+ */
+export type DefaultSlot = 'face' | 'object' | 'photo';
+
+/** The defaults.json slot whose model a new collection of `kind` (and object `domain`) gets. */
+export function defaultSlot(kind: ModelKind, domain: CollectionDomain | null): DefaultSlot {
+  return kind === 'face' ? 'face' : domain === 'photos' ? 'photo' : 'object';
+}
+
+/** The model domain (manifest `domain`) an object collection of `domain` is served by. */
+export function modelDomainOf(domain: CollectionDomain): ModelDomain {
+  return domain === 'photos' ? 'photo' : 'drawing';
+}
+
+/** The default model of each slot (models/defaults.json); every one of them is also in `LoadedModelsByVersion`. */
+export type DefaultModels = Map<DefaultSlot, ServedModel>;
 
 /** Every model the worker has loaded, by version: the defaults, and trained versions collections use. */
 export type LoadedModelsByVersion = Map<string, ServedModel>;
@@ -53,9 +70,9 @@ export function findModelDir(roots: ModelRoots, kind: ModelKind, version: string
   return null;
 }
 
-const defaultsSchema = z.object({ object: z.string().nullable(), face: z.string().nullable() }).strict();
+const defaultsSchema = z.object({ object: z.string().nullable(), photo: z.string().nullable().optional(), face: z.string().nullable() }).strict();
 
-/** Reads models/defaults.json: the default model version of each kind (null: none yet). */
+/** Reads models/defaults.json: the default model version of each slot (null or absent: none yet). */
 export function readDefaults(modelsDir: string): z.infer<typeof defaultsSchema> {
   const file = path.join(modelsDir, 'defaults.json');
   if (!existsSync(file)) throw new AppError('model_not_trained', `no ${file}; train a model (npm run train) or restore models/`);
@@ -80,15 +97,20 @@ export async function readServedModel(kind: ModelKind, dir: string): Promise<Ser
   return { manifest, dir, openSetTable: table?.table ?? null };
 }
 
-/** Loads every default model named in defaults.json. */
+/** Loads every default model named in defaults.json; `model_domain_mismatch` when a slot names a model of the other domain. */
 export async function loadDefaultModels(modelsDir: string): Promise<DefaultModels> {
   const defaults = readDefaults(modelsDir);
   const loaded: DefaultModels = new Map();
-  for (const kind of ['object', 'face'] as const) {
-    const version = defaults[kind];
+  for (const slot of ['object', 'photo', 'face'] as const) {
+    const version = defaults[slot];
     if (!version) continue;
-    const dir = modelDir(modelsDir, kind, version);
-    loaded.set(kind, await readServedModel(kind, dir));
+    const kind: ModelKind = slot === 'face' ? 'face' : 'object';
+    const model = await readServedModel(kind, modelDir(modelsDir, kind, version));
+    const want = slot === 'photo' ? 'photo' : 'drawing';
+    if (kind === 'object' && modelDomain(model.manifest) !== want) {
+      throw new AppError('model_domain_mismatch', `models/defaults.json: "${slot}" names ${version}, a ${modelDomain(model.manifest)} model; that slot takes ${want} models`);
+    }
+    loaded.set(slot, model);
   }
   return loaded;
 }

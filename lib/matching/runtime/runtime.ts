@@ -30,7 +30,7 @@ export interface Runtime {
   dbTarget: DbTarget;
   migrations: MigrationState;
   backend: BackendName;
-  /** The default model of each kind (also in `served`). */
+  /** The default model of each kind and object domain (also in `served`). */
   models: DefaultModels;
   /** Every model loaded in the worker, by version (defaults and the versions collections use). */
   served: LoadedModelsByVersion;
@@ -64,7 +64,7 @@ export async function bootRuntime(): Promise<Runtime> {
     workers: env.embedWorkers,
     backend: env.ML_BACKEND,
     inference: env.ML_INFERENCE,
-    models: [...models.entries()].map(([kind, m]) => ({ kind, version: m.manifest.version, dir: m.dir })),
+    models: [...models.values()].map((m) => ({ kind: m.manifest.kind, version: m.manifest.version, dir: m.dir })),
   });
   // Face collections: detection and alignment in the worker, then the face model's embedding.
   const facePreparer = models.has('face') ? createFacePreparer(embedder) : null;

@@ -1,5 +1,4 @@
 /** Loads a model version into the embedding worker on demand (trained versions, rollbacks, promotes made by another instance). */
-import { modelDomain } from '@/lib/embedder/manifest';
 import { InputError, NotFoundError } from '@/lib/errors';
 import { readServedModel, type ModelKind, type LoadedModelsByVersion, type ServedModel } from './model-registry';
 import { ensureModelDir } from './model-store';
@@ -34,11 +33,6 @@ async function loadModel(rt: ServeParts, kind: ModelKind, version: string): Prom
   if (!dir) throw new NotFoundError('model_not_found', `no ${kind} model version ${version}, bundled, trained here or in the shared store; GET /api/models lists them`);
   const model = await readServedModel(kind, dir);
   if (model.manifest.kind !== kind) throw new InputError('model_kind_mismatch', `model ${version} is a ${model.manifest.kind} model; the collection needs a ${kind} model`);
-  // Photo models take backbone features, which the embedding worker does not compute yet (issue 19):
-  // refuse them here rather than fail on every upload.
-  if (modelDomain(model.manifest) === 'photo') {
-    throw new InputError('model_domain_mismatch', `model ${version} is a photo model (domain photo, input: ${model.manifest.backbone?.id} features); object collections are served drawing models until photo collections land (issue 19); pick a drawing model from GET /api/models`);
-  }
   await rt.embedder.load({ kind, version, dir });
   rt.served.set(version, model);
   return model;

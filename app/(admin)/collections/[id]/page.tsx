@@ -25,17 +25,23 @@ export default async function CollectionPage({ params, searchParams }: { params:
   return (
     <section className="space-y-8">
       <PageHeader title={c.name}>
-        {c.kind} collection · {c.identityCount} identities · {c.imageCount} images ·{' '}
+        {c.domain ? `${c.kind} collection of ${c.domain}` : `${c.kind} collection`} · {c.identityCount} identities · {c.imageCount} images ·{' '}
         <a className={CLS.link} href={`/search?collection=${c.id}`}>Search this collection</a> ·{' '}
         <a className={CLS.link} href={`/collections/${c.id}/calibration`}>Calibration</a> ·{' '}
         <a className={CLS.link} href={`/collections/${c.id}/models`}>Model and retraining</a>
       </PageHeader>
 
-      {c.kind === 'object' ? (
+      {c.kind === 'object' && c.domain === 'photos' ? (
+        <p className="rounded-md border border-sky-200 bg-sky-50 p-3 text-sm text-sky-900" data-testid="object-model-notice">
+          Photos are matched with the photo model <span className="font-mono">{c.modelVersion}</span>: a frozen ImageNet-pretrained
+          backbone and a head trained on {source?.includes('grocery-store') ? 'photos of grocery products (the Grocery Store set)' : (source ?? 'its own training set')}.
+          Retrain it on your own images for objects far from those; drawings belong in a drawings collection.
+        </p>
+      ) : c.kind === 'object' ? (
         <p className="rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="object-model-notice">
-          Objects are matched with model <span className="font-mono">{c.modelVersion}</span>, trained on{' '}
+          Drawings are matched with model <span className="font-mono">{c.modelVersion}</span>, trained on{' '}
           {source?.startsWith('omniglot') ? 'handwritten characters (the Omniglot alphabets)' : (source ?? 'its own training set')}. It knows
-          nothing of your objects: retrain it on your own images before trusting its answers on photos.
+          nothing of photos: those belong in a photos collection.
         </p>
       ) : null}
 

@@ -12,7 +12,7 @@ export default async function ModelPage({ params }: { params: Promise<{ version:
   return (
     <section className="space-y-8">
       <PageHeader title={m.version}>
-        {m.kind} model · {m.origin === 'trained' ? 'retrained here' : 'bundled'}{m.isDefault ? ' · default for new collections' : ''} · created {m.createdAt.slice(0, 16).replace('T', ' ')} on {m.backend}.{' '}
+        {m.domain ? `${m.domain} ${m.kind}` : m.kind} model · {m.origin === 'trained' ? 'retrained here' : 'bundled'}{m.isDefault ? ' · default for new collections' : ''} · created {m.createdAt.slice(0, 16).replace('T', ' ')} on {m.backend}.{' '}
         <a className={CLS.link} href="/models">All models</a>
       </PageHeader>
       <dl className={`${CLS.card} grid gap-4 text-sm sm:grid-cols-2`}>

@@ -37,6 +37,12 @@ export default async function CalibrationPage({ params }: { params: Promise<{ id
         <a className={CLS.link} href={`/collections/${id}`}>Back to the collection</a>
       </PageHeader>
 
+      {r.separation.advice ? (
+        <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-900" data-testid="domain-guard">
+          {r.separation.advice}
+        </div>
+      ) : null}
+
       <dl className={`${CLS.card} grid grid-cols-1 gap-4 text-sm sm:grid-cols-3`}>
         <div>
           <dt className="text-slate-500">Threshold in force</dt>
@@ -59,6 +65,11 @@ export default async function CalibrationPage({ params }: { params: Promise<{ id
           {r.trials.genuine} genuine and {r.trials.impostor} impostor trials from {r.eligibleIdentities} identities with 2+ examples
           {r.trials.sampled ? ' (sampled)' : ''}; AUC {r.auc?.toFixed(3) ?? '—'}, EER {r.eer?.toFixed(3) ?? '—'}. The gallery sets the threshold once it has{' '}
           {r.minIdentities} identities with 2+ examples and enough impostor trials for the target (3/FAR).
+        </div>
+        <div className="sm:col-span-3 text-slate-600" data-testid="separation">
+          {r.separation.verdict === 'too_few_identities'
+            ? `Whether the model separates these identities is judged from ${r.separation.minIdentities} identities with 2+ examples.`
+            : `Separation (${r.separation.genuinePairs} same-identity and ${r.separation.impostorPairs} different-identity pairs${r.separation.sampled ? ', sampled' : ''}): pairwise AUC ${r.separation.pairwiseAuc?.toFixed(3) ?? '—'} (floor ${r.separation.aucFloor}); ${((r.separation.collapsedShare ?? 0) * 100).toFixed(1)}% of different-identity pairs within the model’s FAR 1e-2 distance ${r.separation.modelDistance.toFixed(3)} (ceiling ${r.separation.collapseCeiling * 100}%): ${r.separation.verdict === 'separates' ? 'the model separates them' : 'the model cannot separate them'}.`}
         </div>
       </dl>
 
