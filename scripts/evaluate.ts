@@ -94,15 +94,17 @@ async function main(): Promise<object> {
     log(`face models: ${loaded.map((m) => `${m.manifest.version} (${m.config.detector})`).join(', ')}`);
     const detectors = loaded.map((m) => ({ detector: m.config.detector, thresholds: m.config.thresholds }));
     const models = loaded[loaded.length - 1].models;
+    // The written JSON names the face models too: two models may share a detector name.
+    const versions = loaded.map((m) => m.manifest.version);
     if (c.scenes > 0) {
       const { evaluateScenes } = await import('@/lib/evaluation/detect-scenes');
-      const scenes = await evaluateScenes(c.folder, c.backgrounds!, detectors, { models, scenes: c.scenes, seed: c.seed, log });
+      const scenes = { ...(await evaluateScenes(c.folder, c.backgrounds!, detectors, { models, scenes: c.scenes, seed: c.seed, log })), models: versions };
       log(`wrote ${await writeResult(RESULTS_DIR, `detect-scenes-${setName(c.folder)}-${c.scenes}-seed${c.seed}-${detectors.map((d) => d.detector).join('-')}`, scenes)}`);
-      return { ...scenes, models: loaded.map((m) => m.manifest.version) };
+      return scenes;
     }
-    const result = await evaluateDetection(c.folder, detectors, { models, purpose: c.purpose, every: c.every, log });
+    const result = { ...(await evaluateDetection(c.folder, detectors, { models, purpose: c.purpose, every: c.every, log })), models: versions };
     log(`wrote ${await writeResult(RESULTS_DIR, `detect-${c.purpose}-${setName(c.folder)}${c.every > 1 ? `-every${c.every}` : ''}-${loaded.map((m) => m.config.detector).join('-')}`, result)}`);
-    return { ...result, models: loaded.map((m) => m.manifest.version) };
+    return result;
   }
   // Loaded lazily: TF.js takes seconds to import and the make-* commands do not need it.
   const { defaultModelDir, loadPipeline, registerPipeline } = await import('@/lib/evaluation/pipeline');

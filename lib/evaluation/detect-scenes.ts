@@ -10,7 +10,9 @@
  * Matching: a pasted crop is found when a returned face's box has IoU >= 0.4 with the crop's box or
  * its centre lies inside it (the crops are tight, so the detector's box, eyebrows to mouth, sits
  * inside the crop and is smaller: IoU alone would under-count). Each returned face matches at most
- * one crop; one matching none is a false detection.
+ * one crop; one matching none is a false detection. The detector's own boxes (at `detectMinScore`)
+ * are matched the same way, to tell a face the detector missed from one the search's selection
+ * dropped (search keeps only confident faces when there is one).
  *
  * Composites are not group photos: the crops have hard edges, the background is an upscaled product
  * photo with no bodies, and there is no occlusion, motion blur or shared lighting.
@@ -18,7 +20,7 @@
 import { wilsonRate, type IntervalRate } from '@/lib/calibration';
 import { listFolderImages, type FolderImage } from '@/lib/datasets/folder';
 import { boxIou, centreInside, decodeImage, pasteImage, resizeImage, type Box, type DecodedImage } from '@/lib/imaging';
-import { FaceRefusedError, prepareFaces, type FaceModels } from '@/lib/faces';
+import { detectFaces, FaceRefusedError, prepareFaces, type FaceModels } from '@/lib/faces';
 import { groupOf, type DetectorUnderTest } from './detection';
 import { createUniform, shuffled } from './random';
 
@@ -72,8 +74,10 @@ export interface PlacedFace {
 export interface Scene {
   /** 3-channel scene. */
   image: DecodedImage;
-  /** Faces pasted, largest first (crops that found no free place are left out). */
+  /** Faces pasted, largest first. */
   faces: PlacedFace[];
+  /** Crops that found no free place and were left out. */
+  leftOut: number;
 }
 
 /**
@@ -103,7 +107,7 @@ export async function composeScene(background: DecodedImage, crops: readonly Sce
       break;
     }
   }
-  return { image, faces };
+  return { image, faces, leftOut: crops.length - faces.length };
 }
 
 /**
@@ -136,6 +140,13 @@ export interface SceneGroupResult {
   found: IntervalRate;
   /** Faces matched by any returned face, refused ones (`face_too_small`) included. */
   detected: IntervalRate;
+  /**
+   * Faces matched by a box of the detector itself at `detectMinScore` or more (no padded retry),
+   * before the search keeps only the confident faces: where a face was lost, detector or selection.
+   */
+  boxed: IntervalRate;
+  /** Of the boxed faces, those whose box scored under `confidentScore` (search drops them beside a confident face). */
+  boxedWeak: number;
 }
 
 /** Result of `evaluate detect --scenes`. */
@@ -154,6 +165,8 @@ export interface SceneDetectionResult {
   match: string;
   /** Scenes measured. */
   scenes: number;
+  /** Faces pasted in all scenes, and crops drawn but left out for want of a free place. */
+  faces: { placed: number; leftOut: number };
   /** detector -> counts. */
   detectors: Record<string, {
     /** Every pasted face. */
@@ -206,18 +219,18 @@ export async function* generateScenes(faceFolder: string, backgroundFolder: stri
   }
 }
 
-type Tally = { found: number; detected: number; total: number };
-const tallyResult = (t: Tally): SceneGroupResult => ({ found: wilsonRate(t.found, t.total), detected: wilsonRate(t.detected, t.total) });
+type Tally = { found: number; detected: number; boxed: number; boxedWeak: number; total: number };
+const tallyResult = (t: Tally): SceneGroupResult => ({ found: wilsonRate(t.found, t.total), detected: wilsonRate(t.detected, t.total), boxed: wilsonRate(t.boxed, t.total), boxedWeak: t.boxedWeak });
 
 /** Runs each detector over the same seeded scenes through `prepareFaces` (search, detect `always`). */
 export async function evaluateScenes(faceFolder: string, backgroundFolder: string, detectors: readonly DetectorUnderTest[], opts: EvaluateScenesOptions): Promise<SceneDetectionResult> {
   const spec = opts.spec ?? DEFAULT_SCENE_SPEC;
   const out: SceneDetectionResult = {
     task: 'detect-scenes', faceFolder, backgroundFolder, seed: opts.seed, spec, scenes: opts.scenes,
-    match: `IoU >= ${SCENE_MATCH_IOU} or the returned box's centre inside the pasted crop, one to one`, detectors: {},
+    match: `IoU >= ${SCENE_MATCH_IOU} or the returned box's centre inside the pasted crop, one to one`, faces: { placed: 0, leftOut: 0 }, detectors: {},
   };
   for (const d of detectors) {
-    const all: Tally = { found: 0, detected: 0, total: 0 };
+    const all: Tally = { found: 0, detected: 0, boxed: 0, boxedWeak: 0, total: 0 };
     const bySize = new Map<string, Tally>();
     const byView = new Map<string, Tally>();
     const falses = { total: 0, usable: 0, scenes: 0 };
@@ -235,13 +248,21 @@ export async function evaluateScenes(faceFolder: string, backgroundFolder: strin
         refusedScenes[err.code] = (refusedScenes[err.code] ?? 0) + 1;
       }
       ms += performance.now() - t0;
-      const { byTruth, unmatched } = matchFaces(scene.faces.map((f) => f.box), returned.map((r) => r.box));
+      // The same seeded scenes for every detector: count them once.
+      if (d === detectors[0]) out.faces = { placed: out.faces.placed + scene.faces.length, leftOut: out.faces.leftOut + scene.leftOut };
+      const truth = scene.faces.map((f) => f.box);
+      const { byTruth, unmatched } = matchFaces(truth, returned.map((r) => r.box));
+      const boxes = await detectFaces(opts.models, scene.image, { detector: d.detector, minScore: d.thresholds.detectMinScore });
+      const boxedBy = matchFaces(truth, boxes.map((b) => b.box)).byTruth;
       for (const [j, face] of scene.faces.entries()) {
         const bucket = SIZE_BUCKETS.find(([lo, hi]) => face.sidePx >= lo && face.sidePx <= hi);
         const size = bucket ? `${bucket[0]}-${bucket[1]}` : 'other';
         const m = byTruth[j];
+        const b = boxedBy[j];
         for (const t of [all, tallyIn(bySize, size), tallyIn(byView, groupOf(face.source))]) {
           t.total++;
+          if (b !== null) t.boxed++;
+          if (b !== null && boxes[b].score < d.thresholds.confidentScore) t.boxedWeak++;
           if (m !== null) t.detected++;
           if (m !== null && returned[m].usable) t.found++;
         }
@@ -265,7 +286,7 @@ export async function evaluateScenes(faceFolder: string, backgroundFolder: strin
 }
 
 function tallyIn(map: Map<string, Tally>, key: string): Tally {
-  const t = map.get(key) ?? { found: 0, detected: 0, total: 0 };
+  const t = map.get(key) ?? { found: 0, detected: 0, boxed: 0, boxedWeak: 0, total: 0 };
   map.set(key, t);
   return t;
 }

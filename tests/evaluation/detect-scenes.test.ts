@@ -26,6 +26,7 @@ describe('composeScene', () => {
     const scene = await composeScene(grey, crops, createUniform(3), spec);
     expect([scene.image.width, scene.image.height, scene.image.channels]).toEqual([640, 480, 3]);
     expect(scene.faces).toHaveLength(3);
+    expect(scene.leftOut).toBe(0);
     const inBox = new Uint8Array(640 * 480);
     for (const face of scene.faces) {
       const { x, y, width, height } = face.box;
@@ -74,6 +75,7 @@ describe('evaluateScenes', () => {
     console.info(`[test] scenes: ${JSON.stringify(r)}`);
     expect(r.all.found.n).toBeGreaterThanOrEqual(4);
     expect(r.all.found.k).toBe(r.all.found.n);
+    expect(r.all.boxed.k).toBe(r.all.boxed.n);
     expect(r.falseDetections.total).toBe(0);
   });
 });
