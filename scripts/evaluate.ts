@@ -15,6 +15,7 @@
  *   evaluate make-cohort <omniglot zip | face folder-per-identity> [--kind object|face] [--model <dir>] [--perIdentity 4]
  *   evaluate make-openset-table <folder-per-identity holding the calibration identities> [--kind object|face] [--model <dir>] [--repeats 30]
  *   evaluate detect <folder-per-identity | .zip> --kind face [--models <dir>,<dir>] [--purpose enroll|search] [--every N]
+ *   evaluate detect <face folder-per-identity> --kind face --scenes N --backgrounds <folder> [--seed 0]   # composite scenes of several faces
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -91,9 +92,19 @@ async function main(): Promise<object> {
     const dirs = c.models?.split(',') ?? (await readdir('models/face')).sort().map((v) => path.join('models/face', v));
     const loaded = await Promise.all(dirs.map((d) => loadFaceModel(d)));
     log(`face models: ${loaded.map((m) => `${m.manifest.version} (${m.config.detector})`).join(', ')}`);
-    const result = await evaluateDetection(c.folder, loaded.map((m) => ({ detector: m.config.detector, thresholds: m.config.thresholds })), { models: loaded[loaded.length - 1].models, purpose: c.purpose, every: c.every, log });
+    const detectors = loaded.map((m) => ({ detector: m.config.detector, thresholds: m.config.thresholds }));
+    const models = loaded[loaded.length - 1].models;
+    // The written JSON names the face models too: two models may share a detector name.
+    const versions = loaded.map((m) => m.manifest.version);
+    if (c.scenes > 0) {
+      const { evaluateScenes } = await import('@/lib/evaluation/detect-scenes');
+      const scenes = { ...(await evaluateScenes(c.folder, c.backgrounds!, detectors, { models, scenes: c.scenes, seed: c.seed, log })), models: versions };
+      log(`wrote ${await writeResult(RESULTS_DIR, `detect-scenes-${setName(c.folder)}-${c.scenes}-seed${c.seed}-${detectors.map((d) => d.detector).join('-')}`, scenes)}`);
+      return scenes;
+    }
+    const result = { ...(await evaluateDetection(c.folder, detectors, { models, purpose: c.purpose, every: c.every, log })), models: versions };
     log(`wrote ${await writeResult(RESULTS_DIR, `detect-${c.purpose}-${setName(c.folder)}${c.every > 1 ? `-every${c.every}` : ''}-${loaded.map((m) => m.config.detector).join('-')}`, result)}`);
-    return { ...result, models: loaded.map((m) => m.manifest.version) };
+    return result;
   }
   // Loaded lazily: TF.js takes seconds to import and the make-* commands do not need it.
   const { defaultModelDir, loadPipeline, registerPipeline } = await import('@/lib/evaluation/pipeline');

@@ -25,6 +25,8 @@ export interface DetectionGroupResult {
   found: IntervalRate;
   /** Refused images by refusal code. */
   refused: Record<string, number>;
+  /** Each refused image: `source: code`, to look at the misses. */
+  misses: string[];
   /** Warnings by code (an image may carry several). */
   warnings: Record<string, number>;
   /** Faces returned in total (search purpose: every face found; enroll: one per found image). */
@@ -52,7 +54,7 @@ export interface DetectionResult {
 }
 
 /** The view prefix of a file (`frontal_03.jpg` -> `frontal`), or `all`. */
-function groupOf(source: string): string {
+export function groupOf(source: string): string {
   const m = /^([a-z]+)_\d+\.[a-z]+$/i.exec(path.basename(source));
   return m ? m[1].toLowerCase() : 'all';
 }
@@ -74,10 +76,10 @@ export async function evaluateDetection(
   const images = (await listFolderImages(folder)).filter((_, i) => i % every === 0);
   const out: DetectionResult = { task: 'detect', folder, purpose: opts.purpose, every, images: images.length, detectors: {} };
   for (const d of detectors) {
-    const groups = new Map<string, { found: number; total: number; refused: Record<string, number>; warnings: Record<string, number>; faces: number; scores: number[]; ms: number }>();
+    const groups = new Map<string, { found: number; total: number; refused: Record<string, number>; misses: string[]; warnings: Record<string, number>; faces: number; scores: number[]; ms: number }>();
     for (const [i, im] of images.entries()) {
       const key = groupOf(im.source);
-      const g = groups.get(key) ?? { found: 0, total: 0, refused: {}, warnings: {}, faces: 0, scores: [], ms: 0 };
+      const g = groups.get(key) ?? { found: 0, total: 0, refused: {}, misses: [], warnings: {}, faces: 0, scores: [], ms: 0 };
       groups.set(key, g);
       g.total++;
       const img = await decodeImage(im.bytes);
@@ -92,13 +94,14 @@ export async function evaluateDetection(
       } catch (err) {
         if (!(err instanceof FaceRefusedError)) throw err;
         g.refused[err.code] = (g.refused[err.code] ?? 0) + 1;
+        g.misses.push(`${im.source}: ${err.code}`);
       }
       g.ms += performance.now() - t0;
       if ((i + 1) % 50 === 0) opts.log(`${d.detector}: ${i + 1}/${images.length}`);
     }
     out.detectors[d.detector] = Object.fromEntries(
       [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([key, g]) => [key, {
-        found: wilsonRate(g.found, g.total), refused: g.refused, warnings: g.warnings, faces: g.faces, scoreQuantiles: quantiles(g.scores), msPerImage: g.ms / g.total,
+        found: wilsonRate(g.found, g.total), refused: g.refused, misses: g.misses, warnings: g.warnings, faces: g.faces, scoreQuantiles: quantiles(g.scores), msPerImage: g.ms / g.total,
       }]),
     );
     opts.log(`${d.detector}: ${JSON.stringify(out.detectors[d.detector])}`);

@@ -16,7 +16,7 @@
  */
 import path from 'node:path';
 import { assert } from '@/lib/errors';
-import type { Box, DecodedImage } from '@/lib/imaging';
+import { boxIou, centreInside, type Box, type DecodedImage } from '@/lib/imaging';
 import type { Tensor, Tf } from '@/lib/embedder/backend';
 import { readPinnedFile, type WeightPins as FaceWeightPins } from '@/lib/embedder/pins';
 
@@ -102,21 +102,6 @@ function anchors(inputPx: number): Float32Array {
 
 const ANCHORS: Record<BlazeFaceVariant, Float32Array> = { front: anchors(BLAZEFACE_INPUT_PX.front), back: anchors(BLAZEFACE_INPUT_PX.back) };
 
-/** Intersection over union of two boxes. */
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
-
-/** Whether the centre of `inner` lies inside `outer`. */
-function centreInside(inner: Box, outer: Box): boolean {
-  const cx = inner.x + inner.width / 2;
-  const cy = inner.y + inner.height / 2;
-  return cx >= outer.x && cx <= outer.x + outer.width && cy >= outer.y && cy <= outer.y + outer.height;
-}
-
 /**
  * Greedy NMS: highest score first, dropping boxes that overlap a kept one by more than
  * `iouThreshold` or whose centre lies inside a kept box. The second rule drops the weaker boxes
@@ -126,7 +111,7 @@ function centreInside(inner: Box, outer: Box): boolean {
 export function suppressOverlaps(found: readonly BlazeFaceDetection[], iouThreshold = BLAZEFACE_IOU_THRESHOLD): BlazeFaceDetection[] {
   const kept: BlazeFaceDetection[] = [];
   for (const d of [...found].sort((a, b) => b.score - a.score)) {
-    if (kept.every((k) => iou(k.box, d.box) <= iouThreshold && !centreInside(d.box, k.box))) kept.push(d);
+    if (kept.every((k) => boxIou(k.box, d.box) <= iouThreshold && !centreInside(d.box, k.box))) kept.push(d);
   }
   return kept;
 }

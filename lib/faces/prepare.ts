@@ -17,7 +17,7 @@
  * TF.js wasm).
  */
 import { InputError } from '@/lib/errors';
-import { padImage, shrinkImage, type Box, type DecodedImage } from '@/lib/imaging';
+import { centreInside, padImage, shrinkImage, type Box, type DecodedImage } from '@/lib/imaging';
 import { loadFaceModels, type FaceModels } from './face-api';
 import { alignFace, LEGACY_ALIGNMENT, wholeImageInput, type FaceAlignment } from './align';
 import { describeFaces } from './descriptor';
@@ -161,12 +161,7 @@ async function findFaces(models: FaceModels, img: DecodedImage, detector: FaceDe
 /** Other faces count for `several_faces` when they are confident and do not sit on the chosen one. */
 function countOthers(faces: readonly DetectedFace[], t: FaceThresholds): number {
   const [first, ...rest] = faces;
-  const inside = (f: DetectedFace) => {
-    const cx = f.box.x + f.box.width / 2;
-    const cy = f.box.y + f.box.height / 2;
-    return cx >= first.box.x && cx <= first.box.x + first.box.width && cy >= first.box.y && cy <= first.box.y + first.box.height;
-  };
-  return rest.filter((f) => f.score >= t.confidentScore && !inside(f)).length;
+  return rest.filter((f) => f.score >= t.confidentScore && !centreInside(f.box, first.box)).length;
 }
 
 /**

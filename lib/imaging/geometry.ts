@@ -1,5 +1,6 @@
 /**
- * Geometry on decoded images: rotated square crops (face alignment) and padding (detector retries).
+ * Geometry on decoded images: rotated square crops (face alignment), padding (detector retries),
+ * resizing and pasting (synthetic scenes), and box overlap measures.
  */
 import { assert } from '@/lib/errors';
 import { assertImage, sharpFromImage, toRawPixels } from './pixels';
@@ -162,6 +163,35 @@ export function padImage(img: DecodedImage, fraction: number, background = 0): P
   return { width, height, channels: ch, data, format: img.format, offsetX, offsetY };
 }
 
+/** Target of `resizeImage`. */
+export interface ResizeSpec {
+  /** Output width. */
+  widthPx: number;
+  /** Output height. */
+  heightPx: number;
+  /** `fill` stretches (default); `cover` keeps the aspect ratio and centre-crops the overflow. */
+  fit?: 'fill' | 'cover';
+  /** Output channels (alpha flattened onto black); default: the input's. */
+  channels?: 1 | 3;
+}
+
+/** `img` resized to exactly `widthPx` x `heightPx` with lanczos2 (area-preserving for large factors). */
+export async function resizeImage(img: DecodedImage, spec: ResizeSpec): Promise<DecodedImage> {
+  assertImage(img);
+  const { widthPx, heightPx, fit = 'fill', channels } = spec;
+  assert([widthPx, heightPx].every((v) => Number.isInteger(v) && v > 0 && v <= 16384), `resize target must be integers in 1..16384, got ${widthPx}x${heightPx}`);
+  let pipeline = sharpFromImage(img);
+  if (channels !== undefined && img.channels === 4) pipeline = pipeline.flatten({ background: { r: 0, g: 0, b: 0 } });
+  pipeline = pipeline.resize(widthPx, heightPx, { fit, position: 'centre', kernel: 'lanczos2' });
+  const out = channels ?? img.channels;
+  // sharp writes 1-band raw input back out as sRGB unless the space is pinned to b-w.
+  if (out === 1) pipeline = pipeline.toColourspace('b-w');
+  else if (out !== img.channels) pipeline = pipeline.toColourspace('srgb');
+  const raw = await toRawPixels(pipeline);
+  assert(raw.width === widthPx && raw.height === heightPx && raw.channels === out, `resize returned ${raw.width}x${raw.height}x${raw.channels}, expected ${widthPx}x${heightPx}x${out}`);
+  return { ...raw, format: img.format };
+}
+
 /**
  * `img` shrunk (lanczos2, area-preserving for large factors) so that its long side is at most
  * `maxSidePx`, with the factors applied per axis (`x_small = x * scaleX`); the image itself, with
@@ -174,9 +204,38 @@ export async function shrinkImage(img: DecodedImage, maxSidePx: number): Promise
   if (factor >= 1) return { image: img, scaleX: 1, scaleY: 1 };
   const width = Math.max(1, Math.round(img.width * factor));
   const height = Math.max(1, Math.round(img.height * factor));
-  const pipeline = sharpFromImage(img).resize(width, height, { fit: 'fill', kernel: 'lanczos2' });
-  // sharp writes 1-band raw input back out as sRGB unless the space is pinned to b-w.
-  const raw = await toRawPixels(img.channels === 1 ? pipeline.toColourspace('b-w') : pipeline);
-  assert(raw.channels === img.channels, `shrinkImage changed channels ${img.channels} -> ${raw.channels}`);
-  return { image: { ...raw, format: img.format }, scaleX: width / img.width, scaleY: height / img.height };
+  const image = await resizeImage(img, { widthPx: width, heightPx: height });
+  return { image, scaleX: width / img.width, scaleY: height / img.height };
+}
+
+/**
+ * Copies `img` into `canvas` (changed in place) with its top-left corner at integer (`x`, `y`);
+ * `img` must lie wholly inside `canvas` and have its channel count.
+ */
+export function pasteImage(canvas: RawPixels, img: RawPixels, x: number, y: number): void {
+  assertImage(canvas);
+  assertImage(img);
+  assert(img.channels === canvas.channels, `paste needs equal channel counts, got ${img.channels} into ${canvas.channels}`);
+  assert(Number.isInteger(x) && Number.isInteger(y) && x >= 0 && y >= 0 && x + img.width <= canvas.width && y + img.height <= canvas.height,
+    `a ${img.width}x${img.height} image at (${x}, ${y}) does not fit a ${canvas.width}x${canvas.height} canvas`);
+  const ch = img.channels;
+  const rowBytes = img.width * ch;
+  for (let row = 0; row < img.height; row++) {
+    canvas.data.set(img.data.subarray(row * rowBytes, (row + 1) * rowBytes), ((y + row) * canvas.width + x) * ch);
+  }
+}
+
+/** Intersection over union of two boxes: area(a ∩ b) / (area(a) + area(b) - area(a ∩ b)). */
+export function boxIou(a: Box, b: Box): number {
+  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/** Whether the centre of `inner` lies inside `outer` (edges included). */
+export function centreInside(inner: Box, outer: Box): boolean {
+  const cx = inner.x + inner.width / 2;
+  const cy = inner.y + inner.height / 2;
+  return cx >= outer.x && cx <= outer.x + outer.width && cy >= outer.y && cy <= outer.y + outer.height;
 }

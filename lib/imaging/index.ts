@@ -16,7 +16,7 @@
 export { decodeImage } from './decode';
 export { sniffFormat } from './sniff';
 export { preprocessImage, PREPROCESS_VERSION } from './preprocess';
-export { cropImage, padImage, shrinkImage } from './geometry';
+export { boxIou, centreInside, cropImage, padImage, pasteImage, resizeImage, shrinkImage, type ResizeSpec } from './geometry';
 export { encodePng, svgToPng } from './encode';
 export { DEFAULT_MAX_PIXELS, IMAGE_FORMATS } from './types';
 export type { Box, Channels, DecodedImage, ImageFormat, PaddedImage, PreprocessSpec } from './types';

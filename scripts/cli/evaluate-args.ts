@@ -105,7 +105,13 @@ export const EVALUATE_SCHEMAS = {
     purpose: z.enum(['enroll', 'search']).default('enroll'),
     /** Measure every N-th image only (folder order; 1 = all). */
     every: z.number().int().min(1).default(1),
-  }),
+    /** Instead of the folder's images: N composite scenes of several faces (lib/evaluation/detect-scenes.ts), faces from the folder's odd identities. */
+    scenes: z.number().int().min(0).default(0),
+    /** With --scenes: the folder of background photos (e.g. ../shared/data/grocery-store/images). */
+    backgrounds: z.string().min(1).optional(),
+    /** With --scenes: seed of the scene generator. */
+    seed: z.number().int().default(0),
+  }).refine((c) => c.scenes === 0 || c.backgrounds !== undefined, { message: '--scenes needs --backgrounds <folder of background photos>' }),
 } as const;
 
 /** A command name. */

@@ -69,6 +69,7 @@ describe('parseEvaluateArgs', () => {
     { name: 'a size that is neither a count nor all', input: ['openset', '.', '--sizes', '5,most'], error: /^openset: --sizes\[1\]/ },
     { name: 'unknown command', input: ['bogus'], error: /expected a command \(oneshot, make-oneshot, identify, make-identify, make-heldout, openset, compare-openset, verify, make-cohort, make-openset-table, detect\), got bogus/ },
     { name: 'make-cohort without a source', input: ['make-cohort', '--kind', 'face'], error: /^make-cohort: <source> is required \(string\)$/ },
+    { name: 'detect --scenes without backgrounds', input: ['detect', 'cfp', '--scenes', '2'], error: /^detect: --scenes needs --backgrounds <folder of background photos>$/ },
   ])('refuses $name', ({ input, error }) => {
     expect(() => parseEvaluateArgs(input)).toThrow(error);
   });

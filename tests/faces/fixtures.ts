@@ -1,6 +1,6 @@
 /** Real photos for the face tests: skimage's astronaut (public domain) and ORL read from its zip. */
 import { readFile } from 'node:fs/promises';
-import { cropImage, decodeImage, type DecodedImage } from '@/lib/imaging';
+import { cropImage, decodeImage, pasteImage, type DecodedImage } from '@/lib/imaging';
 import { listFolderImages, type FolderImage } from '@/lib/datasets/folder';
 import { initTf } from '@/lib/embedder/backend';
 
@@ -41,13 +41,10 @@ export function sideBySide(left: DecodedImage, right: DecodedImage): DecodedImag
   if (right.channels !== ch) throw new Error('channel counts differ');
   const width = left.width + right.width;
   const height = Math.max(left.height, right.height);
-  const data = new Uint8Array(width * height * ch).fill(128);
-  const blit = (img: DecodedImage, x0: number) => {
-    for (let y = 0; y < img.height; y++) data.set(img.data.subarray(y * img.width * ch, (y + 1) * img.width * ch), (y * width + x0) * ch);
-  };
-  blit(left, 0);
-  blit(right, left.width);
-  return { width, height, channels: ch, data, format: 'png' };
+  const canvas: DecodedImage = { width, height, channels: ch, data: new Uint8Array(width * height * ch).fill(128), format: 'png' };
+  pasteImage(canvas, left, 0, 0);
+  pasteImage(canvas, right, left.width, 0);
+  return canvas;
 }
 
 /** A seeded uniform-noise RGB image. */

@@ -15,8 +15,11 @@ export const OMNIGLOT_SMALL_ZIP = path.join(SHARED_DATA, 'omniglot-background/im
 /** ORL faces: att_faces/s1..s40/1..10.pgm. */
 export const ORL_ZIP = path.join(SHARED_DATA, 'orl-faces/att_faces.zip');
 
+/** The dev face set CFP, one folder per identity (the scene tests paste its crops). */
+export const CFP_FACES = path.join(SHARED_DATA, 'cfp-faces/images');
+
 /** One tight CFP face crop (182x163 JPEG) the tiny face detector finds no face in (unpadded). */
-export const CFP_TIGHT_CROP = path.join(SHARED_DATA, 'cfp-faces/images/Aaron_Rodgers/frontal_04.jpg');
+export const CFP_TIGHT_CROP = path.join(CFP_FACES, 'Aaron_Rodgers/frontal_04.jpg');
 
 /** grocery-store photos, one folder per product (the quick benchmark's photo row reads its first folders). */
 export const GROCERY_STORE = path.join(SHARED_DATA, 'grocery-store/images');
@@ -40,6 +43,10 @@ export const TEST_DATA: readonly TestDataFile[] = [
   {
     path: ORL_ZIP,
     source: 'AT&T/ORL Database of Faces (credit Olivetti Research Laboratory): att_faces.zip, 40 people x 10 PGM (92x112), att_faces/s1..s40/1..10.pgm',
+  },
+  {
+    path: CFP_FACES,
+    source: 'the dev face set cfp-faces (CFP, Sengupta et al. 2016; see its README): images/, 360 identities x 7 face crops',
   },
   {
     path: CFP_TIGHT_CROP,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropImage, padImage, shrinkImage, type DecodedImage } from '@/lib/imaging';
+import { boxIou, centreInside, cropImage, padImage, pasteImage, resizeImage, shrinkImage, type DecodedImage } from '@/lib/imaging';
 
 /** A black grey image with white square markers of side `size` centred on the given points. */
 function withMarkers(width: number, height: number, centres: Array<[number, number]>, size = 6): DecodedImage {
@@ -153,5 +153,37 @@ describe('shrinkImage', () => {
     const [cx, cy] = centroid(image);
     expect(cx).toBeCloseTo(1500 * scaleX, 0);
     expect(cy).toBeCloseTo(250 * scaleY, 0);
+  });
+});
+
+describe('resizeImage', () => {
+  it('covers a target of another aspect ratio (centre crop) and converts grey to RGB', async () => {
+    // 200x100 grey, marker at the centre; cover to 60x60 keeps the middle 100x100, scaled by 0.6.
+    const out = await resizeImage(withMarkers(200, 100, [[100, 50]], 20), { widthPx: 60, heightPx: 60, fit: 'cover', channels: 3 });
+    expect([out.width, out.height, out.channels]).toEqual([60, 60, 3]);
+    const grey: DecodedImage = { ...out, channels: 1, data: out.data.filter((_, i) => i % 3 === 0) };
+    const [cx, cy] = centroid(grey);
+    expect(cx).toBeCloseTo(30, 0);
+    expect(cy).toBeCloseTo(30, 0);
+  });
+});
+
+describe('pasteImage', () => {
+  it('copies the pixels at the corner given and refuses an image that does not fit', () => {
+    const canvas: DecodedImage = { width: 5, height: 4, channels: 1, data: new Uint8Array(20), format: 'png' };
+    const img: DecodedImage = { width: 2, height: 2, channels: 1, data: Uint8Array.from([1, 2, 3, 4]), format: 'png' };
+    pasteImage(canvas, img, 3, 1);
+    expect([...canvas.data]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 3, 4, 0, 0, 0, 0, 0]);
+    expect(() => pasteImage(canvas, img, 4, 0)).toThrow(/does not fit a 5x4 canvas/);
+  });
+});
+
+describe('boxIou and centreInside', () => {
+  it('measure the overlap of two boxes', () => {
+    const a = { x: 0, y: 0, width: 10, height: 10 };
+    expect(boxIou(a, { x: 5, y: 0, width: 10, height: 10 })).toBeCloseTo(50 / 150, 10);
+    expect(boxIou(a, { x: 20, y: 20, width: 5, height: 5 })).toBe(0);
+    expect(centreInside({ x: 6, y: 6, width: 8, height: 8 }, a)).toBe(true); // centre (10, 10) on the edge
+    expect(centreInside({ x: 7, y: 0, width: 8, height: 8 }, a)).toBe(false);
   });
 });
