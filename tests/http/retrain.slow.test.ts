@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
 import { form, omniglot } from './images';
+import { followEvents as followJobEvents, waitForJob as waitForJobRow } from './jobs';
 
 let h: HttpHarness;
 let api: ApiClient;
@@ -40,23 +41,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** Reads the job's event stream to its end; returns every `job` event. */
-async function followEvents(jobId: string): Promise<Record<string, any>[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await h.routes.jobEvents.GET(new Request(`http://localhost/api/jobs/${jobId}/events`, { headers: admin }), { params: Promise.resolve({ id: jobId }) });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toBe('text/event-stream');
-  const text = await res.text();
-  const events = text.split('\n\n').filter((b) => b.startsWith('event: job')).map((b) => JSON.parse(b.split('\n')[1].slice('data: '.length)));
-  expect(text).toMatch(/event: end\ndata: \{"status":"\w+"\}/);
-  return events;
-}
-
-async function waitForJob(jobId: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const events = await followEvents(jobId);
-  const r = await api.call(h.routes.job.GET, 'GET /api/jobs/{id}', { headers: admin, params: { id: jobId } });
-  expect(r.body.status, JSON.stringify(r.body.error)).toBe(events.at(-1)!.status);
-  return r.body;
-}
+const followEvents = (jobId: string) => followJobEvents(h, jobId);
+const waitForJob = (jobId: string) => waitForJobRow(h, api, jobId);
 
 const collection = async () => (await api.call(h.routes.collection.GET, 'GET /api/collections/{id}', { headers: admin, params: { id: collectionId } })).body;
 const search = async (bytes: Uint8Array) =>

@@ -26,7 +26,7 @@ export const retrainSettingsSchema = z.strictObject({
   learningRate: z.number().gt(0).max(0.01).default(5e-4),
   /** Stop training after the epoch that passes this many minutes (then calibrate and compare); at most MAX_RETRAIN_MINUTES. */
   maxMinutes: z.number().gt(0).default(10),
-  /** Add the base training set of the model's kind (Omniglot background for objects) when present. */
+  /** Add the base training set of the model's kind (Omniglot background for drawing collections) when present. */
   includeBaseData: z.boolean().default(false),
   evaluationShare: z.number().min(EVALUATION_SHARE.min).max(EVALUATION_SHARE.max).default(EVALUATION_SHARE.default),
   calibrationShare: z.number().min(CALIBRATION_SHARE.min).max(CALIBRATION_SHARE.max).default(CALIBRATION_SHARE.default),

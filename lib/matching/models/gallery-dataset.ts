@@ -10,10 +10,9 @@ import { findIdentityBlobs } from '@/lib/db/identities';
 import { countImagesByIdentity } from '@/lib/db/images';
 import type { Dataset, IdentityImages, VectorSpec } from '@/lib/datasets/types';
 import { InputError } from '@/lib/errors';
-import type { DecodedImage, PreprocessSpec } from '@/lib/imaging';
+import type { PreprocessSpec } from '@/lib/imaging';
 import { createRng } from '@/lib/calibration/rng';
 import type { BlobStore } from '@/lib/matching/runtime/blob-store';
-import { decodeUpload } from '@/lib/matching/runtime/embed-input';
 
 /** One gallery identity with its images' preprocessed pixels (identity = its id, group = "gallery"). */
 export type GalleryIdentity = IdentityImages & { name: string };
@@ -28,8 +27,11 @@ export interface GallerySplit {
 /** Fewest identities (2+ examples each) a split needs: 2 to train, 2 to calibrate, 2 to evaluate. */
 export const MIN_IDENTITIES_FOR_RETRAIN = 6;
 
-/** A model input of a stored image (pixels for objects, a face descriptor for faces); null skips the image. */
-export type GalleryInput = (img: DecodedImage) => Promise<Float32Array | null>;
+/**
+ * A model input of a stored image's bytes (pixels for drawings, a backbone feature for photos, a
+ * face descriptor for faces); null skips the image.
+ */
+export type GalleryInput = (bytes: Uint8Array) => Promise<Float32Array | null>;
 
 /**
  * Loads every identity with 2+ usable images through `toInput` (an identity left with fewer is
@@ -50,7 +52,7 @@ export async function loadGalleryIdentities(
   for (const r of usable) {
     const images: Float32Array[] = [];
     for (const img of r.images) {
-      const input = await toInput(await decodeUpload(await blobs.read(img.blob.sha256)));
+      const input = await toInput(await blobs.read(img.blob.sha256));
       if (input) images.push(input);
       onImage?.(++done, total);
     }

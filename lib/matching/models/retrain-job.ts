@@ -10,24 +10,22 @@ import { env } from '@/lib/config/env';
 import { openDb, resolveDbTarget, type Db } from '@/lib/db/client';
 import { findCollection } from '@/lib/db/collections';
 import { loadOmniglot, OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
-import type { Dataset, VectorSpec } from '@/lib/datasets/types';
-import { getTf, initTf, type BackendName, type Tf } from '@/lib/embedder/backend';
+import type { Dataset } from '@/lib/datasets/types';
+import { initTf, type BackendName, type Tf } from '@/lib/embedder/backend';
 import { embedTower } from '@/lib/embedder/embed';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
-import type { LayersModel, TowerSpec } from '@/lib/embedder/tower';
-import { loadLayersModel } from '@/lib/embedder/weights';
 import { AppError, InputError, NotFoundError } from '@/lib/errors';
-import { DESCRIPTOR_DIM, FaceRefusedError, loadFaceModel, prepareFaces, writeFaceConfig, type DetectMode } from '@/lib/faces';
-import { preprocessImage, type PreprocessSpec } from '@/lib/imaging';
+import type { DetectMode } from '@/lib/faces';
 import { finishJob, getJob, markRunning, reportProgress } from '@/lib/jobs';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
-import { PRESETS, resolveTrainConfig, type TrainConfig } from '@/lib/training/config';
+import { PRESETS, resolveTrainConfig } from '@/lib/training/config';
 import { trainEmbedding, type TrainProgress } from '@/lib/training/train';
 import type { BlobStore } from '@/lib/matching/runtime/blob-store';
 import { ensureModelDir, publishModelFolder } from '@/lib/matching/runtime/model-store';
 import { blobStoreKind, openBlobStore } from '@/lib/matching/runtime/open-blob-store';
 import type { CollectionRow } from '@/lib/matching/context';
-import { galleryDataset, loadGalleryIdentities, splitGallery, type GalleryInput } from './gallery-dataset';
+import { galleryDataset, loadGalleryIdentities, splitGallery } from './gallery-dataset';
+import { openModelSource, type ModelSource } from './retrain-sources';
 import { compareModels } from './comparison';
 import { modelDir, modelRoots, type ModelKind } from '@/lib/matching/runtime/model-registry';
 import { retrainSettingsSchema, type RetrainSettings } from '@/lib/matching/contract/models';
@@ -77,72 +75,19 @@ function progressReporter(db: Db, jobId: string, abort: AbortController) {
 }
 
 /**
- * What the job needs of the current model, by kind. Objects: pixels in, the conv tower fine-tuned
- * from the current weights. Faces: face-api descriptors in (detected and aligned as enrolment does),
- * the head over them fine-tuned, or trained from scratch when the current model is the plain
- * descriptor; the candidate keeps the current face.json (pinned face-api weights, verdict thresholds).
+ * The job's cache folder, under DATA_DIR: decoded Omniglot, and the photo backbone's features per
+ * image sha256 (`photo-features/`). Local to the instance that runs the job, also on PostgreSQL with
+ * the database blob store: a cache, so another instance computes its own on its first retrain.
  */
-interface ModelSource {
-  spec: PreprocessSpec | VectorSpec;
-  toInput: GalleryInput;
-  /** Tower knobs of the training config (the current architecture, or a new head's). */
-  tower: Partial<TrainConfig>;
-  /** Tower to start from (null: a fresh head). */
-  init: { model: LayersModel; tower: TowerSpec } | null;
-  /** The current model's embeddings of inputs. */
-  embedCurrent: (inputs: Float32Array[]) => Promise<Float32Array[]>;
-  /** Writes what a model of this kind needs beside the manifest and weights. */
-  finish: (dir: string) => Promise<void>;
-  dispose: () => void;
-}
-
-async function objectSource(tf: Tf, dir: string, manifest: ModelManifest): Promise<ModelSource> {
-  if (manifest.input.type !== 'image') throw new InputError('retrain_unsupported', `model ${manifest.version} does not take images`);
-  const spec = manifest.input.preprocess;
-  const arch = manifest.architecture as unknown as Exclude<TowerSpec, { type: 'mlp' }>;
-  const first = arch.type === 'ensemble' ? arch.members[0] : arch;
-  const current = await loadLayersModel(tf, dir);
-  return {
-    spec,
-    toInput: (img) => preprocessImage(img, spec),
-    // The config records the knobs (the first member's for an ensemble); the init tower is what trains.
-    tower: { inputSizePx: spec.inputSizePx, filters: first.filters, batchNorm: first.batchNorm ?? false, embeddingDim: first.embeddingDim, testShifts: arch.testShifts ?? false },
-    init: { model: current, tower: arch },
-    embedCurrent: (inputs) => embedTower(tf, current, arch, inputs),
-    finish: async () => undefined,
-    dispose: () => current.dispose(),
-  };
-}
-
-async function faceSource(dir: string, detect: DetectMode): Promise<ModelSource> {
-  const face = await loadFaceModel(dir);
-  const arch = face.manifest.architecture as { type?: string; hidden?: number[] };
-  const init = face.config.head ? { model: await loadLayersModel(getTf(), dir), tower: face.manifest.architecture as unknown as TowerSpec } : null;
-  return {
-    spec: { type: 'vector', dim: DESCRIPTOR_DIM },
-    toInput: async (img) => {
-      const faces = await prepareFaces(img, { mode: detect, purpose: 'enroll', detector: face.config.detector, thresholds: face.config.thresholds, models: face.models, alignment: face.config.alignment }).catch((err: unknown) => {
-        if (err instanceof FaceRefusedError) return [];
-        throw err;
-      });
-      return faces[0]?.descriptor ?? null;
-    },
-    tower: { hidden: arch.type === 'mlp' && arch.hidden ? arch.hidden : [256], embeddingDim: face.manifest.embeddingDim, rotations90: false, affine: false },
-    init,
-    embedCurrent: (inputs) => face.embed(inputs),
-    finish: (out) => writeFaceConfig(out, { ...face.config, head: 'model.json' }),
-    dispose: () => {
-      init?.model.dispose();
-      face.dispose();
-    },
-  };
+function cacheDir(): string {
+  return path.join(env.dataDir, 'cache');
 }
 
 /** Base training identities of the kind (Omniglot background's training alphabets for objects). */
-async function loadBase(kind: ModelKind, spec: ModelSource['spec']): Promise<Dataset | null> {
-  const zip = baseDataPath(kind);
+async function loadBase(collection: CollectionRow, spec: ModelSource['spec']): Promise<Dataset | null> {
+  const zip = baseDataPath(collection);
   if (!zip || 'type' in spec) return null;
-  return loadOmniglot({ zipPath: zip, spec, alphabets: OMNIGLOT_SPLIT.train, cacheDir: path.join(env.dataDir, 'cache') });
+  return loadOmniglot({ zipPath: zip, spec, alphabets: OMNIGLOT_SPLIT.train, cacheDir: cacheDir() });
 }
 
 /** Runs retraining job `jobId` to its end (called in the child process). */
@@ -184,7 +129,7 @@ async function retrain(db: Db, blobs: BlobStore, jobId: string, progress: Return
   const { tf, backend } = await initTf(env.ML_BACKEND);
   await progress.phase('loading', { message: 'reading the gallery', backend });
   const detect: DetectMode = collection.settings.detect ?? 'auto';
-  const source = kind === 'face' ? await faceSource(currentDir, detect) : await objectSource(tf, currentDir, manifest);
+  const source = await openModelSource({ tf, kind, dir: currentDir, manifest, detect, cacheDir: cacheDir() });
   try {
     return await trainAndCompare({ db, blobs, tf, backend, collection, settings, manifest, source, progress, signal, trainedRoot: roots.trained });
   } finally {
@@ -202,7 +147,7 @@ async function trainAndCompare(o: {
     if (done % 25 === 0 || done === total) void progress.phase('loading', { message: `reading the gallery (${done}/${total} images)` });
   });
   const split = splitGallery(gallery, { evaluation: settings.evaluationShare, calibration: settings.calibrationShare }, settings.seed);
-  const base = settings.includeBaseData ? await loadBase(kind, source.spec) : null;
+  const base = settings.includeBaseData ? await loadBase(collection, source.spec) : null;
   if (settings.includeBaseData && !base) throw new InputError('invalid_settings', 'includeBaseData: the base data set is not present here');
   const train: Dataset = galleryDataset(`gallery ${collection.name}`, source.spec, split.train);
   if (base) train.identities = [...train.identities, ...base.identities];
@@ -231,7 +176,7 @@ async function trainAndCompare(o: {
   const tmp = `${dir}.tmp-${process.pid}`;
   const candidateManifest = await writeModelFolder(tmp, {
     config, result, backend, version, createdAt,
-    data: { train, validation: calibration, source: `gallery of collection ${collection.name} (${collection.id})${base ? ' + omniglot-background' : ''}`, trainNames: split.train.map((g) => g.name), heldOutNames: split.calibration.map((g) => g.name) },
+    data: { train, validation: calibration, source: `gallery of collection ${collection.name} (${collection.id})${base ? ' + omniglot-background' : ''}`, trainNames: split.train.map((g) => g.name), heldOutNames: split.calibration.map((g) => g.name), backbone: source.backbone },
   });
   await source.finish(tmp);
   // Into the shared store before it appears here, so every instance can load the candidate after a
@@ -261,6 +206,7 @@ async function trainAndCompare(o: {
     epochsRun: result.lossHistory.length,
     identities: counts,
     evaluationIdentities: split.evaluation.map((g) => g.name),
+    ...source.report(),
     comparison,
   };
 }

@@ -20,9 +20,12 @@ export function toJobDto(j: JobRecord): JobDto {
   return { ...j, createdAt: j.createdAt.toISOString(), startedAt: j.startedAt?.toISOString() ?? null, finishedAt: j.finishedAt?.toISOString() ?? null };
 }
 
-/** Path of the base training data of a kind, or null when absent here (the option is then hidden). */
-export function baseDataPath(kind: string): string | null {
-  if (kind !== 'object') return null;
+/**
+ * Path of the base training data of a collection, or null when absent here (the option is then
+ * hidden): Omniglot's background set for drawings; none for photos or faces.
+ */
+export function baseDataPath(c: { kind: string; domain: string | null }): string | null {
+  if (c.kind !== 'object' || c.domain === 'photos') return null;
   const zip = path.join(env.trainingDataDir, 'omniglot-background', 'images_background.zip');
   return existsSync(zip) ? zip : null;
 }
@@ -41,7 +44,7 @@ export interface RetrainOptions {
 export async function getRetrainOptions(caller: Principal, collectionId: string): Promise<RetrainOptions> {
   requireAdmin(caller, 'retraining');
   const c = await loadCollection(runtime().db, caller, collectionId);
-  return { defaults: retrainSettingsSchema.parse({}), baseDataAvailable: baseDataPath(c.kind) !== null, maxMinutes: env.MAX_RETRAIN_MINUTES };
+  return { defaults: retrainSettingsSchema.parse({}), baseDataAvailable: baseDataPath(c) !== null, maxMinutes: env.MAX_RETRAIN_MINUTES };
 }
 
 /** Starts a retraining job for a collection (admin; one job per collection at a time). */
@@ -56,9 +59,9 @@ export async function startRetrain(caller: Principal, collectionId: string, inpu
   }
   const settings = parsed.data;
   if (settings.maxMinutes > env.MAX_RETRAIN_MINUTES) throw new InputError('invalid_settings', `settings.maxMinutes must be at most ${env.MAX_RETRAIN_MINUTES} (MAX_RETRAIN_MINUTES), got ${settings.maxMinutes}`);
-  if (settings.includeBaseData && !baseDataPath(c.kind)) {
+  if (settings.includeBaseData && !baseDataPath(c)) {
     // The detail names no server path (issue 16).
-    throw new InputError('invalid_settings', `settings.includeBaseData: this server has no base training set for ${c.kind} collections (Omniglot's omniglot-background under TRAINING_DATA_DIR, object collections only)`);
+    throw new InputError('invalid_settings', `settings.includeBaseData: this server has no base training set for ${c.domain ?? c.kind} collections (Omniglot's omniglot-background under TRAINING_DATA_DIR, drawing collections only)`);
   }
   // Refused here rather than by the job, which would start and then fail on the same count.
   requireGallerySize(await countGalleryIdentities(rt.db, c.id));
