@@ -5,14 +5,14 @@
  * scaled so its long side is 48-160 px. The crops come from the identities at ODD positions of the
  * sorted names: the even half calibrates the face model's curve and holds its cohort
  * (`make-cohort.ts`). Each scene goes through the service's search path (`prepareFaces`, purpose
- * `search`, detect `always`), which returns every confident face.
+ * `search`, detect `always`), which returns every face scoring `minScore` or more.
  *
  * Matching: a pasted crop is found when a returned face's box has IoU >= 0.4 with the crop's box or
  * its centre lies inside it (the crops are tight, so the detector's box, eyebrows to mouth, sits
  * inside the crop and is smaller: IoU alone would under-count). Each returned face matches at most
  * one crop; one matching none is a false detection. The detector's own boxes (at `detectMinScore`)
  * are matched the same way, to tell a face the detector missed from one the search's selection
- * dropped (search keeps only confident faces when there is one).
+ * dropped (search keeps faces scoring `minScore` or more).
  *
  * Composites are not group photos: the crops have hard edges, the background is an upscaled product
  * photo with no bodies, and there is no occlusion, motion blur or shared lighting.
@@ -142,10 +142,10 @@ export interface SceneGroupResult {
   detected: IntervalRate;
   /**
    * Faces matched by a box of the detector itself at `detectMinScore` or more (no padded retry),
-   * before the search keeps only the confident faces: where a face was lost, detector or selection.
+   * before the search chooses its faces: where a face was lost, detector or selection.
    */
   boxed: IntervalRate;
-  /** Of the boxed faces, those whose box scored under `confidentScore` (search drops them beside a confident face). */
+  /** Of the boxed faces, those whose box scored under `confidentScore` (search dropped them beside a confident face until it kept every face over `minScore`). */
   boxedWeak: number;
 }
 

@@ -39,7 +39,7 @@ export interface FaceThresholds {
   minFaceSizePx: number;
   /** Largest long side, in pixels, that may fall back to `whole_image` in auto mode. */
   wholeImageMaxSidePx: number;
-  /** Detector score of a confident face: search returns every confident face, and other confident faces make `several_faces`. */
+  /** Detector score of a confident face: search returns confident faces first, enrolment warns `unconfirmed_face` under it, and other confident faces make `several_faces`. */
   confidentScore: number;
   /** Padding of the retry, share of each side. */
   retryPadFraction: number;
@@ -190,7 +190,8 @@ function refuse(verdict: Verdict, all: Verdict[]): never {
 /**
  * Finds, judges, aligns and describes the faces of `img`. enroll: the largest confident face, else
  * the largest weak one (warning `several_faces` when other confident faces exist); search: every
- * confident face, else the best weak one, each with its own box (a face too small comes back with
+ * face scoring `minScore` or more, confident ones first, else the best box, each with its own box
+ * (a face too small comes back with
  * `descriptor: null` and its `face_too_small` refusal). Throws `FaceRefusedError` (`no_face`, `face_too_small`, `low_score`)
  * when the image yields no usable face.
  */
@@ -224,8 +225,10 @@ export async function prepareFaces(img: DecodedImage, opts: PrepareFacesOptions)
   const tier = (f: DetectedFace) => (f.score >= t.confidentScore ? 0 : f.score >= t.minScore ? 1 : 2);
   const ranked = [0, 1, 2].flatMap((k) => faces.filter((f) => tier(f) === k));
   const judged = ranked.map((face) => ({ face, refusal: judgeFace(face, t) }));
-  const confident = judged.filter((j) => tier(j.face) === 0);
-  const chosen = opts.purpose === 'enroll' || confident.length === 0 ? judged.slice(0, 1) : confident;
+  // Search keeps weak faces too: in composite scenes of 2-6 CFP faces, keeping only confident ones
+  // when any existed dropped 216 of the 1,196 faces that BlazeFace had boxed (README, "Face detection").
+  const usable = judged.filter((j) => tier(j.face) <= 1);
+  const chosen = opts.purpose === 'enroll' || usable.length === 0 ? judged.slice(0, 1) : usable;
   const imageVerdicts: Verdict[] = [];
   const others = countOthers(ranked, t);
   if (opts.purpose === 'enroll' && others > 0) {

@@ -24,7 +24,7 @@ export interface WorkerModel {
 export interface FacePrepareRequest {
   /** Detection mode (lib/faces `DetectMode`). */
   detect: 'auto' | 'always' | 'never';
-  /** enroll: the largest face; search: every confident face. */
+  /** enroll: the largest face; search: every face scoring the face model's `minScore` or more. */
   purpose: 'enroll' | 'search';
 }
 
