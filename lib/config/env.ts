@@ -26,6 +26,13 @@ const schema = z.object({
   ML_INFERENCE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   /** Embedding worker threads (TF.js wasm computes on one thread each); unset: one per core. */
   EMBED_WORKERS: z.coerce.number().int().min(1).optional(),
+  /**
+   * How long an embed request waits for others of the same model to share its forward pass, in ms
+   * (issue 20 micro-batching); 0 sends each request alone. The default is measured in README.md.
+   */
+  EMBED_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(2),
+  /** Most inputs one micro-batch holds (the embed bench's batch 64); a request this large goes alone. */
+  EMBED_BATCH_MAX_INPUTS: z.coerce.number().int().min(1).max(1024).default(64),
   /** Admin password; when unset one is generated and printed on first start. */
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /** An API key with admin rights, accepted while set. */
