@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { readOmniglotEntries } from '@/lib/datasets/omniglot';
+import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
 import { createTestDatabase } from '../tests/helpers/db';
 import { log, ROOT } from './common';
 import { cfpFiles, onePersonPhoto } from './face-photo';
@@ -90,11 +90,29 @@ export interface HttpResult {
   faces: number;
 }
 
-/** Runs the benchmark; `seconds` per measurement. */
-export async function benchHttp(identities: number, seconds: number, options: HttpOptions = {}): Promise<HttpResult> {
-  const { topology = { instances: 1 }, faces = 0, faceRequestsPerClient = 10, serverEnv = {} } = options;
-  const operations = (options.operations ?? HTTP_OPERATIONS).filter((o) => o !== 'face-search' || faces > 0);
-  const drawings = readOmniglotEntries(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/omniglot-background/images_background.zip'))));
+/** A started benchmark target: its servers, collections and request bodies, and the rows measured on it. */
+interface HttpTarget {
+  servers: BenchServer[];
+  collectionId: string;
+  /** The face collection and its query, when face search is measured. */
+  face: { id: string; query: Buffer } | null;
+  /** The identity the enroll load adds images to, and those images (each sent once). */
+  loadIdentityId: string;
+  pool: Buffer[];
+  next: number;
+  /** The object search query. */
+  query: Buffer;
+  buildSeconds: number;
+  rows: HttpRow[];
+  /** How many failures each server had logged when each row started. */
+  marks: number[][];
+}
+
+const readDrawings = (): OmniglotEntry[] => readOmniglotEntries(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/omniglot-background/images_background.zip'))));
+
+/** Starts the servers of `topology` and builds the collections; stops what it started when any of it fails. */
+async function startTarget(identities: number, drawings: OmniglotEntry[], options: HttpOptions & { withFaces: boolean }): Promise<HttpTarget> {
+  const { topology = { instances: 1 }, faces = 0, serverEnv = {} } = options;
   if (drawings.length < identities + 2000) throw new Error(`need ${identities + 2000} drawings, have ${drawings.length}`);
   if (topology.instances > 1 && !topology.databaseUrl?.startsWith('postgresql://')) throw new Error('two instances share one PostgreSQL database: pass its postgresql:// URL');
   const servers: BenchServer[] = [];
@@ -109,56 +127,111 @@ export async function benchHttp(identities: number, seconds: number, options: Ht
     const buildSeconds = (Date.now() - t0) / 1000;
     const loadIdentity = (await api(base, `/api/collections/${collection.id}/identities`, { method: 'POST', json: { name: 'enroll-load' } })) as { id: string };
     const pool = drawings.slice(identities).map((d, i) => multipart('images', `load${i}.png`, d.bytes));
-    let next = 0;
     const query = multipart('image', 'query.png', drawings[identities + pool.length - 1].bytes);
-    const face = operations.includes('face-search') ? await buildFaceCollection(base, faces) : null;
-    const rows: HttpRow[] = [];
+    const face = options.withFaces ? await buildFaceCollection(base, faces) : null;
+    return { servers, collectionId: collection.id, face, loadIdentityId: loadIdentity.id, pool, next: 0, query, buildSeconds, rows: [], marks: [] };
+  } catch (err) {
+    for (const server of servers) await server.stop();
+    throw err;
+  }
+}
+
+/** Measures one operation at `connections` clients on `t` and adds the row to it. */
+async function measureRow(t: HttpTarget, operation: HttpOperation, connections: number, seconds: number, faceRequestsPerClient: number): Promise<HttpRow> {
+  t.marks.push(t.servers.map((x) => x.failures().length));
+  const multipartHeaders = { 'x-api-key': KEY, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
+  const result = await autocannon({
+    // autocannon spreads connections over several URLs (its README: "More than one URL is allowed"); its types say string.
+    url: t.servers.map((x) => x.base) as unknown as string,
+    connections,
+    ...(operation === 'face-search' ? { amount: connections * faceRequestsPerClient } : { duration: seconds }),
+    requests: [
+      operation === 'health'
+        ? { method: 'GET', path: '/api/health' }
+        : operation === 'search'
+        ? { method: 'POST', path: `/api/collections/${t.collectionId}/search`, headers: multipartHeaders, body: t.query }
+        : operation === 'face-search'
+        ? { method: 'POST', path: `/api/collections/${t.face!.id}/search`, headers: multipartHeaders, body: t.face!.query }
+        : { method: 'POST', path: `/api/identities/${t.loadIdentityId}/images`, headers: multipartHeaders, setupRequest: (req) => ({ ...req, body: t.pool[t.next++ % t.pool.length] }) },
+    ],
+  });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  const loadAvg1 = Math.round(os.loadavg()[0] * 100) / 100;
+  // Completed requests over the elapsed time (a fixed-count row ends on a partial second).
+  const requestsPerSecond = result.requests.total / result.duration;
+  const row: HttpRow = { operation, connections, requestsPerSecond, p50Ms: result.latency.p50, p99Ms: result.latency.p99, requests: result.requests.total, errors, serverErrors: 0, loadAvg1 };
+  t.rows.push(row);
+  log(`http ${operation} x${connections}: ${requestsPerSecond.toFixed(1)} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, client errors ${errors}, load ${loadAvg1}`);
+  if (t.next > t.pool.length) throw new Error(`enroll load ran out of distinct images (${t.pool.length})`);
+  return row;
+}
+
+/** Reads the collection's counts, stops the servers and gives each failure they logged to its row. */
+async function finishTarget(t: HttpTarget, faces: number): Promise<HttpResult> {
+  const c = (await api(t.servers[0].base, `/api/collections/${t.collectionId}`)) as { identityCount: number; imageCount: number };
+  for (const server of t.servers) await server.stop();
+  // Each failure goes to the latest row of its operation that had started when its server logged it.
+  t.servers.forEach((server, s) =>
+    server.failures().forEach((route, f) => {
+      const operation = route.endsWith('/search') ? (t.face && route.includes(t.face.id) ? 'face-search' : 'search') : route.endsWith('/images') ? 'enroll' : 'health';
+      const row = t.rows.findLast((r, i) => r.operation === operation && t.marks[i][s] <= f) ?? t.rows[0];
+      row.serverErrors++;
+    }),
+  );
+  return { rows: t.rows, identities: c.identityCount, images: c.imageCount, buildSeconds: t.buildSeconds, instances: t.servers.length, faces: t.face ? faces : 0 };
+}
+
+/** Runs the benchmark; `seconds` per measurement. */
+export async function benchHttp(identities: number, seconds: number, options: HttpOptions = {}): Promise<HttpResult> {
+  const { faces = 0, faceRequestsPerClient = 10 } = options;
+  const operations = (options.operations ?? HTTP_OPERATIONS).filter((o) => o !== 'face-search' || faces > 0);
+  const t = await startTarget(identities, readDrawings(), { ...options, withFaces: operations.includes('face-search') });
+  try {
     // The floor of the stack: the health check (no database, no ML) at 16 clients, in the same run.
-    const plan = operations.flatMap((operation) => (operation === 'health' ? [16] : [1, 4, 16]).map((connections) => ({ operation, connections })));
-    /** How many failures each server had logged when each row started. */
-    const marks: number[][] = [];
-    for (const { operation, connections } of plan) {
-      marks.push(servers.map((x) => x.failures().length));
-      const result = await autocannon({
-        // autocannon spreads connections over several URLs (its README: "More than one URL is allowed"); its types say string.
-        url: servers.map((x) => x.base) as unknown as string,
-        connections,
-        ...(operation === 'face-search' ? { amount: connections * faceRequestsPerClient } : { duration: seconds }),
-        requests: [
-          operation === 'health'
-            ? { method: 'GET', path: '/api/health' }
-            : operation === 'search'
-            ? { method: 'POST', path: `/api/collections/${collection.id}/search`, headers: { 'x-api-key': KEY, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: query }
-            : operation === 'face-search'
-            ? { method: 'POST', path: `/api/collections/${face!.id}/search`, headers: { 'x-api-key': KEY, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: face!.query }
-            : {
-                method: 'POST',
-                path: `/api/identities/${loadIdentity.id}/images`,
-                headers: { 'x-api-key': KEY, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-                setupRequest: (req) => ({ ...req, body: pool[next++ % pool.length] }),
-              },
-        ],
-      });
-      const errors = result.errors + result.timeouts + result.non2xx;
-      const loadAvg1 = Math.round(os.loadavg()[0] * 100) / 100;
-      // Completed requests over the elapsed time (a fixed-count row ends on a partial second).
-      rows.push({ operation, connections, requestsPerSecond: result.requests.total / result.duration, p50Ms: result.latency.p50, p99Ms: result.latency.p99, requests: result.requests.total, errors, serverErrors: 0, loadAvg1 });
-      log(`http ${operation} x${connections}: ${(result.requests.total / result.duration).toFixed(1)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, client errors ${errors}, load ${loadAvg1}`);
-      if (next > pool.length) throw new Error(`enroll load ran out of distinct images (${pool.length})`);
+    for (const operation of operations) {
+      for (const connections of operation === 'health' ? [16] : [1, 4, 16]) await measureRow(t, operation, connections, seconds, faceRequestsPerClient);
     }
-    const c = (await api(base, `/api/collections/${collection.id}`)) as { identityCount: number; imageCount: number };
-    for (const server of servers) await server.stop();
-    // Each failure goes to the latest row of its operation that had started when its server logged it.
-    servers.forEach((server, s) =>
-      server.failures().forEach((route, f) => {
-        const operation = route.endsWith('/search') ? (face && route.includes(face.id) ? 'face-search' : 'search') : route.endsWith('/images') ? 'enroll' : 'health';
-        const row = rows.findLast((r, i) => r.operation === operation && marks[i][s] <= f) ?? rows[0];
-        row.serverErrors++;
-      }),
-    );
-    return { rows, identities: c.identityCount, images: c.imageCount, buildSeconds, instances: servers.length, faces: face ? faces : 0 };
+    return await finishTarget(t, faces);
   } finally {
-    for (const server of servers) await server.stop();
+    for (const server of t.servers) await server.stop();
+  }
+}
+
+/** One micro-batching window's servers and rows in `benchHttpWindows`. */
+export interface HttpWindowResult extends HttpResult {
+  batchWindowMs: number;
+}
+
+/**
+ * Object search side by side per micro-batching window (issue 20, item 3): one server per window
+ * (`EMBED_BATCH_WINDOW_MS`), all started and built first, then each client count measured on every
+ * server in turn, the order reversed each round so that neither window always goes first, `rounds`
+ * times; then health at 16 clients on each. Load drifts between rows on a shared machine; alternating
+ * rows spreads it over the windows alike.
+ */
+export async function benchHttpWindows(identities: number, seconds: number, windowsMs: readonly number[], rounds: number): Promise<HttpWindowResult[]> {
+  const drawings = readDrawings();
+  const targets: HttpTarget[] = [];
+  try {
+    for (const ms of windowsMs) {
+      log(`http: server with EMBED_BATCH_WINDOW_MS=${ms}`);
+      targets.push(await startTarget(identities, drawings, { serverEnv: { EMBED_BATCH_WINDOW_MS: String(ms) }, withFaces: false }));
+    }
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const connections of [1, 4, 16]) {
+        for (const t of order) {
+          log(`http: round ${round + 1}, window ${windowsMs[targets.indexOf(t)]} ms`);
+          await measureRow(t, 'search', connections, seconds, 0);
+        }
+      }
+    }
+    for (const t of targets) await measureRow(t, 'health', 16, seconds, 0);
+    const results: HttpWindowResult[] = [];
+    for (const [i, t] of targets.entries()) results.push({ batchWindowMs: windowsMs[i], ...(await finishTarget(t, 0)) });
+    return results;
+  } finally {
+    for (const t of targets) for (const server of t.servers) await server.stop();
   }
 }
 

@@ -20,7 +20,7 @@ import { InputError } from '@/lib/errors';
 import { HNSW_DEFAULTS } from '@/lib/index/types';
 import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../bench/common';
 import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
-import { assertNoHttpErrors, benchHttp, benchHttpOnPostgres } from '../bench/http-bench';
+import { assertNoHttpErrors, benchHttp, benchHttpOnPostgres, benchHttpWindows } from '../bench/http-bench';
 import { benchIndexSize, type IndexRow } from '../bench/index-bench';
 import { benchProfile } from '../bench/profile-bench';
 import { renderReport } from '../bench/report';
@@ -83,17 +83,19 @@ const benchArgsSchema = z
     /** Identities in the HTTP benchmark's collection (every topology the same); default the plan's. */
     httpIdentities: z.number().int().min(1).optional(),
     /**
-     * Instead of the HTTP benchmark: object search at 1, 4 and 16 clients (and health at 16) once per
-     * micro-batching window in ms (`EMBED_BATCH_WINDOW_MS`, 0 = off), one after the other in one run
-     * (issue 20, item 3); writes bench-http-batch.json.
+     * Instead of the HTTP benchmark: object search at 1, 4 and 16 clients (and health at 16) on one
+     * server per micro-batching window in ms (`EMBED_BATCH_WINDOW_MS`, 0 = off), rows alternating
+     * between the servers in one run (issue 20, item 3); writes bench-http-batch.json.
      */
     batchWindowsMs: z.array(z.number().min(0)).min(1).optional(),
+    /** Rounds of the window comparison (each measures every client count on every server). */
+    batchRounds: z.number().int().min(1).default(2),
   })
   .refine((a) => !a.child || a.backend, { path: ['backend'], message: 'required with --child (tensorflow or wasm)' })
   .refine((a) => a.instances === 1 || a.databaseUrl, { path: ['databaseUrl'], message: 'required with --instances=2 (two instances share one PostgreSQL database)' });
 
 async function main(): Promise<void> {
-  const { quick, only, report, child: part, backend, instances, databaseUrl, httpIdentities, batchWindowsMs } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
+  const { quick, only, report, child: part, backend, instances, databaseUrl, httpIdentities, batchWindowsMs, batchRounds } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
   if (part && backend) return runChild(part, backend, quick);
   if (report) {
     writeFileSync(path.join(ROOT, 'bench/README.md'), renderReport());
@@ -145,14 +147,9 @@ async function main(): Promise<void> {
   if (only.includes('http')) {
     const identities = httpIdentities ?? plan.httpIdentities;
     if (batchWindowsMs) {
-      const windows = [];
-      for (const ms of batchWindowsMs) {
-        log(`http: micro-batching window ${ms} ms`);
-        const r = await benchHttp(identities, plan.httpSeconds, { operations: ['search', 'health'], serverEnv: { EMBED_BATCH_WINDOW_MS: String(ms) } });
-        printTable(`4c. http, EMBED_BATCH_WINDOW_MS=${ms}`, r.rows.map((x) => ({ ...x })));
-        windows.push({ batchWindowMs: ms, ...r });
-      }
-      writeResult('bench-http-batch', quick, { ...runInfo('http-batch', quick), backend: 'server: ML_BACKEND=auto', database: 'sqlite', httpSeconds: plan.httpSeconds, windows });
+      const windows = await benchHttpWindows(identities, plan.httpSeconds, batchWindowsMs, batchRounds);
+      for (const w of windows) printTable(`4c. http, EMBED_BATCH_WINDOW_MS=${w.batchWindowMs}`, w.rows.map((x) => ({ ...x })));
+      writeResult('bench-http-batch', quick, { ...runInfo('http-batch', quick), backend: 'server: ML_BACKEND=auto', database: 'sqlite', httpSeconds: plan.httpSeconds, rounds: batchRounds, windows });
       for (const w of windows) assertNoHttpErrors(w.rows, `http, window ${w.batchWindowMs} ms`);
     } else if (databaseUrl) {
       // PostgreSQL: one instance, then (with --instances=2) two, each on a fresh database of that server.
