@@ -28,9 +28,10 @@ const schema = z.object({
   EMBED_WORKERS: z.coerce.number().int().min(1).optional(),
   /**
    * How long an embed request waits for others of the same model to share its forward pass, in ms
-   * (issue 20 micro-batching); 0 sends each request alone. The default is measured in README.md.
+   * (issue 20 micro-batching); 0 (default) sends each request alone: 2 ms measured no faster at 4 and
+   * 16 clients and slower at 1 (README.md, "Bad images, memory and the embedding worker").
    */
-  EMBED_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(2),
+  EMBED_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(0),
   /** Most inputs one micro-batch holds (the embed bench's batch 64); a request this large goes alone. */
   EMBED_BATCH_MAX_INPUTS: z.coerce.number().int().min(1).max(1024).default(64),
   /** Admin password; when unset one is generated and printed on first start. */

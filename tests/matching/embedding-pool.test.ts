@@ -1,6 +1,7 @@
 // Micro-batching in the embedding pool (issue 20, item 3): requests sent together within the window
 // share forward passes yet get the vectors lone requests get, a batch never holds more than the cap,
-// a bad input fails only its own request, and a window of 0 sends every request alone.
+// a bad input fails only its own request, a window of 0 sends every request alone, and a window's
+// requests are shared among the free workers.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
@@ -20,11 +21,11 @@ let inputs: Float32Array[];
 /** Each input embedded alone (a window of 0). */
 let alone: Float32Array[];
 
-/** A pool of one worker on the default object model, recording the batches it sends. */
-async function startPool(batchWindowMs: number, maxBatchInputs: number): Promise<{ pool: EmbeddingWorker; batches: PoolBatch[] }> {
+/** A pool of `workers` workers (default 1) on the default object model, recording the batches it sends. */
+async function startPool(batchWindowMs: number, maxBatchInputs: number, workers = 1): Promise<{ pool: EmbeddingWorker; batches: PoolBatch[] }> {
   const batches: PoolBatch[] = [];
   const pool = await startEmbeddingPool({
-    workers: 1, backend: TEST_BACKEND, inference: 'auto', models: [{ kind: 'object', version, dir }], batchWindowMs, maxBatchInputs, onBatch: (b) => batches.push(b),
+    workers, backend: TEST_BACKEND, inference: 'auto', models: [{ kind: 'object', version, dir }], batchWindowMs, maxBatchInputs, onBatch: (b) => batches.push(b),
   });
   return { pool, batches };
 }
@@ -105,6 +106,20 @@ describe('startEmbeddingPool with a window of 0', () => {
       for (const [i, out] of together.entries()) expect(maxAbsDiff(out[0], alone[i])).toBeLessThan(1e-5);
       expect(batches).toHaveLength(inputs.length);
       expect(batches.every((b) => b.requests === 1 && b.inputs === 1)).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('startEmbeddingPool with two workers', () => {
+  it('shares a window of requests among the free workers', async () => {
+    const { pool, batches } = await startPool(50, 64, 2);
+    try {
+      const together = await Promise.all(inputs.slice(0, 8).map((x) => pool.embed(version, [x])));
+      for (const [i, out] of together.entries()) expect(maxAbsDiff(out[0], alone[i])).toBeLessThan(1e-5);
+      // 8 inputs, 2 free workers: ceil(8 / 2) = 4 each, not 8 on one worker while the other waits.
+      expect(batches.map((b) => b.inputs)).toEqual([4, 4]);
     } finally {
       await pool.close();
     }

@@ -1,5 +1,6 @@
-// Searches sent together (issue 20): their embeddings are micro-batched across the embedding
-// workers and their audit rows group-committed, yet each answer equals the one a lone search gets
+// Searches sent together (issue 20), with micro-batching on (EMBED_BATCH_WINDOW_MS=2; the service's
+// default is off): their embeddings are micro-batched across the embedding workers and their audit
+// rows group-committed, yet each answer equals the one a lone search gets
 // and every answered search has its audit row, in fewer insert statements than searches; an
 // undecodable image among them fails alone.
 import { createHash } from 'node:crypto';
@@ -7,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
 import { InputError } from '@/lib/errors';
-import { OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
+import { OMNIGLOT_ZIP, prepare, startHarnessOn, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
 const TOGETHER = 32;
@@ -16,7 +17,8 @@ let drawings: OmniglotEntry[];
 let collectionId: string;
 
 beforeAll(async () => {
-  h = await startDefaultHarness();
+  const p = await prepare();
+  h = await startHarnessOn({ ...p, env: { ...p.env, EMBED_BATCH_WINDOW_MS: '2' } });
   drawings = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Korean']);
   collectionId = (await h.svc.createCollection(ADMIN, { name: 'load', kind: 'object' })).id;
   for (const character of ['character01', 'character02', 'character03', 'character04']) {
