@@ -27,9 +27,9 @@ const schema = z.object({
   /** Embedding worker threads (TF.js wasm computes on one thread each); unset: one per core. */
   EMBED_WORKERS: z.coerce.number().int().min(1).optional(),
   /**
-   * How long an embed request waits for others of the same model to share its forward pass, in ms
-   * (issue 20 micro-batching); 0 (default) sends each request alone: 2 ms measured no faster at 4 and
-   * 16 clients and slower at 1 (README.md, "Bad images, memory and the embedding worker").
+   * How long an embed request that finds no worker free waits for others of the same model to share
+   * its forward pass, in ms (issue 20 micro-batching); 0 (default) sends each request alone: 2 ms
+   * measured no faster at 1, 4 or 16 clients (README.md, "Bad images, memory and the embedding worker").
    */
   EMBED_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(0),
   /** Most inputs one micro-batch holds (the embed bench's batch 64); a request this large goes alone. */

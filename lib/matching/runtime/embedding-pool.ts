@@ -5,10 +5,10 @@
  *
  * Micro-batching (issue 20, item 3): a request that finds a worker free, nothing queued and no
  * window open is sent at once (no added wait at low load: a 2 ms window for every request cost one
- * client 102 -> 68 req/s, p50 8 -> 13 ms, bench-http-batch.json as committed in 180f462); otherwise
- * it opens a window of `batchWindowMs` for its model version (or joins the open one); the requests
- * of that version that arrive within it join it, and the batch leaves
- * when the window closes or it holds `maxBatchInputs` inputs, whichever comes first. Waiting requests
+ * client 102 -> 68 req/s, p50 8 -> 13 ms, in the 180f462 run of bench-http-batch.json, in git at
+ * 00e30c2); otherwise it opens a window of `batchWindowMs` for its model version (or joins the open
+ * one), and the batch leaves when the window closes or it holds `maxBatchInputs` inputs, whichever
+ * comes first. Waiting requests
  * are shared among the free workers (each takes its share, up to `maxBatchInputs` inputs, as one
  * call); when every worker is busy they wait in one queue, and the worker that frees up first takes
  * the oldest request together with the waiting requests of the same version. A request of
@@ -97,7 +97,7 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
    * bound. The bound shares the waiting inputs among the `idleWorkers` free workers,
    * min(maxBatchInputs, ceil(waiting / idleWorkers)), so that a burst keeps every core busy instead of
    * going to one worker while the others wait (measured: one batch per window ran 16 clients at 138
-   * req/s against 185 with no batching: bench-http-batch.json as committed in ceac06d).
+   * req/s against 185 with no batching: the 213c910 run of bench-http-batch.json, in git at ceac06d).
    */
   const takeBatch = (idleWorkers: number): Task[] => {
     const first = queue.shift()!;
