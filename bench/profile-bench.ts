@@ -7,11 +7,12 @@
  * index, audit write, JSON serialisation, and `total` inside `route()`. `outside` is the client's
  * latency less `total`: Next's routing and the HTTP exchange.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseServerTiming } from '@/lib/config/server-timing';
 import { readOmniglotEntries } from '@/lib/datasets/omniglot';
 import { log, percentile, ROOT } from './common';
+import { cfpFiles } from './face-photo';
 import { api, BOUNDARY, importFiles, KEY, multipart, startBenchServer } from './server';
 
 /** The spans a search reports, in the order of the request. */
@@ -37,15 +38,6 @@ export interface ProfileRow {
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** CFP photos, one per person, as zip paths `<person>/<file>` (the first frontal photo of each). */
-function cfpFiles(people: number): [string, Uint8Array][] {
-  const dir = path.join(ROOT, '../shared/data/cfp-faces/images');
-  return readdirSync(dir).sort().slice(0, people).map((name) => {
-    const file = readdirSync(path.join(dir, name)).sort().find((f) => f.startsWith('frontal'))!;
-    return [`${name}/${file}`, new Uint8Array(readFileSync(path.join(dir, name, file)))];
-  });
-}
 
 async function profileSearches(base: string, collectionId: string, body: Buffer, warmup: number, requests: number): Promise<Omit<ProfileRow, 'kind' | 'identities'>> {
   const timings: Record<string, number>[] = [];

@@ -2,7 +2,8 @@
  * The benchmarks (issue 9): `npm run bench` (full, at most an hour), `npm run bench -- --quick`
  * (under 3 minutes, what CI runs), `--only index,embed,train,http,scale,profile`, `--instances 2
  * --databaseUrl postgresql://… [--httpIdentities N]` (the HTTP benchmark on PostgreSQL, one instance
- * beside two, issue 21), `--report` (bench/README.md
+ * beside two, issue 21), `--only http --batchWindowsMs 0,2` (object search with micro-batching off and
+ * on, issue 20), `--report` (bench/README.md
  * from the full run's JSON); flags read by scripts/cli/args.ts (unknown flags are errors). Each
  * benchmark prints a table and writes bench/results[/quick]/<name>.json. Backend-specific parts run
  * in a child process per available backend.
@@ -19,7 +20,7 @@ import { InputError } from '@/lib/errors';
 import { HNSW_DEFAULTS } from '@/lib/index/types';
 import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../bench/common';
 import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
-import { assertNoHttpErrors, benchHttp, benchHttpOnPostgres } from '../bench/http-bench';
+import { assertNoHttpErrors, benchHttp, benchHttpOnPostgres, benchHttpWindows } from '../bench/http-bench';
 import { benchIndexSize, type IndexRow } from '../bench/index-bench';
 import { benchProfile } from '../bench/profile-bench';
 import { renderReport } from '../bench/report';
@@ -31,8 +32,8 @@ import { parseCli } from './cli/args';
 const ALL = ['index', 'embed', 'train', 'http', 'scale', 'profile'] as const;
 
 const PLAN = {
-  quick: { alphabets: OMNIGLOT_SPLIT.heldOut, sizes: [2_000, 20_000], efs: [16, 100], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, scale: [2_000, 10_000, 20_000], reembed: 1_000, profileIdentities: 200, profileFaces: 10, profileRequests: 20 },
-  full: { alphabets: undefined, sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 100, 128, 256], queries: 1_000, faceIndex: true, embedImages: 256, trainSteps: 30, httpIdentities: 10_000, httpSeconds: 10, scale: [10_000, 100_000, 1_000_000], reembed: 10_000, profileIdentities: 3_000, profileFaces: 100, profileRequests: 200 },
+  quick: { alphabets: OMNIGLOT_SPLIT.heldOut, sizes: [2_000, 20_000], efs: [16, 100], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, httpFaces: 5, httpFaceRequestsPerClient: 1, scale: [2_000, 10_000, 20_000], reembed: 1_000, profileIdentities: 200, profileFaces: 10, profileRequests: 20 },
+  full: { alphabets: undefined, sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 100, 128, 256], queries: 1_000, faceIndex: true, embedImages: 256, trainSteps: 30, httpIdentities: 10_000, httpSeconds: 10, httpFaces: 100, httpFaceRequestsPerClient: 20, scale: [10_000, 100_000, 1_000_000], reembed: 10_000, profileIdentities: 3_000, profileFaces: 100, profileRequests: 200 },
 };
 
 /** Backends this machine can run: wasm always, tensorflow where tfjs-node loads. */
@@ -81,12 +82,20 @@ const benchArgsSchema = z
     databaseUrl: z.string().regex(/^postgresql:\/\//).optional(),
     /** Identities in the HTTP benchmark's collection (every topology the same); default the plan's. */
     httpIdentities: z.number().int().min(1).optional(),
+    /**
+     * Instead of the HTTP benchmark: object search at 1, 4 and 16 clients (and health at 16) on one
+     * server per micro-batching window in ms (`EMBED_BATCH_WINDOW_MS`, 0 = off), rows alternating
+     * between the servers in one run (issue 20, item 3); writes bench-http-batch.json.
+     */
+    batchWindowsMs: z.array(z.number().min(0)).min(1).optional(),
+    /** Rounds of the window comparison (each measures every client count on every server). */
+    batchRounds: z.number().int().min(1).default(2),
   })
   .refine((a) => !a.child || a.backend, { path: ['backend'], message: 'required with --child (tensorflow or wasm)' })
   .refine((a) => a.instances === 1 || a.databaseUrl, { path: ['databaseUrl'], message: 'required with --instances=2 (two instances share one PostgreSQL database)' });
 
 async function main(): Promise<void> {
-  const { quick, only, report, child: part, backend, instances, databaseUrl, httpIdentities } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
+  const { quick, only, report, child: part, backend, instances, databaseUrl, httpIdentities, batchWindowsMs, batchRounds } = parseCli(process.argv.slice(2), { schema: benchArgsSchema });
   if (part && backend) return runChild(part, backend, quick);
   if (report) {
     writeFileSync(path.join(ROOT, 'bench/README.md'), renderReport());
@@ -137,14 +146,19 @@ async function main(): Promise<void> {
 
   if (only.includes('http')) {
     const identities = httpIdentities ?? plan.httpIdentities;
-    if (databaseUrl) {
+    if (batchWindowsMs) {
+      const windows = await benchHttpWindows(identities, plan.httpSeconds, batchWindowsMs, batchRounds);
+      for (const w of windows) printTable(`4c. http, EMBED_BATCH_WINDOW_MS=${w.batchWindowMs}`, w.rows.map((x) => ({ ...x })));
+      writeResult('bench-http-batch', quick, { ...runInfo('http-batch', quick), backend: 'server: ML_BACKEND=auto', database: 'sqlite', httpSeconds: plan.httpSeconds, rounds: batchRounds, windows });
+      for (const w of windows) assertNoHttpErrors(w.rows, `http, window ${w.batchWindowMs} ms`);
+    } else if (databaseUrl) {
       // PostgreSQL: one instance, then (with --instances=2) two, each on a fresh database of that server.
       const topologies = await benchHttpOnPostgres(identities, plan.httpSeconds, databaseUrl, instances === 2 ? [1, 2] : [1]);
       for (const t of topologies) printTable(`4b. http (${t.instances} instance(s), PostgreSQL)`, t.rows.map((x) => ({ ...x })));
       writeResult('bench-http-postgresql', quick, { ...runInfo('http-postgresql', quick), backend: 'server: ML_BACKEND=auto', database: 'postgresql', httpSeconds: plan.httpSeconds, topologies });
       for (const t of topologies) assertNoHttpErrors(t.rows, `http, ${t.instances} instance(s) on PostgreSQL`);
     } else {
-      const r = await benchHttp(identities, plan.httpSeconds);
+      const r = await benchHttp(identities, plan.httpSeconds, { faces: plan.httpFaces, faceRequestsPerClient: plan.httpFaceRequestsPerClient });
       printTable('4. http (1 instance, SQLite)', r.rows.map((x) => ({ ...x })));
       writeResult('bench-http', quick, { ...runInfo('http', quick), backend: 'server: ML_BACKEND=auto', database: 'sqlite', ...r });
       assertNoHttpErrors(r.rows, 'http on SQLite');

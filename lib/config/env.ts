@@ -26,6 +26,14 @@ const schema = z.object({
   ML_INFERENCE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   /** Embedding worker threads (TF.js wasm computes on one thread each); unset: one per core. */
   EMBED_WORKERS: z.coerce.number().int().min(1).optional(),
+  /**
+   * How long an embed request that finds no worker free waits for others of the same model to share
+   * its forward pass, in ms (issue 20 micro-batching); 0 (default) sends each request alone: 2 ms
+   * measured no faster at 1, 4 or 16 clients (README.md, "Bad images, memory and the embedding worker").
+   */
+  EMBED_BATCH_WINDOW_MS: z.coerce.number().min(0).max(1000).default(0),
+  /** Most inputs one micro-batch holds (the embed bench's batch 64); a request this large goes alone. */
+  EMBED_BATCH_MAX_INPUTS: z.coerce.number().int().min(1).max(1024).default(64),
   /** Admin password; when unset one is generated and printed on first start. */
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /** An API key with admin rights, accepted while set. */

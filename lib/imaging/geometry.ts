@@ -131,16 +131,17 @@ function bilinear(src: RawPixels, x: number, y: number, out: Uint8Array, o: numb
 }
 
 /**
- * Pads `img` by `Math.round(fraction * width)` columns left and right and `Math.round(fraction * height)`
- * rows top and bottom, filled with grey level `background` (alpha 255). The face detector retries on
- * an image padded by 0.5; `offsetX`/`offsetY` map its boxes back (`x - offsetX`).
+ * Pads `img` by `Math.round(fx * width)` columns left and right and `Math.round(fy * height)` rows top
+ * and bottom (`fraction` is both, or `{x: fx, y: fy}`), filled with grey level `background` (alpha 255).
+ * The face detector retries on an image padded by 0.5; `offsetX`/`offsetY` map its boxes back (`x - offsetX`).
  */
-export function padImage(img: DecodedImage, fraction: number, background = 0): PaddedImage {
+export function padImage(img: DecodedImage, fraction: number | { x: number; y: number }, background = 0): PaddedImage {
   assertImage(img);
-  assert(Number.isFinite(fraction) && fraction >= 0 && fraction <= 10, `fraction must be in 0..10, got ${fraction}`);
+  const { x: fx, y: fy } = typeof fraction === 'number' ? { x: fraction, y: fraction } : fraction;
+  for (const f of [fx, fy]) assert(Number.isFinite(f) && f >= 0 && f <= 10, `fraction must be in 0..10, got ${f}`);
   assertGrey(background);
-  const offsetX = Math.round(fraction * img.width);
-  const offsetY = Math.round(fraction * img.height);
+  const offsetX = Math.round(fx * img.width);
+  const offsetY = Math.round(fy * img.height);
   const width = img.width + 2 * offsetX;
   const height = img.height + 2 * offsetY;
   const ch = img.channels;

@@ -111,6 +111,7 @@ describe('padImage', () => {
     { name: 'fraction 0.5 on 4x2 grey', input: { w: 4, h: 2, ch: 1 as const, fraction: 0.5 }, expected: { width: 8, height: 4, offsetX: 2, offsetY: 1 } },
     { name: 'fraction 0.25 rounds 0.75 -> 1 and 0.5 -> 1', input: { w: 3, h: 2, ch: 3 as const, fraction: 0.25 }, expected: { width: 5, height: 4, offsetX: 1, offsetY: 1 } },
     { name: 'fraction 0 is a copy', input: { w: 3, h: 2, ch: 4 as const, fraction: 0 }, expected: { width: 3, height: 2, offsetX: 0, offsetY: 0 } },
+    { name: 'fractions per axis {x: 1, y: 0.5} on 2x2 RGB', input: { w: 2, h: 2, ch: 3 as const, fraction: { x: 1, y: 0.5 } }, expected: { width: 6, height: 4, offsetX: 2, offsetY: 1 } },
   ])('$name', ({ input, expected }) => {
     const data = Uint8Array.from({ length: input.w * input.h * input.ch }, (_, i) => 100 + i);
     const img: DecodedImage = { width: input.w, height: input.h, channels: input.ch, data, format: 'png' };

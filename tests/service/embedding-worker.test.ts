@@ -135,13 +135,14 @@ describe('embedding worker restart', () => {
     const object = h.svc.getRuntime().models.get('object')!;
     const m = object.manifest;
     const size = m.input.type === 'image' ? m.input.preprocess.inputSizePx ** 2 * m.input.preprocess.channels : m.input.dim;
-    const pool = await startEmbeddingPool({ workers: 1, backend: 'wasm', inference: 'auto', models: [{ kind: 'object', version: m.version, dir: object.dir }] });
+    const pool = await startEmbeddingPool({ workers: 1, backend: 'wasm', inference: 'auto', models: [{ kind: 'object', version: m.version, dir: object.dir }], batchWindowMs: 1, maxBatchInputs: 64 });
     try {
       const small = [0.3, 0.6].map((v) => Array.from({ length: 30 }, () => new Float32Array(size).fill(v)));
       const expected = await Promise.all(small.map((x) => pool.embed(m.version, x)));
-      // The first request holds the one worker; the two behind it wait and leave together as one
-      // micro-batch (60 inputs) the moment it answers; the kill lands while that batch is embedded.
-      const first = pool.embed(m.version, [new Float32Array(size)]);
+      // The first request (the cap's 64 inputs: sent alone at once) holds the one worker; the two behind
+      // it share a window and leave together as one micro-batch (60 inputs) the moment it answers; the
+      // kill lands while that batch is embedded.
+      const first = pool.embed(m.version, Array.from({ length: 64 }, () => new Float32Array(size)));
       const batched = small.map((x) => pool.embed(m.version, x));
       await first;
       await new Promise((r) => setImmediate(r));

@@ -1,11 +1,14 @@
-// Searches sent together (issue 20): their embeddings are micro-batched across the embedding
-// workers and their audit rows group-committed, yet each answer equals the one a lone search gets
-// and every answered search has its audit row, in fewer insert statements than searches.
+// Searches sent together (issue 20), with micro-batching on (EMBED_BATCH_WINDOW_MS=2; the service's
+// default is off): their embeddings are micro-batched across the embedding workers and their audit
+// rows group-committed, yet each answer equals the one a lone search gets
+// and every answered search has its audit row, in fewer insert statements than searches; an
+// undecodable image among them fails alone.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOmniglotEntries, type OmniglotEntry } from '@/lib/datasets/omniglot';
-import { OMNIGLOT_ZIP, startDefaultHarness, type Harness } from './harness';
+import { InputError } from '@/lib/errors';
+import { OMNIGLOT_ZIP, prepare, startHarnessOn, type Harness } from './harness';
 
 const ADMIN = { actor: 'system', role: 'admin' as const, collectionId: null };
 const TOGETHER = 32;
@@ -14,7 +17,8 @@ let drawings: OmniglotEntry[];
 let collectionId: string;
 
 beforeAll(async () => {
-  h = await startDefaultHarness();
+  const p = await prepare();
+  h = await startHarnessOn({ ...p, env: { ...p.env, EMBED_BATCH_WINDOW_MS: '2' } });
   drawings = readOmniglotEntries(new Uint8Array(readFileSync(OMNIGLOT_ZIP)), ['Korean']);
   collectionId = (await h.svc.createCollection(ADMIN, { name: 'load', kind: 'object', domain: 'drawings' })).id;
   for (const character of ['character01', 'character02', 'character03', 'character04']) {
@@ -51,5 +55,17 @@ describe('searches sent together', () => {
       // Each query once alone and once together.
       expect(hashes.filter((x) => x === sha)).toHaveLength(2);
     }
+  });
+
+  it('answer an undecodable image among them with its own 4xx, and the others as lone searches do', async () => {
+    const queries = drawings.filter((d) => d.drawer > 3 && Number(d.character.slice(-2)) <= 4).slice(0, 4);
+    const alone = await h.svc.search(ADMIN, collectionId, queries[0].bytes, { k: 5 });
+    const bad = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3); // a PNG signature, then nothing
+    const settled = await Promise.allSettled([...queries.map((q) => h.svc.search(ADMIN, collectionId, q.bytes, { k: 5 })), h.svc.search(ADMIN, collectionId, bad, { k: 5 })]);
+    expect(settled.slice(0, 4).every((r) => r.status === 'fulfilled')).toBe(true);
+    // An InputError: a 4xx at the HTTP edge (lib/http/problem.ts).
+    expect(settled[4]).toMatchObject({ status: 'rejected', reason: expect.any(InputError) });
+    const first = (settled[0] as PromiseFulfilledResult<typeof alone>).value;
+    expect(first.results[0].neighbours.map((n) => n.identityId)).toEqual(alone.results[0].neighbours.map((n) => n.identityId));
   });
 });

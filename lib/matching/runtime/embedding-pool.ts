@@ -3,37 +3,55 @@
  * (embedding-worker.ts), each handed one task at a time, so TF.js wasm (one thread per worker)
  * computes on every core while the request thread stays free for health, auth and the UI.
  *
- * Micro-batching: a request that finds a worker idle is sent at once (no added wait at one
- * client); requests that arrive while every worker is busy wait in one queue, and the worker that
- * frees up first takes the oldest one together with the waiting requests of the same model
- * version, up to `MAX_BATCH_INPUTS` inputs, as one call. The batch grows with the load and is
- * bounded, and waiting is never longer than the forward pass in progress.
+ * Micro-batching (issue 20, item 3): a request that finds a worker free, nothing queued and no
+ * window open is sent at once (no added wait at low load: a 2 ms window for every request cost one
+ * client 102 -> 68 req/s, p50 8 -> 13 ms, in the 180f462 run of bench-http-batch.json, in git at
+ * 00e30c2); otherwise it opens a window of `batchWindowMs` for its model version (or joins the open
+ * one), and the batch leaves when the window closes or it holds `maxBatchInputs` inputs, whichever
+ * comes first. Waiting requests
+ * are shared among the free workers (each takes its share, up to `maxBatchInputs` inputs, as one
+ * call); when every worker is busy they wait in one queue, and the worker that frees up first takes
+ * the oldest request together with the waiting requests of the same version. A request of
+ * `maxBatchInputs` inputs or more goes alone, and a window of 0 (the service's default, README.md)
+ * sends every request alone (no micro-batching). Added wait: at most `batchWindowMs` plus the
+ * forward pass in progress.
  *
- * Crashes stay per worker: each worker restarts on its own (embedding-worker.ts). A worker that
- * exits while embedding a batch of several requests fails none of them: each is sent again alone,
- * so only a request whose own input kills a worker fails (`embedder_restarting`, 503).
+ * Failures stay per request: when a call of several requests fails, whether its worker exited or
+ * the worker answered an error (one input of the wrong size fails the whole forward pass), each
+ * request is sent again alone, so only a request whose own input fails (a 4xx) or kills a worker
+ * (`embedder_restarting`, 503) fails. Crashes stay per worker: each worker restarts on its own
+ * (embedding-worker.ts).
  */
-import { AppError, NotReadyError } from '@/lib/errors';
+import { AppError, NotReadyError, assert } from '@/lib/errors';
 import type { DecodedImage } from '@/lib/imaging';
 import { startEmbeddingWorker, type EmbeddingWorker, type FacePrepareRequest, type WorkerFace, type WorkerModel, type WorkerOptions, type WorkerState } from './embedding-worker';
 
-/**
- * Most inputs one micro-batch gathers: the batch size at which the bench measures embedding
- * throughput (issue 20: batch-64 throughput reachable from HTTP). A larger single request goes alone.
- */
-const MAX_BATCH_INPUTS = 64;
+/** One embed call as it leaves for a worker. */
+export interface PoolBatch {
+  modelVersion: string;
+  /** Requests it answers. */
+  requests: number;
+  /** Their inputs together. */
+  inputs: number;
+}
 
 /** Options of `startEmbeddingPool`. */
 export interface PoolOptions extends WorkerOptions {
   /** Worker threads (at least 1); the service uses one per core (`EMBED_WORKERS`). */
   workers: number;
+  /** How long the first request of a micro-batch waits for others, in ms; 0 sends each request alone (`EMBED_BATCH_WINDOW_MS`). */
+  batchWindowMs: number;
+  /** Most inputs one micro-batch holds; a request this large goes alone (`EMBED_BATCH_MAX_INPUTS`). */
+  maxBatchInputs: number;
+  /** Called as each embed call leaves for a worker (tests observe the batches). */
+  onBatch?: (batch: PoolBatch) => void;
 }
 
 interface EmbedTask {
   kind: 'embed';
   modelVersion: string;
   inputs: Float32Array[];
-  /** Sent alone: after its batch's worker exited, or when it alone fills a batch. */
+  /** Sent alone: with a window of 0, after its batch failed, or when it alone fills a batch. */
   alone: boolean;
   resolve: (out: Float32Array[]) => void;
   reject: (err: Error) => void;
@@ -53,12 +71,11 @@ interface Slot {
   busy: boolean;
 }
 
-/** A worker exit answered the call (the handle restarts the worker), as opposed to a model error. */
-const isExit = (err: unknown): boolean => err instanceof NotReadyError && err.code === 'embedder_restarting';
-
 /** Starts `workers` embedding workers (in parallel) and serves them as one `EmbeddingWorker`. */
 export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWorker> {
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new AppError('invalid_pool_size', `the embedding pool needs at least 1 worker, got ${opts.workers}`);
+  assert(opts.batchWindowMs >= 0 && Number.isInteger(opts.maxBatchInputs) && opts.maxBatchInputs >= 1, `the embedding pool needs a batch window >= 0 ms and at least 1 input per batch, got ${opts.batchWindowMs} ms and ${opts.maxBatchInputs}`);
+  const { batchWindowMs, maxBatchInputs } = opts;
   const started = await Promise.allSettled(Array.from({ length: opts.workers }, () => startEmbeddingWorker(opts)));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
@@ -70,15 +87,27 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
   let stopped = false;
   /** A restarting worker's return is awaited once to resume dispatch. */
   const awaitingReady = new Set<Slot>();
+  /** The open window of each model version: its requests so far and the timer that closes it. */
+  const windows = new Map<string, { tasks: EmbedTask[]; inputs: number; timer: NodeJS.Timeout }>();
 
-  /** The waiting tasks the next free worker takes: one call, or embeds of one model version up to the bound. */
-  const takeBatch = (): Task[] => {
+  const joins = (t: Task, modelVersion: string): t is EmbedTask => t.kind === 'embed' && !t.alone && t.modelVersion === modelVersion;
+
+  /**
+   * The waiting tasks the next free worker takes: one call, or embeds of one model version up to the
+   * bound. The bound shares the waiting inputs among the `idleWorkers` free workers,
+   * min(maxBatchInputs, ceil(waiting / idleWorkers)), so that a burst keeps every core busy instead of
+   * going to one worker while the others wait (measured: one batch per window ran 16 clients at 138
+   * req/s against 185 with no batching: the 213c910 run of bench-http-batch.json, in git at ceac06d).
+   */
+  const takeBatch = (idleWorkers: number): Task[] => {
     const first = queue.shift()!;
     if (first.kind === 'call' || first.alone) return [first];
+    const waiting = queue.reduce((n, t) => n + (joins(t, first.modelVersion) ? t.inputs.length : 0), first.inputs.length);
+    const bound = Math.min(maxBatchInputs, Math.ceil(waiting / idleWorkers));
     const batch: EmbedTask[] = [first];
     let inputs = first.inputs.length;
     queue = queue.filter((t) => {
-      if (t.kind !== 'embed' || t.alone || t.modelVersion !== first.modelVersion || inputs + t.inputs.length > MAX_BATCH_INPUTS) return true;
+      if (!joins(t, first.modelVersion) || inputs + t.inputs.length > bound) return true;
       batch.push(t);
       inputs += t.inputs.length;
       return false;
@@ -88,6 +117,7 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
 
   const runEmbeds = async (slot: Slot, batch: EmbedTask[]): Promise<void> => {
     try {
+      opts.onBatch?.({ modelVersion: batch[0].modelVersion, requests: batch.length, inputs: batch.reduce((n, t) => n + t.inputs.length, 0) });
       // [sum of the requests' inputs] in, the same order out, cut back per request.
       const out = await slot.handle.embed(batch[0].modelVersion, batch.flatMap((t) => t.inputs));
       let at = 0;
@@ -96,7 +126,7 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
         at += t.inputs.length;
       }
     } catch (err) {
-      if (batch.length > 1 && isExit(err)) {
+      if (batch.length > 1) {
         for (const t of batch) t.alone = true;
         queue.unshift(...batch);
       } else for (const t of batch) t.reject(err as Error);
@@ -123,7 +153,7 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
       const idle = slots.filter((s) => !s.busy && s.handle.state !== 'stopped');
       const slot = idle.find((s) => s.handle.state === 'ready') ?? (slots.some((s) => s.handle.state === 'ready') ? undefined : idle[0]);
       if (!slot) break;
-      void run(slot, takeBatch());
+      void run(slot, takeBatch(idle.length));
     }
     for (const s of slots) {
       if (queue.length === 0 || s.handle.state !== 'restarting' || awaitingReady.has(s)) continue;
@@ -138,11 +168,39 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
     }
   };
 
+  /** Closes the window of `modelVersion`: its requests join the queue, in arrival order. */
+  const closeWindow = (modelVersion: string): void => {
+    const w = windows.get(modelVersion);
+    if (!w) return;
+    clearTimeout(w.timer);
+    windows.delete(modelVersion);
+    queue.push(...w.tasks);
+    pump();
+  };
+
+  /** Puts an embed request in its version's window (opening one), closing the window when it is full. */
+  const gather = (task: EmbedTask): void => {
+    const open = windows.get(task.modelVersion);
+    if (open && open.inputs + task.inputs.length > maxBatchInputs) closeWindow(task.modelVersion);
+    let w = windows.get(task.modelVersion);
+    if (!w) {
+      w = { tasks: [], inputs: 0, timer: setTimeout(() => closeWindow(task.modelVersion), batchWindowMs) };
+      windows.set(task.modelVersion, w);
+    }
+    w.tasks.push(task);
+    w.inputs += task.inputs.length;
+    if (w.inputs >= maxBatchInputs) closeWindow(task.modelVersion);
+  };
+
   const submit = <T>(task: Omit<EmbedTask, 'resolve' | 'reject'> | Omit<CallTask, 'resolve' | 'reject'>): Promise<T> => {
     if (stopped) return Promise.reject(new NotReadyError('embedder_stopped', 'the embedding worker was stopped'));
     return new Promise<T>((resolve, reject) => {
-      queue.push({ ...task, resolve, reject } as Task);
-      pump();
+      const t = { ...task, resolve, reject } as Task;
+      if (t.kind === 'embed' && !t.alone && !(queue.length === 0 && !windows.has(t.modelVersion) && slots.some((s) => !s.busy && s.handle.state === 'ready'))) gather(t);
+      else {
+        queue.push(t);
+        pump();
+      }
     });
   };
 
@@ -159,7 +217,7 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
     },
     embed(modelVersion: string, inputs: Float32Array[]) {
       if (inputs.length === 0) return Promise.resolve([]);
-      return submit<Float32Array[]>({ kind: 'embed', modelVersion, inputs, alone: inputs.length >= MAX_BATCH_INPUTS });
+      return submit<Float32Array[]>({ kind: 'embed', modelVersion, inputs, alone: batchWindowMs === 0 || inputs.length >= maxBatchInputs });
     },
     prepareFaces(modelVersion: string, image: DecodedImage, options: FacePrepareRequest) {
       return call<WorkerFace[]>((w) => w.prepareFaces(modelVersion, image, options));
@@ -182,8 +240,10 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
     async close() {
       stopped = true;
       const stoppedErr = new NotReadyError('embedder_stopped', 'the embedding worker was stopped');
-      for (const t of queue) t.reject(stoppedErr);
+      for (const w of windows.values()) clearTimeout(w.timer);
+      for (const t of [...queue, ...[...windows.values()].flatMap((w) => w.tasks)]) t.reject(stoppedErr);
       queue = [];
+      windows.clear();
       await Promise.all(slots.map((s) => s.handle.close()));
     },
   };

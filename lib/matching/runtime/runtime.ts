@@ -62,6 +62,8 @@ export async function bootRuntime(): Promise<Runtime> {
   // TF.js runs only in the embedding workers; the request thread never loads it.
   const embedder = await startEmbeddingPool({
     workers: env.embedWorkers,
+    batchWindowMs: env.EMBED_BATCH_WINDOW_MS,
+    maxBatchInputs: env.EMBED_BATCH_MAX_INPUTS,
     backend: env.ML_BACKEND,
     inference: env.ML_INFERENCE,
     models: [...models.values()].map((m) => ({ kind: m.manifest.kind, version: m.manifest.version, dir: m.dir })),
