@@ -53,7 +53,7 @@
  */
 import { distanceAtFar, type CalibrationCurve } from './roc';
 import type { GalleryEntry } from './policy';
-import { squaredDistance } from './vectors';
+import { pairDistances, vectorsByIdentity } from './vectors';
 
 /** Pairs of identities expected under the quantile the gallery is read at, at least (the rule of three). */
 const MIN_IDENTITY_PAIRS = 3;
@@ -62,13 +62,7 @@ const MAX_TAIL_LEVEL = 0.05;
 
 /** The distances of every pair of images of two different identities in `gallery`, ascending. */
 export function interIdentityDistances(gallery: readonly GalleryEntry[]): Float64Array {
-  const out: number[] = [];
-  for (let i = 0; i < gallery.length; i++) {
-    for (let j = i + 1; j < gallery.length; j++) {
-      if (gallery[i].identity !== gallery[j].identity) out.push(Math.sqrt(squaredDistance(gallery[i].vector, gallery[j].vector)));
-    }
-  }
-  return Float64Array.from(out).sort();
+  return Float64Array.from(pairDistances(vectorsByIdentity(gallery)).impostor).sort();
 }
 
 /** A threshold moved to the gallery's domain, or left as it was. */

@@ -11,7 +11,7 @@ export { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 export { decide, groupByIdentity, type Decision, type Neighbour } from './decision';
 export { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
 export { createRng, type Rng } from './rng';
-export { pairDistances, squaredDistance } from './vectors';
+export { pairDistances, squaredDistance, vectorsByIdentity } from './vectors';
 export {
   computeTrials,
   computeTrialsNow,

@@ -17,7 +17,7 @@
 import { aucOf, countAtMost } from './roc';
 import { createRng } from './rng';
 import type { TrialRow } from './gallery-trials';
-import { squaredDistance } from './vectors';
+import { pairDistances, vectorsByIdentity } from './vectors';
 
 /** Pairwise AUC under which a model cannot separate the gallery's identities. */
 export const SEPARATION_AUC_FLOOR = 0.7;
@@ -54,34 +54,22 @@ export interface Separation {
 
 const sorted = (xs: number[]) => Float64Array.from(xs).sort();
 
-/** Distances of every pair of `rows` (or MAX_SEPARATION_PAIRS of each kind, seeded, when there are more). */
+/**
+ * Distances of every pair of `rows`, or MAX_SEPARATION_PAIRS of each kind when there are more:
+ * distinct different-identity pairs drawn by `pairDistances`, and a seeded shuffle of the
+ * same-identity pairs.
+ */
 export function pairScores(rows: readonly TrialRow[], seed = 1): PairScores {
-  const d = (i: number, j: number) => Math.sqrt(squaredDistance(rows[i].vector, rows[j].vector));
-  const genuine: number[] = [];
-  const impostor: number[] = [];
-  const n = rows.length;
-  if ((n * (n - 1)) / 2 <= MAX_SEPARATION_PAIRS) {
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) (rows[i].identity === rows[j].identity ? genuine : impostor).push(d(i, j));
-    return { genuine: sorted(genuine), impostor: sorted(impostor), sampled: false };
-  }
   const rng = createRng(seed);
-  const byIdentity = new Map<string, number[]>();
-  rows.forEach((r, i) => {
-    const own = byIdentity.get(r.identity);
-    if (own) own.push(i);
-    else byIdentity.set(r.identity, [i]);
-  });
-  const same: [number, number][] = [];
-  for (const ids of byIdentity.values()) for (let a = 0; a < ids.length; a++) for (let b = a + 1; b < ids.length; b++) same.push([ids[a], ids[b]]);
-  const sampledGenuine = same.length > MAX_SEPARATION_PAIRS;
-  for (const [i, j] of sampledGenuine ? rng.shuffle(same).slice(0, MAX_SEPARATION_PAIRS) : same) genuine.push(d(i, j));
-  // Random pairs, kept when of two identities: with 2+ identities most draws are.
-  for (let tries = 0; impostor.length < MAX_SEPARATION_PAIRS && tries < 4 * MAX_SEPARATION_PAIRS; tries++) {
-    const i = rng.int(n);
-    const j = rng.int(n);
-    if (rows[i].identity !== rows[j].identity) impostor.push(d(i, j));
-  }
-  return { genuine: sorted(genuine), impostor: sorted(impostor), sampled: true };
+  const { genuine, impostor } = pairDistances(vectorsByIdentity(rows), { max: MAX_SEPARATION_PAIRS, uniform: () => rng.next() });
+  const n = rows.length;
+  const sampledImpostor = (n * (n - 1)) / 2 - genuine.length > MAX_SEPARATION_PAIRS;
+  const sampledGenuine = genuine.length > MAX_SEPARATION_PAIRS;
+  return {
+    genuine: sorted(sampledGenuine ? rng.shuffle(genuine).slice(0, MAX_SEPARATION_PAIRS) : genuine),
+    impostor: sorted(impostor),
+    sampled: sampledGenuine || sampledImpostor,
+  };
 }
 
 /**

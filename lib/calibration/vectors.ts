@@ -10,6 +10,17 @@ export function squaredDistance(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+/** The vectors of `rows` grouped by identity, identities in order of first appearance. */
+export function vectorsByIdentity(rows: readonly { identity: string; vector: Float32Array }[]): Float32Array[][] {
+  const groups = new Map<string, Float32Array[]>();
+  for (const r of rows) {
+    const own = groups.get(r.identity);
+    if (own) own.push(r.vector);
+    else groups.set(r.identity, [r.vector]);
+  }
+  return [...groups.values()];
+}
+
 /**
  * Genuine and impostor distances of images grouped by identity (`byIdentity[i]` = identity i's
  * vectors): genuine = every pair of images of one identity; impostor = every pair of images of

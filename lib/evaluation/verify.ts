@@ -9,7 +9,7 @@
  *                 image is of the query's identity. Pooled over repeats.
  * Refused images take part in neither. Rates come with 95% Wilson intervals and their trials.
  */
-import { calibrate, pairDistances, wilsonRate, type IntervalRate } from '@/lib/calibration';
+import { calibrate, pairDistances, vectorsByIdentity, wilsonRate, type IntervalRate } from '@/lib/calibration';
 import { InputError } from '@/lib/errors';
 import { describeFolder, loadFaceModel, type FaceAlignment } from '@/lib/faces';
 import { euclideanDistance } from '@/lib/index/exact';
@@ -85,7 +85,7 @@ export function evaluateVerify(items: readonly { identity: string; vector: Float
   const identityOf = items.map((x) => names.indexOf(x.identity));
   const vectors = items.map((x) => x.vector);
   const rng = createUniform(opts.seed);
-  const { genuine, impostor } = pairDistances(names.map((_, id) => vectors.filter((_, i) => identityOf[i] === id)), { max: opts.impostorPairs, uniform: rng });
+  const { genuine, impostor } = pairDistances(vectorsByIdentity(items), { max: opts.impostorPairs, uniform: rng });
   if (genuine.length === 0) throw new InputError('invalid_dataset', 'verify needs an identity with at least 2 usable images');
   const cal = calibrate(genuine, impostor);
   const points = [cal.thresholds.far1e2, cal.thresholds.far1e3];
