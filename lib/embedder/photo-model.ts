@@ -10,7 +10,7 @@
  */
 import { InputError } from '@/lib/errors';
 import { getTf } from './backend';
-import { modelDomain, readManifest } from './manifest';
+import { modelDomain } from './manifest';
 import { loadPhotoBackbone, type LoadedBackbone } from './photo-backbone';
 import { loadModel, type EmbeddingModel, type LoadModelOptions } from './weights';
 
@@ -23,8 +23,8 @@ export type BackboneCache = Map<string, Promise<LoadedBackbone>>;
  * photos instead of features, its backbone loaded once into `backbones`.
  */
 export async function loadServingModel(dir: string, opts: LoadModelOptions & { backbones: BackboneCache }): Promise<EmbeddingModel> {
-  const manifest = await readManifest(dir);
   const head = await loadModel(dir, opts);
+  const { manifest } = head;
   if (modelDomain(manifest) !== 'photo') return head;
   const spec = manifest.backbone;
   if (!spec) {
