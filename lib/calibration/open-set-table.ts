@@ -146,7 +146,9 @@ function interpolate(xs: readonly number[], ys: readonly (number | null)[], x: n
   if (x <= xs[0]) return ys[0];
   const last = xs.length - 1;
   if (x >= xs[last]) return ys[last];
-  const i = xs.findIndex((v) => v > x);
+  const i = xs.findIndex((v) => v >= x);
+  // On a node, its own y: the neighbour beyond it has no weight (and may be null).
+  if (xs[i] === x) return ys[i];
   const [y0, y1] = [ys[i - 1], ys[i]];
   if (y0 === null || y1 === null) return null;
   const w = (x - xs[i - 1]) / (xs[i] - xs[i - 1]);

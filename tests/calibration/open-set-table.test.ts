@@ -31,6 +31,12 @@ describe('openSetTableThreshold', () => {
     // 20 identities: the 10-identity row at FAR f · 10/20.
     expect(openSetTableThreshold(table, 0.02, 20, 20)).toBeCloseTo(oneShot(0.01) - 0.2, 12);
   });
+  it('reads a measured N at a FAR its larger neighbour could not measure', () => {
+    // The 10-identity rows drew too few strangers for the smallest FAR: N = 1 still answers there.
+    const sparse: OpenSetTable = { ...table, shapes: table.shapes.map((s) => (s.identities === 10 ? { ...s, thresholds: [...s.thresholds.slice(0, -1), null] } : s)) };
+    expect(openSetTableThreshold(sparse, 0.005, 1, 1)).toBeCloseTo(oneShot(0.005), 12);
+    expect(openSetTableThreshold(sparse, 0.005, 2, 2)).toBeNull();
+  });
   it('answers null outside the measured FARs', () => {
     expect(openSetTableThreshold(table, 0.001, 1, 1)).toBeNull();
   });
