@@ -127,7 +127,7 @@ async function main(): Promise<object> {
     }
     if (args.command === 'make-openset-table') {
       const { makeOpenSetTable } = await import('@/lib/evaluation/make-openset-table');
-      return await makeOpenSetTable(pipeline, { modelDir, source: args.config.source, repeats: args.config.repeats, seed: args.config.seed }, log);
+      return await makeOpenSetTable(pipeline, { modelDir, source: args.config.source, repeats: args.config.repeats, seed: args.config.seed, aggregate: args.config.aggregate }, log);
     }
     if (args.command === 'oneshot') {
       const result = await runOneShot(args.config.folder, pipeline, log);

@@ -12,6 +12,7 @@
  * lib/matching caches the trials per collection.
  */
 import { aucOf, countAtMost, distanceAtFar, eerOf, rocCurve } from './roc';
+import { centroidOf } from './centroid';
 import { createRng } from './rng';
 import { squaredDistance } from './vectors';
 
@@ -76,14 +77,35 @@ export function eligibleQueries(rows: readonly { identity: string }[]): { querie
   return { queries: eligible.flat(), identities: eligible.length };
 }
 
+/** How a gallery scores an identity: its nearest image, or its centroid (./centroid.ts). */
+export type Aggregate = 'nearest' | 'centroid';
+
 /**
- * Scores of each query row, in order: `own` = distance to the nearest other example of its identity
- * (genuine), `other` = distance to the nearest example of any other identity (impostor, Infinity
- * when there is none).
+ * Scores of each query row, in order: `own` = the query's score against its own identity without
+ * it (genuine), `other` = its best score against any other identity (impostor, Infinity when there
+ * is none). With `nearest`, a score is the distance to the identity's nearest image; with
+ * `centroid`, the distance to the identity's centroid (the query's own left out of its own).
  */
-export function scoreQueries(rows: readonly TrialRow[], queries: readonly number[]): { own: Float64Array; other: Float64Array } {
+export function scoreQueries(rows: readonly TrialRow[], queries: readonly number[], aggregate: Aggregate = 'nearest'): { own: Float64Array; other: Float64Array } {
   const own = new Float64Array(queries.length).fill(Infinity);
   const other = new Float64Array(queries.length).fill(Infinity);
+  if (aggregate === 'centroid') {
+    const byIdentity = new Map<string, number[]>();
+    rows.forEach((r, i) => {
+      const own = byIdentity.get(r.identity);
+      if (own) own.push(i);
+      else byIdentity.set(r.identity, [i]);
+    });
+    const centroids = new Map([...byIdentity].map(([id, members]) => [id, centroidOf(members.map((m) => rows[m].vector))]));
+    for (let q = 0; q < queries.length; q++) {
+      const i = queries[q];
+      const mine = rows[i].identity;
+      const rest = byIdentity.get(mine)!.filter((m) => m !== i);
+      if (rest.length > 0) own[q] = Math.sqrt(squaredDistance(rows[i].vector, centroidOf(rest.map((m) => rows[m].vector))));
+      for (const [id, c] of centroids) if (id !== mine) other[q] = Math.min(other[q], Math.sqrt(squaredDistance(rows[i].vector, c)));
+    }
+    return { own, other };
+  }
   for (let q = 0; q < queries.length; q++) {
     const i = queries[q];
     for (let j = 0; j < rows.length; j++) {
@@ -109,19 +131,19 @@ function trialSetOf(identities: number, sampled: boolean, own: Float64Array, oth
 }
 
 /** The trials of `rows` (see `scoreQueries`), sampled down to MAX_TRIAL_QUERIES queries, computed at once. */
-export function computeTrialsNow(rows: readonly TrialRow[], seed = 1): TrialSet {
+export function computeTrialsNow(rows: readonly TrialRow[], seed = 1, aggregate: Aggregate = 'nearest'): TrialSet {
   const { queries, identities, sampled } = trialQueries(rows, seed);
-  const { own, other } = scoreQueries(rows, queries);
+  const { own, other } = scoreQueries(rows, queries, aggregate);
   return trialSetOf(identities, sampled, own, other);
 }
 
 /** `computeTrialsNow`, yielding to the event loop every QUERIES_PER_YIELD queries (the service computes them beside searches). */
-export async function computeTrials(rows: readonly TrialRow[], seed = 1): Promise<TrialSet> {
+export async function computeTrials(rows: readonly TrialRow[], seed = 1, aggregate: Aggregate = 'nearest'): Promise<TrialSet> {
   const { queries, identities, sampled } = trialQueries(rows, seed);
   const own = new Float64Array(queries.length);
   const other = new Float64Array(queries.length);
   for (let start = 0; start < queries.length; start += QUERIES_PER_YIELD) {
-    const part = scoreQueries(rows, queries.slice(start, start + QUERIES_PER_YIELD));
+    const part = scoreQueries(rows, queries.slice(start, start + QUERIES_PER_YIELD), aggregate);
     own.set(part.own, start);
     other.set(part.other, start);
     await new Promise((resolve) => setImmediate(resolve));

@@ -4,6 +4,7 @@
  * Wilson intervals of measured rates (interval.ts).
  * the open-set policies: cohort score normalisation and stranger-trial thresholds (cohort*.ts);
  * the domain guard: whether a model separates a gallery's identities at all (separation.ts).
+ * An identity's score: its nearest image, or its centroid (centroid.ts), as the model's open-set table was measured.
  * No database, no ML, no I/O.
  */
 export { aucOf, calibrate, countAtMost, distanceAtFar, eerOf, rocCurve, type Calibration, type CalibrationCurve, type ThresholdPoint } from './roc';
@@ -24,6 +25,7 @@ export {
   summaryOf,
   TARGET_FARS,
   targetPoint,
+  type Aggregate,
   type RateEstimate,
   type TargetFarPoint,
   type TrialRow,
@@ -33,6 +35,7 @@ export { modelCurvePolicy, modelThreshold, nearestPerIdentity, withGalleryThresh
 export { interIdentityDistances, shiftThreshold, type ShiftedThreshold } from './gallery-shift';
 export { buildOpenSetTable, effectiveComparisons, openSetTableThreshold, TABLE_FARS, type OpenSetTable, type OpenSetTableShape, type TableIdentity } from './open-set-table';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
+export { centroidOf, centroidScores, galleryCentroids } from './centroid';
 export { wilsonRate, type IntervalRate } from './wilson';
 export { asNorm, cohortStats, thresholdFromTrials, unitDistance, type Cohort, type CohortStats } from './cohort';
 export { cohortPolicy, COHORT_SETTINGS, type CohortPolicyOptions } from './cohort-policy';

@@ -10,7 +10,8 @@
  *   enrolled identities, i.e. the pairwise FAR p with 1-(1-p)^N = FAR read off the model's curve.
  */
 import { InputError } from '@/lib/errors';
-import { computeTrialsNow, galleryInForce, ratesAt, targetPoint, type RateEstimate, type TrialSet } from './gallery-trials';
+import { centroidScores, galleryCentroids } from './centroid';
+import { computeTrialsNow, galleryInForce, ratesAt, targetPoint, type Aggregate, type RateEstimate, type TrialSet } from './gallery-trials';
 import { interIdentityDistances, shiftThreshold } from './gallery-shift';
 import { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 import { effectiveComparisons, type OpenSetTable } from './open-set-table';
@@ -21,6 +22,13 @@ import { squaredDistance } from './vectors';
 /** Best distance per identity of `gallery` to `query`, ascending (ties by identity key). */
 export function nearestPerIdentity(gallery: readonly GalleryEntry[], query: Float32Array): { identity: string; score: number }[] {
   return bestPerIdentity(gallery, (i) => Math.sqrt(squaredDistance(query, gallery[i].vector)));
+}
+
+/** The score function of a gallery under `aggregate`. */
+function scorer(gallery: readonly GalleryEntry[], aggregate: Aggregate): FittedPolicy['score'] {
+  if (aggregate === 'nearest') return (query) => nearestPerIdentity(gallery, query);
+  const centroids = galleryCentroids(gallery);
+  return (query) => centroidScores(centroids, query);
 }
 
 /** A model-curve threshold and, when the gallery's own trials set it, their FAR there. */
@@ -66,7 +74,7 @@ export interface ModelCurveOptions {
 /** The threshold a model-curve policy reads before the gallery's own trials: the comparisons it counted and where the count came from. */
 export function modelThreshold(curve: CalibrationCurve | null, table: OpenSetTable | null, targetFar: number, identities: number, images: number): { threshold: number | null; comparisons: number; source: string } {
   const counted = table ? effectiveComparisons(table, targetFar, identities, images) : null;
-  const comparisons = Math.max(1, Math.round(counted ?? images));
+  const comparisons = counted ?? images;
   return { threshold: curve ? openSetThreshold(curve, targetFar, comparisons) : null, comparisons, source: counted === null ? 'model-curve-images' : 'model-curve-table' };
 }
 
@@ -79,6 +87,8 @@ export function modelThreshold(curve: CalibrationCurve | null, table: OpenSetTab
 export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOptions): OpenSetPolicy {
   const name = `model-curve-${opts.count}${opts.shift ? '-shift' : ''}`;
   if (opts.count === 'table' && !opts.table) throw new InputError('unknown_policy', `${name} needs a model with an open-set table`);
+  // An identity is scored as the table was measured (by its nearest image without one), in the gallery trials too.
+  const aggregate: Aggregate = opts.table?.aggregate ?? 'nearest';
   // fit() is called once per target FAR on the same gallery: its trials and its score function
   // (which does not depend on the FAR; callers may reuse rankings per function) are made once.
   const perGallery = new WeakMap<readonly GalleryEntry[], { trials: TrialSet; score: FittedPolicy['score']; pairs?: Float64Array }>();
@@ -86,7 +96,7 @@ export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOption
     name,
     fit(gallery, targetFar): FittedPolicy {
       if (gallery.length === 0) throw new InputError('invalid_gallery', `${name}: the gallery is empty; enrol at least one image`);
-      const known = perGallery.get(gallery) ?? { trials: computeTrialsNow(gallery), score: (query: Float32Array) => nearestPerIdentity(gallery, query) };
+      const known = perGallery.get(gallery) ?? { trials: computeTrialsNow(gallery, 1, aggregate), score: scorer(gallery, aggregate) };
       perGallery.set(gallery, known);
       const { trials, score } = known;
       const identities = new Set(gallery.map((g) => g.identity)).size;

@@ -11,8 +11,9 @@
  *
  * Build (per N, seeded draws: `repeats`, more for small N): the gallery is N random calibration
  * identities, and K of each one's images for every K measured (nested: the first K of one draw);
- * every image of every other identity is a stranger query, scored by its nearest gallery image
- * (the service's score). Pooled over draws, the
+ * every image of every other identity is a stranger query, scored by its best gallery identity
+ * under the table's `aggregate` (the service's score: the identity's nearest image, or its
+ * centroid, ./centroid.ts). Pooled over draws, the
  * threshold at FAR f is the largest distance t with #{stranger distances <= t} <= f · n
  * (n = stranger queries), stored for f on `TABLE_FARS` where n >= 3/f (rule of three), else null.
  *
@@ -30,6 +31,8 @@
  * target over 50 repeats, against 0.89 × for the curve), while the shots' worth carried over.
  */
 import { InputError } from '@/lib/errors';
+import { centroidOf } from './centroid';
+import type { Aggregate } from './gallery-trials';
 import { createRng } from './rng';
 import { squaredDistance } from './vectors';
 
@@ -56,6 +59,8 @@ export interface OpenSetTableShape {
 
 /** The open-set table of a model (shipped in its folder, lib/embedder/open-set-table.ts). */
 export interface OpenSetTable {
+  /** How a gallery identity was scored; a table serves galleries scored the same way. */
+  aggregate: Aggregate;
   /** The FARs of each shape's `thresholds`, descending. */
   fars: number[];
   /** Measured shapes. */
@@ -78,6 +83,8 @@ export interface BuildTableOptions {
   shots?: readonly number[];
   repeats: number;
   seed: number;
+  /** How a gallery identity is scored (default `nearest`). */
+  aggregate?: Aggregate;
   /** Share of identities that must stay strangers in every draw (default 1/3). */
   minStrangerShare?: number;
 }
@@ -103,6 +110,7 @@ export function buildOpenSetTable(calibration: readonly TableIdentity[], opts: B
   const kMax = shotsList[shotsList.length - 1];
   const eligible = calibration.filter((c) => c.vectors.length >= kMax);
   const rng = createRng(opts.seed);
+  const aggregate = opts.aggregate ?? 'nearest';
   const shapes: OpenSetTableShape[] = [];
   for (const identities of opts.identities ?? TABLE_IDENTITIES) {
     if (identities > Math.min(maxGallery, eligible.length)) continue;
@@ -114,9 +122,15 @@ export function buildOpenSetTable(calibration: readonly TableIdentity[], opts: B
       const members = new Set(rng.shuffle([...eligible]).slice(0, identities));
       // [identities][kMax] images, in drawn order.
       const gallery = [...members].map((m) => rng.shuffle([...m.vectors]).slice(0, kMax));
+      // Centroids of each identity's first K images, per K measured.
+      const centroids = aggregate === 'centroid' ? shotsList.map((k) => gallery.map((images) => centroidOf(images.slice(0, k)))) : null;
       for (const stranger of calibration) {
         if (members.has(stranger)) continue;
         for (const q of stranger.vectors) {
+          if (centroids) {
+            centroids.forEach((cs, j) => distances[j].push(Math.sqrt(Math.min(...cs.map((c) => squaredDistance(q, c))))));
+            continue;
+          }
           // nearest[i]: the stranger's nearest i-th image over the gallery identities; the K-shot
           // score is the minimum of nearest[0..K-1], so each distance is computed once for every K.
           const nearest = new Float64Array(kMax).fill(Infinity);
@@ -137,7 +151,7 @@ export function buildOpenSetTable(calibration: readonly TableIdentity[], opts: B
     });
   }
   if (shapes.length === 0) throw new InputError('invalid_dataset', 'no gallery shape could be drawn from the calibration identities');
-  return { fars: [...TABLE_FARS], shapes, repeats: opts.repeats, seed: opts.seed };
+  return { aggregate, fars: [...TABLE_FARS], shapes, repeats: opts.repeats, seed: opts.seed };
 }
 
 /** y at x by linear interpolation over ascending xs (clamped at the ends); null where a needed y is null. */
@@ -210,5 +224,8 @@ export function effectiveComparisons(table: OpenSetTable, far: number, identitie
   const t = openSetTableThreshold(table, far, identities, images);
   const farOneShot = t === null ? null : farAtThreshold(table, t, identities, identities);
   if (farOneShot === null) return null;
-  return identities * Math.min(shots, Math.max(1, far / farOneShot));
+  // By nearest image K images are never worth less than one (the minimum over them is at most any
+  // one's distance); a centroid can be: its impostor tail is thinner than one image's.
+  const floor = table.aggregate === 'centroid' ? 0 : 1;
+  return identities * Math.min(shots, Math.max(floor, far / farOneShot));
 }

@@ -46,6 +46,12 @@ export async function findIdentityVectors(db: DbOrTx, identityId: string, modelV
   return rows.map((r) => r.vector);
 }
 
+/** The encoded vectors of these identities under a version, with their identity (a search's candidates, scored by centroid). */
+export async function findVectorsOfIdentities(db: DbOrTx, identityIds: string[], modelVersion: string): Promise<{ identityId: string; vector: Uint8Array }[]> {
+  const rows = await db.embedding.findMany({ where: { modelVersion, image: { identityId: { in: identityIds } } }, select: { vector: true, image: { select: { identityId: true } } } });
+  return rows.map((r) => ({ identityId: r.image.identityId, vector: r.vector }));
+}
+
 /** Every encoded vector of a collection under a version with its identity, in image enrolment order. */
 export async function findGalleryVectors(db: DbOrTx, collectionId: string, modelVersion: string): Promise<{ identityId: string; vector: Uint8Array }[]> {
   const rows = await db.embedding.findMany({

@@ -24,6 +24,8 @@ const tableFileSchema = z.object({
   /** Calibration identities the table was measured on, sorted. */
   identities: z.array(z.string()),
   table: z.object({
+    /** Tables written before scoring by centroid scored the nearest image. */
+    aggregate: z.enum(['nearest', 'centroid']).default('nearest'),
     fars: z.array(z.number().positive().lt(1)).min(1),
     repeats: z.number().int().positive(),
     seed: z.number().int(),

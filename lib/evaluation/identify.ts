@@ -3,7 +3,9 @@
  * each repeat shuffles the identities, holds a third out entirely as strangers, enrols K images
  * of every other identity (or of the first N of them: a small gallery) into a real in-memory HNSW index, and queries with the rest, deciding
  * with `decide()` at the service's threshold: `modelThreshold` (the curve over the enrolled images, at
- * their measured worth when the model ships an open-set table).
+ * their measured worth when the model ships an open-set table). As in the service, the identities
+ * among a query's nearest images are scored as the model's open-set table was measured: by their
+ * centroid (lib/calibration/centroid.ts) or their nearest image (no table: nearest image).
  *   rank1 = closed-set top-1 over queries of enrolled identities, ignoring the threshold;
  *   tar   = share of those queries answered with the correct identity under the threshold;
  *   far   = share of stranger queries answered with any identity;
@@ -13,7 +15,7 @@
  *            1 - far. It is the pass rate of a small-gallery check such as issue 5's "5 characters,
  *            an unseen drawing of each, one never-enrolled character" (with `identities: 5`).
  *   auc, eer from the open-set ROC: genuine score = a query's distance to its own identity
- *   (nearest enrolled image), impostor score = a stranger's distance to its nearest identity.
+ *   (scored as above), impostor score = a stranger's distance to its nearest identity.
  * Figures are means over repeats.
  *
  * No image is dropped: a refused image (null: e.g. no face found) drawn as an enrolment shot is a
@@ -24,7 +26,7 @@
 import { InputError } from '@/lib/errors';
 import { AnnIndex } from '@/lib/index/ann';
 import { euclideanDistance } from '@/lib/index/exact';
-import { aucOf, decide, eerOf, modelThreshold, openSetThreshold, type CalibrationCurve, type OpenSetTable } from '@/lib/calibration';
+import { aucOf, centroidOf, decide, eerOf, groupByIdentity, modelThreshold, openSetThreshold, type CalibrationCurve, type OpenSetTable } from '@/lib/calibration';
 import { createUniform, shuffled } from './random';
 
 /** Score of a refused query in the ROC: worse than any real distance (the ROC code takes finite numbers only). */
@@ -126,12 +128,15 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
         ? modelThreshold(opts.curve, opts.openSetTable ?? null, far, Math.max(1, identitiesN), Math.max(1, index.size)).threshold!
         : openSetThreshold(opts.curve, far, Math.max(1, identitiesN)));
     const k = Math.min(index.size, opts.neighbours ?? Math.max(10, 3 * shots));
+    const centroids = opts.openSetTable?.aggregate === 'centroid' ? new Map([...shotsOf].flatMap(([i, g]) => (g.length ? [[i, centroidOf(g)] as const] : []))) : null;
+    // Distance of `v` to identity i's enrolled shots, as the identity is scored.
+    const scoreOf = (v: Float32Array, i: number) => (centroids ? euclideanDistance('l2', v, centroids.get(i)!) : Math.min(...shotsOf.get(i)!.map((g) => euclideanDistance('l2', v, g))));
     // A refused query gets no neighbours: decided unknown, distance null.
-    const answer = (v: Float32Array | null) =>
-      decide(
-        v === null || k === 0 ? [] : index.search(v, k).map((h) => ({ identityId: String(labelOwner[h.label]), name: names[labelOwner[h.label]], distance: h.distance })),
-        threshold,
-      );
+    const answer = (v: Float32Array | null) => {
+      if (v === null || k === 0) return decide([], threshold);
+      const nearest = groupByIdentity(index.search(v, k).map((h) => ({ identityId: String(labelOwner[h.label]), name: names[labelOwner[h.label]], distance: h.distance })));
+      return decide(centroids ? nearest.map((n) => ({ ...n, distance: scoreOf(v, Number(n.identityId)) })) : nearest, threshold);
+    };
     let top1 = 0;
     let accepted = 0;
     const perIdentity = new Map<number, { accepted: number; queries: number }>();
@@ -148,7 +153,7 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
       }
       const v = q.v;
       const gallery = shotsOf.get(q.identity)!;
-      genuine.push(v === null || gallery.length === 0 ? REFUSED_DISTANCE : Math.min(...gallery.map((g) => euclideanDistance('l2', v, g))));
+      genuine.push(v === null || gallery.length === 0 ? REFUSED_DISTANCE : scoreOf(v, q.identity));
     }
     let falseAccepts = 0;
     const impostor: number[] = [];

@@ -5,7 +5,7 @@
  * in the model folder (lib/embedder/open-set-table.ts). Embeddings come from the evaluation
  * cache, so the table measures exactly what the service computes.
  */
-import { buildOpenSetTable, type TableIdentity } from '@/lib/calibration';
+import { buildOpenSetTable, type Aggregate, type TableIdentity } from '@/lib/calibration';
 import { writeOpenSetTable } from '@/lib/embedder/open-set-table';
 import { InputError } from '@/lib/errors';
 import { embedFolder } from './embedding-cache';
@@ -21,6 +21,8 @@ export interface MakeOpenSetTableOptions {
   /** Seeded draws per gallery shape. */
   repeats: number;
   seed: number;
+  /** How a gallery identity is scored (the service scores by centroid). */
+  aggregate: Aggregate;
   cacheDir?: string;
 }
 
@@ -38,9 +40,9 @@ export async function makeOpenSetTable(pipeline: EmbeddingPipeline, opts: MakeOp
   if (identities.length === 0) throw new InputError('invalid_dataset', `no image of ${opts.source} belongs to the model's calibration identities (manifest data.heldOut)`);
   log(`make-openset-table: ${identities.length} calibration identities, ${identities.reduce((s, i) => s + i.vectors.length, 0)} images; ${opts.repeats} draws per shape…`);
   const t0 = Date.now();
-  const table = buildOpenSetTable(identities, { repeats: opts.repeats, seed: opts.seed });
+  const table = buildOpenSetTable(identities, { repeats: opts.repeats, seed: opts.seed, aggregate: opts.aggregate });
   log(`make-openset-table: ${table.shapes.length} shapes in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const source = `${opts.source}, the model's calibration identities (manifest data.heldOut), ${opts.repeats} draws per shape, seed ${opts.seed}`;
+  const source = `${opts.source}, the model's calibration identities (manifest data.heldOut), ${opts.repeats} draws per shape, seed ${opts.seed}, scored by ${opts.aggregate}`;
   const { ref, file } = await writeOpenSetTable(opts.modelDir, table, source, identities.map((i) => i.name));
   return { task: 'make-openset-table', model: file.modelVersion, identities: file.identities.length, shapes: table.shapes.length, sha256: ref.sha256, source };
 }

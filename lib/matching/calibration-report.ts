@@ -19,7 +19,7 @@ import {
 } from '@/lib/calibration';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin } from './caller';
-import { collectionThreshold, gallerySize, loadCollection, modelFor, runtime, type CollectionRow } from './context';
+import { collectionThreshold, gallerySize, loadCollection, modelFor, runtime, scoringOf, type CollectionRow } from './context';
 import { freshTrials } from './gallery-calibration';
 import type { CalibrationReport, SeparationReport } from './contract/calibration';
 
@@ -31,7 +31,7 @@ export async function getCalibrationReport(caller: Principal, collectionId: stri
   const rt = runtime();
   const c = await loadCollection(rt.db, caller, collectionId);
   const model = await modelFor(rt, c);
-  const trials = await freshTrials(rt.db, c);
+  const trials = await freshTrials(rt.db, c, scoringOf(model));
   const threshold = collectionThreshold(c, model, await gallerySize(rt.db, c), trials);
   const both = trials.genuine.length > 0 && trials.impostor.length > 0;
   return {

@@ -3,7 +3,7 @@ import { isDbError, type DbOrTx, type Tx } from '@/lib/db/client';
 import { findCollection, incrementHeadSequence, type CollectionRow } from '@/lib/db/collections';
 import { ConflictError, InputError, NotFoundError, NotReadyError } from '@/lib/errors';
 import { modelDomain, type ModelManifest } from '@/lib/embedder/manifest';
-import { modelThreshold, withGalleryThreshold } from '@/lib/calibration';
+import { modelThreshold, withGalleryThreshold, type Aggregate } from '@/lib/calibration';
 import { countEmbeddings } from '@/lib/db/embeddings';
 import { countLiveIdentities } from '@/lib/db/identities';
 import type { Principal } from '@/lib/auth';
@@ -64,6 +64,15 @@ export function requireModelDomain(c: Pick<CollectionRow, 'name' | 'kind' | 'dom
   if (got !== want) {
     throw new InputError('model_domain_mismatch', `collection ${c.name} holds ${c.domain}; model ${manifest.version} is a ${got} model, it needs a ${want} model (GET /api/models lists them)`);
   }
+}
+
+/**
+ * How the collection's model scores an identity: as its open-set table was measured (by centroid
+ * since issue 18; lib/calibration/centroid.ts), by its nearest image when the model ships none
+ * (a retrained model), whose threshold then counts every image.
+ */
+export function scoringOf(model: ServedModel): Aggregate {
+  return model.openSetTable?.aggregate ?? 'nearest';
 }
 
 /** The index of a collection under its model. */

@@ -8,7 +8,7 @@
  * API wait for a fresh one. Once the gallery calibration is in force (`galleryInForce`), the
  * collection's threshold comes from here (see `collectionThreshold`).
  */
-import { computeTrials, pairScores, type PairScores, type TrialSet } from '@/lib/calibration';
+import { computeTrials, pairScores, type Aggregate, type PairScores, type TrialSet } from '@/lib/calibration';
 import type { Db } from '@/lib/db/client';
 import { findGalleryVectors } from '@/lib/db/embeddings';
 import { processState } from './process-state';
@@ -31,21 +31,24 @@ export interface GalleryTrialsEntry {
   pendingKey: string | null;
 }
 
-async function load(db: Db, collectionId: string, modelVersion: string, sequence: number): Promise<GalleryTrials> {
+async function load(db: Db, collectionId: string, modelVersion: string, sequence: number, aggregate: Aggregate): Promise<GalleryTrials> {
   const rows = await findGalleryVectors(db, collectionId, modelVersion);
   const gallery = rows.map((r) => ({ identity: r.identityId, vector: decodeVector(r.vector) }));
-  const trials = await computeTrials(gallery);
+  const trials = await computeTrials(gallery, 1, aggregate);
   return { ...trials, pairs: pairScores(gallery), modelVersion, sequence, computedAt: new Date().toISOString() };
 }
 
+/** A collection's gallery state, and how its model scores an identity (`scoringOf`, ./context.ts). */
+type TrialsOf = { id: string; modelVersion: string; headSequence: number };
+
 /** Starts (or joins) the computation for this gallery state. */
-function refresh(db: Db, c: { id: string; modelVersion: string; headSequence: number }): Promise<GalleryTrials> {
+function refresh(db: Db, c: TrialsOf, aggregate: Aggregate): Promise<GalleryTrials> {
   const key = `${c.modelVersion}@${c.headSequence}`;
   const cache = processState().galleryTrials;
   const entry = cache.get(c.id) ?? { trials: null, pending: null, pendingKey: null };
   cache.set(c.id, entry);
   if (entry.pending && entry.pendingKey === key) return entry.pending;
-  const pending = load(db, c.id, c.modelVersion, c.headSequence).then(
+  const pending = load(db, c.id, c.modelVersion, c.headSequence, aggregate).then(
     (trials) => {
       const cur = cache.get(c.id);
       if (cur && (!cur.trials || cur.trials.sequence <= trials.sequence)) cur.trials = trials;
@@ -72,16 +75,16 @@ export function peekTrials(c: { id: string; modelVersion: string }): GalleryTria
  * The cached trials for the search and enroll paths: `peekTrials`, and a background recomputation
  * when they are not of the current gallery sequence. Never waits.
  */
-export function cachedTrials(db: Db, c: { id: string; modelVersion: string; headSequence: number }): GalleryTrials | null {
+export function cachedTrials(db: Db, c: TrialsOf, aggregate: Aggregate): GalleryTrials | null {
   const trials = peekTrials(c);
-  if (trials?.sequence !== c.headSequence) refresh(db, c).catch((err) => console.error(`[calibration] ${c.id}: ${(err as Error).message}`));
+  if (trials?.sequence !== c.headSequence) refresh(db, c, aggregate).catch((err) => console.error(`[calibration] ${c.id}: ${(err as Error).message}`));
   return trials;
 }
 
 /** Fresh trials for this gallery state (the calibration page and API wait for them). */
-export async function freshTrials(db: Db, c: { id: string; modelVersion: string; headSequence: number }): Promise<GalleryTrials> {
+export async function freshTrials(db: Db, c: TrialsOf, aggregate: Aggregate): Promise<GalleryTrials> {
   const trials = peekTrials(c);
-  return trials?.sequence === c.headSequence ? trials : refresh(db, c);
+  return trials?.sequence === c.headSequence ? trials : refresh(db, c, aggregate);
 }
 
 /** Forgets a deleted collection's trials. */

@@ -18,7 +18,7 @@ import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin, requireScope } from './caller';
 import { openBlobStream, sha256Hex } from './runtime/blob-store';
-import { allocateSequences, collectionThreshold, gallerySize, loadCollection, modelFor, runtime } from './context';
+import { allocateSequences, collectionThreshold, gallerySize, loadCollection, modelFor, runtime, scoringOf } from './context';
 import { cachedTrials } from './gallery-calibration';
 import { addGalleryVerdicts } from './faces';
 import { loadIdentity } from './identities';
@@ -115,7 +115,7 @@ async function enrollOnce(caller: Principal, identityId: string, files: UploadFi
     const embedded = await embedPrepared(rt.embedder, model.manifest.version, accepted.map((a) => [a.prepared]));
     if (collection.kind === 'face') {
       // Warnings against the identity's gallery, at the threshold searches use now.
-      const threshold = collectionThreshold(collection, model, await gallerySize(rt.db, collection), cachedTrials(rt.db, collection)).distance!;
+      const threshold = collectionThreshold(collection, model, await gallerySize(rt.db, collection), cachedTrials(rt.db, collection, scoringOf(model))).distance!;
       await addGalleryVerdicts(rt.db, identityId, model.manifest.version, threshold, accepted.map((a, j) => ({ verdicts: a.prepared.verdicts, embedding: embedded[j][0].embedding })));
     }
     const { ids, changes } = await rt.blobs.withLock(accepted.map((a) => a.sha), async () => {

@@ -1,18 +1,22 @@
 /**
  * Search and verify: embed the query (each face for face collections), take the k nearest
- * images from the index, group by identity (best distance), and decide match when the best
- * distance is at or under the collection's threshold, else unknown. Every decision is audited.
+ * images from the index, group by identity, score each identity found there as the model's
+ * open-set table was measured (`scoringOf`: the distance to the identity's centroid over all its
+ * images, lib/calibration/centroid.ts, or to its nearest image), and decide match when the best
+ * identity's distance is at or under the collection's threshold, else unknown. Every decision is
+ * audited.
  */
 import { span } from '@/lib/config/server-timing';
-import { findIdentityVectors } from '@/lib/db/embeddings';
+import type { Db } from '@/lib/db/client';
+import { findIdentityVectors, findVectorsOfIdentities } from '@/lib/db/embeddings';
 import { findImagesBySeq } from '@/lib/db/images';
 import { ConflictError, InputError } from '@/lib/errors';
 import { recordDecision } from './audit';
 import type { Principal } from '@/lib/auth';
 import { sha256Hex } from './runtime/blob-store';
-import { cachedGallerySize, collectionThreshold, indexKey, loadCollection, modelFor, runtime, type CollectionRow } from './context';
+import { cachedGallerySize, collectionThreshold, indexKey, loadCollection, modelFor, runtime, scoringOf, type CollectionRow } from './context';
 import { cachedTrials } from './gallery-calibration';
-import { decide } from '@/lib/calibration';
+import { centroidOf, decide, groupByIdentity, type Aggregate, type Neighbour } from '@/lib/calibration';
 import { loadIdentity } from './identities';
 import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './runtime/embed-input';
 import { decodeVector } from './runtime/vectors';
@@ -44,18 +48,22 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
   const c = await span('db', () => loadCollection(rt.db, caller, collectionId));
   const model = await modelFor(rt, c);
   const queries = await embedQuery(c, bytes, 'search', opts.detect);
-  const threshold = collectionThreshold(c, model, await span('db', () => cachedGallerySize(rt.db, c)), cachedTrials(rt.db, c)).distance!;
+  const aggregate = scoringOf(model);
+  const threshold = collectionThreshold(c, model, await span('db', () => cachedGallerySize(rt.db, c)), cachedTrials(rt.db, c, aggregate)).distance!;
   const hits = await span('index', () => Promise.all(queries.map((q) => rt.indexes.search(indexKey(c, model), c.headSequence, q.embedding, k, c.settings.ef ?? DEFAULT_EF))));
   // Labels -> images; a label deleted after the index was read has no row and is dropped.
   const labels = [...new Set(hits.flat().map((h) => h.label))];
   const images = labels.length ? await span('db', () => findImagesBySeq(rt.db, c.id, labels)) : [];
   const bySeq = new Map(images.map((i) => [i.seq, i]));
+  const nearest = hits.map((h) =>
+    h.flatMap((hit) => {
+      const img = bySeq.get(hit.label);
+      return img ? [{ identityId: img.identityId, name: img.identity.name, distance: hit.distance }] : [];
+    }),
+  );
+  const scored = await span('db', () => scoreIdentities(rt.db, c.modelVersion, aggregate, queries.map((q) => q.embedding), nearest));
   const results: SearchResult[] = queries.map((q, i) => {
-    const neighbours = hits[i].flatMap((h) => {
-      const img = bySeq.get(h.label);
-      return img ? [{ identityId: img.identityId, name: img.identity.name, distance: h.distance }] : [];
-    });
-    const d = decide(neighbours, threshold);
+    const d = decide(scored[i], threshold);
     return {
       ...(q.box ? { box: q.box } : {}),
       decision: { match: d.match, identityId: d.identityId, name: d.name, distance: d.distance, threshold: d.threshold },
@@ -71,6 +79,25 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
     details: { k, results: results.map((r) => ({ ...r, neighbours: r.neighbours.slice(0, AUDIT_NEIGHBOURS) })) },
   }));
   return { modelVersion: c.modelVersion, results };
+}
+
+/**
+ * The identities among each query's nearest images, scored by `aggregate`: `nearest` keeps their
+ * nearest image's distance; `centroid` the distance to the centroid of all their images under the
+ * model (one read for every query's candidates; an identity removed meanwhile is dropped).
+ */
+async function scoreIdentities(db: Db, modelVersion: string, aggregate: Aggregate, queries: Float32Array[], nearest: Neighbour[][]): Promise<Neighbour[][]> {
+  const ids = [...new Set(nearest.flat().map((n) => n.identityId))];
+  if (aggregate === 'nearest' || ids.length === 0) return nearest;
+  const byIdentity = new Map<string, Float32Array[]>();
+  for (const r of await findVectorsOfIdentities(db, ids, modelVersion)) byIdentity.set(r.identityId, [...(byIdentity.get(r.identityId) ?? []), decodeVector(r.vector)]);
+  const centroids = new Map([...byIdentity].map(([id, vectors]) => [id, centroidOf(vectors)]));
+  return nearest.map((ns, i) =>
+    groupByIdentity(ns).flatMap((n) => {
+      const centroid = centroids.get(n.identityId);
+      return centroid ? [{ ...n, distance: euclidean(queries[i], centroid) }] : [];
+    }),
+  );
 }
 
 /**
@@ -92,7 +119,7 @@ export async function verifyPair(caller: Principal, collectionId: string, a: Uin
   return out;
 }
 
-/** Whether an image shows an enrolled identity: distance to its nearest enrolled image (`detect` as in `verifyPair`). */
+/** Whether an image shows an enrolled identity: its distance to the identity as searches score it (`scoringOf`; `detect` as in `verifyPair`). */
 export async function verifyIdentity(caller: Principal, identityId: string, bytes: Uint8Array, opts: { detect?: DetectSetting } = {}): Promise<VerifyResponse> {
   const rt = runtime();
   const identity = await loadIdentity(rt.db, caller, identityId);
@@ -101,7 +128,8 @@ export async function verifyIdentity(caller: Principal, identityId: string, byte
   const rows = await findIdentityVectors(rt.db, identityId, c.modelVersion);
   if (rows.length === 0) throw new ConflictError('identity_has_no_images', `identity ${identityId} has no enrolled images under model ${c.modelVersion}; enroll some first`);
   const q = first(await embedQuery(c, bytes, 'enroll', opts.detect), 'image');
-  const distance = Math.min(...rows.map((v) => euclidean(q, decodeVector(v))));
+  const vectors = rows.map(decodeVector);
+  const distance = scoringOf(model) === 'centroid' ? euclidean(q, centroidOf(vectors)) : Math.min(...vectors.map((v) => euclidean(q, v)));
   const threshold = collectionThreshold(c, model, { identities: 1, images: rows.length }).distance!;
   const out = { modelVersion: c.modelVersion, same: distance <= threshold, distance, threshold };
   await recordDecision(caller, {

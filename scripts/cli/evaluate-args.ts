@@ -95,6 +95,8 @@ export const EVALUATE_SCHEMAS = {
     model: z.string().optional(),
     repeats: z.number().int().min(1).default(30),
     seed: z.number().int().default(0),
+    /** How a gallery identity is scored: `centroid` is what the service does. */
+    aggregate: z.enum(['nearest', 'centroid']).default('centroid'),
   }),
   detect: z.strictObject({
     folder: z.string().min(1),

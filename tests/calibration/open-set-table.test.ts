@@ -12,7 +12,7 @@ function handMade(worth: (f: number) => number): OpenSetTable {
     { identities, shots: 1, strangerQueries: 10_000, thresholds: FARS.map((f) => oneShot(f) - (identities === 10 ? 0.2 : 0)) },
     { identities, shots: 2, strangerQueries: 10_000, thresholds: FARS.map((f) => oneShot(worth(f)) - (identities === 10 ? 0.2 : 0)) },
   ]);
-  return { fars: FARS, shapes, repeats: 1, seed: 0 };
+  return { aggregate: 'nearest', fars: FARS, shapes, repeats: 1, seed: 0 };
 }
 
 describe('openSetTableThreshold', () => {

@@ -36,9 +36,14 @@ describe('pairwiseFarForOpenSet', () => {
     expect(1 - (1 - p) ** n).toBeCloseTo(far, 12);
   });
 
-  it('rejects a FAR outside (0, 1) and a gallery below 1', () => {
+  it('rejects a FAR outside (0, 1) and comparisons that are not positive', () => {
     expect(() => pairwiseFarForOpenSet(0, 5)).toThrow(/open-set FAR/);
-    expect(() => pairwiseFarForOpenSet(0.01, 0)).toThrow(/gallery size/);
+    expect(() => pairwiseFarForOpenSet(0.01, 0)).toThrow(/comparisons counted must be positive/);
+    expect(() => pairwiseFarForOpenSet(0.01, Number.NaN)).toThrow(/comparisons counted must be positive/);
+  });
+  it('takes fractional comparisons (a centroid identity can count under one): p = 1 - (1 - FAR)^(1/C)', () => {
+    // C = 0.5: p = 1 - 0.99^2 = 0.0199.
+    expect(pairwiseFarForOpenSet(0.01, 0.5)).toBeCloseTo(0.0199, 12);
   });
 });
 

@@ -34,25 +34,30 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** Every trial by brute force: per example, the nearest other example of its identity and of any other identity. */
+/** Unit vector of `v`. */
+const unit = (v: number[]) => {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
+const distance = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.hypot(...Array.from(a, (x, k) => x - b[k]));
+
+/**
+ * Every trial by brute force, as the shipped drawing model scores an identity (by its centroid, the
+ * normalised sum of its images): per example, the centroid of its identity's other examples, and the
+ * nearest centroid of any other identity.
+ */
 async function bruteForceTrials() {
   const rt = h.svc.getRuntime();
   const c = await rt.db.collection.findUniqueOrThrow({ where: { id: collectionId } });
   const rows = await rt.db.embedding.findMany({ where: { modelVersion: c.modelVersion, image: { collectionId } }, include: { image: true } });
   const items = rows.map((r) => ({ who: r.image.identityId, v: decodeVector(r.vector) }));
+  const sums = new Map<string, number[]>();
+  for (const a of items) sums.set(a.who, Array.from(a.v, (x, k) => x + (sums.get(a.who)?.[k] ?? 0)));
   const genuine: number[] = [];
   const impostor: number[] = [];
   for (const a of items) {
-    let own = Infinity;
-    let other = Infinity;
-    for (const b of items) {
-      if (a === b) continue;
-      const d = Math.hypot(...Array.from(a.v, (x, k) => x - b.v[k]));
-      if (b.who === a.who) own = Math.min(own, d);
-      else other = Math.min(other, d);
-    }
-    genuine.push(own);
-    impostor.push(other);
+    genuine.push(distance(a.v, unit(sums.get(a.who)!.map((x, k) => x - a.v[k]))));
+    impostor.push(Math.min(...[...sums].filter(([who]) => who !== a.who).map(([, sum]) => distance(a.v, unit(sum)))));
   }
   return { genuine, impostor };
 }
@@ -89,11 +94,12 @@ describe('gallery calibration', () => {
     const { getRuntime } = await import('@/lib/matching'); // after the harness has set the environment
     const fromGallery: number = r.targets.find((t: { far: number }) => t.far === 0.01).threshold;
     const served = getRuntime().served.get(r.modelVersion)!;
-    // The model ships an open-set table: the 6 images of each of the 60 identities count at their measured worth.
-    expect(served.openSetTable).not.toBeNull();
+    // The model ships an open-set table measured by centroid: the 6 images of each of the 60
+    // identities count at their measured worth, which for a centroid may be under one identity.
+    expect(served.openSetTable?.aggregate).toBe('centroid');
     const model = modelThreshold(served.manifest.calibration.curve, served.openSetTable, 0.01, 60, 360);
     expect(r.threshold.comparisons).toBe(model.comparisons);
-    expect(model.comparisons).toBeGreaterThan(60);
+    expect(model.comparisons).toBeGreaterThan(0);
     expect(model.comparisons).toBeLessThan(360);
     const fromModel = model.threshold!;
     expect(fromModel).toBeGreaterThan(openSetThreshold(served.manifest.calibration.curve, 0.01, 360));

@@ -94,8 +94,9 @@ describe('crash safety', () => {
       expect(createHash('sha256').update(new Uint8Array(await file.arrayBuffer())).digest('hex')).toBe(createHash('sha256').update(a.bytes).digest('hex'));
       const s = await api(suite.server.base, 'POST', `/api/collections/${c.json.id}/search`, imageForm('image', 'q.png', a.bytes));
       expect(s.status).toBe(200);
-      expect(s.json.results[0].neighbours[0]).toMatchObject({ identityId: a.identityId });
-      expect(s.json.results[0].neighbours[0].distance).toBeLessThan(1e-3);
+      // The drawing is among its own k nearest images, so its identity is among the answer's
+      // (scored by centroid, not necessarily first); the saved index is compared with the rows below.
+      expect(s.json.results[0].neighbours.map((n: { identityId: string }) => n.identityId)).toContain(a.identityId);
     }
 
     // A graceful stop saves the index; then compare the saved index, the rows and the files.

@@ -53,10 +53,11 @@ export const collectionThresholdSchema = z
     images: z.number().int().min(0).describe('Enrolled images a stranger is compared with.'),
     comparisons: z
       .number()
-      .int()
-      .min(1)
+      .positive()
       .nullable()
-      .describe('Comparisons the open-set conversion counted: the images at their measured worth (an identity\'s K images count as m, 1 <= m <= K, from the model\'s open-set table), or every image when the model ships none; null for an override.'),
+      .describe(
+        "Comparisons the open-set conversion counted: the images at their measured worth from the model's open-set table (an identity's K images count as m <= K; m >= 1 when identities are scored by their nearest image, and may be under 1 when scored by their centroid, whose impostor tail is thinner than one image's), or every image when the model ships no table; null for an override.",
+      ),
     trials: z.number().int().min(0).describe('Impostor trials behind the threshold: pairs of the model curve, or the gallery\'s own trials; 0 for an override.'),
     predictedFar: z
       .object({ value: z.number().nullable(), lo: z.number().nullable(), hi: z.number().nullable() })

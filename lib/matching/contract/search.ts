@@ -13,8 +13,12 @@ export const DEFAULT_K = 10;
 /** k of a search: nearest identities returned per query face. */
 export const kSchema = z.number().int().min(1).max(MAX_K);
 
-/** One nearest identity (best distance over its images). */
-export const neighbourSchema = z.object({ identityId: idSchema, name: z.string(), distance: distanceSchema }).strict();
+/** How an identity's distance is measured, in every answer below. */
+const IDENTITY_DISTANCE =
+  "to the identity's centroid (the L2-normalised mean of its images' embeddings) under a model whose open-set table was measured so (every shipped model), else to its nearest image";
+
+/** One identity among the query's k nearest images, with its distance (IDENTITY_DISTANCE). */
+export const neighbourSchema = z.object({ identityId: idSchema, name: z.string(), distance: distanceSchema.describe(`Euclidean distance between L2-normalised embeddings, ${IDENTITY_DISTANCE}.`) }).strict();
 
 /** The decision about one query face: the matched identity, or unknown (`match: false`, ids null) with the best distance still given. */
 export const decisionSchema = z
@@ -29,7 +33,7 @@ export const decisionSchema = z
 
 /** One searched face (or the whole image). */
 export const searchResultSchema = z
-  .object({ box: boxSchema.optional(), decision: decisionSchema, neighbours: z.array(neighbourSchema).describe('Nearest identities (best distance each), ascending.') })
+  .object({ box: boxSchema.optional(), decision: decisionSchema, neighbours: z.array(neighbourSchema).describe("The identities of the query's k nearest images, each with its distance, ascending.") })
   .strict();
 
 /** Answer of `search`: one result per query face (one for object collections). */
@@ -37,10 +41,18 @@ export const searchResponseSchema = z.object({ modelVersion: z.string(), results
 
 /**
  * Answer of the verify calls: `same` is distance <= threshold; `distance` is between the two
- * embeddings (for an identity: to its nearest image); `threshold` is the one-to-one threshold (the
- * override, or the open-set threshold over the images compared: 1 for a pair, the identity's images for an identity).
+ * embeddings (for an identity: IDENTITY_DISTANCE, as searches score it); `threshold` is the
+ * one-to-one threshold (the override, or the open-set threshold of one identity: its images at
+ * their measured worth).
  */
-export const verifyResponseSchema = z.object({ modelVersion: z.string(), same: z.boolean(), distance: distanceSchema, threshold: z.number() }).strict();
+export const verifyResponseSchema = z
+  .object({
+    modelVersion: z.string(),
+    same: z.boolean(),
+    distance: distanceSchema.describe(`Between the two embeddings; against an identity, ${IDENTITY_DISTANCE}.`),
+    threshold: z.number(),
+  })
+  .strict();
 
 /** One searched face (or the whole image). */
 export type SearchResult = z.infer<typeof searchResultSchema>;

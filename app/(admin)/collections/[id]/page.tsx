@@ -53,7 +53,7 @@ export default async function CollectionPage({ params, searchParams }: { params:
         <div>
           <dt className="text-slate-500">Threshold source</dt>
           <dd className="font-medium">
-            {c.threshold.source === 'override' ? 'admin override' : c.threshold.source === 'gallery' ? 'this gallery’s calibration' : `model calibration for ${c.threshold.images} images of ${c.threshold.identities} identities, counted as ${c.threshold.comparisons} comparisons (${c.threshold.trials} impostor pairs)`}
+            {c.threshold.source === 'override' ? 'admin override' : c.threshold.source === 'gallery' ? 'this gallery’s calibration' : `model calibration for ${c.threshold.images} images of ${c.threshold.identities} identities, counted as ${Number(c.threshold.comparisons?.toPrecision(3))} comparisons (${c.threshold.trials} impostor pairs)`}
           </dd>
         </div>
         <div>

@@ -50,7 +50,7 @@ export default async function CalibrationPage({ params }: { params: Promise<{ id
           <dd className="text-slate-600" data-testid="threshold-source">from {SOURCE[r.threshold.source]}</dd>
           <dd className="text-slate-600" data-testid="threshold-evidence">
             {r.threshold.trials} impostor trials; predicted FAR {r.threshold.predictedFar.value ?? '—'}
-            {r.threshold.predictedFar.lo !== null && r.threshold.predictedFar.hi !== null ? ` [${r.threshold.predictedFar.lo.toFixed(4)}, ${r.threshold.predictedFar.hi.toFixed(4)}]` : ''}; compared with {r.threshold.images} images{r.threshold.comparisons !== null ? `, counted as ${r.threshold.comparisons} comparisons` : ''}
+            {r.threshold.predictedFar.lo !== null && r.threshold.predictedFar.hi !== null ? ` [${r.threshold.predictedFar.lo.toFixed(4)}, ${r.threshold.predictedFar.hi.toFixed(4)}]` : ''}; compared with {r.threshold.images} images{r.threshold.comparisons !== null ? `, counted as ${Number(r.threshold.comparisons.toPrecision(3))} comparisons` : ''}
           </dd>
         </div>
         <div>
