@@ -48,8 +48,10 @@ export async function findIdentityVectors(db: DbOrTx, identityId: string, modelV
 
 /** The encoded vectors of these identities under a version, with their identity (a search's candidates, scored by centroid). */
 export async function findVectorsOfIdentities(db: DbOrTx, identityIds: string[], modelVersion: string): Promise<{ identityId: string; vector: Uint8Array }[]> {
-  const rows = await db.embedding.findMany({ where: { modelVersion, image: { identityId: { in: identityIds } } }, select: { vector: true, image: { select: { identityId: true } } } });
-  return rows.map((r) => ({ identityId: r.image.identityId, vector: r.vector }));
+  // From the images (indexed by identity) to their embeddings (by image and version): filtering the
+  // embeddings by version first scanned every embedding of the version (3.8 ms at 3,000 identities).
+  const images = await db.image.findMany({ where: { identityId: { in: identityIds } }, select: { identityId: true, embeddings: { where: { modelVersion }, select: { vector: true } } } });
+  return images.flatMap((i) => i.embeddings.map((e) => ({ identityId: i.identityId, vector: e.vector })));
 }
 
 /** Every encoded vector of a collection under a version with its identity, in image enrolment order. */

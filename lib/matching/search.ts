@@ -61,7 +61,7 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
       return img ? [{ identityId: img.identityId, name: img.identity.name, distance: hit.distance }] : [];
     }),
   );
-  const scored = await span('db', () => scoreIdentities(rt.db, c.modelVersion, aggregate, queries.map((q) => q.embedding), nearest));
+  const scored = await span('db', () => scoreIdentities(rt.db, c, aggregate, queries.map((q) => q.embedding), nearest));
   const results: SearchResult[] = queries.map((q, i) => {
     const d = decide(scored[i], threshold);
     return {
@@ -81,17 +81,42 @@ export async function search(caller: Principal, collectionId: string, bytes: Uin
   return { modelVersion: c.modelVersion, results };
 }
 
+/** Most centroids kept per collection and model (128-d: 25 MiB); past it the cache starts again. */
+const MAX_CACHED_CENTROIDS = 50_000;
+
+/** Centroids by collection and model version, with the head sequence they were read at. */
+const centroidsAtHead = new Map<string, { headSequence: number; centroids: Map<string, Float32Array> }>();
+
+/**
+ * The centroids of these identities of a collection under its model, read once per gallery state:
+ * every enrolment or removal advances the collection's head sequence (as for `cachedGallerySize`),
+ * so centroids read at a head hold until it moves; only the identities not yet cached are read.
+ */
+async function cachedCentroids(db: Db, c: Pick<CollectionRow, 'id' | 'modelVersion' | 'headSequence'>, identityIds: string[]): Promise<Map<string, Float32Array>> {
+  const key = `${c.id} ${c.modelVersion}`;
+  let entry = centroidsAtHead.get(key);
+  if (entry?.headSequence !== c.headSequence || entry.centroids.size > MAX_CACHED_CENTROIDS) {
+    entry = { headSequence: c.headSequence, centroids: new Map() };
+    centroidsAtHead.set(key, entry);
+  }
+  const missing = identityIds.filter((id) => !entry.centroids.has(id));
+  if (missing.length > 0) {
+    const byIdentity = new Map<string, Float32Array[]>();
+    for (const r of await findVectorsOfIdentities(db, missing, c.modelVersion)) byIdentity.set(r.identityId, [...(byIdentity.get(r.identityId) ?? []), decodeVector(r.vector)]);
+    for (const [id, vectors] of byIdentity) entry.centroids.set(id, centroidOf(vectors));
+  }
+  return entry.centroids;
+}
+
 /**
  * The identities among each query's nearest images, scored by `aggregate`: `nearest` keeps their
  * nearest image's distance; `centroid` the distance to the centroid of all their images under the
- * model (one read for every query's candidates; an identity removed meanwhile is dropped).
+ * model (`cachedCentroids`; an identity removed meanwhile is dropped).
  */
-async function scoreIdentities(db: Db, modelVersion: string, aggregate: Aggregate, queries: Float32Array[], nearest: Neighbour[][]): Promise<Neighbour[][]> {
+async function scoreIdentities(db: Db, c: CollectionRow, aggregate: Aggregate, queries: Float32Array[], nearest: Neighbour[][]): Promise<Neighbour[][]> {
   const ids = [...new Set(nearest.flat().map((n) => n.identityId))];
   if (aggregate === 'nearest' || ids.length === 0) return nearest;
-  const byIdentity = new Map<string, Float32Array[]>();
-  for (const r of await findVectorsOfIdentities(db, ids, modelVersion)) byIdentity.set(r.identityId, [...(byIdentity.get(r.identityId) ?? []), decodeVector(r.vector)]);
-  const centroids = new Map([...byIdentity].map(([id, vectors]) => [id, centroidOf(vectors)]));
+  const centroids = await cachedCentroids(db, c, ids);
   return nearest.map((ns, i) =>
     groupByIdentity(ns).flatMap((n) => {
       const centroid = centroids.get(n.identityId);
