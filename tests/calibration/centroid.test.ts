@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenSetTable, calibrate, centroidOf, centroidScores, computeTrialsNow, createRng, galleryCentroids, modelCurvePolicy, type GalleryEntry, type OpenSetTable, type TableIdentity } from '@/lib/calibration';
+import { randomIdentities } from '../helpers/random-identities';
+import { buildOpenSetTable, calibrate, centroidOf, centroidScores, computeTrialsNow, galleryCentroids, modelCurvePolicy, type GalleryEntry, type OpenSetTable } from '@/lib/calibration';
 
 const v = (...xs: number[]) => Float32Array.from(xs);
 const S = Math.SQRT1_2;
@@ -57,20 +58,6 @@ describe('gallery trials by centroid', () => {
     expect([...computeTrialsNow(gallery, 1, 'nearest').impostor].every((x) => Math.abs(x - Math.SQRT2) < 1e-6)).toBe(true);
   });
 });
-
-/** `n` identities of `k` random unit vectors in `dim` dimensions; `copies`: an identity's images are one vector repeated. */
-function randomIdentities(n: number, k: number, dim: number, copies: boolean, seed: number): TableIdentity[] {
-  const rng = createRng(seed);
-  const unit = () => {
-    const x = Float32Array.from({ length: dim }, () => rng.uniform(-1, 1));
-    const norm = Math.hypot(...x);
-    return x.map((y) => y / norm);
-  };
-  return Array.from({ length: n }, (_, i) => {
-    const first = unit();
-    return { name: `id${i}`, vectors: Array.from({ length: k }, (_, j) => (copies || j === 0 ? first : unit())) };
-  });
-}
 
 describe('an open-set table scored by centroid', () => {
   const opts = { identities: [1, 5], shots: [1, 2], repeats: 10, seed: 1 };

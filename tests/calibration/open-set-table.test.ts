@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenSetTable, createRng, effectiveComparisons, openSetTableThreshold, type OpenSetTable, type TableIdentity } from '@/lib/calibration';
+import { randomIdentities } from '../helpers/random-identities';
+import { buildOpenSetTable, effectiveComparisons, openSetTableThreshold, type OpenSetTable } from '@/lib/calibration';
 
 const FARS = [0.08, 0.04, 0.02, 0.01, 0.005];
 /** A hand-made 1-shot row: the threshold rises by 0.1 each time the FAR doubles, t(f) = 1 + 0.1·log2(f / 0.005). */
@@ -57,20 +58,6 @@ describe('effectiveComparisons', () => {
     expect(effectiveComparisons(handMade((f) => f / 2), 0.02, 7, 7)).toBe(7);
   });
 });
-
-/** `n` identities of `k` random unit vectors in `dim` dimensions; `copies`: an identity's images are one vector repeated. */
-function randomIdentities(n: number, k: number, dim: number, copies: boolean, seed: number): TableIdentity[] {
-  const rng = createRng(seed);
-  const unit = () => {
-    const v = Float32Array.from({ length: dim }, () => rng.uniform(-1, 1));
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  };
-  return Array.from({ length: n }, (_, i) => {
-    const first = unit();
-    return { name: `id${i}`, vectors: Array.from({ length: k }, (_, j) => (copies || j === 0 ? first : unit())) };
-  });
-}
 
 describe('buildOpenSetTable', () => {
   // Images of one identity drawn independently are worth K identities; copies are worth one.
