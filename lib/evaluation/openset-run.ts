@@ -100,9 +100,9 @@ export async function runOpenSet(root: string, pipeline: EmbeddingPipeline, opts
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-/** The grid as a text table: one row per cell; `!` marks FAR > 1.5 × target, `judged` needs >= 3/target stranger queries. */
+/** The grid as a text table: one row per cell; `!` marks FAR > 1.5 × target, `judged` needs >= 3/target stranger queries; `over repeats` is the FAR's interval over repeats. */
 export function formatOpenSetTable(result: OpenSetJson): string {
-  const head = ['policy', 'size', 'shots', 'target', 'FAR [95%]', 'strangers', 'FAR/tgt', 'judged', 'TAR', 'misid', 'rank1', 'refused', 'threshold', 'source'];
+  const head = ['policy', 'size', 'shots', 'target', 'FAR [95%]', 'over repeats', 'strangers', 'FAR/tgt', 'judged', 'TAR', 'misid', 'rank1', 'refused', 'threshold', 'source'];
   const rows = result.cells.map((c) => {
     const id = [c.policy, String(c.size), String(c.shots), String(c.targetFar)];
     if ('unavailable' in c) return [...id, `— ${c.unavailable}`];
@@ -110,6 +110,7 @@ export function formatOpenSetTable(result: OpenSetJson): string {
     return [
       ...id,
       `${pct(c.far.value)} [${pct(c.far.lo)}, ${pct(c.far.hi)}]${c.over ? ' !' : ''}`,
+      `[${pct(c.farOverRepeats.lo)}, ${pct(c.farOverRepeats.hi)}]`,
       `${c.far.k}/${c.far.n}`,
       c.farOverTarget.toFixed(2),
       c.judged ? 'yes' : 'no',

@@ -15,7 +15,13 @@
  *   refused  = query images the pipeline refused (no embedding) / query images; refused images are
  *              left out of the rates above (they never reach a decision);
  *   judged   = stranger queries >= 3 / target (rule of three: fewer cannot show FAR <= target);
- *   over     = far > 1.5 × target (the Must-show bound).
+ *   over     = far > 1.5 × target (the Must-show bound);
+ *   farOverRepeats = the 95% percentile-bootstrap interval of `far` over repeats (REPEAT_BOOTSTRAP
+ *              resamples of the repeats with replacement, each giving pooled accepted / pooled
+ *              queries). Wilson's interval treats every stranger query as independent, but one
+ *              repeat's queries share its gallery and strangers, and acceptances come in clumps (a
+ *              stranger identity near one gallery identity accepts many of its images): with few
+ *              repeats it is far too narrow, and this one is not.
  */
 import { wilsonRate, type FittedPolicy, type GalleryEntry, type IntervalRate, type OpenSetPolicy } from '@/lib/calibration';
 import { InputError } from '@/lib/errors';
@@ -56,6 +62,28 @@ export interface CellCounts {
   refused: number;
 }
 
+/** Resamples of the repeat bootstrap (`farOverRepeats`). */
+export const REPEAT_BOOTSTRAP = 2000;
+
+/** The 95% percentile-bootstrap interval of pooled k / n over repeats (see `farOverRepeats` at the top of this file); seeded. */
+export function repeatBootstrap(perRepeat: readonly { k: number; n: number }[], seed: number): { lo: number; hi: number } {
+  if (perRepeat.length === 0) return { lo: 0, hi: 1 };
+  const rng = createUniform(seed);
+  const rates = new Float64Array(REPEAT_BOOTSTRAP);
+  for (let b = 0; b < REPEAT_BOOTSTRAP; b++) {
+    let k = 0;
+    let n = 0;
+    for (let i = 0; i < perRepeat.length; i++) {
+      const r = perRepeat[Math.floor(rng() * perRepeat.length)];
+      k += r.k;
+      n += r.n;
+    }
+    rates[b] = n === 0 ? 0 : k / n;
+  }
+  rates.sort();
+  return { lo: rates[Math.floor(0.025 * (REPEAT_BOOTSTRAP - 1))], hi: rates[Math.ceil(0.975 * (REPEAT_BOOTSTRAP - 1))] };
+}
+
 /** The rates of a cell (definitions at the top of this file). */
 export interface CellRates {
   far: IntervalRate;
@@ -70,6 +98,8 @@ export interface CellRates {
 
 /** One cell of the grid. */
 export interface OpenSetCell extends CellRates {
+  /** The FAR's interval over repeats (see the top of this file). */
+  farOverRepeats: { lo: number; hi: number };
   policy: string;
   size: GallerySize;
   shots: number;
@@ -123,6 +153,8 @@ interface CellState {
   skipped: number;
   unavailable: string | null;
   byIdentity: Record<string, { queries: number; accepted: number }>;
+  /** Stranger queries and acceptances of each repeat. */
+  strangersByRepeat: { k: number; n: number }[];
 }
 
 const cellKey = (policy: string, size: GallerySize, shots: number, far: number) => `${policy}|${size}|${shots}|${far}`;
@@ -140,7 +172,7 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
   const rng = createUniform(opts.seed);
   const cells = new Map<string, CellState>();
   const state = (key: string): CellState => {
-    const s = cells.get(key) ?? { counts: { strangerQueries: 0, strangerAccepted: 0, genuineQueries: 0, genuineAccepted: 0, misidentified: 0, rank1: 0, refused: 0 }, thresholds: [], sources: {}, trials: 0, gallery: 0, skipped: 0, unavailable: null, byIdentity: {} };
+    const s = cells.get(key) ?? { counts: { strangerQueries: 0, strangerAccepted: 0, genuineQueries: 0, genuineAccepted: 0, misidentified: 0, rank1: 0, refused: 0 }, thresholds: [], sources: {}, trials: 0, gallery: 0, skipped: 0, unavailable: null, byIdentity: {}, strangersByRepeat: [] };
     cells.set(key, s);
     return s;
   };
@@ -186,10 +218,11 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
                 } else c.misidentified++;
               }
             });
-            for (let k = genuine.length; k < best.length; k++) {
-              c.strangerQueries++;
-              if (best[k].score <= fitted.threshold) c.strangerAccepted++;
-            }
+            const repeat = { k: 0, n: best.length - genuine.length };
+            for (let k = genuine.length; k < best.length; k++) if (best[k].score <= fitted.threshold) repeat.k++;
+            c.strangerQueries += repeat.n;
+            c.strangerAccepted += repeat.k;
+            cell.strangersByRepeat.push(repeat);
             c.refused += genuineRefused + strangerRefused;
             cell.thresholds.push(fitted.threshold);
             cell.sources[fitted.evidence.source] = (cell.sources[fitted.evidence.source] ?? 0) + 1;
@@ -217,6 +250,7 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
           out.push({
             ...id,
             ...cellRates(s.counts, targetFar),
+            farOverRepeats: repeatBootstrap(s.strangersByRepeat, opts.seed),
             repeats: opts.repeats,
             galleryIdentities: s.gallery / opts.repeats,
             skippedIdentities: s.skipped / opts.repeats,

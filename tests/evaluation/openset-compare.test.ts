@@ -10,7 +10,7 @@ function cell(accepted: number[], queries: number[]): OpenSetCell {
   return {
     policy: 'p', size: 'all', shots: 1, targetFar: 0.01, repeats: 1, galleryIdentities: queries.length, skippedIdentities: 0,
     ...cellRates({ strangerQueries: 100, strangerAccepted: 1, genuineQueries: n, genuineAccepted: k, misidentified: 0, rank1: k, refused: 0 }, 0.01),
-    threshold: { mean: 1, min: 1, max: 1 }, sources: {}, meanThresholdTrials: 0,
+    farOverRepeats: { lo: 0.01, hi: 0.01 }, threshold: { mean: 1, min: 1, max: 1 }, sources: {}, meanThresholdTrials: 0,
     genuineByIdentity: Object.fromEntries(queries.map((q, i) => [`id${i}`, { queries: q, accepted: accepted[i] }])),
   };
 }

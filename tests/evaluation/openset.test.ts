@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate, modelCurvePolicy, nearestPerIdentity, type OpenSetPolicy } from '@/lib/calibration';
-import { cellRates, evaluateOpenSet, type OpenSetCell, type OpenSetIdentity, type UnavailableCell } from '@/lib/evaluation/openset';
+import { cellRates, evaluateOpenSet, repeatBootstrap, type OpenSetCell, type OpenSetIdentity, type UnavailableCell } from '@/lib/evaluation/openset';
 
 const DIM = 10;
 const axis = (i: number) => Float32Array.from({ length: DIM }, (_, k) => (k === i ? 1 : 0));
@@ -60,6 +60,26 @@ describe('evaluateOpenSet', () => {
     expect(loose.over).toBe(loose.far.value > 0.15);
     expect(tight.over).toBe(true);
     expect(tight.farOverTarget).toBeCloseTo(tight.far.value / 0.01, 12);
+  });
+
+  it('gives the FAR an interval over repeats that holds the pooled FAR, and a point when every repeat reads the same', () => {
+    const c = cell('all', 0.1) as OpenSetCell;
+    expect(c.farOverRepeats.lo).toBeLessThanOrEqual(c.far.value);
+    expect(c.farOverRepeats.hi).toBeGreaterThanOrEqual(c.far.value);
+    expect(c.farOverRepeats.hi).toBeGreaterThan(c.farOverRepeats.lo);
+    expect(repeatBootstrap([{ k: 1, n: 10 }, { k: 2, n: 20 }, { k: 3, n: 30 }], 1)).toEqual({ lo: 0.1, hi: 0.1 });
+  });
+
+  it('widens the interval over repeats when the acceptances come from one repeat (clumps Wilson cannot see)', () => {
+    // 20 repeats of 100 stranger queries, every acceptance in one of them: pooled 10 / 2,000.
+    const clumped = [{ k: 10, n: 100 }, ...Array.from({ length: 19 }, () => ({ k: 0, n: 100 }))];
+    const spread = Array.from({ length: 20 }, (_, i) => ({ k: i < 10 ? 1 : 0, n: 100 }));
+    const a = repeatBootstrap(clumped, 1);
+    const b = repeatBootstrap(spread, 1);
+    // Drawing no copy of the one repeat has chance (19/20)^20 = 36%: the lower end is 0.
+    expect(a.lo).toBe(0);
+    expect(a.hi - a.lo).toBeGreaterThan(b.hi - b.lo);
+    expect(b.lo).toBeGreaterThan(0);
   });
 
   it('says why a gallery size cannot be drawn', () => {
