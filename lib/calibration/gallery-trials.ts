@@ -65,20 +65,55 @@ export interface TrialRow {
   vector: Float32Array;
 }
 
-/** Row indices of every example of an identity with 2+ examples (the trial queries), and the count of such identities. */
-export function eligibleQueries(rows: readonly { identity: string }[]): { queries: number[]; identities: number } {
+/** Row indices by identity, identities in order of first appearance. */
+function rowsByIdentity(rows: readonly { identity: string }[]): Map<string, number[]> {
   const byIdentity = new Map<string, number[]>();
   rows.forEach((r, i) => {
-    const own = byIdentity.get(r.identity);
-    if (own) own.push(i);
+    const members = byIdentity.get(r.identity);
+    if (members) members.push(i);
     else byIdentity.set(r.identity, [i]);
   });
-  const eligible = [...byIdentity.values()].filter((ids) => ids.length >= 2);
+  return byIdentity;
+}
+
+/** Row indices of every example of an identity with 2+ examples (the trial queries), and the count of such identities. */
+export function eligibleQueries(rows: readonly { identity: string }[]): { queries: number[]; identities: number } {
+  const eligible = [...rowsByIdentity(rows).values()].filter((ids) => ids.length >= 2);
   return { queries: eligible.flat(), identities: eligible.length };
 }
 
 /** How a gallery scores an identity: its nearest image, or its centroid (./centroid.ts). */
 export type Aggregate = 'nearest' | 'centroid';
+
+/**
+ * The scores of one query row (see `scoreQueries`), with what they need of the gallery (its
+ * identities' centroids) computed once.
+ */
+function queryScorer(rows: readonly TrialRow[], aggregate: Aggregate): (i: number) => { own: number; other: number } {
+  const distance = (i: number, v: Float32Array) => Math.sqrt(squaredDistance(rows[i].vector, v));
+  if (aggregate === 'centroid') {
+    const byIdentity = rowsByIdentity(rows);
+    const centroids = new Map([...byIdentity].map(([id, members]) => [id, centroidOf(members.map((m) => rows[m].vector))]));
+    return (i) => {
+      const mine = rows[i].identity;
+      const rest = byIdentity.get(mine)!.filter((m) => m !== i);
+      let other = Infinity;
+      for (const [id, c] of centroids) if (id !== mine) other = Math.min(other, distance(i, c));
+      return { own: rest.length > 0 ? distance(i, centroidOf(rest.map((m) => rows[m].vector))) : Infinity, other };
+    };
+  }
+  return (i) => {
+    let own = Infinity;
+    let other = Infinity;
+    for (let j = 0; j < rows.length; j++) {
+      if (j === i) continue;
+      const d = distance(i, rows[j].vector);
+      if (rows[j].identity === rows[i].identity) own = Math.min(own, d);
+      else other = Math.min(other, d);
+    }
+    return { own, other };
+  };
+}
 
 /**
  * Scores of each query row, in order: `own` = the query's score against its own identity without
@@ -87,35 +122,19 @@ export type Aggregate = 'nearest' | 'centroid';
  * `centroid`, the distance to the identity's centroid (the query's own left out of its own).
  */
 export function scoreQueries(rows: readonly TrialRow[], queries: readonly number[], aggregate: Aggregate = 'nearest'): { own: Float64Array; other: Float64Array } {
-  const own = new Float64Array(queries.length).fill(Infinity);
-  const other = new Float64Array(queries.length).fill(Infinity);
-  if (aggregate === 'centroid') {
-    const byIdentity = new Map<string, number[]>();
-    rows.forEach((r, i) => {
-      const own = byIdentity.get(r.identity);
-      if (own) own.push(i);
-      else byIdentity.set(r.identity, [i]);
-    });
-    const centroids = new Map([...byIdentity].map(([id, members]) => [id, centroidOf(members.map((m) => rows[m].vector))]));
-    for (let q = 0; q < queries.length; q++) {
-      const i = queries[q];
-      const mine = rows[i].identity;
-      const rest = byIdentity.get(mine)!.filter((m) => m !== i);
-      if (rest.length > 0) own[q] = Math.sqrt(squaredDistance(rows[i].vector, centroidOf(rest.map((m) => rows[m].vector))));
-      for (const [id, c] of centroids) if (id !== mine) other[q] = Math.min(other[q], Math.sqrt(squaredDistance(rows[i].vector, c)));
-    }
-    return { own, other };
-  }
-  for (let q = 0; q < queries.length; q++) {
-    const i = queries[q];
-    for (let j = 0; j < rows.length; j++) {
-      if (j === i) continue;
-      const d = Math.sqrt(squaredDistance(rows[i].vector, rows[j].vector));
-      if (rows[j].identity === rows[i].identity) own[q] = Math.min(own[q], d);
-      else other[q] = Math.min(other[q], d);
-    }
-  }
+  const own = new Float64Array(queries.length);
+  const other = new Float64Array(queries.length);
+  scoreInto(queryScorer(rows, aggregate), queries, 0, queries.length, own, other);
   return { own, other };
+}
+
+/** Scores queries[from, to) into own and other at the same positions. */
+function scoreInto(score: (i: number) => { own: number; other: number }, queries: readonly number[], from: number, to: number, own: Float64Array, other: Float64Array): void {
+  for (let q = from; q < to; q++) {
+    const s = score(queries[q]);
+    own[q] = s.own;
+    other[q] = s.other;
+  }
 }
 
 /** The trial queries of `rows`, sampled (seeded) down to MAX_TRIAL_QUERIES. */
@@ -142,10 +161,9 @@ export async function computeTrials(rows: readonly TrialRow[], seed = 1, aggrega
   const { queries, identities, sampled } = trialQueries(rows, seed);
   const own = new Float64Array(queries.length);
   const other = new Float64Array(queries.length);
+  const score = queryScorer(rows, aggregate);
   for (let start = 0; start < queries.length; start += QUERIES_PER_YIELD) {
-    const part = scoreQueries(rows, queries.slice(start, start + QUERIES_PER_YIELD), aggregate);
-    own.set(part.own, start);
-    other.set(part.other, start);
+    scoreInto(score, queries, start, Math.min(queries.length, start + QUERIES_PER_YIELD), own, other);
     await new Promise((resolve) => setImmediate(resolve));
   }
   return trialSetOf(identities, sampled, own, other);

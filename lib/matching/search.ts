@@ -16,7 +16,7 @@ import type { Principal } from '@/lib/auth';
 import { sha256Hex } from './runtime/blob-store';
 import { cachedGallerySize, collectionThreshold, indexKey, loadCollection, modelFor, runtime, scoringOf, type CollectionRow } from './context';
 import { cachedTrials } from './gallery-calibration';
-import { centroidOf, decide, groupByIdentity, type Aggregate, type Neighbour } from '@/lib/calibration';
+import { centroidOf, decide, galleryCentroids, groupByIdentity, type Aggregate, type Neighbour } from '@/lib/calibration';
 import { loadIdentity } from './identities';
 import { decodeUpload, embedPrepared, prepareImage, type DetectSetting, type EmbeddedInput } from './runtime/embed-input';
 import { decodeVector } from './runtime/vectors';
@@ -101,9 +101,8 @@ async function cachedCentroids(db: Db, c: Pick<CollectionRow, 'id' | 'modelVersi
   }
   const missing = identityIds.filter((id) => !entry.centroids.has(id));
   if (missing.length > 0) {
-    const byIdentity = new Map<string, Float32Array[]>();
-    for (const r of await findVectorsOfIdentities(db, missing, c.modelVersion)) byIdentity.set(r.identityId, [...(byIdentity.get(r.identityId) ?? []), decodeVector(r.vector)]);
-    for (const [id, vectors] of byIdentity) entry.centroids.set(id, centroidOf(vectors));
+    const rows = await findVectorsOfIdentities(db, missing, c.modelVersion);
+    for (const g of galleryCentroids(rows.map((r) => ({ identity: r.identityId, vector: decodeVector(r.vector) })))) entry.centroids.set(g.identity, g.vector);
   }
   return entry.centroids;
 }
