@@ -86,8 +86,8 @@ describe('embedding worker restart', () => {
     const expected = await Promise.all(queuedInputs.map((x) => embedder.embed(m.version, x)));
     const restartsBefore = embedder.restarts;
 
-    // Ordering, not a duration: debugKill terminates the worker before this thread yields, so the
-    // pool cannot have handled a reply to the batch posted just before; it fails as the one in flight.
+    // Ordering, not a duration: the worker exits at its next turn of the event loop, before it can
+    // answer the batch posted just before (12 forward passes); that batch fails as the one in flight.
     const inFlight = embedder.embed(m.version, Array.from({ length: 3000 }, () => new Float32Array(size)));
     const queued = queuedInputs.map((x) => embedder.embed(m.version, x));
     await embedder.debugKill();
@@ -102,6 +102,31 @@ describe('embedding worker restart', () => {
     expect(h.svc.runtimeStatus().status).toBe('ready');
     const res = await h.svc.search(ADMIN, collectionId, drawings[21].bytes, { k: 5 });
     expect(res.results[0].neighbours.length).toBeGreaterThan(0);
+  });
+
+  it('survives crashes in the middle of ONNX Runtime runs, and serves after each', async () => {
+    // Worker.terminate() during onnxruntime-node's synchronous run() aborted the whole process
+    // ('Napi::Error'), in 10 of 11 kills of a standalone run; this file's process would die with it.
+    const object = h.svc.getRuntime().models.get('object')!;
+    const m = object.manifest;
+    const size = m.input.type === 'image' ? m.input.preprocess.inputSizePx ** 2 * m.input.preprocess.channels : m.input.dim;
+    const pool = await startEmbeddingWorker({ backend: 'wasm', inference: 'onnx', models: [{ kind: 'object', version: m.version, dir: object.dir }] });
+    try {
+      const probe = [new Float32Array(size).fill(0.4)];
+      const expected = await pool.embed(m.version, probe);
+      // Waits that only move the crash to other points of the 12 forward passes: no time is asserted.
+      for (const waitMs of [0, 10, 40, 120, 300]) {
+        const inFlight = pool.embed(m.version, Array.from({ length: 12 * EMBED_BATCH_SIZE }, (_, i) => new Float32Array(size).fill((i % 7) / 7)));
+        await new Promise((r) => setTimeout(r, waitMs));
+        await pool.debugKill();
+        await expect(inFlight).rejects.toMatchObject({ code: 'embedder_restarting' });
+        await pool.whenReady();
+        expect(await pool.embed(m.version, probe)).toEqual(expected);
+      }
+      expect(pool.restarts).toBe(5);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('rejects requests while a restart fails, tries again, and serves once the restart succeeds', async () => {
@@ -135,14 +160,14 @@ describe('embedding worker restart', () => {
     const object = h.svc.getRuntime().models.get('object')!;
     const m = object.manifest;
     const size = m.input.type === 'image' ? m.input.preprocess.inputSizePx ** 2 * m.input.preprocess.channels : m.input.dim;
-    const pool = await startEmbeddingPool({ workers: 1, backend: 'wasm', inference: 'auto', models: [{ kind: 'object', version: m.version, dir: object.dir }], batchWindowMs: 1, maxBatchInputs: 64 });
+    const pool = await startEmbeddingPool({ workers: 1, backend: 'wasm', inference: 'auto', models: [{ kind: 'object', version: m.version, dir: object.dir }], batchWindowMs: 1, maxBatchInputs: 2 * EMBED_BATCH_SIZE });
     try {
-      const small = [0.3, 0.6].map((v) => Array.from({ length: 30 }, () => new Float32Array(size).fill(v)));
+      const small = [0.3, 0.6].map((v) => Array.from({ length: Math.ceil(0.6 * EMBED_BATCH_SIZE) }, () => new Float32Array(size).fill(v)));
       const expected = await Promise.all(small.map((x) => pool.embed(m.version, x)));
-      // The first request (the cap's 64 inputs: sent alone at once) holds the one worker; the two behind
-      // it share a window and leave together as one micro-batch (60 inputs) the moment it answers; the
-      // kill lands while that batch is embedded.
-      const first = pool.embed(m.version, Array.from({ length: 64 }, () => new Float32Array(size)));
+      // The first request (the cap's inputs: sent alone at once) holds the one worker; the two behind
+      // it share a window and leave together as one micro-batch (two forward passes) the moment it
+      // answers; the worker exits at a turn of its loop before that batch's second pass has answered.
+      const first = pool.embed(m.version, Array.from({ length: 2 * EMBED_BATCH_SIZE }, () => new Float32Array(size)));
       const batched = small.map((x) => pool.embed(m.version, x));
       await first;
       await new Promise((r) => setImmediate(r));

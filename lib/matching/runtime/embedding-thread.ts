@@ -10,7 +10,7 @@ import { loadServingModel, type BackboneCache } from '@/lib/embedder/photo-model
 import type { EmbeddingModel } from '@/lib/embedder/weights';
 import { AppError } from '@/lib/errors';
 import { loadFaceModel, prepareFaces, type FaceModel } from '@/lib/faces';
-import type { WorkerModel, WorkerData, WorkerReply, WorkerRequest } from './embedding-worker';
+import type { WorkerModel, WorkerData, WorkerExit, WorkerReply, WorkerRequest } from './embedding-worker';
 
 /** Runs the worker's message loop until the thread is terminated. */
 async function runEmbeddingWorker(): Promise<void> {
@@ -33,7 +33,8 @@ async function runEmbeddingWorker(): Promise<void> {
     return;
   }
   let chain: Promise<void> = Promise.resolve();
-  port.on('message', (req: WorkerRequest) => {
+  port.on('message', (req: WorkerRequest | WorkerExit) => {
+    if (req.type === 'exit') process.exit(req.code); // outside the chain: between two native calls of the request in flight
     chain = chain.then(() => handle(req)).catch(() => undefined);
   });
 

@@ -49,6 +49,18 @@ export type WorkerRequest =
   | { id: number; type: 'load'; model: WorkerModel }
   | { id: number; type: 'debugMemory' };
 
+/**
+ * Asks the worker to exit with `code` at its next turn of the event loop, without a reply. A worker
+ * is never terminated from outside while it runs: `Worker.terminate()` during a synchronous
+ * onnxruntime-node `run()` aborts the whole process (`terminate called after throwing an instance of
+ * 'Napi::Error'`), because the binding's result can no longer reach a terminating thread. Between
+ * two turns of its loop the worker is in no native call.
+ */
+export interface WorkerExit {
+  type: 'exit';
+  code: number;
+}
+
 /** Messages from the worker (id 0: start-up). */
 export type WorkerReply =
   | { id: number; type: 'ready'; backend: BackendName }
@@ -89,7 +101,10 @@ export interface EmbeddingWorker {
   load(model: WorkerModel): Promise<void>;
   /** The worker's `tf.memory()` counters. */
   debugMemory(): Promise<WorkerMemory>;
-  /** Terminates the worker as a crash would (tests): the request in flight fails, the handle restarts the worker. */
+  /**
+   * Makes the worker exit with code 1 as a crash would (tests): at its next turn of the event loop, so
+   * mid-request between two batches; the request in flight fails, the handle restarts the worker.
+   */
   debugKill(): Promise<void>;
   /** Resolves when a worker is ready (at once when it is); rejects once the handle is closed. */
   whenReady(): Promise<void>;
@@ -109,6 +124,9 @@ export interface WorkerOptions {
 
 /** Longest wait between failed restarts; the wait doubles from 1 s up to this. */
 const MAX_RESTART_DELAY_MS = 30_000;
+
+/** How long a running worker gets to exit when asked (one ONNX Runtime batch of photos takes seconds) before it is terminated. */
+const EXIT_GRACE_MS = 30_000;
 
 type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
 
@@ -146,6 +164,24 @@ async function spawnWorker(data: WorkerData, launch: EntryLaunch): Promise<{ wor
   worker.removeAllListeners('error');
   worker.removeAllListeners('exit');
   return { worker, backend };
+}
+
+/**
+ * Stops a running worker at a turn of its event loop (`WorkerExit`), and terminates it only when it
+ * does not exit within `EXIT_GRACE_MS` (a worker stuck in one call).
+ */
+function stopWorker(w: Worker, code: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      console.error(`[embedder] the worker did not exit within ${EXIT_GRACE_MS} ms of being asked; terminating it`);
+      void w.terminate().then(() => resolve());
+    }, EXIT_GRACE_MS);
+    w.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    w.postMessage({ type: 'exit', code } satisfies WorkerExit);
+  });
 }
 
 /**
@@ -212,7 +248,7 @@ export async function startEmbeddingWorker(opts: WorkerOptions): Promise<Embeddi
   const restart = async (delayMs: number): Promise<void> => {
     try {
       const next = await spawnWorker(workerData(), launch);
-      if (state === 'stopped') await next.worker.terminate();
+      if (state === 'stopped') await stopWorker(next.worker, 0);
       else attach(next.worker);
     } catch (err) {
       if (state === 'stopped') return;
@@ -269,7 +305,7 @@ export async function startEmbeddingWorker(opts: WorkerOptions): Promise<Embeddi
       return { numTensors: reply.numTensors, numBytes: reply.numBytes };
     },
     async debugKill() {
-      await worker?.terminate();
+      if (worker) await stopWorker(worker, 1);
     },
     whenReady() {
       if (state === 'ready') return Promise.resolve();
@@ -284,7 +320,7 @@ export async function startEmbeddingWorker(opts: WorkerOptions): Promise<Embeddi
       sent.clear();
       queue = [];
       waiters = [];
-      await worker?.terminate();
+      if (worker) await stopWorker(worker, 0);
     },
   };
 }
