@@ -2,8 +2,8 @@
  * Benchmark 2, embedding: images per second at batch 1 and 64 for each default model, decode
  * included, on the backend this process runs; the face pipeline split into detect, align, embed;
  * the newest photo head (issue 19) at batch 1 and 8, split into decode, backbone, head.
- * The object model runs on TF.js and, in the wasm child, on ONNX Runtime too (issue 20 item 2),
- * side by side on the same images; each row records the 1-minute load average beside its figures.
+ * The object and photo models run on TF.js and, in the wasm child, on ONNX Runtime too (issue 20
+ * item 2; the photo backbone exported in memory, lib/embedder/onnx-keras.ts), side by side on the same images; each row records the 1-minute load average beside its figures.
  */
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -43,8 +43,7 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
 
   // Object model: Omniglot PNGs, decode + preprocess + embed; ONNX Runtime once, beside wasm.
   const objDir = await defaultModelDir('object');
-  const runtimes: InferenceRuntime[] = backend === 'wasm' ? ['tfjs', 'onnx'] : ['tfjs'];
-  for (const runtime of runtimes) {
+  for (const runtime of runtimesOn(backend)) {
     const obj = await loadModel(objDir, { inference: runtime });
     if (obj.manifest.input.type !== 'image') throw new Error('the object model takes images');
     const spec = obj.manifest.input.preprocess;
@@ -62,7 +61,7 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
         embedMs += msSince(t1);
       }
       rows.push({
-        backend: runtime === 'onnx' ? onnxRuntimeVersion() : backend,
+        backend: runtimeLabel(runtime, backend),
         model: `object ${obj.manifest.version}`,
         batch,
         imagesPerSecond: (pngs.length * 1000) / (decodeMs + embedMs),
@@ -125,32 +124,45 @@ async function photoHeadDir(): Promise<string> {
   return heads.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0].dir;
 }
 
-/** Photo model: grocery-store JPEGs, decode + preprocess, frozen backbone, head (no feature cache: every image runs the backbone). */
+/** Photo model: grocery-store JPEGs, decode + preprocess, frozen backbone, head (no feature cache: every image runs the backbone); ONNX Runtime once, beside wasm. */
 async function benchPhotoModel(backend: BackendName, count: number): Promise<EmbedRow[]> {
   const { tf } = await initTf(backend);
-  const head = await loadModel(await photoHeadDir());
-  const loaded = await loadPhotoBackbone(tf, head.manifest.backbone);
-  const spec = loaded.backbone.preprocess;
+  const headDir = await photoHeadDir();
   const files = (await listFolderImages(path.join(ROOT, '../shared/data/grocery-store/images'))).slice(0, count).map((f) => f.bytes);
-  await head.embed(await loaded.features([await preprocessImage(await decodeImage(files[0]), spec)])); // warm-up
   const rows: EmbedRow[] = [];
-  for (const batch of [1, 8]) {
-    const ms = { decode: 0, backbone: 0, head: 0 };
-    for (let i = 0; i < files.length; i += batch) {
-      let t = performance.now();
-      const inputs = await Promise.all(files.slice(i, i + batch).map(async (b) => preprocessImage(await decodeImage(b), spec)));
-      ms.decode += msSince(t);
-      t = performance.now();
-      const features = await loaded.features(inputs);
-      ms.backbone += msSince(t);
-      t = performance.now();
-      await head.embed(features);
-      ms.head += msSince(t);
+  for (const runtime of runtimesOn(backend)) {
+    const head = await loadModel(headDir, { inference: runtime });
+    const loaded = await loadPhotoBackbone(tf, head.manifest.backbone, { inference: runtime });
+    const spec = loaded.backbone.preprocess;
+    await head.embed(await loaded.features([await preprocessImage(await decodeImage(files[0]), spec)])); // warm-up
+    for (const batch of [1, 8]) {
+      const ms = { decode: 0, backbone: 0, head: 0 };
+      for (let i = 0; i < files.length; i += batch) {
+        let t = performance.now();
+        const inputs = await Promise.all(files.slice(i, i + batch).map(async (b) => preprocessImage(await decodeImage(b), spec)));
+        ms.decode += msSince(t);
+        t = performance.now();
+        const features = await loaded.features(inputs);
+        ms.backbone += msSince(t);
+        t = performance.now();
+        await head.embed(features);
+        ms.head += msSince(t);
+      }
+      const total = ms.decode + ms.backbone + ms.head;
+      rows.push({ backend: runtimeLabel(runtime, backend), model: `photo ${head.manifest.version}`, batch, loadAvg1: os.loadavg()[0], imagesPerSecond: (files.length * 1000) / total, msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / files.length])) });
     }
-    const total = ms.decode + ms.backbone + ms.head;
-    rows.push({ backend, model: `photo ${head.manifest.version}`, batch, loadAvg1: os.loadavg()[0], imagesPerSecond: (files.length * 1000) / total, msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / files.length])) });
+    loaded.dispose();
+    head.dispose();
   }
-  loaded.dispose();
-  head.dispose();
   return rows;
+}
+
+/** The inference runtimes measured on `backend`: ONNX Runtime once, beside wasm. */
+function runtimesOn(backend: BackendName): InferenceRuntime[] {
+  return backend === 'wasm' ? ['tfjs', 'onnx'] : ['tfjs'];
+}
+
+/** A row's backend column: the ONNX Runtime version, or the TF.js backend. */
+function runtimeLabel(runtime: InferenceRuntime, backend: BackendName): string {
+  return runtime === 'onnx' ? onnxRuntimeVersion() : backend;
 }

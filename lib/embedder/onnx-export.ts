@@ -35,7 +35,7 @@ export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'output';
 
 /** Collects nodes and initializers under unique names. */
-class Graph {
+export class Graph {
   nodes: OnnxNode[] = [];
   initializers: OnnxTensor[] = [];
 
@@ -70,6 +70,38 @@ class Graph {
   }
 }
 
+/**
+ * A TF.js convolution kernel as an ONNX Conv's weights and bias, with the batch norm `bn` after it
+ * (inference: gamma, beta, moving mean, moving variance) folded in (see the top of this file).
+ * `kernel` is [kh, kw, in, out], or with `depthwise` [kh, kw, channels, multiplier] (ONNX: `group`
+ * = channels, weights [channels · multiplier, 1, kh, kw]); `bias` is the conv's own, or null.
+ */
+export function foldConv(kernel: LayerWeight, bias: LayerWeight | null, bn: LayerState | null, opts: { depthwise: boolean; name: string }): { weights: Float32Array; bias: Float32Array } {
+  const [kh, kw, cin, cout] = kernel.shape;
+  const outs = opts.depthwise ? cin * cout : cout;
+  const scale = new Float32Array(outs).fill(1);
+  const shift = bias ? Float32Array.from(bias.values) : new Float32Array(outs);
+  if (bn) {
+    assert(bn.config.center !== false && bn.config.scale !== false, `${opts.name}: only batch norm with scale and center exports`);
+    const [gamma, beta, mean, variance] = bn.weights.map((w) => w.values);
+    assert(gamma.length === outs, `${opts.name}: batch norm over ${gamma.length} channels after a conv of ${outs}`);
+    const eps = Number(bn.config.epsilon ?? 1e-3);
+    for (let o = 0; o < outs; o++) {
+      scale[o] = gamma[o] / Math.sqrt(variance[o] + eps);
+      shift[o] = beta[o] + scale[o] * (shift[o] - mean[o]);
+    }
+  }
+  const w = new Float32Array(outs * (opts.depthwise ? 1 : cin) * kh * kw);
+  const k = kernel.values;
+  for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let c = 0; c < cin; c++) for (let m = 0; m < cout; m++) {
+    const v = k[((y * kw + x) * cin + c) * cout + m];
+    // ONNX [out, in, kh, kw]; a depthwise output channel c · multiplier + m reads input channel c alone.
+    const o = opts.depthwise ? c * cout + m : m;
+    w[((o * (opts.depthwise ? 1 : cin) + (opts.depthwise ? 0 : c)) * kh + y) * kw + x] = v * scale[o];
+  }
+  return { weights: w, bias: shift };
+}
+
 function layerOf(layers: ReadonlyMap<string, LayerState>, name: string): LayerState {
   const layer = layers.get(name);
   assert(layer !== undefined, `tower layer ${name} is missing from the model`);
@@ -84,27 +116,11 @@ function convTower(g: Graph, x: string, spec: ConvSpec, layers: ReadonlyMap<stri
     const conv = layerOf(layers, `${prefix}conv${i + 1}`);
     const [kh, kw, cin, cout] = conv.weights[0].shape; // TF.js kernel [kh, kw, in, out]
     assert(cin === channels && cout === filters, `${prefix}conv${i + 1}: kernel ${conv.weights[0].shape.join('x')} does not match ${channels} → ${filters} channels`);
-    const scale = new Float32Array(cout).fill(1);
-    const shift = spec.batchNorm ? new Float32Array(cout) : Float32Array.from(conv.weights[1].values);
-    if (spec.batchNorm) {
-      const bn = layerOf(layers, `${prefix}bn${i + 1}`);
-      assert(bn.config.center !== false && bn.config.scale !== false, `${prefix}bn${i + 1}: only batch norm with scale and center exports`);
-      const [gamma, beta, mean, variance] = bn.weights.map((w) => w.values);
-      const eps = Number(bn.config.epsilon ?? 1e-3);
-      for (let o = 0; o < cout; o++) {
-        scale[o] = gamma[o] / Math.sqrt(variance[o] + eps);
-        shift[o] = beta[o] - scale[o] * mean[o];
-      }
-    }
-    // ONNX kernel [out, in, kh, kw], BN scale folded in.
-    const w = new Float32Array(cout * cin * kh * kw);
-    const k = conv.weights[0].values;
-    for (let y = 0; y < kh; y++) for (let xx = 0; xx < kw; xx++) for (let c = 0; c < cin; c++) for (let o = 0; o < cout; o++) {
-      w[((o * cin + c) * kh + y) * kw + xx] = k[((y * kw + xx) * cin + c) * cout + o] * scale[o];
-    }
+    const bn = spec.batchNorm ? layerOf(layers, `${prefix}bn${i + 1}`) : null;
+    const { weights: w, bias } = foldConv(conv.weights[0], spec.batchNorm ? null : conv.weights[1], bn, { depthwise: false, name: `${prefix}conv${i + 1}` });
     const name = `${prefix}conv${i + 1}`;
     // 'same' padding of a 3x3 stride-1 conv: one pixel on each side.
-    const y = g.op('Conv', [x, g.constant(`${name}/W`, [cout, cin, kh, kw], w), g.constant(`${name}/b`, [cout], shift)], name, { pads: [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2] });
+    const y = g.op('Conv', [x, g.constant(`${name}/W`, [cout, cin, kh, kw], w), g.constant(`${name}/b`, [cout], bias)], name, { pads: [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2] });
     const relu = g.op('Relu', [y], `${prefix}relu${i + 1}`);
     x = g.op('MaxPool', [relu], `${prefix}pool${i + 1}`, { kernel_shape: [2, 2], strides: [2, 2] });
     side = Math.floor(side / 2);

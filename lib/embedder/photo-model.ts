@@ -2,11 +2,10 @@
  * A photo model as the embedding worker serves it (issue 19): preprocessed photos (the backbone's
  * spec) -> the frozen backbone's pooled features -> the trained head -> L2-normalised embeddings.
  *
- * Runtimes: the backbone (MobileNetV2 of nsfwjs, ./photo-backbone.ts) runs on the worker's TF.js
- * backend (tfjs-node where it loads, else wasm): the ONNX exporter (./onnx-export.ts) writes the
- * towers of ./tower.ts only, not a Keras MobileNetV2 graph. The head runs where `loadModel` puts
- * it: ONNX Runtime when the model folder has its `model.onnx` artefact, else TF.js (the head's MLP
- * exports cleanly: `npm run export-onnx`).
+ * Runtimes, both chosen by the worker's `inference`: the backbone (MobileNetV2 of nsfwjs,
+ * ./photo-backbone.ts) runs on ONNX Runtime, exported in memory from its pinned weights
+ * (./onnx-keras.ts), else on the worker's TF.js backend; the head runs where `loadModel` puts it:
+ * ONNX Runtime when the model folder has its `model.onnx` artefact, else TF.js.
  */
 import { InputError } from '@/lib/errors';
 import { getTf } from './backend';
@@ -33,7 +32,7 @@ export async function loadServingModel(dir: string, opts: LoadModelOptions & { b
   }
   let backbone = opts.backbones.get(spec.id);
   if (!backbone) {
-    backbone = loadPhotoBackbone(getTf(), spec);
+    backbone = loadPhotoBackbone(getTf(), spec, { inference: opts.inference });
     opts.backbones.set(spec.id, backbone);
     // A failed load is not kept: the next model that names the backbone tries again.
     backbone.catch(() => opts.backbones.delete(spec.id));

@@ -1,11 +1,9 @@
 // The exporter (lib/embedder/onnx-export.ts) against TF.js on every tower shape the project
 // builds, with trained-looking batch-norm statistics so the fold is exercised, and the choice of
 // runtime in loadModel: ONNX Runtime where it can run the model, else TF.js with one log line.
-import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRng } from '@/lib/calibration/rng';
 import { calibrate } from '@/lib/calibration';
@@ -14,6 +12,7 @@ import { sha256Hex, type ModelManifest } from '@/lib/embedder/manifest';
 import { buildTower, mergeTowers, towerInputShape, towerOutputDim, type ConvSpec, type LayersModel, type TowerSpec } from '@/lib/embedder/tower';
 import { loadModel, ONNX_FILE, saveModel } from '@/lib/embedder/weights';
 import { TEST_BACKEND } from '../helpers/backend';
+import { REPO_ROOT, runWithoutOnnxRuntime } from '../helpers/without-onnxruntime';
 
 let tf: Tf;
 let dir: string;
@@ -165,26 +164,13 @@ describe('loadModel: inference runtime', () => {
   });
 
   it('auto falls back to TF.js with one log line in a process where onnxruntime-node does not resolve', async () => {
-    const root = path.resolve(import.meta.dirname, '../..');
-    // A preload that makes Node's own resolver fail for the package, as after an install without it.
-    const hide = path.join(dir, 'hide-onnxruntime.cjs');
-    await writeFile(hide, [
-      "const Module = require('node:module');",
-      'const resolve = Module._resolveFilename;',
-      "Module._resolveFilename = function (request, ...rest) {",
-      "  if (request === 'onnxruntime-node') throw Object.assign(new Error(`Cannot find module '${request}'`), { code: 'MODULE_NOT_FOUND' });",
-      '  return resolve.call(this, request, ...rest);',
-      '};',
-    ].join('\n'));
-    const script = path.join(dir, 'absent.mts');
-    await writeFile(script, [
-      `import { initTf } from ${JSON.stringify(path.join(root, 'lib/embedder/backend.ts'))};`,
-      `import { loadModel } from ${JSON.stringify(path.join(root, 'lib/embedder/weights.ts'))};`,
+    const { stdout, stderr } = await runWithoutOnnxRuntime(dir, [
+      `import { initTf } from ${JSON.stringify(path.join(REPO_ROOT, 'lib/embedder/backend.ts'))};`,
+      `import { loadModel } from ${JSON.stringify(path.join(REPO_ROOT, 'lib/embedder/weights.ts'))};`,
       "await initTf('wasm');",
       `const model = await loadModel(${JSON.stringify(path.join(dir, 'conv'))}, { inference: 'auto' });`,
       "console.log('RESULT', model.runtime, (await model.embed([new Float32Array(784)]))[0].length);",
-    ].join('\n'));
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--require', hide, '--import', 'tsx', script], { cwd: root, timeout: 60_000 });
+    ]);
     expect(stdout).toContain('RESULT tfjs 8');
     const lines = stderr.split('\n').filter((l) => l.startsWith('[embedder]'));
     expect(lines).toEqual([expect.stringMatching(/^\[embedder\] test-conv: ONNX Runtime cannot run it \(onnx_unavailable: onnxruntime-node did not load: Cannot find module 'onnxruntime-node'\); inference on TF\.js$/)]);

@@ -7,13 +7,14 @@ import { loadPhotoBackbone, MOBILENET_V2_BACKBONE, type LoadedBackbone } from '@
 import { encodePng } from '@/lib/imaging';
 import { featureCacheDir, photoFeatures } from '@/lib/training/photo-features';
 import { createRng } from '@/lib/calibration/rng';
+import { REPO_ROOT, runWithoutOnnxRuntime } from '../helpers/without-onnxruntime';
 
 let tf: Tf;
 let backbone: LoadedBackbone;
 let cacheDir: string;
 beforeAll(async () => {
   ({ tf } = await initTf('wasm'));
-  backbone = await loadPhotoBackbone(tf);
+  backbone = await loadPhotoBackbone(tf, MOBILENET_V2_BACKBONE, { inference: 'tfjs' });
   cacheDir = await mkdtemp(path.join(tmpdir(), 'photo-features-'));
 }, 60_000);
 afterAll(async () => {
@@ -39,6 +40,20 @@ describe('loadPhotoBackbone', () => {
     expect(out.every((f) => f.every(Number.isFinite))).toBe(true);
     expect(out[0]).not.toEqual(out[1]);
   });
+
+  it('with auto inference, stays on TF.js with one log line in a process where onnxruntime-node does not resolve', async () => {
+    const side = MOBILENET_V2_BACKBONE.preprocess.inputSizePx;
+    const { stdout, stderr } = await runWithoutOnnxRuntime(cacheDir, [
+      `import { initTf } from ${JSON.stringify(path.join(REPO_ROOT, 'lib/embedder/backend.ts'))};`,
+      `import { loadPhotoBackbone } from ${JSON.stringify(path.join(REPO_ROOT, 'lib/embedder/photo-backbone.ts'))};`,
+      "const { tf } = await initTf('wasm');",
+      "const backbone = await loadPhotoBackbone(tf, undefined, { inference: 'auto' });",
+      `console.log('RESULT', (await backbone.features([new Float32Array(${side * side * 3}).fill(0.5)]))[0].length);`,
+    ]);
+    expect(stdout).toContain('RESULT 320');
+    const lines = stderr.split('\n').filter((l) => l.startsWith('[embedder]'));
+    expect(lines).toEqual([expect.stringMatching(/^\[embedder\] backbone nsfwjs-4\.4\.0-mobilenet_v2-block_16_project_BN-avg: ONNX Runtime cannot run it \(onnx_unavailable: .*\); features on TF\.js$/)]);
+  }, 60_000);
 
   it('refuses a weight file whose SHA-256 differs from the pin (backbone_weights_mismatch)', async () => {
     const pins = { ...MOBILENET_V2_BACKBONE.pins, sha256: { ...MOBILENET_V2_BACKBONE.pins.sha256, 'model.min.js': '0'.repeat(64) } };
