@@ -2,8 +2,9 @@
  * Benchmark 2, embedding: images per second at batch 1 and 64 for each default model, decode
  * included, on the backend this process runs; the face pipeline split into detect, align, embed;
  * the newest photo head (issue 19) at batch 1 and 8, split into decode, backbone, head.
- * The object and photo models run on TF.js and, in the wasm child, on ONNX Runtime too (issue 20
- * item 2; the photo backbone exported in memory, lib/embedder/onnx-keras.ts), side by side on the same images; each row records the 1-minute load average beside its figures.
+ * The object and photo models and the face descriptor run on TF.js and, in the wasm child, on ONNX
+ * Runtime too (issue 20 item 2; the photo backbone and the face descriptor exported in memory,
+ * lib/embedder/onnx-keras.ts, lib/faces/descriptor-onnx.ts), side by side on the same images; each row records the 1-minute load average beside its figures.
  */
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -73,41 +74,44 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
     obj.dispose();
   }
 
-  // Face pipeline: ORL photos (decode, detect, align, embed), split by stage.
-  const face = await loadFaceModel(await defaultModelDir('face'));
+  // Face pipeline: ORL photos (decode, detect, align, embed), split by stage; the descriptor on
+  // each runtime (BlazeFace detects on TF.js in both).
   const orl = unzipSync(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/orl-faces/att_faces.zip'))), { filter: (f) => f.name.endsWith('.pgm') });
   const photos = Object.values(orl).slice(0, Math.max(8, Math.floor(images / 4)));
-  for (const batch of [1, 64]) {
-    const ms = { decode: 0, detect: 0, align: 0, embed: 0 };
-    let faces = 0;
-    for (let i = 0; i < photos.length; i += batch) {
-      let t = performance.now();
-      const decoded = await Promise.all(photos.slice(i, i + batch).map((b) => decodeImage(b)));
-      ms.decode += msSince(t);
-      t = performance.now();
-      const detected = [];
-      for (const img of decoded) detected.push(await detectFaces(face.models, img));
-      ms.detect += msSince(t);
-      t = performance.now();
-      const aligned = [];
-      for (const [k, found] of detected.entries()) for (const f of found.slice(0, 1)) aligned.push((await alignFace(decoded[k], f.landmarks, face.config.alignment.method)).image);
-      ms.align += msSince(t);
-      t = performance.now();
-      if (aligned.length > 0) await face.embed(await describeFaces(face.models, aligned, { flip: face.config.alignment.flip }));
-      ms.embed += msSince(t);
-      faces += aligned.length;
+  for (const runtime of runtimesOn(backend)) {
+    const face = await loadFaceModel(await defaultModelDir('face'), { inference: runtime });
+    for (const batch of [1, 64]) {
+      const ms = { decode: 0, detect: 0, align: 0, embed: 0 };
+      let faces = 0;
+      for (let i = 0; i < photos.length; i += batch) {
+        let t = performance.now();
+        const decoded = await Promise.all(photos.slice(i, i + batch).map((b) => decodeImage(b)));
+        ms.decode += msSince(t);
+        t = performance.now();
+        const detected = [];
+        for (const img of decoded) detected.push(await detectFaces(face.models, img));
+        ms.detect += msSince(t);
+        t = performance.now();
+        const aligned = [];
+        for (const [k, found] of detected.entries()) for (const f of found.slice(0, 1)) aligned.push((await alignFace(decoded[k], f.landmarks, face.config.alignment.method)).image);
+        ms.align += msSince(t);
+        t = performance.now();
+        if (aligned.length > 0) await face.embed(await describeFaces(face.models, aligned, { flip: face.config.alignment.flip }));
+        ms.embed += msSince(t);
+        faces += aligned.length;
+      }
+      const total = ms.decode + ms.detect + ms.align + ms.embed;
+      rows.push({
+        backend: runtime === 'onnx' ? `${runtimeLabel(runtime, backend)} (descriptor; detection on ${backend})` : backend,
+        model: `face ${face.manifest.version} (${faces}/${photos.length} faces found)`,
+        batch,
+        imagesPerSecond: (photos.length * 1000) / total,
+        msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / photos.length])),
+        loadAvg1: os.loadavg()[0],
+      });
     }
-    const total = ms.decode + ms.detect + ms.align + ms.embed;
-    rows.push({
-      backend,
-      model: `face ${face.manifest.version} (${faces}/${photos.length} faces found)`,
-      batch,
-      imagesPerSecond: (photos.length * 1000) / total,
-      msPerImage: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / photos.length])),
-      loadAvg1: os.loadavg()[0],
-    });
+    face.dispose();
   }
-  face.dispose();
   rows.push(...(await benchPhotoModel(backend, Math.max(8, Math.floor(images / 4)))));
   return rows;
 }

@@ -7,7 +7,8 @@
  *   ([n, h, w, c] → [n, c, h, w]); the flatten before each embedding layer then reads (c, h, w)
  *   where TF.js read (h, w, c), so the dense kernel's rows are permuted instead of transposing back.
  * - Batch norm (inference) folds into the conv before it: with s = γ / sqrt(σ² + ε),
- *   BN(W * x) = s · (W * x − μ) + β = (s · W) * x + (β − s · μ), per output channel.
+ *   BN(W * x) = s · (W * x − μ) + β = (s · W) * x + (β − s · μ), per output channel
+ *   (`batchNormAffine`, `foldConv`).
  * - SquareResize (bilinear, corners aligned) is ONNX Resize `linear` + `align_corners`:
  *   both map output index i to input coordinate i · (in − 1) / (out − 1).
  * - L2Normalize: x / sqrt(max(Σ x², 1e-12)), as ./tower.ts.
@@ -70,36 +71,42 @@ export class Graph {
   }
 }
 
+/** A per-channel affine map y = scale · x + shift, folded into the convolution before it. */
+export interface ChannelAffine {
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+/** An inference batch norm (gamma, beta, moving mean, moving variance) as its affine map: s = γ / sqrt(σ² + ε), t = β − s · μ. */
+export function batchNormAffine(bn: LayerState, name: string): ChannelAffine {
+  assert(bn.config.center !== false && bn.config.scale !== false, `${name}: only batch norm with scale and center exports`);
+  const [gamma, beta, mean, variance] = bn.weights.map((w) => w.values);
+  const eps = Number(bn.config.epsilon ?? 1e-3);
+  const scale = Float32Array.from(gamma, (g, o) => g / Math.sqrt(variance[o] + eps));
+  return { scale, shift: Float32Array.from(beta, (b, o) => b - scale[o] * mean[o]) };
+}
+
 /**
- * A TF.js convolution kernel as an ONNX Conv's weights and bias, with the batch norm `bn` after it
- * (inference: gamma, beta, moving mean, moving variance) folded in (see the top of this file).
- * `kernel` is [kh, kw, in, out], or with `depthwise` [kh, kw, channels, multiplier] (ONNX: `group`
- * = channels, weights [channels · multiplier, 1, kh, kw]); `bias` is the conv's own, or null.
+ * A TF.js convolution kernel as an ONNX Conv's weights and bias, with the per-channel `affine`
+ * after it folded in: s · (W * x + b) + t = (s · W) * x + (s · b + t). `kernel` is [kh, kw, in,
+ * out], or with `depthwise` [kh, kw, channels, multiplier] (ONNX: `group` = channels, weights
+ * [channels · multiplier, 1, kh, kw]); `bias` is the conv's own, or null.
  */
-export function foldConv(kernel: LayerWeight, bias: LayerWeight | null, bn: LayerState | null, opts: { depthwise: boolean; name: string }): { weights: Float32Array; bias: Float32Array } {
+export function foldConv(kernel: LayerWeight, bias: LayerWeight | null, affine: ChannelAffine | null, opts: { depthwise: boolean; name: string }): { weights: Float32Array; bias: Float32Array } {
   const [kh, kw, cin, cout] = kernel.shape;
   const outs = opts.depthwise ? cin * cout : cout;
-  const scale = new Float32Array(outs).fill(1);
-  const shift = bias ? Float32Array.from(bias.values) : new Float32Array(outs);
-  if (bn) {
-    assert(bn.config.center !== false && bn.config.scale !== false, `${opts.name}: only batch norm with scale and center exports`);
-    const [gamma, beta, mean, variance] = bn.weights.map((w) => w.values);
-    assert(gamma.length === outs, `${opts.name}: batch norm over ${gamma.length} channels after a conv of ${outs}`);
-    const eps = Number(bn.config.epsilon ?? 1e-3);
-    for (let o = 0; o < outs; o++) {
-      scale[o] = gamma[o] / Math.sqrt(variance[o] + eps);
-      shift[o] = beta[o] + scale[o] * (shift[o] - mean[o]);
-    }
-  }
-  const w = new Float32Array(outs * (opts.depthwise ? 1 : cin) * kh * kw);
+  assert(!affine || affine.scale.length === outs, `${opts.name}: a per-channel map over ${affine?.scale.length} channels after a conv of ${outs}`);
+  const scale = affine?.scale ?? new Float32Array(outs).fill(1);
+  const shifted = Float32Array.from(bias?.values ?? new Float32Array(outs), (b, o) => scale[o] * b + (affine?.shift[o] ?? 0));
+  const ins = opts.depthwise ? 1 : cin;
+  const w = new Float32Array(outs * ins * kh * kw);
   const k = kernel.values;
   for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let c = 0; c < cin; c++) for (let m = 0; m < cout; m++) {
-    const v = k[((y * kw + x) * cin + c) * cout + m];
     // ONNX [out, in, kh, kw]; a depthwise output channel c · multiplier + m reads input channel c alone.
     const o = opts.depthwise ? c * cout + m : m;
-    w[((o * (opts.depthwise ? 1 : cin) + (opts.depthwise ? 0 : c)) * kh + y) * kw + x] = v * scale[o];
+    w[((o * ins + (opts.depthwise ? 0 : c)) * kh + y) * kw + x] = k[((y * kw + x) * cin + c) * cout + m] * scale[o];
   }
-  return { weights: w, bias: shift };
+  return { weights: w, bias: shifted };
 }
 
 function layerOf(layers: ReadonlyMap<string, LayerState>, name: string): LayerState {
@@ -116,7 +123,7 @@ function convTower(g: Graph, x: string, spec: ConvSpec, layers: ReadonlyMap<stri
     const conv = layerOf(layers, `${prefix}conv${i + 1}`);
     const [kh, kw, cin, cout] = conv.weights[0].shape; // TF.js kernel [kh, kw, in, out]
     assert(cin === channels && cout === filters, `${prefix}conv${i + 1}: kernel ${conv.weights[0].shape.join('x')} does not match ${channels} → ${filters} channels`);
-    const bn = spec.batchNorm ? layerOf(layers, `${prefix}bn${i + 1}`) : null;
+    const bn = spec.batchNorm ? batchNormAffine(layerOf(layers, `${prefix}bn${i + 1}`), `${prefix}bn${i + 1}`) : null;
     const { weights: w, bias } = foldConv(conv.weights[0], spec.batchNorm ? null : conv.weights[1], bn, { depthwise: false, name: `${prefix}conv${i + 1}` });
     const name = `${prefix}conv${i + 1}`;
     // 'same' padding of a 3x3 stride-1 conv: one pixel on each side.

@@ -18,7 +18,7 @@
 import { assert, NotReadyError } from '@/lib/errors';
 import type { LayersModel } from './backend';
 import { encodeOnnxModel } from './onnx-proto';
-import { foldConv, Graph, ONNX_INPUT, ONNX_OUTPUT, type LayerWeight } from './onnx-export';
+import { batchNormAffine, foldConv, Graph, ONNX_INPUT, ONNX_OUTPUT, type LayerWeight } from './onnx-export';
 
 /** ONNX opset of the exported graph (Clip takes min and max as inputs). */
 const OPSET = 17;
@@ -96,7 +96,7 @@ export function exportKerasPrefixOnnx(layers: readonly KerasLayer[], cut: string
         const next = readers.get(l.name) ?? [];
         const bn = next.length === 1 && next[0].className === 'BatchNormalization' ? next[0] : null;
         const [kernel, bias] = l.weights;
-        const folded = foldConv(kernel, c.useBias ? bias : null, bn && { weights: bn.weights, config: bn.config }, { depthwise, name: l.name });
+        const folded = foldConv(kernel, c.useBias ? bias : null, bn && batchNormAffine(bn, bn.name), { depthwise, name: l.name });
         const channels = kernel.shape[2];
         const outs = folded.bias.length;
         const y = g.op(

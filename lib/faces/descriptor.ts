@@ -1,9 +1,11 @@
 /**
  * The pretrained 128-d face descriptor: face-api's ResNet-34-like recognition net (a port of
- * dlib's `dlib_face_recognition_resnet_model_v1`), over 150x150 RGB face crops.
+ * dlib's `dlib_face_recognition_resnet_model_v1`), over 150x150 RGB face crops; on ONNX Runtime
+ * where the models loaded it there (./descriptor-onnx.ts), else face-api's net on TF.js.
  */
 import { assert } from '@/lib/errors';
 import type { DecodedImage } from '@/lib/imaging';
+import type { OnnxSession } from '@/lib/embedder/onnx-runtime';
 import type { FaceModels } from './face-api';
 import { DESCRIPTOR_INPUT_PX } from './align';
 
@@ -18,33 +20,61 @@ const BATCH = 16;
  * the same for a face and its mirror image.
  */
 export async function describeFaces(models: FaceModels, faces: readonly DecodedImage[], opts: { flip?: boolean } = {}): Promise<Float32Array[]> {
-  const { api, tf } = models;
   const flip = opts.flip ?? false;
   const out: Float32Array[] = [];
   const step = flip ? BATCH / 2 : BATCH; // a flipped face is two net inputs
   for (let start = 0; start < faces.length; start += step) {
-    const batch = faces.slice(start, start + step).map((f) => {
-      assert(f.width === DESCRIPTOR_INPUT_PX && f.height === DESCRIPTOR_INPUT_PX, `descriptor input must be ${DESCRIPTOR_INPUT_PX}x${DESCRIPTOR_INPUT_PX}, got ${f.width}x${f.height}`);
-      return tf.tidy(() => {
-        const x = tf.tensor3d(f.data, [f.height, f.width, f.channels], 'int32'); // [150, 150, ch]
-        // Grey -> RGB; RGBA -> RGB. face-api normalises (mean RGB, /255) inside the net.
-        const rgb = f.channels === 1 ? tf.tile(x, [1, 1, 3]) : f.channels === 4 ? tf.slice(x, [0, 0, 0], [-1, -1, 3]) : x;
-        return tf.cast(rgb, 'float32') as typeof x; // [150, 150, 3]
-      });
-    });
-    // Mirror images: reverse the width axis of each [150, 150, 3].
-    const inputs = flip ? [...batch, ...batch.map((t) => tf.reverse(t, 1) as typeof t)] : batch;
-    try {
-      const d = await api.nets.faceRecognitionNet.computeFaceDescriptor(inputs);
-      const list = Array.isArray(d) ? d : [d];
-      assert(list.length === inputs.length && list.every((v) => v.length === DESCRIPTOR_DIM), `expected ${inputs.length} descriptors of ${DESCRIPTOR_DIM}`);
-      if (!flip) out.push(...list);
-      else for (let k = 0; k < batch.length; k++) out.push(l2Normalise(Float32Array.from(list[k], (v, j) => (v + list[k + batch.length][j]) / 2)));
-    } finally {
-      for (const t of inputs) t.dispose();
-    }
+    const batch = faces.slice(start, start + step);
+    for (const f of batch) assert(f.width === DESCRIPTOR_INPUT_PX && f.height === DESCRIPTOR_INPUT_PX, `descriptor input must be ${DESCRIPTOR_INPUT_PX}x${DESCRIPTOR_INPUT_PX}, got ${f.width}x${f.height}`);
+    const list = models.descriptorOnnx ? await describeOnOnnx(models.descriptorOnnx, batch, flip) : await describeOnTfjs(models, batch, flip);
+    assert(list.length === batch.length * (flip ? 2 : 1) && list.every((v) => v.length === DESCRIPTOR_DIM), `expected ${list.length} descriptors of ${DESCRIPTOR_DIM}`);
+    if (!flip) out.push(...list);
+    else for (let k = 0; k < batch.length; k++) out.push(l2Normalise(Float32Array.from(list[k], (v, j) => (v + list[k + batch.length][j]) / 2)));
   }
   return out;
+}
+
+/** Raw descriptors of `batch`, then with `flip` of its mirror images, on ONNX Runtime. */
+async function describeOnOnnx(session: OnnxSession, batch: readonly DecodedImage[], flip: boolean): Promise<Float32Array[]> {
+  const px = DESCRIPTOR_INPUT_PX;
+  const n = batch.length * (flip ? 2 : 1);
+  const input = new Float32Array(n * px * px * 3); // [n, 150, 150, 3] RGB 0..255
+  batch.forEach((f, i) => {
+    for (let y = 0; y < px; y++) {
+      for (let x = 0; x < px; x++) {
+        const src = (y * px + x) * f.channels;
+        for (let c = 0; c < 3; c++) {
+          // Grey -> RGB; RGBA -> RGB.
+          const v = f.data[src + (f.channels === 1 ? 0 : c)];
+          input[((i * px + y) * px + x) * 3 + c] = v;
+          if (flip) input[(((i + batch.length) * px + y) * px + (px - 1 - x)) * 3 + c] = v;
+        }
+      }
+    }
+  });
+  const flat = await session.run(input, [n, px, px, 3]);
+  return Array.from({ length: n }, (_, i) => flat.slice(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM));
+}
+
+/** Raw descriptors of `faces`, then with `flip` of their mirror images, with face-api's net on TF.js. */
+async function describeOnTfjs(models: FaceModels, faces: readonly DecodedImage[], flip: boolean): Promise<Float32Array[]> {
+  const { api, tf } = models;
+  const batch = faces.map((f) =>
+    tf.tidy(() => {
+      const x = tf.tensor3d(f.data, [f.height, f.width, f.channels], 'int32'); // [150, 150, ch]
+      // Grey -> RGB; RGBA -> RGB. face-api normalises (mean RGB, /255) inside the net.
+      const rgb = f.channels === 1 ? tf.tile(x, [1, 1, 3]) : f.channels === 4 ? tf.slice(x, [0, 0, 0], [-1, -1, 3]) : x;
+      return tf.cast(rgb, 'float32') as typeof x; // [150, 150, 3]
+    }),
+  );
+  // Mirror images: reverse the width axis of each [150, 150, 3].
+  const inputs = flip ? [...batch, ...batch.map((t) => tf.reverse(t, 1) as typeof t)] : batch;
+  try {
+    const d = await api.nets.faceRecognitionNet.computeFaceDescriptor(inputs);
+    return Array.isArray(d) ? d : [d];
+  } finally {
+    for (const t of inputs) t.dispose();
+  }
 }
 
 /** `v / ||v||`: the embedding of the plain-descriptor model (distances in [0, 2]). */

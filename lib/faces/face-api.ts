@@ -8,8 +8,12 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { assert } from '@/lib/errors';
+import { assert, NotReadyError } from '@/lib/errors';
 import { initTf, type NamedTensorMap, type Tensor3D, type Tf } from '@/lib/embedder/backend';
+import { ONNX_INPUT, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-export';
+import { openOnnxSession, type OnnxSession } from '@/lib/embedder/onnx-runtime';
+import type { InferenceChoice } from '@/lib/embedder/weights';
+import { exportDescriptorOnnx } from './descriptor-onnx';
 import { BLAZEFACE_PINS, blazeFaceDir, loadBlazeFace, type BlazeFace } from './blazeface';
 import { readPinnedFile, weightsMismatch, type WeightPins } from '@/lib/embedder/pins';
 
@@ -84,6 +88,10 @@ export interface FaceModels {
   pins: FaceWeightPins;
   /** BlazeFace's nets (vendored, pinned separately). */
   blazeFace: BlazeFace;
+  /** The recognition net's weights (face-api's names, dequantised), which `descriptorOnnx` was exported from. */
+  recognitionWeights: ReadonlyMap<string, LayerWeight>;
+  /** The descriptor on ONNX Runtime (./descriptor-onnx.ts), or null: face-api's net on TF.js. */
+  descriptorOnnx: OnnxSession | null;
 }
 
 /** Options of `loadFaceModels`. */
@@ -96,6 +104,11 @@ export interface LoadFaceModelsOptions {
   blazeFacePins?: FaceWeightPins;
   /** Folder of the BlazeFace files (default `blazeFaceDir()`). */
   blazeFaceDir?: string;
+  /**
+   * Runtime of the descriptor (default `auto`: ONNX Runtime, exported in memory from the verified
+   * weights, else TF.js with one log line; `onnx`: an error when it cannot; `tfjs`).
+   */
+  inference?: InferenceChoice;
 }
 
 const requireHere = createRequire(import.meta.url);
@@ -127,10 +140,23 @@ async function verify(opts: Required<LoadFaceModelsOptions>): Promise<Map<string
   return readPinnedFiles(weightsDir, pins);
 }
 
+/** The descriptor's ONNX Runtime session for `inference` (null: TF.js; see `LoadFaceModelsOptions.inference`). */
+async function descriptorSession(weights: ReadonlyMap<string, LayerWeight>, inference: InferenceChoice): Promise<OnnxSession | null> {
+  if (inference === 'tfjs') return null;
+  try {
+    return await openOnnxSession(exportDescriptorOnnx(weights), { inputName: ONNX_INPUT, outputName: ONNX_OUTPUT });
+  } catch (e) {
+    if (inference === 'onnx' || !(e instanceof NotReadyError)) throw e;
+    console.warn(`[faces] the face descriptor: ONNX Runtime cannot run it (${e.code}: ${e.message}); descriptors on TF.js`);
+    return null;
+  }
+}
+
 async function load(opts: Required<LoadFaceModelsOptions>): Promise<FaceModels> {
   const files = await verify(opts);
   const { tf } = await initTf('auto');
   const api = requireHere(`${FACE_API_PACKAGE}/dist/face-api.node-wasm.js`) as FaceApi;
+  const recognitionWeights = new Map<string, LayerWeight>();
   // Two TF.js copies would not share tensors or kernels (instanceof checks, kernel registry).
   assert(api.tf.engine() === tf.engine() && api.tf.Tensor === tf.Tensor, `${FACE_API_PACKAGE} resolved a second copy of @tensorflow/tfjs; dedupe node_modules`);
   for (const [net, stem] of Object.entries(FACE_NET_FILES) as [FaceNetName, string][]) {
@@ -139,9 +165,14 @@ async function load(opts: Required<LoadFaceModelsOptions>): Promise<FaceModels> 
     const shard = files.get(`${stem}.bin`)!;
     const buffer = shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength) as ArrayBuffer;
     // Dequantises uint8 weights into float32 tensors: name -> tensor.
-    api.nets[net].loadFromWeightMap(tf.io.decodeWeights(buffer, manifest[0].weights));
+    const weightMap = tf.io.decodeWeights(buffer, manifest[0].weights);
+    if (net === 'faceRecognitionNet') {
+      for (const [name, t] of Object.entries(weightMap)) recognitionWeights.set(name, { values: Float32Array.from(t.dataSync() as Float32Array), shape: [...t.shape] });
+    }
+    api.nets[net].loadFromWeightMap(weightMap);
   }
-  return { api, tf, pins: opts.pins, blazeFace: await loadBlazeFace(tf, opts.blazeFacePins, opts.blazeFaceDir) };
+  const blazeFace = await loadBlazeFace(tf, opts.blazeFacePins, opts.blazeFaceDir);
+  return { api, tf, pins: opts.pins, blazeFace, recognitionWeights, descriptorOnnx: await descriptorSession(recognitionWeights, opts.inference) };
 }
 
 /**
@@ -155,6 +186,7 @@ export async function loadFaceModels(opts: LoadFaceModelsOptions = {}): Promise<
     weightsDir: opts.weightsDir ?? path.join(faceApiPackageDir(), 'model'),
     blazeFacePins: opts.blazeFacePins ?? BLAZEFACE_PINS,
     blazeFaceDir: opts.blazeFaceDir ?? blazeFaceDir(),
+    inference: opts.inference ?? 'auto',
   };
   const key = JSON.stringify(resolved);
   if (loaded?.key === key) return loaded.models;
@@ -164,8 +196,10 @@ export async function loadFaceModels(opts: LoadFaceModelsOptions = {}): Promise<
     // (identical bytes, as the pins match).
     await verify(resolved);
     assert(JSON.stringify(current.pins.sha256) === JSON.stringify(resolved.pins.sha256), 'face weights with different pins are already loaded in this process');
-    // BlazeFace's graph models are not singletons: load the other location's (each file checked).
-    return { ...current, blazeFace: await loadBlazeFace(current.tf, resolved.blazeFacePins, resolved.blazeFaceDir) };
+    // BlazeFace's graph models are not singletons: load the other location's (each file checked);
+    // the descriptor's runtime is this call's.
+    const blazeFace = await loadBlazeFace(current.tf, resolved.blazeFacePins, resolved.blazeFaceDir);
+    return { ...current, blazeFace, descriptorOnnx: await descriptorSession(current.recognitionWeights, resolved.inference) };
   }
   const models = load(resolved);
   loaded = { key, models };

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InputError, NotFoundError } from '@/lib/errors';
 import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
-import { loadModel } from '@/lib/embedder/weights';
+import { loadModel, type InferenceChoice } from '@/lib/embedder/weights';
 import { FACE_WEIGHT_PINS, loadFaceModels, type FaceModels, type FaceWeightPins } from './face-api';
 import { ALIGN_BOX_PADDING, DEFAULT_ALIGNMENT, DESCRIPTOR_INPUT_PX, DLIB_CHIP_PADDING, type FaceAlignment } from './align';
 import { DESCRIPTOR_DIM, l2Normalise } from './descriptor';
@@ -109,17 +109,18 @@ export interface FaceModel {
 /**
  * Loads a face model folder. Throws `face_weights_mismatch` when the installed face-api differs
  * from the pins in face.json, `invalid_manifest` when the manifest is not a 128-d vector face model.
+ * `inference` picks the descriptor's and the head's runtime (default `auto`, see `loadFaceModels`).
  */
-export async function loadFaceModel(dir: string): Promise<FaceModel> {
+export async function loadFaceModel(dir: string, { inference = 'auto' }: { inference?: InferenceChoice } = {}): Promise<FaceModel> {
   const manifest = await readManifest(dir);
   const config = await readFaceConfig(dir);
   if (manifest.kind !== 'face' || manifest.input.type !== 'vector' || manifest.input.dim !== DESCRIPTOR_DIM) {
     throw new InputError('invalid_manifest', `${dir}: expected a face model over ${DESCRIPTOR_DIM}-d descriptors, got kind ${manifest.kind} with input ${JSON.stringify(manifest.input)}`);
   }
-  const models = await loadFaceModels({ pins: config.faceApi, blazeFacePins: config.blazeFace });
+  const models = await loadFaceModels({ pins: config.faceApi, blazeFacePins: config.blazeFace, inference });
   if (config.head === null) {
     return { manifest, config, models, embed: async (d) => d.map(l2Normalise), dispose: () => {} };
   }
-  const head = await loadModel(dir);
+  const head = await loadModel(dir, { inference });
   return { manifest, config, models, embed: (d) => head.embed(d), dispose: () => head.dispose() };
 }

@@ -42,7 +42,7 @@ async function runEmbeddingWorker(): Promise<void> {
     if (models.has(m.version)) return;
     if (m.kind === 'face') {
       // Verifies the face-api package version and weight hashes against face.json.
-      const face = await loadFaceModel(m.dir);
+      const face = await loadFaceModel(m.dir, { inference: data.inference });
       faceModels.set(m.version, face);
       models.set(m.version, face);
     } else {
