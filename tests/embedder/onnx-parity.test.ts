@@ -13,6 +13,7 @@ import { loadModel } from '@/lib/embedder/weights';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
 import { TEST_BACKEND } from '../helpers/backend';
 import { GROCERY_STORE, OMNIGLOT_ZIP } from '../helpers/data';
+import { expectSameEmbeddings } from '../helpers/parity';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -25,29 +26,16 @@ beforeAll(async () => {
   photoDir = path.join(REPO, 'models/object', defaults.photo);
 });
 
-/** Largest |a_i − b_i| over all embeddings and components. */
-function maxAbsDiff(a: readonly Float32Array[], b: readonly Float32Array[]): number {
-  let max = 0;
-  a.forEach((row, i) => row.forEach((v, j) => (max = Math.max(max, Math.abs(v - b[i][j])))));
-  return max;
-}
-
 describe('loadModel: ONNX Runtime against TF.js on the default object model', () => {
   it('embeds 1,000 held-out Omniglot drawings within 1e-5 of TF.js', async () => {
     const tfjs = await loadModel(modelDir, { inference: 'tfjs' });
     const onnx = await loadModel(modelDir, { inference: 'onnx' });
-    expect([tfjs.runtime, onnx.runtime]).toEqual(['tfjs', 'onnx']);
     if (tfjs.manifest.input.type !== 'image') throw new Error('the object model takes images');
     // 50 held-out characters x 20 drawers, preprocessed as the manifest says.
     const data = await loadOmniglot({ zipPath: OMNIGLOT_ZIP, spec: tfjs.manifest.input.preprocess, alphabets: OMNIGLOT_SPLIT.heldOut, maxIdentities: 50 });
     const inputs = data.identities.flatMap((id) => id.images);
     expect(inputs).toHaveLength(1000);
-    const expected = await tfjs.embed(inputs);
-    const got = await onnx.embed(inputs);
-    expect(got).toHaveLength(1000);
-    expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-5);
-    tfjs.dispose();
-    onnx.dispose();
+    await expectSameEmbeddings(tfjs, onnx, inputs);
   }, 120_000);
 });
 
@@ -55,16 +43,10 @@ describe('loadServingModel: the photo model under ONNX Runtime against TF.js', (
   it('embeds 96 grocery-store photos within 1e-5 of TF.js, backbone and head both exported', async () => {
     const tfjs = await loadServingModel(photoDir, { inference: 'tfjs', backbones: new Map() });
     const onnx = await loadServingModel(photoDir, { inference: 'onnx', backbones: new Map() });
-    expect([tfjs.runtime, onnx.runtime]).toEqual(['tfjs', 'onnx']);
     const spec = tfjs.manifest.backbone!.preprocess;
     // The first 6 products' 16 photos each, as the service preprocesses them.
     const files = (await listFolderImages(GROCERY_STORE)).slice(0, 96);
     const inputs = await Promise.all(files.map(async (f) => preprocessImage(await decodeImage(f.bytes), spec)));
-    const expected = await tfjs.embed(inputs);
-    const got = await onnx.embed(inputs);
-    expect(got).toHaveLength(96);
-    expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-5);
-    tfjs.dispose();
-    onnx.dispose();
+    await expectSameEmbeddings(tfjs, onnx, inputs);
   }, 120_000);
 });

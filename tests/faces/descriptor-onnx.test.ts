@@ -12,6 +12,7 @@ import { describeFaces } from '@/lib/faces/descriptor';
 import { loadFaceModels } from '@/lib/faces/face-api';
 import { decodeImage, resizeImage, type DecodedImage } from '@/lib/imaging';
 import { CFP_FACES } from '../helpers/data';
+import { maxAbsDiff } from '../helpers/parity';
 import { REPO_ROOT, runWithoutOnnxRuntime } from '../helpers/without-onnxruntime';
 import { initTestTf } from './fixtures';
 
@@ -22,13 +23,6 @@ beforeAll(async () => {
   const files = (await listFolderImages(CFP_FACES)).slice(0, 48);
   chips = await Promise.all(files.map(async (f, i) => resizeImage(await decodeImage(f.bytes), { widthPx: DESCRIPTOR_INPUT_PX, heightPx: DESCRIPTOR_INPUT_PX, channels: i % 4 === 0 ? 1 : 3 })));
 });
-
-/** Largest |a_i − b_i| over all descriptors and components. */
-function maxAbsDiff(a: readonly Float32Array[], b: readonly Float32Array[]): number {
-  let max = 0;
-  a.forEach((row, i) => row.forEach((v, j) => (max = Math.max(max, Math.abs(v - b[i][j])))));
-  return max;
-}
 
 describe('describeFaces on ONNX Runtime', () => {
   it('matches face-api on TF.js within 1e-5 on 48 CFP photos, raw and flip-averaged', async () => {
