@@ -2,10 +2,10 @@
  * Benchmark 2, embedding: images per second at batch 1 and 64 for each default model, decode
  * included, on the backend this process runs; the face pipeline split into detect, align, embed;
  * the newest photo head (issue 19) at batch 1 and 8, split into decode, backbone, head.
- * The object and photo models, BlazeFace and the face descriptor run on TF.js and, in the wasm
- * child, on ONNX Runtime too (issue 20 item 2; the photo backbone, BlazeFace and the descriptor
- * exported in memory: lib/embedder/onnx-keras.ts, onnx-tfgraph.ts, lib/faces/descriptor-onnx.ts),
- * side by side on the same images; each row records the 1-minute load average beside its figures.
+ * The object and photo models and the face nets run on TF.js and, in the wasm child, on ONNX
+ * Runtime too (issue 20 item 2; the photo backbone, BlazeFace, the landmark net and the descriptor
+ * exported in memory: lib/embedder/onnx-keras.ts, onnx-tfgraph.ts, lib/faces/landmarks-onnx.ts,
+ * descriptor-onnx.ts), side by side on the same images; each row records the 1-minute load average beside its figures.
  */
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -75,8 +75,8 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
     obj.dispose();
   }
 
-  // Face pipeline: ORL photos (decode, detect, align, embed), split by stage; BlazeFace and the
-  // descriptor on each runtime (the landmark net on TF.js in both).
+  // Face pipeline: ORL photos (decode, detect, align, embed), split by stage; BlazeFace, the
+  // landmark net and the descriptor on each runtime (BlazeFace's input resize on TF.js in both).
   const orl = unzipSync(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/orl-faces/att_faces.zip'))), { filter: (f) => f.name.endsWith('.pgm') });
   const photos = Object.values(orl).slice(0, Math.max(8, Math.floor(images / 4)));
   for (const runtime of runtimesOn(backend)) {
@@ -103,7 +103,7 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
       }
       const total = ms.decode + ms.detect + ms.align + ms.embed;
       rows.push({
-        backend: runtime === 'onnx' ? `${runtimeLabel(runtime, backend)} (BlazeFace and descriptor; landmarks on ${backend})` : backend,
+        backend: runtimeLabel(runtime, backend),
         model: `face ${face.manifest.version} (${faces}/${photos.length} faces found)`,
         batch,
         imagesPerSecond: (photos.length * 1000) / total,

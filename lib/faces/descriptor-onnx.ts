@@ -15,14 +15,9 @@
  * - the mean over height and width, times `fc` (no bias): the raw descriptor.
  */
 import { assert } from '@/lib/errors';
-import { foldConv, Graph, ONNX_INPUT, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-export';
-import { encodeOnnxModel } from '@/lib/embedder/onnx-proto';
+import { foldConv, Graph, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-export';
 import { DESCRIPTOR_INPUT_PX } from './align';
-
-/** ONNX opset of the exported graph (Pad takes its pads as an input). */
-const OPSET = 17;
-/** face-api's normalisation: the mean RGB it subtracts before dividing by 255. */
-const MEAN_RGB = [122.782, 117.001, 104.298];
+import { encodeFaceApiNet, faceApiInput, weightLookup } from './face-api-onnx';
 /** The residual stages after the first conv layer, in order: `down` ones halve the side. */
 const STAGES: readonly { name: string; down: boolean }[] = [
   ...['conv32_1', 'conv32_2', 'conv32_3'].map((name) => ({ name, down: false })),
@@ -45,11 +40,7 @@ interface Node {
 /** The `.onnx` bytes of the recognition net whose weight map (face-api's names) is `weights`: input `input` [n, 150, 150, 3], output `output` [n, 128]. */
 export function exportDescriptorOnnx(weights: ReadonlyMap<string, LayerWeight>): Uint8Array {
   const g = new Graph();
-  const weight = (name: string): LayerWeight => {
-    const w = weights.get(name);
-    assert(w !== undefined, `the recognition net has no weight ${name}`);
-    return w;
-  };
+  const weight = weightLookup(weights, 'recognition net');
   const int64 = (name: string, values: number[]) => g.constant(name, [values.length], { int64: values });
 
   const convLayer = (x: Node, prefix: string, down: boolean, relu: boolean): Node => {
@@ -83,22 +74,12 @@ export function exportDescriptorOnnx(weights: ReadonlyMap<string, LayerWeight>):
     return { ...out, name: g.op('Relu', [g.op('Add', [out.name, shortcut.name], `${prefix}/add`)], `${prefix}/out`) };
   };
 
-  const nchw = g.op('Transpose', [ONNX_INPUT], 'to_nchw', { perm: [0, 3, 1, 2] });
-  const centred = g.op('Sub', [nchw, g.constant('mean_rgb', [1, 3, 1, 1], Float32Array.from(MEAN_RGB))], 'centred');
-  const scaled = g.op('Div', [centred, g.constant('255', [], Float32Array.of(255))], 'normalised');
-  const first = convLayer({ name: scaled, channels: 3, side: DESCRIPTOR_INPUT_PX }, 'conv32_down', true, true);
+  const first = convLayer({ name: faceApiInput(g), channels: 3, side: DESCRIPTOR_INPUT_PX }, 'conv32_down', true, true);
   let x: Node = { name: g.op('MaxPool', [first.name], 'pool', { kernel_shape: [3, 3], strides: [2, 2] }), channels: first.channels, side: Math.floor((first.side - 3) / 2) + 1 };
   for (const stage of STAGES) x = residual(x, stage.name, stage.down);
   const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [x.name], 'global_pool')], 'flatten', { axis: 1 });
   const fc = weight('fc');
   assert(fc.shape[0] === x.channels, `fc takes ${fc.shape[0]} features, the net gives ${x.channels}`);
   g.op('MatMul', [pooled, g.constant('fc', fc.shape, fc.values)], 'fc', undefined, ONNX_OUTPUT);
-  return encodeOnnxModel({
-    opset: OPSET,
-    producer: 'fewshot-match lib/faces/descriptor-onnx.ts',
-    nodes: g.nodes,
-    initializers: g.initializers,
-    inputs: [{ name: ONNX_INPUT, dims: ['n', DESCRIPTOR_INPUT_PX, DESCRIPTOR_INPUT_PX, 3] }],
-    outputs: [{ name: ONNX_OUTPUT, dims: ['n', fc.shape[1]] }],
-  });
+  return encodeFaceApiNet(g, 'fewshot-match lib/faces/descriptor-onnx.ts', DESCRIPTOR_INPUT_PX, fc.shape[1]);
 }

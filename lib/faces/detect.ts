@@ -8,6 +8,7 @@ import { assert } from '@/lib/errors';
 import { cropImage, type Box, type DecodedImage } from '@/lib/imaging';
 import { detectBlazeFaces, type BlazeFaceVariant } from './blazeface';
 import type { FaceModels } from './face-api';
+import { LANDMARK_INPUT_PX } from './landmarks-onnx';
 
 /** Which detector to run. */
 export type FaceDetector = 'blazeface' | 'tiny' | 'ssd';
@@ -54,8 +55,6 @@ export const BLAZEFACE_VARIANTS: readonly BlazeFaceVariant[] = Object.freeze(['f
 export const LANDMARK_BOX_SCALE = 1.1;
 /** Downward shift of the landmark box, as a share of the BlazeFace box side. */
 export const LANDMARK_BOX_SHIFT = 0.02;
-/** Input side of face-api's 68-landmark net. */
-const LANDMARK_INPUT_PX = 112;
 
 /** Detector floor: lower-scoring boxes are noise (see prepare.ts for the refusal threshold). */
 export const DETECT_MIN_SCORE = 0.3;
@@ -74,6 +73,11 @@ function rgbPixels(img: DecodedImage): Int32Array {
 /** The 68 landmarks of the face in `box` (a square crop of `img`), in image pixels. */
 async function landmarksIn(models: FaceModels, img: DecodedImage, box: Box): Promise<Point[]> {
   const crop = await cropImage(img, box, LANDMARK_INPUT_PX);
+  if (models.landmarksOnnx) {
+    // The 68 points relative to the crop (x, y interleaved), as face-api's net gives them for its own input size.
+    const rel = await models.landmarksOnnx.run(Float32Array.from(rgbPixels(crop)), [1, LANDMARK_INPUT_PX, LANDMARK_INPUT_PX, 3]);
+    return Array.from({ length: rel.length / 2 }, (_, i) => ({ x: box.x + rel[2 * i] * box.width, y: box.y + rel[2 * i + 1] * box.height }));
+  }
   const input = models.tf.tensor3d(rgbPixels(crop), [crop.height, crop.width, 3], 'int32');
   try {
     const found = await models.api.nets.faceLandmark68Net.detectLandmarks(input);

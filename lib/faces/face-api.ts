@@ -14,6 +14,7 @@ import { ONNX_INPUT, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-e
 import { openOnnxSession, type OnnxSession } from '@/lib/embedder/onnx-runtime';
 import type { InferenceChoice } from '@/lib/embedder/weights';
 import { exportDescriptorOnnx } from './descriptor-onnx';
+import { exportLandmarksOnnx } from './landmarks-onnx';
 import { BLAZEFACE_PINS, blazeFaceDir, loadBlazeFace, type BlazeFace } from './blazeface';
 import { readPinnedFile, weightsMismatch, type WeightPins } from '@/lib/embedder/pins';
 
@@ -88,11 +89,16 @@ export interface FaceModels {
   pins: FaceWeightPins;
   /** BlazeFace's nets (vendored, pinned separately). */
   blazeFace: BlazeFace;
-  /** The recognition net's weights (face-api's names, dequantised), which `descriptorOnnx` was exported from. */
-  recognitionWeights: ReadonlyMap<string, LayerWeight>;
+  /** The recognition and landmark nets' weights (face-api's names, dequantised), which the sessions below are exported from. */
+  netWeights: ReadonlyMap<ExportedNet, ReadonlyMap<string, LayerWeight>>;
   /** The descriptor on ONNX Runtime (./descriptor-onnx.ts), or null: face-api's net on TF.js. */
   descriptorOnnx: OnnxSession | null;
+  /** The 68-point landmark net on ONNX Runtime (./landmarks-onnx.ts), or null: face-api's net on TF.js. */
+  landmarksOnnx: OnnxSession | null;
 }
+
+/** face-api nets with an ONNX export. */
+type ExportedNet = 'faceRecognitionNet' | 'faceLandmark68Net';
 
 /** Options of `loadFaceModels`. */
 export interface LoadFaceModelsOptions {
@@ -105,8 +111,9 @@ export interface LoadFaceModelsOptions {
   /** Folder of the BlazeFace files (default `blazeFaceDir()`). */
   blazeFaceDir?: string;
   /**
-   * Runtime of the descriptor (default `auto`: ONNX Runtime, exported in memory from the verified
-   * weights, else TF.js with one log line; `onnx`: an error when it cannot; `tfjs`).
+   * Runtime of BlazeFace, the landmark net and the descriptor (default `auto`: ONNX Runtime,
+   * exported in memory from the verified weights, else TF.js with one log line each; `onnx`: an
+   * error when it cannot; `tfjs`).
    */
   inference?: InferenceChoice;
 }
@@ -140,23 +147,31 @@ async function verify(opts: Required<LoadFaceModelsOptions>): Promise<Map<string
   return readPinnedFiles(weightsDir, pins);
 }
 
-/** The descriptor's ONNX Runtime session for `inference` (null: TF.js; see `LoadFaceModelsOptions.inference`). */
-async function descriptorSession(weights: ReadonlyMap<string, LayerWeight>, inference: InferenceChoice): Promise<OnnxSession | null> {
+/** A face-api net's ONNX Runtime session for `inference`, exported from its weights (null: TF.js; see `LoadFaceModelsOptions.inference`). */
+async function netSession(what: string, exportOnnx: () => Uint8Array, inference: InferenceChoice): Promise<OnnxSession | null> {
   if (inference === 'tfjs') return null;
   try {
-    return await openOnnxSession(exportDescriptorOnnx(weights), { inputName: ONNX_INPUT, outputName: ONNX_OUTPUT });
+    return await openOnnxSession(exportOnnx(), { inputName: ONNX_INPUT, outputName: ONNX_OUTPUT });
   } catch (e) {
     if (inference === 'onnx' || !(e instanceof NotReadyError)) throw e;
-    console.warn(`[faces] the face descriptor: ONNX Runtime cannot run it (${e.code}: ${e.message}); descriptors on TF.js`);
+    console.warn(`[faces] ${what}: ONNX Runtime cannot run it (${e.code}: ${e.message}); ${what} on TF.js`);
     return null;
   }
+}
+
+/** The sessions of the exported face-api nets for `inference`. */
+async function netSessions(weights: FaceModels['netWeights'], inference: InferenceChoice): Promise<Pick<FaceModels, 'descriptorOnnx' | 'landmarksOnnx'>> {
+  return {
+    descriptorOnnx: await netSession('descriptors', () => exportDescriptorOnnx(weights.get('faceRecognitionNet')!), inference),
+    landmarksOnnx: await netSession('landmarks', () => exportLandmarksOnnx(weights.get('faceLandmark68Net')!), inference),
+  };
 }
 
 async function load(opts: Required<LoadFaceModelsOptions>): Promise<FaceModels> {
   const files = await verify(opts);
   const { tf } = await initTf('auto');
   const api = requireHere(`${FACE_API_PACKAGE}/dist/face-api.node-wasm.js`) as FaceApi;
-  const recognitionWeights = new Map<string, LayerWeight>();
+  const netWeights = new Map<ExportedNet, Map<string, LayerWeight>>();
   // Two TF.js copies would not share tensors or kernels (instanceof checks, kernel registry).
   assert(api.tf.engine() === tf.engine() && api.tf.Tensor === tf.Tensor, `${FACE_API_PACKAGE} resolved a second copy of @tensorflow/tfjs; dedupe node_modules`);
   for (const [net, stem] of Object.entries(FACE_NET_FILES) as [FaceNetName, string][]) {
@@ -166,13 +181,13 @@ async function load(opts: Required<LoadFaceModelsOptions>): Promise<FaceModels> 
     const buffer = shard.buffer.slice(shard.byteOffset, shard.byteOffset + shard.byteLength) as ArrayBuffer;
     // Dequantises uint8 weights into float32 tensors: name -> tensor.
     const weightMap = tf.io.decodeWeights(buffer, manifest[0].weights);
-    if (net === 'faceRecognitionNet') {
-      for (const [name, t] of Object.entries(weightMap)) recognitionWeights.set(name, { values: Float32Array.from(t.dataSync() as Float32Array), shape: [...t.shape] });
+    if (net === 'faceRecognitionNet' || net === 'faceLandmark68Net') {
+      netWeights.set(net, new Map(Object.entries(weightMap).map(([name, t]) => [name, { values: Float32Array.from(t.dataSync() as Float32Array), shape: [...t.shape] }])));
     }
     api.nets[net].loadFromWeightMap(weightMap);
   }
   const blazeFace = await loadBlazeFace(tf, opts.blazeFacePins, opts.blazeFaceDir, opts.inference);
-  return { api, tf, pins: opts.pins, blazeFace, recognitionWeights, descriptorOnnx: await descriptorSession(recognitionWeights, opts.inference) };
+  return { api, tf, pins: opts.pins, blazeFace, netWeights, ...(await netSessions(netWeights, opts.inference)) };
 }
 
 /**
@@ -199,7 +214,7 @@ export async function loadFaceModels(opts: LoadFaceModelsOptions = {}): Promise<
     // BlazeFace's graph models are not singletons: load the other location's (each file checked);
     // the descriptor's runtime is this call's.
     const blazeFace = await loadBlazeFace(current.tf, resolved.blazeFacePins, resolved.blazeFaceDir, resolved.inference);
-    return { ...current, blazeFace, descriptorOnnx: await descriptorSession(current.recognitionWeights, resolved.inference) };
+    return { ...current, blazeFace, ...(await netSessions(current.netWeights, resolved.inference)) };
   }
   const models = load(resolved);
   loaded = { key, models };
