@@ -76,7 +76,7 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
   }
 
   // Face pipeline: ORL photos (decode, detect, align, embed), split by stage; BlazeFace, the
-  // landmark net and the descriptor on each runtime (BlazeFace's input resize on TF.js in both).
+  // landmark net and the descriptor on each runtime.
   const orl = unzipSync(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/orl-faces/att_faces.zip'))), { filter: (f) => f.name.endsWith('.pgm') });
   const photos = Object.values(orl).slice(0, Math.max(8, Math.floor(images / 4)));
   for (const runtime of runtimesOn(backend)) {

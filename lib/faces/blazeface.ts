@@ -12,8 +12,9 @@
  *   points   6 keypoints (eye, eye, nose, mouth, ear, ear) at anchor + (r[5+2k], r[6+2k]);
  *   score    sigmoid(logit).
  * The image is padded to a square with mid-grey (0 after the [-1, 1] normalisation x/127.5 - 1)
- * before resizing, so the net sees faces with their true aspect ratio; boxes map back by
- * x_image = x_input * side / inputPx - padX. Overlapping boxes are merged by greedy NMS.
+ * before resizing (`blazeFaceInput`, in plain arrays for both runtimes), so the net sees faces with
+ * their true aspect ratio; boxes map back by x_image = x_input * side / inputPx - padX.
+ * Overlapping boxes are merged by greedy NMS.
  */
 import path from 'node:path';
 import { assert, NotReadyError } from '@/lib/errors';
@@ -164,33 +165,63 @@ function rows(parts: readonly Float32Array[]): Float32Array {
   return out;
 }
 
+/** The centred square `img` is padded to: its side and the padding before the image on each axis. */
+function centredSquare(img: DecodedImage): { side: number; padX: number; padY: number } {
+  const side = Math.max(img.width, img.height);
+  return { side, padX: Math.floor((side - img.width) / 2), padY: Math.floor((side - img.height) / 2) };
+}
+
+/**
+ * `img` as a BlazeFace input [inputPx, inputPx, 3]: RGB in [-1, 1] (x / 127.5 − 1; grey repeated,
+ * alpha dropped), padded to a centred square with 0 (mid-grey), then resized bilinearly as TF.js's
+ * `resizeBilinear` does without corner alignment or half-pixel centres: output pixel i reads the
+ * square at s = i · side / inputPx, between floor(s) and min(ceil(s), side − 1).
+ */
+export function blazeFaceInput(img: DecodedImage, inputPx: number): Float32Array {
+  const { width, height, channels: ch, data } = img;
+  const { side, padX, padY } = centredSquare(img);
+  const ratio = side / inputPx;
+  /** The padded square's value at (y, x), channel c. */
+  const at = (y: number, x: number, c: number): number => {
+    const iy = y - padY;
+    const ix = x - padX;
+    if (iy < 0 || iy >= height || ix < 0 || ix >= width) return 0;
+    return data[(iy * width + ix) * ch + (ch >= 3 ? c : 0)] / 127.5 - 1;
+  };
+  const out = new Float32Array(inputPx * inputPx * 3);
+  for (let r = 0; r < inputPx; r++) {
+    const sy = r * ratio;
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(side - 1, Math.ceil(sy));
+    const fy = sy - y0;
+    for (let q = 0; q < inputPx; q++) {
+      const sx = q * ratio;
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(side - 1, Math.ceil(sx));
+      const fx = sx - x0;
+      for (let c = 0; c < 3; c++) {
+        const top = at(y0, x0, c) + (at(y0, x1, c) - at(y0, x0, c)) * fx;
+        const bottom = at(y1, x0, c) + (at(y1, x1, c) - at(y1, x0, c)) * fx;
+        out[(r * inputPx + q) * 3 + c] = top + (bottom - top) * fy;
+      }
+    }
+  }
+  return out;
+}
+
 /** Runs one variant on `img`; detections scoring at least `minScore`, before NMS, in image pixels. */
 async function runVariant(tf: Tf, face: BlazeFace, img: DecodedImage, variant: BlazeFaceVariant, minScore: number): Promise<BlazeFaceDetection[]> {
   const inputPx = BLAZEFACE_INPUT_PX[variant];
-  const side = Math.max(img.width, img.height);
-  const padX = Math.floor((side - img.width) / 2);
-  const padY = Math.floor((side - img.height) / 2);
+  const { side, padX, padY } = centredSquare(img);
   const scale = side / inputPx;
-  const input = tf.tidy(() => {
-    const ch = img.channels;
-    const rgb = ch === 3 ? tf.tensor3d(img.data, [img.height, img.width, 3], 'int32') : tf.tensor3d(img.data, [img.height, img.width, ch], 'int32').slice([0, 0, 0], [-1, -1, ch === 4 ? 3 : 1]);
-    const three = rgb.shape[2] === 1 ? tf.tile(rgb, [1, 1, 3]) : rgb;
-    // [-1, 1] input; the grey square padding becomes 0.
-    const x = tf.sub(tf.div(tf.cast(three, 'float32'), 127.5), 1);
-    const square = tf.pad(x, [[padY, side - img.height - padY], [padX, side - img.width - padX], [0, 0]]);
-    return tf.image.resizeBilinear(square as Parameters<Tf['image']['resizeBilinear']>[0], [inputPx, inputPx]).expandDims(0); // [1, px, px, 3]
-  });
+  const input = blazeFaceInput(img, inputPx);
   let data: Float32Array;
-  try {
-    const session = face.onnx?.[variant];
-    if (session) data = rows(await session.runAll((await input.data()) as Float32Array, [1, inputPx, inputPx, 3]));
-    else {
-      const outputs = tf.tidy(() => [face.nets[variant].execute(input)].flat());
-      data = rows(await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array)));
-      for (const t of outputs) t.dispose();
-    }
-  } finally {
-    input.dispose();
+  const session = face.onnx?.[variant];
+  if (session) data = rows(await session.runAll(input, [1, inputPx, inputPx, 3]));
+  else {
+    const outputs = tf.tidy(() => [face.nets[variant].execute(tf.tensor4d(input, [1, inputPx, inputPx, 3]))].flat());
+    data = rows(await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array)));
+    for (const t of outputs) t.dispose();
   }
   const anchor = ANCHORS[variant];
   const found: BlazeFaceDetection[] = [];

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@/lib/errors';
 import { decodeImage, type DecodedImage } from '@/lib/imaging';
 import { listFolderImages } from '@/lib/datasets/folder';
-import { BLAZEFACE_PINS, blazeFaceDir, detectBlazeFaces, loadBlazeFace, suppressOverlaps } from '@/lib/faces/blazeface';
+import { BLAZEFACE_PINS, blazeFaceDir, blazeFaceInput, detectBlazeFaces, loadBlazeFace, suppressOverlaps } from '@/lib/faces/blazeface';
 import { detectFaces } from '@/lib/faces/detect';
 import { loadFaceModels, type FaceModels } from '@/lib/faces/face-api';
 import { DEFAULT_FACE_THRESHOLDS } from '@/lib/faces/prepare';
@@ -33,6 +33,28 @@ afterAll(async () => {
 const box = (x: number, y: number, side: number, score: number) => ({ box: { x, y, width: side, height: side }, score, keypoints: [] });
 
 describe('BlazeFace', () => {
+  it('builds its input in plain arrays as TF.js pad and resizeBilinear did, within 1e-5, for grey, RGB and RGBA images', async () => {
+    const { tf } = models;
+    const [orl] = await orlImages(['att_faces/s1']); // 92 x 112 grey: padded left and right
+    const cfp = await decodeImage((await listFolderImages(CFP_FACES))[0].bytes); // RGB
+    const rgba: DecodedImage = { ...cfp, channels: 4, data: Uint8Array.from({ length: cfp.width * cfp.height * 4 }, (_, k) => (k % 4 === 3 ? 77 : cfp.data[Math.floor(k / 4) * 3 + (k % 4)])) };
+    for (const img of [await decodeImage(orl.bytes), cfp, rgba]) {
+      for (const px of [128, 256]) {
+        const side = Math.max(img.width, img.height);
+        const [padX, padY] = [Math.floor((side - img.width) / 2), Math.floor((side - img.height) / 2)];
+        const expected = tf.tidy(() => {
+          const x = tf.tensor3d(img.data, [img.height, img.width, img.channels], 'int32').slice([0, 0, 0], [-1, -1, Math.min(3, img.channels)]);
+          const three = x.shape[2] === 1 ? tf.tile(x, [1, 1, 3]) : x;
+          const square = tf.pad(tf.sub(tf.div(tf.cast(three, 'float32'), 127.5), 1), [[padY, side - img.height - padY], [padX, side - img.width - padX], [0, 0]]);
+          return tf.image.resizeBilinear(square as Parameters<typeof tf.image.resizeBilinear>[0], [px, px]).dataSync() as Float32Array;
+        });
+        const got = blazeFaceInput(img, px);
+        expect(got).toHaveLength(expected.length);
+        expect(got.reduce((m, v, k) => Math.max(m, Math.abs(v - expected[k])), 0)).toBeLessThanOrEqual(1e-5);
+      }
+    }
+  });
+
   it('finds the same faces on ONNX Runtime as on TF.js in 40 CFP photos, both variants, boxes within 0.01 px', async () => {
     const tfjs = await loadBlazeFace(models.tf, BLAZEFACE_PINS, blazeFaceDir(), 'tfjs');
     const onnx = await loadBlazeFace(models.tf, BLAZEFACE_PINS, blazeFaceDir(), 'onnx');
