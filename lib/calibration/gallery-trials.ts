@@ -15,6 +15,7 @@ import { aucOf, countAtMost, distanceAtFar, eerOf, rocCurve } from './roc';
 import { centroidOf } from './centroid';
 import { createRng } from './rng';
 import { squaredDistance } from './vectors';
+import { percentileInterval } from './wilson';
 
 /** Identities with 2+ examples needed before the gallery calibration sets the threshold. */
 export const MIN_IDENTITIES_FOR_GALLERY_THRESHOLD = 5;
@@ -184,8 +185,7 @@ function rate(sorted: Float64Array, t: number, accepted: boolean, seed: number):
     for (let i = 0; i < n; i++) if (rng.next() < p) c++;
     draws[b] = c / n;
   }
-  draws.sort();
-  return { value: p, n, lo: draws[Math.floor(0.025 * (BOOTSTRAP - 1))], hi: draws[Math.ceil(0.975 * (BOOTSTRAP - 1))], upperBound: null };
+  return { value: p, n, ...percentileInterval(draws.sort()), upperBound: null };
 }
 
 /** FAR and FRR of the trials at threshold t. */

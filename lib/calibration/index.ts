@@ -36,7 +36,7 @@ export { interIdentityDistances, shiftThreshold, type ShiftedThreshold } from '.
 export { buildOpenSetTable, effectiveComparisons, openSetTableThreshold, TABLE_FARS, type OpenSetTable, type OpenSetTableShape, type TableIdentity } from './open-set-table';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
 export { centroidOf, centroidScores, galleryCentroids } from './centroid';
-export { wilsonRate, type IntervalRate } from './wilson';
+export { percentileInterval, wilsonRate, type IntervalRate } from './wilson';
 export { asNorm, cohortStats, thresholdFromTrials, unitDistance, type Cohort, type CohortStats } from './cohort';
 export { cohortPolicy, COHORT_SETTINGS, type CohortPolicyOptions } from './cohort-policy';
 export {

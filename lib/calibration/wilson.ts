@@ -1,4 +1,4 @@
-/** Intervals of binomial rates. */
+/** Intervals of binomial rates: Wilson's, and the percentile interval of bootstrap draws. */
 import { assert } from '@/lib/errors';
 
 /** z of a two-sided 95% interval. */
@@ -34,4 +34,11 @@ export function wilsonRate(k: number, n: number, z = Z95): IntervalRate {
   const centre = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return { k, n, value: p, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
+
+/** The 95% percentile interval of bootstrap draws, `sorted` ascending: the 2.5th and 97.5th percentiles (floor and ceiling of p · (B − 1)). */
+export function percentileInterval(sorted: ArrayLike<number>): { lo: number; hi: number } {
+  assert(sorted.length > 0, 'a percentile interval needs at least one draw');
+  const last = sorted.length - 1;
+  return { lo: sorted[Math.floor(0.025 * last)], hi: sorted[Math.ceil(0.975 * last)] };
 }

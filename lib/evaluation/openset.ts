@@ -23,7 +23,7 @@
  *              stranger identity near one gallery identity accepts many of its images): with few
  *              repeats it is far too narrow, and this one is not.
  */
-import { wilsonRate, type FittedPolicy, type GalleryEntry, type IntervalRate, type OpenSetPolicy } from '@/lib/calibration';
+import { percentileInterval, wilsonRate, type FittedPolicy, type GalleryEntry, type IntervalRate, type OpenSetPolicy } from '@/lib/calibration';
 import { InputError } from '@/lib/errors';
 import { createUniform, shuffled } from './random';
 
@@ -80,8 +80,7 @@ export function repeatBootstrap(perRepeat: readonly { k: number; n: number }[], 
     }
     rates[b] = n === 0 ? 0 : k / n;
   }
-  rates.sort();
-  return { lo: rates[Math.floor(0.025 * (REPEAT_BOOTSTRAP - 1))], hi: rates[Math.ceil(0.975 * (REPEAT_BOOTSTRAP - 1))] };
+  return percentileInterval(rates.sort());
 }
 
 /** The rates of a cell (definitions at the top of this file). */

@@ -6,7 +6,7 @@
  * The AUC gain's 95% interval comes from a paired bootstrap over the queries (both models see the
  * same resampled queries), so "the gain is inside the interval" means the interval holds 0.
  */
-import { aucOf, eerOf, eligibleQueries, openSetThreshold, ratesAt, rocCurve, scoreQueries, type CalibrationCurve, type RateEstimate } from '@/lib/calibration';
+import { aucOf, eerOf, eligibleQueries, openSetThreshold, percentileInterval, ratesAt, rocCurve, scoreQueries, type CalibrationCurve, type RateEstimate } from '@/lib/calibration';
 import { createRng } from '@/lib/calibration/rng';
 
 /** Bootstrap resamples of the AUC gain interval. */
@@ -80,9 +80,7 @@ export async function compareModels(identityOf: readonly string[], current: Comp
     const auc = (s: { own: Float64Array; other: Float64Array }) => aucOf(pick(s.own, idx), pick(s.other, idx).filter(Number.isFinite));
     gains[r] = auc(b) - auc(a);
   }
-  gains.sort();
-  const lo = gains[Math.floor(0.025 * (BOOTSTRAP - 1))];
-  const hi = gains[Math.ceil(0.975 * (BOOTSTRAP - 1))];
+  const { lo, hi } = percentileInterval(gains.sort());
   return {
     identities,
     genuineTrials: n,
