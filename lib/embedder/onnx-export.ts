@@ -14,7 +14,7 @@
  * - L2Normalize: x / sqrt(max(Σ x², 1e-12)), as ./tower.ts.
  */
 import { assert } from '@/lib/errors';
-import { encodeOnnxModel, type OnnxNode, type OnnxTensor } from './onnx-proto';
+import { encodeOnnxModel, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './onnx-proto';
 import { towerOutputDim, type ConvSpec, type MlpSpec, type TowerSpec } from './tower';
 
 /** One trained weight array with its TF.js shape. */
@@ -58,6 +58,21 @@ export class Graph {
     return this.op('Div', [x, norm], name);
   }
 
+  /**
+   * An ONNX Conv over NCHW `x` of the TF.js `kernel` (with its `bias` or none, the per-channel
+   * `affine` after it folded in; `foldConv`), at `strides` (default 1), padded by explicit `pads`
+   * [top, left, bottom, right] or `SAME_UPPER` (TensorFlow's `same`: the odd pixel at the end).
+   */
+  conv(x: string, name: string, kernel: LayerWeight, bias: LayerWeight | null, affine: ChannelAffine | null, opts: { depthwise?: boolean; strides?: number[]; padding: number[] | 'SAME_UPPER' }): string {
+    const depthwise = opts.depthwise ?? false;
+    const [kh, kw, cin] = kernel.shape;
+    const folded = foldConv(kernel, bias, affine, { depthwise, name });
+    const outs = folded.bias.length;
+    const padding: Record<string, OnnxAttribute> = opts.padding === 'SAME_UPPER' ? { auto_pad: 'SAME_UPPER' } : { pads: opts.padding };
+    const inputs = [x, this.constant(`${name}/W`, [outs, depthwise ? 1 : cin, kh, kw], folded.weights), this.constant(`${name}/b`, [outs], folded.bias)];
+    return this.op('Conv', inputs, name, { kernel_shape: [kh, kw], strides: opts.strides ?? [1, 1], ...padding, group: depthwise ? cin : 1 });
+  }
+
   /** x · W + b with a TF.js dense kernel [in, out] (rows permuted by `rowOf` when given). */
   dense(x: string, layer: LayerState, name: string, rowOf?: (r: number) => number): string {
     const [kernel, bias] = layer.weights;
@@ -92,7 +107,7 @@ export function batchNormAffine(bn: LayerState, name: string): ChannelAffine {
  * out], or with `depthwise` [kh, kw, channels, multiplier] (ONNX: `group` = channels, weights
  * [channels · multiplier, 1, kh, kw]); `bias` is the conv's own, or null.
  */
-export function foldConv(kernel: LayerWeight, bias: LayerWeight | null, affine: ChannelAffine | null, opts: { depthwise: boolean; name: string }): { weights: Float32Array; bias: Float32Array } {
+function foldConv(kernel: LayerWeight, bias: LayerWeight | null, affine: ChannelAffine | null, opts: { depthwise: boolean; name: string }): { weights: Float32Array; bias: Float32Array } {
   const [kh, kw, cin, cout] = kernel.shape;
   const outs = opts.depthwise ? cin * cout : cout;
   assert(!affine || affine.scale.length === outs, `${opts.name}: a per-channel map over ${affine?.scale.length} channels after a conv of ${outs}`);
@@ -124,10 +139,8 @@ function convTower(g: Graph, x: string, spec: ConvSpec, layers: ReadonlyMap<stri
     const [kh, kw, cin, cout] = conv.weights[0].shape; // TF.js kernel [kh, kw, in, out]
     assert(cin === channels && cout === filters, `${prefix}conv${i + 1}: kernel ${conv.weights[0].shape.join('x')} does not match ${channels} → ${filters} channels`);
     const bn = spec.batchNorm ? batchNormAffine(layerOf(layers, `${prefix}bn${i + 1}`), `${prefix}bn${i + 1}`) : null;
-    const { weights: w, bias } = foldConv(conv.weights[0], spec.batchNorm ? null : conv.weights[1], bn, { depthwise: false, name: `${prefix}conv${i + 1}` });
-    const name = `${prefix}conv${i + 1}`;
     // 'same' padding of a 3x3 stride-1 conv: one pixel on each side.
-    const y = g.op('Conv', [x, g.constant(`${name}/W`, [cout, cin, kh, kw], w), g.constant(`${name}/b`, [cout], bias)], name, { pads: [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2] });
+    const y = g.conv(x, `${prefix}conv${i + 1}`, conv.weights[0], spec.batchNorm ? null : conv.weights[1], bn, { padding: [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2] });
     const relu = g.op('Relu', [y], `${prefix}relu${i + 1}`);
     x = g.op('MaxPool', [relu], `${prefix}pool${i + 1}`, { kernel_shape: [2, 2], strides: [2, 2] });
     side = Math.floor(side / 2);

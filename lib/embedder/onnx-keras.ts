@@ -7,7 +7,7 @@
  *   transpose back.
  * - Conv2D and DepthwiseConv2D (no dilation, linear activation) become ONNX Conv (a depthwise one
  *   with `group` = its input channels), with the BatchNormalization after them folded in
- *   (./onnx-export.ts `foldConv`). Padding: `valid`, or `same` at stride 1 ((k − 1) / 2 on each
+ *   (./onnx-export.ts `Graph.conv`). Padding: `valid`, or `same` at stride 1 ((k − 1) / 2 on each
  *   side); a ZeroPadding2D before a `valid` convolution becomes that convolution's pads (MobileNetV2
  *   pads its stride-2 convolutions so: Keras `same` at stride 2 pads unevenly).
  * - ReLU: Relu, or Clip(0, max_value) for ReLU6. Add: Add.
@@ -18,7 +18,7 @@
 import { assert, NotReadyError } from '@/lib/errors';
 import type { LayersModel } from './backend';
 import { encodeOnnxModel } from './onnx-proto';
-import { batchNormAffine, foldConv, Graph, ONNX_INPUT, ONNX_OUTPUT, type LayerWeight } from './onnx-export';
+import { batchNormAffine, Graph, ONNX_INPUT, ONNX_OUTPUT, type LayerWeight } from './onnx-export';
 
 /** ONNX opset of the exported graph (Clip takes min and max as inputs). */
 const OPSET = 17;
@@ -96,15 +96,7 @@ export function exportKerasPrefixOnnx(layers: readonly KerasLayer[], cut: string
         const next = readers.get(l.name) ?? [];
         const bn = next.length === 1 && next[0].className === 'BatchNormalization' ? next[0] : null;
         const [kernel, bias] = l.weights;
-        const folded = foldConv(kernel, c.useBias ? bias : null, bn && batchNormAffine(bn, bn.name), { depthwise, name: l.name });
-        const channels = kernel.shape[2];
-        const outs = folded.bias.length;
-        const y = g.op(
-          'Conv',
-          [pad ? pad.input : input(l), g.constant(`${l.name}/W`, [outs, depthwise ? 1 : channels, kh, kw], folded.weights), g.constant(`${l.name}/b`, [outs], folded.bias)],
-          l.name,
-          { kernel_shape: [kh, kw], strides, pads, group: depthwise ? channels : 1 },
-        );
+        const y = g.conv(pad ? pad.input : input(l), l.name, kernel, c.useBias ? bias : null, bn && batchNormAffine(bn, bn.name), { depthwise, strides, padding: pads });
         tensorOf.set(l.name, y);
         if (bn) tensorOf.set(bn.name, y);
         break;

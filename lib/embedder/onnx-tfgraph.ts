@@ -6,7 +6,7 @@
  * - Layout: the NHWC input is transposed once to NCHW, and image tensors stay NCHW; a Reshape reads
  *   its input transposed back to NHWC, so its output is laid out as TensorFlow's.
  * - `_FusedConv2D` (BiasAdd, optionally Relu) and `DepthwiseConv2dNative` become ONNX Conv (the
- *   depthwise one with `group` = channels; ./onnx-export.ts `foldConv`); `MaxPool` stays MaxPool.
+ *   depthwise one with `group` = channels; ./onnx-export.ts `Graph.conv`); `MaxPool` stays MaxPool.
  *   TensorFlow's `SAME` padding (the odd pixel at the end) is ONNX `auto_pad` SAME_UPPER, `VALID`
  *   is VALID.
  * - `Pad` (constant paddings, NHWC) becomes ONNX Pad with the pads reordered to NCHW; `AddV2` is
@@ -16,7 +16,7 @@
  */
 import { assert, NotReadyError } from '@/lib/errors';
 import { encodeOnnxModel } from './onnx-proto';
-import { foldConv, Graph, ONNX_INPUT } from './onnx-export';
+import { Graph, ONNX_INPUT } from './onnx-export';
 
 /** ONNX opset of the exported graph (Pad and Reshape take their pads and shape as inputs). */
 const OPSET = 17;
@@ -100,17 +100,10 @@ export function exportTfGraphOnnx(nodes: readonly TfGraphNode[], outputs: readon
         const fused = (n.attr?.fused_ops?.list?.s ?? []).map((s) => Buffer.from(s, 'base64').toString('utf8'));
         if (!depthwise && !(fused[0] === 'BiasAdd' && (fused.length === 1 || (fused.length === 2 && fused[1] === 'Relu')))) throw unsupported(n, `fused ops ${fused.join(', ')}`);
         const filter = constant(ins[1]);
-        const [kh, kw, cin, cout] = filter.shape;
-        const bias = depthwise ? null : { values: floats(constant(ins[2]), ins[2]), shape: [cout] };
-        const folded = foldConv({ values: floats(filter, ins[1]), shape: filter.shape }, bias, null, { depthwise, name: n.name });
-        const outs = folded.bias.length;
+        const bias = depthwise ? null : { values: floats(constant(ins[2]), ins[2]), shape: [filter.shape[3]] };
         const strides = ints(n, 'strides') ?? [1, 1, 1, 1];
-        const y = g.op(
-          'Conv',
-          [image(0), g.constant(`${n.name}/W`, [outs, depthwise ? 1 : cin, kh, kw], folded.weights), g.constant(`${n.name}/b`, [outs], folded.bias)],
-          n.name,
-          { kernel_shape: [kh, kw], strides: [strides[1], strides[2]], auto_pad: autoPad(n), group: depthwise ? cin : 1 },
-        );
+        const padding = autoPad(n) === 'VALID' ? [0, 0, 0, 0] : 'SAME_UPPER';
+        const y = g.conv(image(0), n.name, { values: floats(filter, ins[1]), shape: filter.shape }, bias, null, { depthwise, strides: [strides[1], strides[2]], padding });
         out = { name: fused[1] === 'Relu' ? g.op('Relu', [y], `${n.name}/relu`) : y, nchw: true };
         break;
       }

@@ -4,7 +4,7 @@
  * `src/faceRecognitionNet` (`forwardInput`, `convLayer`, `residualLayer`, `scaleLayer`):
  * - input [n, 150, 150, 3], RGB in 0..255 → NCHW, then (x − mean RGB) / 255;
  * - a conv layer is a convolution with bias, then the scale layer s · x + t, folded into the
- *   convolution (lib/embedder/onnx-export.ts `foldConv`); `same` at stride 1, or stride 2 `valid`
+ *   convolution (lib/embedder/onnx-export.ts `Graph.conv`); `same` at stride 1, or stride 2 `valid`
  *   (`convDown`); ReLU unless `convNoRelu`;
  * - a 3x3 stride-2 max pool after the first conv layer;
  * - residual: relu(conv2(conv1(x)) + x);
@@ -15,7 +15,7 @@
  * - the mean over height and width, times `fc` (no bias): the raw descriptor.
  */
 import { assert } from '@/lib/errors';
-import { foldConv, Graph, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-export';
+import { Graph, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-export';
 import { DESCRIPTOR_INPUT_PX } from './align';
 import { encodeFaceApiNet, faceApiInput, weightLookup } from './face-api-onnx';
 /** The residual stages after the first conv layer, in order: `down` ones halve the side. */
@@ -48,10 +48,8 @@ export function exportDescriptorOnnx(weights: ReadonlyMap<string, LayerWeight>):
     const [kh, kw, cin, cout] = kernel.shape;
     assert(cin === x.channels, `${prefix}: kernel for ${cin} channels on ${x.channels}`);
     const affine = { scale: weight(`${prefix}/scale/weights`).values, shift: weight(`${prefix}/scale/biases`).values };
-    const folded = foldConv(kernel, weight(`${prefix}/conv/bias`), affine, { depthwise: false, name: prefix });
-    const pads = down ? [0, 0, 0, 0] : [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2];
-    const strides = down ? [2, 2] : [1, 1];
-    const y = g.op('Conv', [x.name, g.constant(`${prefix}/W`, [cout, cin, kh, kw], folded.weights), g.constant(`${prefix}/b`, [cout], folded.bias)], `${prefix}/conv`, { kernel_shape: [kh, kw], strides, pads });
+    const padding = down ? [0, 0, 0, 0] : [(kh - 1) / 2, (kw - 1) / 2, (kh - 1) / 2, (kw - 1) / 2];
+    const y = g.conv(x.name, `${prefix}/conv`, kernel, weight(`${prefix}/conv/bias`), affine, { strides: down ? [2, 2] : [1, 1], padding });
     const side = down ? Math.floor((x.side - kh) / 2) + 1 : x.side;
     return { name: relu ? g.op('Relu', [y], `${prefix}/relu`) : y, channels: cout, side };
   };

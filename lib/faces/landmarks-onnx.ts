@@ -12,7 +12,7 @@
  *   points' x, y relative to the input (face-api's `postProcess` is the identity for a square
  *   input of the net's own size, which ./detect.ts always passes).
  */
-import { foldConv, Graph, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-export';
+import { Graph, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-export';
 import { encodeFaceApiNet, faceApiInput, weightLookup } from './face-api-onnx';
 /** Side of the landmark net's input. */
 export const LANDMARK_INPUT_PX = 112;
@@ -22,13 +22,8 @@ export function exportLandmarksOnnx(weights: ReadonlyMap<string, LayerWeight>): 
   const g = new Graph();
   const weight = weightLookup(weights, 'landmark net');
   /** A convolution of `kernel` (with `bias`, or none) over `x`, TensorFlow `same` padding. */
-  const conv = (x: string, name: string, kernel: LayerWeight, bias: LayerWeight | null, stride: number, depthwise: boolean): string => {
-    const [kh, kw, cin] = kernel.shape;
-    const folded = foldConv(kernel, bias, null, { depthwise, name });
-    const outs = folded.bias.length;
-    const inputs = [x, g.constant(`${name}/W`, [outs, depthwise ? 1 : cin, kh, kw], folded.weights), g.constant(`${name}/b`, [outs], folded.bias)];
-    return g.op('Conv', inputs, name, { kernel_shape: [kh, kw], strides: [stride, stride], auto_pad: 'SAME_UPPER', group: depthwise ? cin : 1 });
-  };
+  const conv = (x: string, name: string, kernel: LayerWeight, bias: LayerWeight | null, stride: number, depthwise: boolean): string =>
+    g.conv(x, name, kernel, bias, null, { depthwise, strides: [stride, stride], padding: 'SAME_UPPER' });
   const separable = (x: string, prefix: string, stride: number): string => {
     const dw = conv(x, `${prefix}/depthwise`, weight(`${prefix}/depthwise_filter`), null, stride, true);
     return conv(dw, `${prefix}/pointwise`, weight(`${prefix}/pointwise_filter`), weight(`${prefix}/bias`), 1, false);
