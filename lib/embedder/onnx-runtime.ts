@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { NotReadyError } from '@/lib/errors';
+import type { InferenceChoice } from './weights';
 
 /** The parts of `onnxruntime-node` this project uses. */
 type Ort = typeof import('onnxruntime-node');
@@ -87,4 +88,21 @@ export async function openOnnxSession(bytes: Uint8Array, { inputName, outputName
     },
     release: () => session.release(),
   };
+}
+
+/**
+ * What runs on ONNX Runtime as `inference` asks: null for `tfjs`; `open()` for `onnx`, its errors
+ * thrown; for `auto`, `open()`, or null with one log line `<who>: ONNX Runtime cannot run it (code:
+ * message); <fallback>` where it throws a NotReadyError (the runtime does not load, refuses the
+ * model, or the network does not export). Null means the caller runs the network on TF.js.
+ */
+export async function onnxUnlessFallback<T>(inference: InferenceChoice, open: () => Promise<T>, who: string, fallback: string): Promise<T | null> {
+  if (inference === 'tfjs') return null;
+  try {
+    return await open();
+  } catch (e) {
+    if (inference === 'onnx' || !(e instanceof NotReadyError)) throw e;
+    console.warn(`${who}: ONNX Runtime cannot run it (${e.code}: ${e.message}); ${fallback}`);
+    return null;
+  }
 }

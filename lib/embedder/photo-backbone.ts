@@ -15,12 +15,12 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { assert, NotReadyError } from '@/lib/errors';
+import { assert } from '@/lib/errors';
 import type { PreprocessSpec } from '@/lib/imaging/types';
 import type { LayersModel, Tensor, Tf } from './backend';
 import { ONNX_INPUT, ONNX_OUTPUT } from './onnx-export';
 import { exportKerasPrefixOnnx, kerasLayers } from './onnx-keras';
-import { openOnnxSession } from './onnx-runtime';
+import { onnxUnlessFallback, openOnnxSession } from './onnx-runtime';
 import { readPinnedFile, type WeightPins } from './pins';
 import type { InferenceChoice } from './weights';
 
@@ -130,22 +130,14 @@ export async function loadPhotoBackbone(tf: Tf, backbone: PhotoBackbone = MOBILE
     }
     return out;
   };
-  if (inference !== 'tfjs') {
-    try {
-      const onnx = await openOnnxSession(exportKerasPrefixOnnx(kerasLayers(cut), backbone.layer, { side, channels: 3, dim: backbone.dim }), { inputName: ONNX_INPUT, outputName: ONNX_OUTPUT });
-      full.dispose();
-      return {
-        backbone,
-        features: (inputs) => inBatches(inputs, (batch) => onnx.run(pack(batch), [batch.length, side, side, 3])),
-        dispose: () => void onnx.release(),
-      };
-    } catch (e) {
-      if (inference === 'onnx' || !(e instanceof NotReadyError)) {
-        full.dispose();
-        throw e;
-      }
-      console.warn(`[embedder] backbone ${backbone.id}: ONNX Runtime cannot run it (${e.code}: ${e.message}); features on TF.js`);
-    }
+  const exported = () => openOnnxSession(exportKerasPrefixOnnx(kerasLayers(cut), backbone.layer, { side, channels: 3, dim: backbone.dim }), { inputName: ONNX_INPUT, outputName: ONNX_OUTPUT });
+  const onnx = await onnxUnlessFallback(inference, exported, `[embedder] backbone ${backbone.id}`, 'features on TF.js').catch((e: unknown) => {
+    full.dispose();
+    throw e;
+  });
+  if (onnx) {
+    full.dispose();
+    return { backbone, features: (inputs) => inBatches(inputs, (batch) => onnx.run(pack(batch), [batch.length, side, side, 3])), dispose: () => void onnx.release() };
   }
   return {
     backbone,

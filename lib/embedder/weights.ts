@@ -4,11 +4,12 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, NotFoundError, NotReadyError } from '@/lib/errors';
+import { InputError, NotFoundError } from '@/lib/errors';
 import { getTf, type Tf } from './backend';
 import { embedBatch, towerTestShifts } from './embed';
 import { manifestBytesWith, readManifest, sha256Hex, type FileRef, type ModelArtefacts, type ModelManifest } from './manifest';
 import { openOnnxEmbedder } from './onnx-embed';
+import { onnxUnlessFallback } from './onnx-runtime';
 import { exportTowerOnnx, type LayerState } from './onnx-export';
 import { registerTowerLayers, type LayersModel, type TowerSpec } from './tower';
 
@@ -165,15 +166,8 @@ export async function loadModel(dir: string, { inference = 'tfjs' }: LoadModelOp
       ? [manifest.input.preprocess.inputSizePx, manifest.input.preprocess.inputSizePx, manifest.input.preprocess.channels]
       : [manifest.input.dim];
   const testShifts = towerTestShifts(manifest.architecture as unknown as TowerSpec);
-  if (inference !== 'tfjs') {
-    try {
-      const onnx = await openOnnxEmbedder(dir, manifest, inputShape, testShifts);
-      return { manifest, runtime: 'onnx', embed: (inputs) => onnx.embed(inputs), dispose: () => void onnx.release() };
-    } catch (e) {
-      if (inference === 'onnx' || !(e instanceof NotReadyError)) throw e;
-      console.warn(`[embedder] ${manifest.version}: ONNX Runtime cannot run it (${e.code}: ${e.message}); inference on TF.js`);
-    }
-  }
+  const onnx = await onnxUnlessFallback(inference, () => openOnnxEmbedder(dir, manifest, inputShape, testShifts), `[embedder] ${manifest.version}`, 'inference on TF.js');
+  if (onnx) return { manifest, runtime: 'onnx', embed: (inputs) => onnx.embed(inputs), dispose: () => void onnx.release() };
   const tf = getTf();
   await checkTfjsArtefacts(dir, manifest);
   const model = await loadLayersModel(tf, dir);

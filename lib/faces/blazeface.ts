@@ -17,11 +17,11 @@
  * Overlapping boxes are merged by greedy NMS.
  */
 import path from 'node:path';
-import { assert, NotReadyError } from '@/lib/errors';
-import { boxIou, centreInside, type Box, type DecodedImage } from '@/lib/imaging';
+import { assert } from '@/lib/errors';
+import { boxIou, centreInside, rgbPixels, type Box, type DecodedImage } from '@/lib/imaging';
 import type { Tensor, Tf } from '@/lib/embedder/backend';
 import { ONNX_INPUT } from '@/lib/embedder/onnx-export';
-import { openOnnxSession, type OnnxSession } from '@/lib/embedder/onnx-runtime';
+import { onnxUnlessFallback, openOnnxSession, type OnnxSession } from '@/lib/embedder/onnx-runtime';
 import { exportTfGraphOnnx, type TfConstant, type TfGraphNode } from '@/lib/embedder/onnx-tfgraph';
 import { readPinnedFile, type WeightPins as FaceWeightPins } from '@/lib/embedder/pins';
 import type { InferenceChoice } from '@/lib/embedder/weights';
@@ -108,15 +108,7 @@ export async function loadBlazeFace(tf: Tf, pins: FaceWeightPins = BLAZEFACE_PIN
     const px = BLAZEFACE_INPUT_PX[variant];
     return openOnnxSession(exportTfGraphOnnx(nodes, net.outputNodes, constant, [1, px, px, 3]), { inputName: ONNX_INPUT, outputName: `output/${net.outputNodes[0]}` });
   };
-  let sessions: BlazeFace['onnx'] = null;
-  if (inference !== 'tfjs') {
-    try {
-      sessions = { front: await onnx('front', front), back: await onnx('back', back) };
-    } catch (e) {
-      if (inference === 'onnx' || !(e instanceof NotReadyError)) throw e;
-      console.warn(`[faces] BlazeFace: ONNX Runtime cannot run it (${e.code}: ${e.message}); detection on TF.js`);
-    }
-  }
+  const sessions = await onnxUnlessFallback(inference, async () => ({ front: await onnx('front', front), back: await onnx('back', back) }), '[faces] BlazeFace', 'detection on TF.js');
   return { nets: { front: front.net, back: back.net }, onnx: sessions, pins };
 }
 
@@ -178,7 +170,8 @@ function centredSquare(img: DecodedImage): { side: number; padX: number; padY: n
  * square at s = i · side / inputPx, between floor(s) and min(ceil(s), side − 1).
  */
 export function blazeFaceInput(img: DecodedImage, inputPx: number): Float32Array {
-  const { width, height, channels: ch, data } = img;
+  const { width, height } = img;
+  const rgb = rgbPixels(img);
   const { side, padX, padY } = centredSquare(img);
   const ratio = side / inputPx;
   /** The padded square's value at (y, x), channel c. */
@@ -186,7 +179,7 @@ export function blazeFaceInput(img: DecodedImage, inputPx: number): Float32Array
     const iy = y - padY;
     const ix = x - padX;
     if (iy < 0 || iy >= height || ix < 0 || ix >= width) return 0;
-    return data[(iy * width + ix) * ch + (ch >= 3 ? c : 0)] / 127.5 - 1;
+    return rgb[(iy * width + ix) * 3 + c] / 127.5 - 1;
   };
   const out = new Float32Array(inputPx * inputPx * 3);
   for (let r = 0; r < inputPx; r++) {

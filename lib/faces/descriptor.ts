@@ -4,7 +4,8 @@
  * where the models loaded it there (./descriptor-onnx.ts), else face-api's net on TF.js.
  */
 import { assert } from '@/lib/errors';
-import type { DecodedImage } from '@/lib/imaging';
+import { rgbPixels, type DecodedImage } from '@/lib/imaging';
+import type { Tensor3D } from '@/lib/embedder/backend';
 import type { OnnxSession } from '@/lib/embedder/onnx-runtime';
 import type { FaceModels } from './face-api';
 import { DESCRIPTOR_INPUT_PX } from './align';
@@ -27,7 +28,7 @@ export async function describeFaces(models: FaceModels, faces: readonly DecodedI
     const batch = faces.slice(start, start + step);
     for (const f of batch) assert(f.width === DESCRIPTOR_INPUT_PX && f.height === DESCRIPTOR_INPUT_PX, `descriptor input must be ${DESCRIPTOR_INPUT_PX}x${DESCRIPTOR_INPUT_PX}, got ${f.width}x${f.height}`);
     const list = models.descriptorOnnx ? await describeOnOnnx(models.descriptorOnnx, batch, flip) : await describeOnTfjs(models, batch, flip);
-    assert(list.length === batch.length * (flip ? 2 : 1) && list.every((v) => v.length === DESCRIPTOR_DIM), `expected ${list.length} descriptors of ${DESCRIPTOR_DIM}`);
+    assert(list.length === batch.length * (flip ? 2 : 1) && list.every((v) => v.length === DESCRIPTOR_DIM), `expected ${batch.length * (flip ? 2 : 1)} descriptors of ${DESCRIPTOR_DIM}, got ${list.length}`);
     if (!flip) out.push(...list);
     else for (let k = 0; k < batch.length; k++) out.push(l2Normalise(Float32Array.from(list[k], (v, j) => (v + list[k + batch.length][j]) / 2)));
   }
@@ -40,17 +41,10 @@ async function describeOnOnnx(session: OnnxSession, batch: readonly DecodedImage
   const n = batch.length * (flip ? 2 : 1);
   const input = new Float32Array(n * px * px * 3); // [n, 150, 150, 3] RGB 0..255
   batch.forEach((f, i) => {
-    for (let y = 0; y < px; y++) {
-      for (let x = 0; x < px; x++) {
-        const src = (y * px + x) * f.channels;
-        for (let c = 0; c < 3; c++) {
-          // Grey -> RGB; RGBA -> RGB.
-          const v = f.data[src + (f.channels === 1 ? 0 : c)];
-          input[((i * px + y) * px + x) * 3 + c] = v;
-          if (flip) input[(((i + batch.length) * px + y) * px + (px - 1 - x)) * 3 + c] = v;
-        }
-      }
-    }
+    const rgb = rgbPixels(f);
+    input.set(rgb, i * px * px * 3);
+    // The mirror image: each row's pixels in reverse order.
+    if (flip) for (let y = 0; y < px; y++) for (let x = 0; x < px; x++) input.set(rgb.subarray((y * px + x) * 3, (y * px + x + 1) * 3), (((batch.length + i) * px + y) * px + px - 1 - x) * 3);
   });
   const flat = await session.run(input, [n, px, px, 3]);
   return Array.from({ length: n }, (_, i) => flat.slice(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM));
@@ -59,14 +53,8 @@ async function describeOnOnnx(session: OnnxSession, batch: readonly DecodedImage
 /** Raw descriptors of `faces`, then with `flip` of their mirror images, with face-api's net on TF.js. */
 async function describeOnTfjs(models: FaceModels, faces: readonly DecodedImage[], flip: boolean): Promise<Float32Array[]> {
   const { api, tf } = models;
-  const batch = faces.map((f) =>
-    tf.tidy(() => {
-      const x = tf.tensor3d(f.data, [f.height, f.width, f.channels], 'int32'); // [150, 150, ch]
-      // Grey -> RGB; RGBA -> RGB. face-api normalises (mean RGB, /255) inside the net.
-      const rgb = f.channels === 1 ? tf.tile(x, [1, 1, 3]) : f.channels === 4 ? tf.slice(x, [0, 0, 0], [-1, -1, 3]) : x;
-      return tf.cast(rgb, 'float32') as typeof x; // [150, 150, 3]
-    }),
-  );
+  // face-api normalises (mean RGB, /255) inside the net.
+  const batch = faces.map((f) => tf.tidy(() => tf.cast(tf.tensor3d(rgbPixels(f), [f.height, f.width, 3], 'int32'), 'float32') as Tensor3D)); // [150, 150, 3]
   // Mirror images: reverse the width axis of each [150, 150, 3].
   const inputs = flip ? [...batch, ...batch.map((t) => tf.reverse(t, 1) as typeof t)] : batch;
   try {

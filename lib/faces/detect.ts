@@ -5,7 +5,7 @@
  * descriptor do not depend on the detector.
  */
 import { assert } from '@/lib/errors';
-import { cropImage, type Box, type DecodedImage } from '@/lib/imaging';
+import { cropImage, rgbPixels, type Box, type DecodedImage } from '@/lib/imaging';
 import { detectBlazeFaces, type BlazeFaceVariant } from './blazeface';
 import type { FaceModels } from './face-api';
 import { LANDMARK_INPUT_PX } from './landmarks-onnx';
@@ -58,17 +58,6 @@ export const LANDMARK_BOX_SHIFT = 0.02;
 
 /** Detector floor: lower-scoring boxes are noise (see prepare.ts for the refusal threshold). */
 export const DETECT_MIN_SCORE = 0.3;
-
-/** RGB int32 pixels of `img` (grey replicated, alpha dropped): [height, width, 3]. */
-function rgbPixels(img: DecodedImage): Int32Array {
-  const n = img.width * img.height;
-  const out = new Int32Array(n * 3);
-  const ch = img.channels;
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = img.data[i * ch + (ch === 1 ? 0 : c)];
-  }
-  return out;
-}
 
 /** The 68 landmarks of the face in `box` (a square crop of `img`), in image pixels. */
 async function landmarksIn(models: FaceModels, img: DecodedImage, box: Box): Promise<Point[]> {

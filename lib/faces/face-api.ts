@@ -8,10 +8,10 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { assert, NotReadyError } from '@/lib/errors';
+import { assert } from '@/lib/errors';
 import { initTf, type NamedTensorMap, type Tensor3D, type Tf } from '@/lib/embedder/backend';
 import { ONNX_INPUT, ONNX_OUTPUT, type LayerWeight } from '@/lib/embedder/onnx-export';
-import { openOnnxSession, type OnnxSession } from '@/lib/embedder/onnx-runtime';
+import { onnxUnlessFallback, openOnnxSession, type OnnxSession } from '@/lib/embedder/onnx-runtime';
 import type { InferenceChoice } from '@/lib/embedder/weights';
 import { exportDescriptorOnnx } from './descriptor-onnx';
 import { exportLandmarksOnnx } from './landmarks-onnx';
@@ -148,15 +148,8 @@ async function verify(opts: Required<LoadFaceModelsOptions>): Promise<Map<string
 }
 
 /** A face-api net's ONNX Runtime session for `inference`, exported from its weights (null: TF.js; see `LoadFaceModelsOptions.inference`). */
-async function netSession(what: string, exportOnnx: () => Uint8Array, inference: InferenceChoice): Promise<OnnxSession | null> {
-  if (inference === 'tfjs') return null;
-  try {
-    return await openOnnxSession(exportOnnx(), { inputName: ONNX_INPUT, outputName: ONNX_OUTPUT });
-  } catch (e) {
-    if (inference === 'onnx' || !(e instanceof NotReadyError)) throw e;
-    console.warn(`[faces] ${what}: ONNX Runtime cannot run it (${e.code}: ${e.message}); ${what} on TF.js`);
-    return null;
-  }
+function netSession(what: string, exportOnnx: () => Uint8Array, inference: InferenceChoice): Promise<OnnxSession | null> {
+  return onnxUnlessFallback(inference, () => openOnnxSession(exportOnnx(), { inputName: ONNX_INPUT, outputName: ONNX_OUTPUT }), `[faces] ${what}`, `${what} on TF.js`);
 }
 
 /** The sessions of the exported face-api nets for `inference`. */

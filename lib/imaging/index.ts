@@ -18,5 +18,6 @@ export { sniffFormat } from './sniff';
 export { preprocessImage, PREPROCESS_VERSION } from './preprocess';
 export { boxIou, centreInside, cropImage, padImage, pasteImage, resizeImage, shrinkImage, type ResizeSpec } from './geometry';
 export { encodePng, svgToPng } from './encode';
+export { rgbPixels } from './pixels';
 export { DEFAULT_MAX_PIXELS, IMAGE_FORMATS } from './types';
 export type { Box, Channels, DecodedImage, ImageFormat, PaddedImage, PreprocessSpec } from './types';

@@ -1,5 +1,5 @@
 /**
- * Helpers for moving `DecodedImage` pixels in and out of sharp.
+ * Helpers for moving `DecodedImage` pixels in and out of sharp, and into networks' RGB inputs.
  */
 import sharp, { type Sharp } from 'sharp';
 import { assert } from '@/lib/errors';
@@ -14,6 +14,17 @@ export function assertImage(img: RawPixels): void {
   assert([1, 3, 4].includes(img.channels), `image channels must be 1, 3 or 4, got ${img.channels}`);
   const expected = img.width * img.height * img.channels;
   assert(img.data.length === expected, `image data must hold ${expected} bytes, got ${img.data.length}`);
+}
+
+/** RGB pixels of `img` (grey replicated, alpha dropped) as int32, [height, width, 3]: the input face-api's and BlazeFace's nets read. */
+export function rgbPixels(img: RawPixels): Int32Array {
+  const n = img.width * img.height;
+  const out = new Int32Array(n * 3);
+  const ch = img.channels;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = img.data[i * ch + (ch === 1 ? 0 : c)];
+  }
+  return out;
 }
 
 /** A sharp pipeline reading `img` as raw 8-bit pixels (no copy). */
