@@ -8,9 +8,8 @@
  * `model.json` object, `group1-shard1of1.min.js` the weight shard as base64). Both are read as
  * bytes, checked against the SHA-256 pins below, then evaluated in an empty `vm` context (no
  * `require`, no globals): the verified bytes are exactly what runs. Under ONNX Runtime the network
- * runs as exported in memory from those same weights (./onnx-keras.ts): 11 ms/image against 81 on
- * TF.js wasm, pooled features within 1.6e-5 (largest 9.8) on 40 grocery-store photos (one-off script,
- * loaded machine, 2026-12-05; the bench's `photo` rows measure it side by side).
+ * runs as exported in memory from those same weights (./onnx-keras.ts); the bench's `photo` rows
+ * measure both runtimes side by side (bench/README.md section 2).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
