@@ -3,6 +3,7 @@
  */
 import { assert } from '@/lib/errors';
 import { sharpFromImage, toRawPixels } from './pixels';
+import { reduceGrey, reducesExactly } from './reduce';
 import type { DecodedImage, PreprocessSpec } from './types';
 
 /**
@@ -12,7 +13,7 @@ import type { DecodedImage, PreprocessSpec } from './types';
  * (area ink >= 0.3 rendered < 0.15: nearest 1014/4638, all others 0). Ink mass ratio lanczos2 1.025
  * (negative lobes clip at 0). tests/imaging/preprocess.test.ts pins MAE < 0.01 and no lost strokes.
  */
-const RESIZE_KERNEL = 'lanczos2';
+const RESIZE_KERNEL = 'lanczos2'; // ./reduce.ts computes this kernel's grey downsizes in JavaScript: change both together
 
 /**
  * Version of what `preprocessImage` computes for a given spec. Caches of preprocessed arrays include it
@@ -47,6 +48,18 @@ function assertSpec(spec: PreprocessSpec): number {
 export async function preprocessImage(img: DecodedImage, spec: PreprocessSpec): Promise<Float32Array> {
   const background = assertSpec(spec);
   const size = spec.inputSizePx;
+  const out = new Float32Array(size * size * spec.channels); // [inputSizePx, inputSizePx, channels]
+  const toUnit = (bytes: Uint8Array): Float32Array => {
+    for (let i = 0; i < out.length; i++) {
+      const v = bytes[i] / 255;
+      out[i] = spec.invert ? 1 - v : v;
+    }
+    return out;
+  };
+  // Grey to grey, stretched: sharp's very bytes without a sharp call (./reduce.ts), where they are known equal.
+  if (img.channels === 1 && spec.channels === 1 && spec.fit === 'fill' && reducesExactly(img.width, img.height, size, size)) {
+    return toUnit(reduceGrey(img.data, img.width, img.height, size, size));
+  }
   const colour = { r: background, g: background, b: background, alpha: 1 };
   let pipeline = sharpFromImage(img);
   if (img.channels === 4) pipeline = pipeline.flatten({ background: colour });
@@ -58,10 +71,5 @@ export async function preprocessImage(img: DecodedImage, spec: PreprocessSpec): 
     raw.width === size && raw.height === size && raw.channels === spec.channels,
     `resize returned ${raw.width}x${raw.height}x${raw.channels}, expected ${size}x${size}x${spec.channels}`,
   );
-  const out = new Float32Array(size * size * spec.channels); // [inputSizePx, inputSizePx, channels]
-  for (let i = 0; i < out.length; i++) {
-    const v = raw.data[i] / 255;
-    out[i] = spec.invert ? 1 - v : v;
-  }
-  return out;
+  return toUnit(raw.data);
 }
