@@ -1,5 +1,5 @@
 /** Audit rows: the one writer of the append-only audit log, and its reads. */
-import type { DbOrTx } from './client';
+import type { Db, DbOrTx } from './client';
 import { afterKey, type NewestFirstKey } from './keyset';
 import { jsonInput, jsonObjectSchema, parseNullableColumn, type JsonObject } from './json';
 
@@ -67,9 +67,16 @@ export async function createAuditEntry(db: DbOrTx, entry: NewAuditEntry): Promis
   await db.auditEntry.create({ data: toData(entry) });
 }
 
-/** Appends several audit rows in one statement (one transaction): all or none. */
-export async function createAuditEntries(db: DbOrTx, entries: NewAuditEntry[]): Promise<void> {
-  await db.auditEntry.createMany({ data: entries.map(toData) });
+/**
+ * Appends several audit rows in one transaction: all or none. One `create` per row rather than
+ * `createMany`: Prisma 7.10 keeps the query plans of `create` and of batches of them, but compiles
+ * every `createMany` afresh (its client leaves createMany out of the plan cache), which was a third
+ * of each audit write's time.
+ */
+export async function createAuditEntries(db: Db, entries: NewAuditEntry[]): Promise<void> {
+  const creates = entries.map((e) => db.auditEntry.create({ data: toData(e), select: { id: true } }));
+  if (creates.length === 1) await creates[0];
+  else await db.$transaction(creates);
 }
 
 /** Audit rows matching a filter, newest first (ties by id, descending). */

@@ -1,8 +1,8 @@
 /**
  * Group commit of the decision audit (issue 20: audit writes batched without losing any). A search
  * or verify waits until its row is committed before it answers, as before; while one insert is
- * in flight, the rows of the requests that arrive meanwhile gather and go as the next single
- * `createMany`. So under load N requests cost about one write transaction per forward pass
+ * in flight, the rows of the requests that arrive meanwhile gather and go in the next single
+ * write transaction (`createAuditEntries`). So under load N requests cost about one write transaction per forward pass
  * instead of N, and the guarantee is unchanged: every answered request's audit row is committed
  * (a SIGKILL loses only rows of requests not yet answered). A failed insert fails each request of
  * its batch (500), never silently.
