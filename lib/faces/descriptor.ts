@@ -43,8 +43,14 @@ async function describeOnOnnx(session: OnnxSession, batch: readonly DecodedImage
   batch.forEach((f, i) => {
     const rgb = rgbPixels(f);
     input.set(rgb, i * px * px * 3);
-    // The mirror image: each row's pixels in reverse order.
-    if (flip) for (let y = 0; y < px; y++) for (let x = 0; x < px; x++) input.set(rgb.subarray((y * px + x) * 3, (y * px + x + 1) * 3), (((batch.length + i) * px + y) * px + px - 1 - x) * 3);
+    // The mirror image: each row's pixels in reverse order (element by element: a subarray per pixel cost 3 ms per face).
+    if (!flip) return;
+    const mirror = (batch.length + i) * px * px * 3;
+    for (let y = 0; y < px; y++) {
+      for (let x = 0; x < px; x++) {
+        for (let c = 0; c < 3; c++) input[mirror + (y * px + px - 1 - x) * 3 + c] = rgb[(y * px + x) * 3 + c];
+      }
+    }
   });
   const flat = await session.run(input, [n, px, px, 3]);
   return Array.from({ length: n }, (_, i) => flat.slice(i * DESCRIPTOR_DIM, (i + 1) * DESCRIPTOR_DIM));
