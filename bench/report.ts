@@ -143,7 +143,7 @@ function profileSection(read: (name: string) => Json | null): string[] {
   const rows = runs.flatMap((j) => (j.rows as Record<string, unknown>[]).map((r) => ({ ...r, run: `${j.commit}${j.loadAverage ? ` (load ${j.loadAverage[0]})` : ''}` })));
   return [
     ...runs.flatMap((j) => [header(j), '']),
-    'Spans from the `Server-Timing` header: `total` is inside the route wrapper, `other` is `total` less the stages, `outside` is the client latency less `total` (Next routing and HTTP).',
+    'Spans from the `Server-Timing` header: `total` is inside the route wrapper, `other` is `total` less the stages, `outside` is the client latency less `total`: Next routing, HTTP, and the bench\'s own `fetch` client, which alone takes most of it (at 672c899 `GET /api/health` took 2.6-3.0 ms per request through `fetch` and 0.1-0.5 ms through autocannon, one client; search latency in section 4 is autocannon\'s).',
     '',
     table(rows, [['run', 'commit'], ['kind', 'search'], ['identities', 'identities'], ['clientP50Ms', 'client p50'], ['totalMs', 'total'], ...stages.map((st): [string, string] => [`stagesMs.${st}`, st]), ['otherMs', 'other'], ['outsideMs', 'outside']]),
   ];
