@@ -36,7 +36,7 @@ function toRow(r: StoredCollection): CollectionRow {
 export async function findCollection(db: DbOrTx, id: string): Promise<CollectionRow | null> {
   // Raw SQL, as Prisma reads the same columns back typed (Json parsed, DateTime as Date) on SQLite
   // and PostgreSQL alike: every collection request starts here, and findUnique's query interpreter
-  // made it 0.34 ms against 0.15 ms (SQLite, one-off script).
+  // made it 0.34 ms a read against 0.22 ms with the settings still validated (SQLite, one-off script).
   const [row] = await db.$queryRaw<StoredCollection[]>`SELECT * FROM "Collection" WHERE "id" = ${id}`;
   return row ? toRow(row) : null;
 }
