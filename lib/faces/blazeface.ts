@@ -18,7 +18,7 @@
  */
 import path from 'node:path';
 import { assert } from '@/lib/errors';
-import { boxIou, centreInside, rgbPixels, type Box, type DecodedImage } from '@/lib/imaging';
+import { boxIou, centreInside, type Box, type DecodedImage } from '@/lib/imaging';
 import type { Tensor, Tf } from '@/lib/embedder/backend';
 import { ONNX_INPUT } from '@/lib/embedder/onnx-export';
 import { onnxUnlessFallback, openOnnxSession, type OnnxSession } from '@/lib/embedder/onnx-runtime';
@@ -170,16 +170,15 @@ function centredSquare(img: DecodedImage): { side: number; padX: number; padY: n
  * square at s = i · side / inputPx, between floor(s) and min(ceil(s), side − 1).
  */
 export function blazeFaceInput(img: DecodedImage, inputPx: number): Float32Array {
-  const { width, height } = img;
-  const rgb = rgbPixels(img);
+  const { width, height, channels, data } = img;
   const { side, padX, padY } = centredSquare(img);
   const ratio = side / inputPx;
-  /** The padded square's value at (y, x), channel c. */
+  /** The padded square's value at (y, x), channel c, read from the image's own bytes (only the samples the resize reads). */
   const at = (y: number, x: number, c: number): number => {
     const iy = y - padY;
     const ix = x - padX;
     if (iy < 0 || iy >= height || ix < 0 || ix >= width) return 0;
-    return rgb[(iy * width + ix) * 3 + c] / 127.5 - 1;
+    return data[(iy * width + ix) * channels + (channels === 1 ? 0 : c)] / 127.5 - 1;
   };
   const out = new Float32Array(inputPx * inputPx * 3);
   for (let r = 0; r < inputPx; r++) {
@@ -193,8 +192,10 @@ export function blazeFaceInput(img: DecodedImage, inputPx: number): Float32Array
       const x1 = Math.min(side - 1, Math.ceil(sx));
       const fx = sx - x0;
       for (let c = 0; c < 3; c++) {
-        const top = at(y0, x0, c) + (at(y0, x1, c) - at(y0, x0, c)) * fx;
-        const bottom = at(y1, x0, c) + (at(y1, x1, c) - at(y1, x0, c)) * fx;
+        const topLeft = at(y0, x0, c);
+        const bottomLeft = at(y1, x0, c);
+        const top = topLeft + (at(y0, x1, c) - topLeft) * fx;
+        const bottom = bottomLeft + (at(y1, x1, c) - bottomLeft) * fx;
         out[(r * inputPx + q) * 3 + c] = top + (bottom - top) * fy;
       }
     }

@@ -16,7 +16,7 @@ export function assertImage(img: RawPixels): void {
   assert(img.data.length === expected, `image data must hold ${expected} bytes, got ${img.data.length}`);
 }
 
-/** RGB pixels of `img` (grey replicated, alpha dropped) as int32, [height, width, 3]: the input face-api's and BlazeFace's nets read. */
+/** RGB pixels of `img` (grey replicated, alpha dropped) as int32, [height, width, 3]: the input face-api's landmark and recognition nets read. */
 export function rgbPixels(img: RawPixels): Int32Array {
   const n = img.width * img.height;
   const out = new Int32Array(n * 3);
