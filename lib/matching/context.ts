@@ -120,9 +120,11 @@ export async function cachedGallerySize(db: DbOrTx, c: Pick<CollectionRow, 'id' 
  * the model ships an open-set table (N · m(K), 1 <= m <= K: the images of one identity are not K
  * independent chances; lib/calibration/open-set-table.ts), else every image. With `gallery` trials
  * in force (enough identities and impostor trials for the target, see gallery-calibration.ts), the
- * gallery's own threshold at the target FAR is taken when it is the stricter of the two: its
+ * gallery's own threshold at the target FAR is taken when it is the stricter of the two and the
+ * gallery's trials show the model's too loose (over the target with their whole 95% interval): its
  * leave-one-identity-out trials under-predicted strangers on held-out Omniglot (2.0-2.7x the target
- * at 1e-2 wherever it was in force), so it may tighten the model's threshold but never loosen it.
+ * at 1e-2 wherever it was in force), so it may tighten the model's threshold but never loosen it,
+ * and only on evidence, not on the noise of a few hundred trials.
  * The rule is `modelThreshold` and `withGalleryThreshold` (lib/calibration), the same that
  * `evaluate openset`'s `model-curve-table` measures.
  */

@@ -8,7 +8,9 @@ import {
   openSetThreshold,
   targetPoint,
   wilsonRate,
+  withGalleryThreshold,
   type GalleryEntry,
+  type TrialSet,
 } from '@/lib/calibration';
 
 /** One-hot unit vector e_i of length `dim`, optionally tilted by `eps` towards the last axis (then renormalised). */
@@ -81,5 +83,49 @@ describe('modelCurvePolicy', () => {
 
   it('refuses an unknown policy name, naming the known ones', () => {
     expect(() => createPolicy('nope', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null, openSetTable: null })).toThrow(/unknown open-set policy "nope"; known: model-curve-identities, model-curve-images, model-curve-table, model-curve-table-shift, cohort/);
+  });
+});
+
+describe('withGalleryThreshold', () => {
+  // 300 impostor trials at 1/300, 2/300, ..., 1: at target 1e-2 the gallery's own threshold
+  // accepts 3 of them, and it is measurable (300 >= 3 / 0.01).
+  const trials: TrialSet = {
+    eligibleIdentities: 10,
+    genuine: Float64Array.from({ length: 50 }, (_, i) => (i + 0.5) / 5000),
+    impostor: Float64Array.from({ length: 300 }, (_, i) => (i + 1) / 300),
+    sampled: false,
+  };
+  const fromGallery = targetPoint(trials, 0.01).threshold!;
+  const accepting = (k: number) => (k + 0.5) / 300;
+
+  it('reads 3 of the 300 trials at the target', () => {
+    expect(trials.impostor.filter((d) => d <= fromGallery).length).toBe(3);
+  });
+
+  it('tightens when the curve threshold accepts a share whose whole Wilson interval is over the target', () => {
+    // 10 of 300: 3.3%, Wilson [1.8%, 6.0%].
+    expect(wilsonRate(10, 300).lo).toBeGreaterThan(0.01);
+    const t = withGalleryThreshold(accepting(10), 0.01, trials, 'tighten');
+    expect(t.threshold).toBe(fromGallery);
+    expect(t.galleryFar).toMatchObject({ value: 3 / 300, n: 300 });
+  });
+
+  it('keeps the curve threshold when the gallery reads it a little high, within the noise of its trials', () => {
+    // 5 of 300: 1.7%, Wilson [0.7%, 3.8%], so the gallery's stricter threshold is not evidence.
+    expect(wilsonRate(5, 300).lo).toBeLessThan(0.01);
+    expect(withGalleryThreshold(accepting(5), 0.01, trials, 'tighten')).toEqual({ threshold: accepting(5), galleryFar: null });
+    // Never loosens: a curve threshold under the gallery's stays.
+    expect(withGalleryThreshold(1.5 / 300, 0.01, trials, 'tighten')).toEqual({ threshold: 1.5 / 300, galleryFar: null });
+  });
+
+  it('takes the gallery threshold without a curve, or whenever it replaces the curve', () => {
+    expect(withGalleryThreshold(null, 0.01, trials, 'tighten').threshold).toBe(fromGallery);
+    expect(withGalleryThreshold(1.5 / 300, 0.01, trials, 'replace').threshold).toBe(fromGallery);
+  });
+
+  it('leaves the curve alone while the gallery cannot measure the target', () => {
+    // 1e-3 needs 3,000 trials; 4 eligible identities are under the minimum of 5.
+    expect(withGalleryThreshold(accepting(10), 0.001, trials, 'tighten')).toEqual({ threshold: accepting(10), galleryFar: null });
+    expect(withGalleryThreshold(accepting(10), 0.01, { ...trials, eligibleIdentities: 4 }, 'replace')).toEqual({ threshold: accepting(10), galleryFar: null });
   });
 });

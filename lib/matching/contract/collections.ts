@@ -37,7 +37,8 @@ export const collectionDomainSchema = z.enum(['drawings', 'photos']);
 
 /**
  * The threshold searches decide with. `source` 'override': an admin's raw distance pinned to this
- * model version; 'gallery': the collection's own calibration at the target FAR (issue 7); 'model':
+ * model version; 'gallery': the collection's own calibration at the target FAR (issue 7), taken where
+ * it is stricter than the model's and its trials show the model's too loose; 'model':
  * the model's calibration curve read at the open-set FAR over the gallery's images (issue 18).
  * `distance` is null when the collection's model is not loaded; `identities` counts the live
  * identities (with at least one image) and `images` the enrolled images a stranger is compared with.

@@ -7,7 +7,7 @@ import { ThresholdTuner } from './threshold-tuner.client';
 export const dynamic = 'force-dynamic';
 
 const SOURCE: Record<string, string> = {
-  gallery: 'this gallery’s calibration at the target FAR (stricter than the model curve)',
+  gallery: 'this gallery’s calibration at the target FAR (stricter than the model curve, which its trials showed too loose)',
   model: 'the model’s calibration curve, over the gallery’s images',
   override: 'a raw threshold an admin set',
 };
