@@ -1,7 +1,7 @@
 /**
  * Embeddings of a folder-per-identity data set, computed once and cached as JSON under `cacheDir`
  * (default runs/cache), keyed by the data's paths and bytes, the model version and the pipeline's
- * `prepareKey`: a rerun of an evaluation on the same data and model reads them back in seconds.
+ * `runtime` and `prepareKey`: a rerun of an evaluation on the same data and model reads them back in seconds.
  */
 import { createHash } from 'node:crypto';
 import { readJsonCache, writeJsonCache } from '@/lib/datasets/cache';
@@ -33,7 +33,7 @@ export async function embedFolder(
   opts: { cacheDir?: string; log: (msg: string) => void },
 ): Promise<{ images: EmbeddedImage[]; refused: string[]; cacheFile: string; cached: boolean }> {
   const files = await listFolderImages(root);
-  const hash = createHash('sha256').update(JSON.stringify([CACHE_LAYOUT, pipeline.manifest.version, pipeline.prepareKey]));
+  const hash = createHash('sha256').update(JSON.stringify([CACHE_LAYOUT, pipeline.manifest.version, pipeline.runtime, pipeline.prepareKey]));
   for (const f of files) hash.update(f.source).update(f.bytes);
   const key = hash.digest('hex').slice(0, 16);
   const { file: cacheFile, existing } = await readJsonCache<CacheFile>(root, 'embeddings', CACHE_LAYOUT, key, opts.cacheDir);

@@ -30,6 +30,8 @@ export interface OpenSetJson {
   data: string;
   model: string;
   backend: string;
+  /** The pipeline's `runtime` (absent from results written before it was recorded). */
+  runtime?: string;
   repeats: number;
   seed: number;
   strangerShare: number;
@@ -85,6 +87,7 @@ export async function runOpenSet(root: string, pipeline: EmbeddingPipeline, opts
     data: root,
     model: manifest.version,
     backend: pipeline.backend,
+    runtime: pipeline.runtime,
     repeats: opts.repeats,
     seed: opts.seed,
     strangerShare: STRANGER_SHARE,

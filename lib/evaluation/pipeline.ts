@@ -36,6 +36,12 @@ export interface EmbeddingPipeline {
   manifest: ModelManifest;
   /** TF.js backend in use. */
   backend: string;
+  /**
+   * What runs the networks: `onnx` (ONNX Runtime) or `tfjs`, per network where there are several
+   * (faces). A cache key part: the runtimes agree within 1e-5, not to the bit, so embeddings cached
+   * on one are not the other's (the service runs `auto`, as evaluation does).
+   */
+  runtime: string;
   /** Everything besides the bytes and the model version that decides `prepare`'s output (a cache key part). */
   prepareKey: string;
   /** Turns image bytes into model input; null when the pipeline refuses the image (e.g. no face found). */
@@ -72,7 +78,8 @@ async function loadObjectPipeline(modelDir: string): Promise<EmbeddingPipeline> 
   const { initTf } = await import('@/lib/embedder/backend');
   const { loadModel } = await import('@/lib/embedder/weights');
   const { tf, backend } = await initTf('auto');
-  const model = await loadModel(modelDir);
+  // The service's runtime (ML_INFERENCE's default): ONNX Runtime where the model exports and it loads.
+  const model = await loadModel(modelDir, { inference: 'auto' });
   const { input, backbone } = model.manifest;
   if (backbone) {
     const { loadPhotoBackbone } = await import('@/lib/embedder/photo-backbone');
@@ -81,6 +88,7 @@ async function loadObjectPipeline(modelDir: string): Promise<EmbeddingPipeline> 
     return {
       manifest: model.manifest,
       backend,
+      runtime: model.runtime,
       prepareKey: JSON.stringify([backbone.id, backbone.preprocess]),
       prepare: async (bytes) => (await photoFeatures(loaded, [bytes], { cacheDir: PHOTO_FEATURE_CACHE })).features[0],
       embed: (inputs) => model.embed(inputs),
@@ -97,6 +105,7 @@ async function loadObjectPipeline(modelDir: string): Promise<EmbeddingPipeline> 
   return {
     manifest: model.manifest,
     backend,
+    runtime: model.runtime,
     prepareKey: JSON.stringify(input.preprocess),
     prepare: async (bytes) => preprocessImage(await decodeImage(bytes), input.preprocess),
     embed: (inputs) => model.embed(inputs),

@@ -18,6 +18,8 @@ export interface OneShotJson {
   accuracy: number;
   model: string;
   backend: string;
+  /** The pipeline's `runtime` (lib/evaluation/pipeline.ts). */
+  runtime: string;
 }
 
 /** The figures `identify` reports for one embedding (definitions in lib/evaluation/identify.ts). */
@@ -35,6 +37,8 @@ export interface IdentifyJson extends IdentifyFigures {
   refused: number;
   model: string;
   backend: string;
+  /** The pipeline's `runtime` (lib/evaluation/pipeline.ts). */
+  runtime: string;
   /** With `--compare`: the same protocol (same draws) for each of the pipeline's baselines. */
   baselines?: BaselineJson[];
 }
@@ -56,7 +60,7 @@ export async function runOneShot(folder: string, pipeline: EmbeddingPipeline, lo
     return pipeline.embed(inputs as Float32Array[]);
   });
   for (const r of result.perRun) log(`  ${r.run}: ${(100 * r.accuracy).toFixed(1)}%`);
-  return { task: 'oneshot', trials: result.trials, accuracy: result.accuracy, model: pipeline.manifest.version, backend: pipeline.backend };
+  return { task: 'oneshot', trials: result.trials, accuracy: result.accuracy, model: pipeline.manifest.version, backend: pipeline.backend, runtime: pipeline.runtime };
 }
 
 /** Options of `runIdentify`. */
@@ -126,6 +130,7 @@ export async function runIdentify(root: string, pipeline: EmbeddingPipeline, opt
     refused: refused.length,
     model: pipeline.manifest.version,
     backend: pipeline.backend,
+    runtime: pipeline.runtime,
     ...(opts.compare ? { baselines } : {}),
   };
 }

@@ -102,6 +102,8 @@ export interface FaceModel {
   models: FaceModels;
   /** L2-normalised embeddings of raw 128-d descriptors (through the head when there is one). */
   embed(descriptors: Float32Array[]): Promise<Float32Array[]>;
+  /** What runs each network: e.g. `blazeface onnx, landmarks onnx, descriptor onnx, head none`: the detector in use (`tfjs` where ONNX Runtime did not take it). */
+  runtime: string;
   /** Frees the head. */
   dispose(): void;
 }
@@ -118,9 +120,13 @@ export async function loadFaceModel(dir: string, { inference = 'auto' }: { infer
     throw new InputError('invalid_manifest', `${dir}: expected a face model over ${DESCRIPTOR_DIM}-d descriptors, got kind ${manifest.kind} with input ${JSON.stringify(manifest.input)}`);
   }
   const models = await loadFaceModels({ pins: config.faceApi, blazeFacePins: config.blazeFace, inference });
+  const on = (session: unknown) => (session ? 'onnx' : 'tfjs');
+  // face-api's tiny and SSD detectors run on TF.js only.
+  const detector = config.detector === 'blazeface' ? `blazeface ${on(models.blazeFace.onnx)}` : `${config.detector} tfjs`;
+  const nets = `${detector}, landmarks ${on(models.landmarksOnnx)}, descriptor ${on(models.descriptorOnnx)}`;
   if (config.head === null) {
-    return { manifest, config, models, embed: async (d) => d.map(l2Normalise), dispose: () => {} };
+    return { manifest, config, models, runtime: `${nets}, head none`, embed: async (d) => d.map(l2Normalise), dispose: () => {} };
   }
   const head = await loadModel(dir, { inference });
-  return { manifest, config, models, embed: (d) => head.embed(d), dispose: () => head.dispose() };
+  return { manifest, config, models, runtime: `${nets}, head ${head.runtime}`, embed: (d) => head.embed(d), dispose: () => head.dispose() };
 }

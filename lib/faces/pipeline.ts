@@ -55,6 +55,7 @@ export async function loadFacePipeline(modelDir: string, opts: { mode?: DetectMo
   return {
     manifest: model.manifest,
     backend: backendInfo().backend,
+    runtime: model.runtime,
     prepareKey: JSON.stringify({ mode: opts.mode ?? 'auto', face: model.config }),
     // Refusals throw FaceRefusedError (codes no_face, face_too_small, low_score).
     prepare: async (bytes) => {

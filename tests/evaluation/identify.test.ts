@@ -121,11 +121,11 @@ describe('runIdentify', () => {
       await writeFile(path.join(out, 'Hebrew', 'character01', 'broken.png'), Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2));
       const pipeline = pixelPipeline(fakeManifest([0.5, 0.6, 0.7], [0.9, 1.0, 1.1]));
       const json = await runIdentify(out, pipeline, { shots: 1, seed: 0, repeats: 2 }, () => {});
-      expect(Object.keys(json)).toEqual(['task', 'shots', 'rank1', 'tar', 'far', 'allRight', 'auc', 'eer', 'threshold', 'queries', 'strangers', 'refused', 'model', 'backend']);
+      expect(Object.keys(json)).toEqual(['task', 'shots', 'rank1', 'tar', 'far', 'allRight', 'auc', 'eer', 'threshold', 'queries', 'strangers', 'refused', 'model', 'backend', 'runtime']);
       // 22 characters: 7 strangers x 20 drawings; 15 enrolled x 19 queries, plus the refused
       // broken.png, which still counts (as a wrong query, or a missing shot), never dropped.
       expect(json.queries + json.strangers + 15).toBe(441);
-      expect(json).toMatchObject({ task: 'identify', shots: 1, queries: 286, strangers: 140, refused: 1, model: 'pixels-test', backend: 'none' });
+      expect(json).toMatchObject({ task: 'identify', shots: 1, queries: 286, strangers: 140, refused: 1, model: 'pixels-test', backend: 'none', runtime: 'none' });
       // Raw pixels are weak but far above 1-in-15 chance (0.198 on these draws).
       expect(json.rank1).toBeGreaterThan(0.15);
     } finally {

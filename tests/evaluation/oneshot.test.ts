@@ -73,8 +73,8 @@ describe('runOneShot', () => {
 
   it('scores raw pixels above chance and shapes the JSON', async () => {
     const json = await runOneShot(out, pipeline, () => {});
-    expect(Object.keys(json)).toEqual(['task', 'trials', 'accuracy', 'model', 'backend']);
-    expect(json).toMatchObject({ task: 'oneshot', trials: 40, model: 'pixels-test', backend: 'none' });
+    expect(Object.keys(json)).toEqual(['task', 'trials', 'accuracy', 'model', 'backend', 'runtime']);
+    expect(json).toMatchObject({ task: 'oneshot', trials: 40, model: 'pixels-test', backend: 'none', runtime: 'none' });
     expect(json.accuracy).toBeGreaterThan(0.1); // chance is 1/20
   });
 

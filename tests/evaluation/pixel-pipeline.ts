@@ -27,6 +27,7 @@ export function pixelPipeline(manifest: ModelManifest, refuse: (bytes: Uint8Arra
   return {
     manifest,
     backend: 'none',
+    runtime: 'none',
     prepareKey: JSON.stringify(SPEC),
     prepare: async (bytes) => (refuse(bytes) ? null : preprocessImage(await decodeImage(bytes), SPEC)),
     embed: async (inputs) => inputs.map(normalise),
