@@ -10,7 +10,7 @@
  *   evaluate make-heldout <out> --model <dir> --source <folder-per-identity>   # the identities the model never saw (photo models: grocery-store)
  *   evaluate openset <folder-per-identity | .zip> [--kind object|face] [--model <dir>] [--repeats 5] [--seed 0] [--sizes 5,20,100,all] [--shots 1,3,5] [--fars 1e-2,1e-3] [--policies model-curve-identities]
  *     (prints the grid as a table on stdout before the JSON line)
- *   evaluate compare-openset <candidate openset JSON> --baseline <openset JSON> [--resamples 2000] [--seed 1]
+ *   evaluate compare-openset <candidate openset JSON> --baseline <openset JSON> [--resamples 2000] [--seed 1] [--baselinePolicy <name> --policy <name>]
  *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
  *   evaluate make-cohort <omniglot zip | face folder-per-identity> [--kind object|face] [--model <dir>] [--perIdentity 4]
  *   evaluate make-openset-table <folder-per-identity holding the calibration identities> [--kind object|face] [--model <dir>] [--repeats 30]
@@ -64,11 +64,13 @@ async function main(): Promise<object> {
     const { compareOpenSet } = await import('@/lib/evaluation/openset-compare');
     const { writeResult } = await import('@/lib/evaluation/run');
     const read = async (file: string) => JSON.parse(await readFile(file, 'utf8'));
-    const result = compareOpenSet(await read(c.baseline), await read(c.candidate), { resamples: c.resamples, seed: c.seed });
+    const policies = c.policy === undefined ? undefined : { baseline: c.baselinePolicy!, candidate: c.policy };
+    const result = compareOpenSet(await read(c.baseline), await read(c.candidate), { resamples: c.resamples, seed: c.seed, policies });
     for (const g of result.cells) {
-      log(`${g.policy} size ${g.size} ${g.shots}-shot FAR ${g.targetFar}: TAR ${g.candidateTar.toFixed(3)} - ${g.baselineTar.toFixed(3)} = ${g.tarGain.value.toFixed(3)} [${g.tarGain.lo.toFixed(3)}, ${g.tarGain.hi.toFixed(3)}] (${g.identities} identities, ${g.genuineQueries} queries; FAR ${g.candidateFar.toFixed(4)} vs ${g.baselineFar.toFixed(4)})`);
+      log(`${g.policy}${g.baselinePolicy === g.policy ? '' : ` vs ${g.baselinePolicy}`} size ${g.size} ${g.shots}-shot FAR ${g.targetFar}: TAR ${g.candidateTar.toFixed(3)} - ${g.baselineTar.toFixed(3)} = ${g.tarGain.value.toFixed(4)} [${g.tarGain.lo.toFixed(4)}, ${g.tarGain.hi.toFixed(4)}] (${g.identities} identities, ${g.genuineQueries} queries; FAR ${g.candidateFar.toFixed(4)} vs ${g.baselineFar.toFixed(4)})`);
     }
-    log(`wrote ${await writeResult(RESULTS_DIR, `compare-openset-${result.candidate}-vs-${result.baseline}`, result)}`);
+    const name = policies ? `compare-openset-${policies.candidate}-vs-${policies.baseline}-${setName(result.data)}-${result.candidate}` : `compare-openset-${result.candidate}-vs-${result.baseline}`;
+    log(`wrote ${await writeResult(RESULTS_DIR, name, result)}`);
     return result;
   }
   if (args.command === 'verify') {

@@ -6,16 +6,23 @@
  * bootstrap resamples identities, not queries: each resample draws the genuine identities with
  * replacement and takes, for both models on the same draw,
  *   gain* = sum_i acceptedB_i / sum_i queries_i - sum_i acceptedA_i / sum_i queries_i;
- * the interval is the 2.5th and 97.5th percentiles of gain* over `resamples`.
+ * the interval is the 2.5th and 97.5th percentiles of gain* over `resamples` (`percentileInterval`).
+ * Cells pair by policy, gallery size, shots and target FAR; with `policies`, a baseline policy's
+ * cells pair with a candidate policy's instead (two policies of one run drew the same trials: the
+ * service against the rule before it, issue 18).
  */
 import { createRng } from '@/lib/calibration/rng';
+import { percentileInterval } from '@/lib/calibration/wilson';
 import { InputError } from '@/lib/errors';
 import type { OpenSetJson } from './openset-run';
 import type { OpenSetCell } from './openset';
 
 /** One cell's paired comparison. */
 export interface CellGain {
+  /** The candidate's policy. */
   policy: string;
+  /** The baseline's policy (the same unless `policies` paired two). */
+  baselinePolicy: string;
   size: OpenSetCell['size'];
   shots: number;
   targetFar: number;
@@ -44,24 +51,35 @@ export interface OpenSetComparisonJson {
 }
 
 const isCell = (c: OpenSetJson['cells'][number]): c is OpenSetCell => !('unavailable' in c);
-const keyOf = (c: { policy: string; size: OpenSetCell['size']; shots: number; targetFar: number }) => `${c.policy}|${c.size}|${c.shots}|${c.targetFar}`;
+const keyOf = (c: { size: OpenSetCell['size']; shots: number; targetFar: number }, policy: string) => `${policy}|${c.size}|${c.shots}|${c.targetFar}`;
+
+/** Options of `compareOpenSet`. */
+export interface CompareOptions {
+  resamples: number;
+  seed: number;
+  /** Pair the baseline's cells of one policy with the candidate's of another (default: each policy with itself). */
+  policies?: { baseline: string; candidate: string };
+}
 
 /** Pairs the cells of two `evaluate openset` results; throws `invalid_args` when they did not draw the same trials. */
-export function compareOpenSet(baseline: OpenSetJson, candidate: OpenSetJson, opts: { resamples: number; seed: number }): OpenSetComparisonJson {
+export function compareOpenSet(baseline: OpenSetJson, candidate: OpenSetJson, opts: CompareOptions): OpenSetComparisonJson {
   const same = (['data', 'seed', 'repeats', 'identities', 'images'] as const).filter((k) => baseline[k] !== candidate[k]);
   if (same.length > 0) {
     throw new InputError('invalid_args', `compare-openset: the runs differ in ${same.join(', ')} (baseline ${same.map((k) => baseline[k]).join(', ')}, candidate ${same.map((k) => candidate[k]).join(', ')}); rerun both on the same data with the same --seed and --repeats`);
   }
-  const base = new Map(baseline.cells.filter(isCell).map((c) => [keyOf(c), c]));
+  const { policies } = opts;
+  // With `policies`, both sides are keyed by the candidate's policy name.
+  const base = new Map(baseline.cells.filter(isCell).filter((c) => !policies || c.policy === policies.baseline).map((c) => [keyOf(c, policies?.candidate ?? c.policy), c]));
   const cells: CellGain[] = [];
   for (const b of candidate.cells.filter(isCell)) {
-    const a = base.get(keyOf(b));
+    if (policies && b.policy !== policies.candidate) continue;
+    const a = base.get(keyOf(b, b.policy));
     if (!a) continue;
     if (!a.genuineByIdentity || !b.genuineByIdentity) throw new InputError('invalid_args', 'compare-openset: a result has no genuineByIdentity (written before it existed); rerun evaluate openset');
     const names = Object.keys(b.genuineByIdentity).sort();
     const queries = names.map((n) => b.genuineByIdentity[n].queries);
     if (names.some((n, i) => a.genuineByIdentity[n]?.queries !== queries[i])) {
-      throw new InputError('invalid_args', `compare-openset: cell ${keyOf(b)} drew different genuine queries in the two runs; they are not paired`);
+      throw new InputError('invalid_args', `compare-openset: cell ${keyOf(b, b.policy)} drew different genuine queries in the two runs; they are not paired`);
     }
     const accA = names.map((n) => a.genuineByIdentity[n].accepted);
     const accB = names.map((n) => b.genuineByIdentity[n].accepted);
@@ -76,11 +94,10 @@ export function compareOpenSet(baseline: OpenSetJson, candidate: OpenSetJson, op
     };
     const rng = createRng(opts.seed);
     const gains = Float64Array.from({ length: opts.resamples }, () => gainOf(names.map(() => rng.int(names.length)))).sort();
-    const pct = (p: number) => gains[Math.min(gains.length - 1, Math.floor(p * gains.length))];
     cells.push({
-      policy: b.policy, size: b.size, shots: b.shots, targetFar: b.targetFar,
+      policy: b.policy, baselinePolicy: a.policy, size: b.size, shots: b.shots, targetFar: b.targetFar,
       baselineTar: a.tar.value, candidateTar: b.tar.value,
-      tarGain: { value: gainOf(names.map((_, i) => i)), lo: pct(0.025), hi: pct(0.975) },
+      tarGain: { value: gainOf(names.map((_, i) => i)), ...percentileInterval(gains) },
       identities: names.length, genuineQueries: a.tar.n,
       baselineFar: a.far.value, candidateFar: b.far.value,
     });

@@ -61,7 +61,10 @@ export const EVALUATE_SCHEMAS = {
     baseline: z.string().min(1),
     resamples: z.number().int().min(100).default(2000),
     seed: z.number().int().default(1),
-  }),
+    /** Pair the baseline's cells of this policy with the candidate's of `--policy` (both or neither; --baseline and the candidate may be one run's file). */
+    baselinePolicy: z.string().min(1).optional(),
+    policy: z.string().min(1).optional(),
+  }).refine((c) => (c.baselinePolicy === undefined) === (c.policy === undefined), { message: '--baselinePolicy and --policy go together' }),
   verify: z.strictObject({
     folder: z.string().min(1),
     /** Faces only: raw descriptor distances under one alignment. */

@@ -39,6 +39,23 @@ describe('compareOpenSet', () => {
     expect(g.tarGain.hi).toBeGreaterThan(0);
   });
 
+  it('pairs two policies of one run cell by cell when asked to', () => {
+    const queries = [10, 10, 10, 10];
+    const before = { ...cell([2, 3, 4, 5], queries), policy: 'before' };
+    const after = { ...cell([3, 3, 4, 6], queries), policy: 'after' };
+    const other = { ...cell([9, 9, 9, 9], queries), policy: 'other', shots: 3 };
+    const one = run('m', [before, after, other]);
+    const result = compareOpenSet(one, one, { resamples: 500, seed: 1, policies: { baseline: 'before', candidate: 'after' } });
+    expect(result.cells).toHaveLength(1);
+    const [g] = result.cells;
+    expect({ policy: g.policy, baselinePolicy: g.baselinePolicy }).toEqual({ policy: 'after', baselinePolicy: 'before' });
+    // (3+3+4+6)/40 - (2+3+4+5)/40 = 2/40; no identity loses, so no resample is under 0.
+    expect(g.tarGain.value).toBeCloseTo(0.05, 10);
+    expect(g.tarGain.lo).toBeGreaterThanOrEqual(0);
+    // Without `policies` each policy pairs with itself: three cells, no gain.
+    expect(compareOpenSet(one, one, { resamples: 100, seed: 1 }).cells.map((c) => c.tarGain.value)).toEqual([0, 0, 0]);
+  });
+
   it.each([
     { name: 'runs of other seeds', input: { seed: 1 }, error: /differ in seed/ },
     { name: 'runs of other data', input: { data: 'e' }, error: /differ in data/ },
