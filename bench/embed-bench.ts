@@ -21,6 +21,7 @@ import { loadModel, type InferenceRuntime } from '@/lib/embedder/weights';
 import { listFolderImages } from '@/lib/datasets/folder';
 import { alignFace, describeFaces, detectFaces, loadFaceModel } from '@/lib/faces';
 import { decodeImage, preprocessImage } from '@/lib/imaging';
+import { startEmbeddingPool } from '@/lib/matching/runtime/embedding-pool';
 import { msSince, ROOT } from './common';
 import { defaultModelDir } from './vectors';
 
@@ -74,6 +75,7 @@ export async function benchEmbedding(backend: BackendName, images: number): Prom
     }
     obj.dispose();
   }
+  if (backend === 'wasm') rows.push(await benchObjectPool(objDir, images));
 
   // Face pipeline: ORL photos (decode, detect, align, embed), split by stage; BlazeFace, the
   // landmark net and the descriptor on each runtime.
@@ -165,6 +167,56 @@ async function benchPhotoModel(backend: BackendName, count: number): Promise<Emb
 /** The inference runtimes measured on `backend`: ONNX Runtime once, beside wasm. */
 function runtimesOn(backend: BackendName): InferenceRuntime[] {
   return backend === 'wasm' ? ['tfjs', 'onnx'] : ['tfjs'];
+}
+
+/** Batches of the pool row in flight per worker: the next batch waits at each worker, as under load. */
+const POOL_BATCHES_IN_FLIGHT_PER_WORKER = 2;
+
+/**
+ * The object model as the service embeds it (issue 20 item 3): its embedding pool, one worker per
+ * core (`EMBED_WORKERS`' default) on the service's runtime (`ML_INFERENCE` `auto`), fed batches of 64
+ * with two per worker in flight, decoding and preprocessing on this thread as the request thread
+ * does. `images` x 8 drawings (the first `images`, decoded anew each pass); network images/s from
+ * inputs decoded beforehand.
+ */
+async function benchObjectPool(objDir: string, images: number): Promise<EmbedRow> {
+  const manifest = await readManifest(objDir);
+  if (manifest.input.type !== 'image') throw new Error('the object model takes images');
+  const spec = manifest.input.preprocess;
+  const workers = Math.max(1, os.availableParallelism());
+  const greek = readOmniglotEntries(new Uint8Array(readFileSync(path.join(ROOT, '../shared/data/omniglot-background/images_background.zip'))), ['Greek']).slice(0, images).map((e) => e.bytes);
+  const pngs = Array.from({ length: 8 }, () => greek).flat();
+  const prepare = async (b: Uint8Array) => preprocessImage(await decodeImage(b), spec);
+  const pool = await startEmbeddingPool({ workers, batchWindowMs: 0, maxBatchInputs: 64, backend: 'wasm', inference: 'auto', models: [{ kind: 'object', version: manifest.version, dir: objDir }] });
+  try {
+    // Runs `work` on each batch of 64 indices, workers x POOL_BATCHES_IN_FLIGHT_PER_WORKER at a time; ms elapsed.
+    const stream = async (work: (from: number, to: number) => Promise<unknown>) => {
+      const t0 = performance.now();
+      let next = 0;
+      await Promise.all(Array.from({ length: workers * POOL_BATCHES_IN_FLIGHT_PER_WORKER }, async () => {
+        for (let from = next; from < pngs.length; from = next) {
+          next = from + 64;
+          await work(from, Math.min(pngs.length, from + 64));
+        }
+      }));
+      return msSince(t0);
+    };
+    const inputs = await Promise.all(pngs.map(prepare));
+    await stream((from, to) => pool.embed(manifest.version, inputs.slice(from, to))); // warm-up: every worker's first batches
+    const networkMs = await stream((from, to) => pool.embed(manifest.version, inputs.slice(from, to)));
+    const totalMs = await stream(async (from, to) => pool.embed(manifest.version, await Promise.all(pngs.slice(from, to).map(prepare))));
+    return {
+      backend: `${onnxRuntimeVersion()}, pool of ${workers}`,
+      model: `object ${manifest.version}`,
+      batch: 64,
+      imagesPerSecond: (pngs.length * 1000) / totalMs,
+      msPerImage: { total: totalMs / pngs.length },
+      networkImagesPerSecond: (pngs.length * 1000) / networkMs,
+      loadAvg1: os.loadavg()[0],
+    };
+  } finally {
+    await pool.close();
+  }
 }
 
 /** A row's backend column: the ONNX Runtime version, or the TF.js backend. */

@@ -183,6 +183,12 @@ function reading(r: Record<'index' | 'embed' | 'train' | 'http' | 'scale', Json>
     const total = Object.values(obj.msPerImage).reduce((a, b) => a + b, 0);
     lines.push(`- **Embedding, object (${obj.backend}, batch 64).** ${fmt(obj.imagesPerSecond)} images/s; decoding and resizing take ${pct(obj.msPerImage.decode / total)} of the time, the network ${pct(obj.msPerImage.embed / total)}.`);
   }
+  const pool = em.find((x) => String(x.backend).includes('pool of') && String(x.model).startsWith('object'));
+  const wasm64 = em.find((x) => x.backend === 'wasm' && String(x.model).startsWith('object') && x.batch === 64);
+  if (pool && wasm64) {
+    const times = (v: unknown) => fmt(Number(v) / Number(wasm64.imagesPerSecond));
+    lines.push(`- **Embedding, object, as the service runs it (${pool.backend}, batch 64).** ${fmt(pool.imagesPerSecond)} images/s with decoding on the request thread, ${times(pool.imagesPerSecond)}x the wasm row's ${fmt(wasm64.imagesPerSecond)} in the same run (decoding included there too); the network alone ${fmt(pool.networkImagesPerSecond)} images/s (${times(pool.networkImagesPerSecond)}x).`);
+  }
   if (face?.msPerImage) {
     const total = Object.values(face.msPerImage).reduce((a, b) => a + b, 0);
     lines.push(`- **Embedding, faces (${face.backend}).** ${fmt(face.imagesPerSecond)} images/s; detection takes ${pct(face.msPerImage.detect / total)} of the time, the 128-d descriptor ${pct(face.msPerImage.embed / total)}.`);
