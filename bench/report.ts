@@ -186,8 +186,8 @@ function reading(r: Record<'index' | 'embed' | 'train' | 'http' | 'scale', Json>
   const pool = em.find((x) => String(x.backend).includes('pool of') && String(x.model).startsWith('object'));
   const wasm64 = em.find((x) => x.backend === 'wasm' && String(x.model).startsWith('object') && x.batch === 64);
   if (pool && wasm64) {
-    const times = (v: unknown) => fmt(Number(v) / Number(wasm64.imagesPerSecond));
-    lines.push(`- **Embedding, object, as the service runs it (${pool.backend}, batch 64).** ${fmt(pool.imagesPerSecond)} images/s with decoding on the request thread, ${times(pool.imagesPerSecond)}x the wasm row's ${fmt(wasm64.imagesPerSecond)} in the same run (decoding included there too); the network alone ${fmt(pool.networkImagesPerSecond)} images/s (${times(pool.networkImagesPerSecond)}x).`);
+    const times = (v: unknown, of: unknown) => fmt(Number(v) / Number(of));
+    lines.push(`- **Embedding, object, as the service runs it (${pool.backend}, batch 64).** ${fmt(pool.imagesPerSecond)} images/s with decoding on the request thread, ${times(pool.imagesPerSecond, wasm64.imagesPerSecond)}x the wasm row's ${fmt(wasm64.imagesPerSecond)} in the same run (decoding included there too); the network alone ${fmt(pool.networkImagesPerSecond)} images/s, ${times(pool.networkImagesPerSecond, wasm64.networkImagesPerSecond)}x the wasm network's ${fmt(wasm64.networkImagesPerSecond)}.`);
   }
   if (face?.msPerImage) {
     const total = Object.values(face.msPerImage).reduce((a, b) => a + b, 0);
