@@ -49,7 +49,9 @@ export const collectionDomainSchema = z.enum(['drawings', 'photos']);
 export const collectionThresholdSchema = z
   .object({
     distance: z.number().nullable().describe('Euclidean distance between L2-normalised embeddings; a search matches at or under it.'),
-    source: z.enum(['override', 'gallery', 'model']),
+    source: z
+      .enum(['override', 'gallery', 'model'])
+      .describe("override: an admin's distance pinned to this model version; gallery: the collection's own calibration at the target FAR, taken where it is stricter than the model's and its impostor trials show the model's too loose (over the target with their whole 95% interval); model: the model's calibration curve at the open-set FAR over the gallery's images."),
     identities: z.number().int().min(0),
     images: z.number().int().min(0).describe('Enrolled images a stranger is compared with.'),
     comparisons: z
