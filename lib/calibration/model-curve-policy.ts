@@ -16,9 +16,8 @@ import { interIdentityDistances, shiftThreshold } from './gallery-shift';
 import { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
 import { effectiveComparisons, type OpenSetTable } from './open-set-table';
 import { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
-import type { CalibrationCurve } from './roc';
+import { countAtMost, type CalibrationCurve } from './roc';
 import { squaredDistance } from './vectors';
-import { countAtMost } from './roc';
 import { wilsonRate } from './wilson';
 
 /** Best distance per identity of `gallery` to `query`, ascending (ties by identity key). */
