@@ -38,7 +38,7 @@ const config = () => resolveTrainConfig('default', { ...PRESETS.default });
 
 /** Times `steps` training steps on `backend` with random inputs (throughput does not depend on pixels). */
 export async function benchTraining(backend: BackendName, steps: number): Promise<TrainRow> {
-  const { tf } = await initTf(backend);
+  const { tf } = await initTf(backend, { onednn: true }); // as `npm run train` starts it for image towers
   const cfg = config();
   const P = cfg.identitiesPerBatch;
   const K = cfg.imagesPerIdentity;

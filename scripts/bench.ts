@@ -18,7 +18,7 @@ import { initTf } from '@/lib/embedder/backend';
 import { OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import { InputError } from '@/lib/errors';
 import { HNSW_DEFAULTS } from '@/lib/index/types';
-import { log, PEAK_GFLOPS, printTable, ROOT, runInfo, writeResult } from '../bench/common';
+import { log, PEAK_GFLOPS, percentile, printTable, ROOT, runInfo, writeResult } from '../bench/common';
 import { benchEmbedding, type EmbedRow } from '../bench/embed-bench';
 import { assertNoHttpErrors, benchHttp, benchHttpOnPostgres, benchHttpWindows } from '../bench/http-bench';
 import { benchIndexSize, type IndexRow } from '../bench/index-bench';
@@ -32,8 +32,8 @@ import { parseCli } from './cli/args';
 const ALL = ['index', 'embed', 'train', 'http', 'scale', 'profile'] as const;
 
 const PLAN = {
-  quick: { alphabets: OMNIGLOT_SPLIT.heldOut, sizes: [2_000, 20_000], efs: [16, 100], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, httpIdentities: 200, httpSeconds: 2, httpFaces: 5, httpFaceRequestsPerClient: 1, scale: [2_000, 10_000, 20_000], reembed: 1_000, profileIdentities: 200, profileFaces: 10, profileRequests: 20 },
-  full: { alphabets: undefined, sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 100, 128, 256], queries: 1_000, faceIndex: true, embedImages: 256, trainSteps: 30, httpIdentities: 10_000, httpSeconds: 10, httpFaces: 100, httpFaceRequestsPerClient: 20, scale: [10_000, 100_000, 1_000_000], reembed: 10_000, profileIdentities: 3_000, profileFaces: 100, profileRequests: 200 },
+  quick: { alphabets: OMNIGLOT_SPLIT.heldOut, sizes: [2_000, 20_000], efs: [16, 100], queries: 100, faceIndex: false, embedImages: 64, trainSteps: 5, trainRounds: 1, httpIdentities: 200, httpSeconds: 2, httpFaces: 5, httpFaceRequestsPerClient: 1, scale: [2_000, 10_000, 20_000], reembed: 1_000, profileIdentities: 200, profileFaces: 10, profileRequests: 20 },
+  full: { alphabets: undefined, sizes: [10_000, 100_000, 1_000_000], efs: [16, 32, 64, 100, 128, 256], queries: 1_000, faceIndex: true, embedImages: 256, trainSteps: 30, trainRounds: 5, httpIdentities: 10_000, httpSeconds: 10, httpFaces: 100, httpFaceRequestsPerClient: 20, scale: [10_000, 100_000, 1_000_000], reembed: 10_000, profileIdentities: 3_000, profileFaces: 100, profileRequests: 200 },
 };
 
 /** Backends this machine can run: wasm always, tensorflow where tfjs-node loads. */
@@ -136,12 +136,31 @@ async function main(): Promise<void> {
   }
 
   if (only.includes('train')) {
-    const ours = backends.map((b) => child<TrainRow>('train', b, quick));
-    const torch = benchTorch(plan.trainSteps);
-    const rows = [...ours, ...(torch ? [torch] : [])].map((r) => ({ ...r, peakShare: r.gflops / PEAK_GFLOPS, vsTorch: torch ? r.pairsPerSecond / torch.pairsPerSecond : null }));
-    if (!torch) log('train: python3-torch is not installed; no PyTorch ratio (apt-get install python3-torch)');
-    printTable('3. training', rows.map((r) => ({ backend: r.backend, 'pairs/s': r.pairsPerSecond, 'GFLOP/s': r.gflops, 'x torch': r.vsTorch ?? '-' })));
-    writeResult('bench-train', quick, { ...runInfo('train', quick), rows });
+    // Rounds take turns (each backend, then PyTorch), so load that drifts during the run reaches
+    // every side alike; a row is the backend's median round, its ratio the median of the rounds'
+    // ratios (each measured side by side), with their range.
+    const rounds = Array.from({ length: plan.trainRounds }, (_, i) => {
+      log(`train: round ${i + 1} of ${plan.trainRounds} (load ${loadavg()[0].toFixed(2)})`);
+      const torch = benchTorch(plan.trainSteps);
+      return [...backends.map((b) => child<TrainRow>('train', b, quick)), ...(torch ? [torch] : [])];
+    });
+    const torchOf = (round: TrainRow[]) => round.find((r) => r.backend.startsWith('pytorch'));
+    const rows = rounds[0].map((first, k) => {
+      const runs = rounds.map((round) => round[k]);
+      const ratios = rounds.flatMap((round) => (torchOf(round) && round[k] !== torchOf(round) ? [round[k].pairsPerSecond / torchOf(round)!.pairsPerSecond] : []));
+      const median = runs.toSorted((a, b) => a.pairsPerSecond - b.pairsPerSecond)[Math.floor(runs.length / 2)];
+      return {
+        ...median,
+        backend: first.backend,
+        roundsPairsPerSecond: runs.map((r) => r.pairsPerSecond),
+        peakShare: median.gflops / PEAK_GFLOPS,
+        vsTorch: first === torchOf(rounds[0]) ? 1 : ratios.length ? percentile(ratios, 50) : null,
+        vsTorchRange: ratios.length ? [Math.min(...ratios), Math.max(...ratios)] : null,
+      };
+    });
+    if (!torchOf(rounds[0])) log('train: python3-torch is not installed; no PyTorch ratio (apt-get install python3-torch)');
+    printTable('3. training', rows.map((r) => ({ backend: r.backend, 'pairs/s': r.pairsPerSecond, 'GFLOP/s': r.gflops, 'x torch': r.vsTorch ?? '-', 'x torch range': r.vsTorchRange ? r.vsTorchRange.map((v) => v.toFixed(3)).join('-') : '-' })));
+    writeResult('bench-train', quick, { ...runInfo('train', quick), rounds: plan.trainRounds, rows });
   }
 
   if (only.includes('http')) {

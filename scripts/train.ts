@@ -27,7 +27,7 @@ import { buildTower, mergeTowers } from '@/lib/embedder/tower';
 import { loadLayersModel } from '@/lib/embedder/weights';
 import { modelVersionName, writeModelFolder } from '@/lib/training/artifact';
 import { PRESET_MEMBERS, PRESETS, resolveTrainConfig, trainConfigSchema, type PresetName, type TrainConfig } from '@/lib/training/config';
-import { loadTrainingData } from '@/lib/training/data';
+import { isImageDataset, loadTrainingData } from '@/lib/training/data';
 import { ensembleMembers, ensembleTraining } from '@/lib/training/ensemble';
 import { evaluateTower, trainEmbedding, type TrainCheckpoint, type TrainProgress, type TrainResult } from '@/lib/training/train';
 import { overridesOf, parseCli } from './cli/args';
@@ -146,7 +146,7 @@ async function trainRun(config: TrainConfig, runDir: string, resume: TrainCheckp
   await writeFile(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   process.stderr.write(`[train] run ${runDir}${resume ? ` (resuming after epoch ${resume.epoch})` : ''}\n[train] config ${JSON.stringify(config)}\n`);
 
-  const { tf, backend } = await initTf(config.backend);
+  const { tf, backend } = await initTf(config.backend, { onednn: isImageDataset(config.dataset) });
   const loadStart = Date.now();
   const split = await loadTrainingData(config, (m) => process.stderr.write(`[train] ${m}\n`));
   process.stderr.write(`[train] data: ${split.train.identities.length} train / ${split.validation.identities.length} held-out identities, loaded in ${((Date.now() - loadStart) / 1000).toFixed(1)} s\n`);

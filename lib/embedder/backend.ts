@@ -5,7 +5,7 @@
  * The backend is picked once per process from an ordered list (STYLE.md section 6):
  *   1. `tensorflow`: @tensorflow/tfjs-node (libtensorflow, multi-threaded), when it loads. It is an
  *      optional dependency that needs `npm run build:tfjs-node` (scripts/build-tfjs-node.sh) offline;
- *      measured ~4x faster training than wasm on 2 cores.
+ *      training on it runs beside PyTorch (bench section 3; ./tensorflow-kernels, `InitOptions.onednn`).
  *   2. `wasm`: @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD, one thread in Node), always installed.
  *      It lacks some gradient kernels; `./wasm-kernels` registers them.
  * `cpu` (plain JS) is never chosen: it is far slower and serves only as the tests' reference.
@@ -15,6 +15,7 @@ import path from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { ConflictError, NotReadyError, assert } from '@/lib/errors';
+import { registerTensorflowTrainingKernels } from './tensorflow-kernels';
 import { registerWasmGradKernels } from './wasm-kernels';
 
 /** The TF.js union package (core + layers + converter), shared by every TF.js user. */
@@ -75,14 +76,25 @@ function requireTfjsNode(): unknown {
 let active: Active | undefined;
 let pending: Promise<Active> | undefined;
 
+/** Options of `initTf`, read by the call that starts the backend (the first of the process). */
+export type InitOptions = {
+  /**
+   * oneDNN in libtensorflow (the `tensorflow` backend only; read once, when the library loads). Off
+   * by default: oneDNN crashes (SIGFPE) on one of face-api's SSD convolutions. Processes that train
+   * image towers and run no face-api net turn it on: it makes the default tower's training step
+   * about 1.45x faster (bench section 3).
+   */
+  onednn?: boolean;
+};
+
 /**
  * Picks and initialises the TF.js backend once per process; later calls return the same result.
  * Throws `backend_mismatch` when asked for a backend other than the active one, and
  * `backend_unavailable` when an explicitly requested backend cannot start.
  */
-export async function initTf(choice: BackendChoice = 'auto'): Promise<{ tf: Tf; backend: BackendName }> {
+export async function initTf(choice: BackendChoice = 'auto', { onednn = false }: InitOptions = {}): Promise<{ tf: Tf; backend: BackendName }> {
   if (!active) {
-    pending ??= selectBackend(choice).finally(() => {
+    pending ??= selectBackend(choice, onednn).finally(() => {
       pending = undefined;
     });
     active = await pending;
@@ -123,13 +135,13 @@ function requireActive(): Active {
   return active;
 }
 
-async function selectBackend(choice: BackendChoice): Promise<Active> {
+async function selectBackend(choice: BackendChoice, onednn: boolean): Promise<Active> {
   const candidates = choice === 'auto' ? BACKEND_ORDER : [choice];
   const skipped: string[] = [];
   for (const backend of candidates) {
-    const failure = backend === 'tensorflow' ? await startTensorflow() : await startWasm();
+    const failure = backend === 'tensorflow' ? await startTensorflow(onednn) : await startWasm();
     if (failure === undefined) {
-      const reason = choice === 'auto' ? `auto${skipped.length ? `; ${skipped.join('; ')}` : ''}` : 'requested';
+      const reason = `${choice === 'auto' ? `auto${skipped.length ? `; ${skipped.join('; ')}` : ''}` : 'requested'}${backend === 'tensorflow' ? `; oneDNN ${onednn ? 'on' : 'off'}` : ''}`;
       console.info(`[ml] TF.js backend: ${backend} (${reason})`);
       return { tf: tfjs, backend, reason };
     }
@@ -143,14 +155,13 @@ async function selectBackend(choice: BackendChoice): Promise<Active> {
 }
 
 /** Loads tfjs-node onto our tfjs-core; returns why it cannot, or undefined on success. */
-async function startTensorflow(): Promise<string | undefined> {
+async function startTensorflow(onednn: boolean): Promise<string | undefined> {
   let node: Tf;
   try {
-    // oneDNN crashes on some convolutions (seen with face-api's nets); libtensorflow reads this
-    // variable when it loads, so it must be set before the require below. A write for the native
-    // library, not configuration read by our code.
+    // libtensorflow reads this variable when it loads, so it must be set before the require below
+    // (InitOptions.onednn). A write for the native library, not configuration read by our code.
     // eslint-disable-next-line no-restricted-properties -- sets (never reads) libtensorflow's switch
-    process.env.TF_ENABLE_ONEDNN_OPTS = '0';
+    process.env.TF_ENABLE_ONEDNN_OPTS = onednn ? '1' : '0';
     node = requireTfjsNode() as Tf;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -161,6 +172,7 @@ async function startTensorflow(): Promise<string | undefined> {
   // copies would not mix (instanceof checks, kernel registry).
   assert(node.Tensor === tfjs.Tensor && node.engine() === tfjs.engine(),
     `${TFJS_NODE} resolved a second copy of @tensorflow/tfjs; remove node_modules/${TFJS_NODE}/node_modules/@tensorflow`);
+  registerTensorflowTrainingKernels(tfjs);
   if (!(await tfjs.setBackend('tensorflow'))) return 'the tensorflow backend failed to initialise';
   await tfjs.ready();
   return undefined;

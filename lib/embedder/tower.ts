@@ -13,7 +13,8 @@
  * Vector tower (heads on 128-d face descriptors): a plain dense stack.
  */
 import { assert } from '@/lib/errors';
-import type { Tf } from './backend';
+import type { Tensor, Tensor1D, Tensor4D, Tf } from './backend';
+import { fusedBatchNormTraining } from './tensorflow-kernels';
 
 /** A TF.js layers model: `tf.sequential` for one tower, `tf.model` for an ensemble. */
 export type LayersModel = ReturnType<Tf['model']>;
@@ -70,6 +71,8 @@ export type MlpSpec = {
 export const L2_NORMALIZE_CLASS = 'L2Normalize';
 /** Class name of the square bilinear resize layer (ensemble members with a smaller input). */
 export const RESIZE_CLASS = 'SquareResize';
+/** Class name of TF.js's batch norm layer, which `registerTowerLayers` re-registers (see there). */
+const BATCH_NORM_CLASS = 'BatchNormalization';
 
 const registered = new WeakSet<object>();
 
@@ -112,6 +115,34 @@ export function registerTowerLayers(tf: Tf): void {
     }
   }
   tf.serialization.registerClass(L2Normalize);
+  // TF.js's batch norm layer, except in training on the tensorflow backend over NHWC batches: there
+  // the batch statistics, the normalisation and its gradient are TensorFlow's fused ops
+  // (./tensorflow-kernels.ts: same values, a fraction of the passes), and the moving averages are
+  // updated as the stock layer does, v <- v - (v - batch) * (1 - momentum). It keeps the class name,
+  // so saved models are unchanged and load into it.
+  const Stock = tf.serialization.SerializationMap.getMap().classNameMap[BATCH_NORM_CLASS][0] as unknown as typeof tf.layers.Layer;
+  type Variable = { read(): Tensor; write(v: Tensor): void };
+  type Fields = { axis: number; momentum: number; epsilon: number; center: boolean; scale: boolean; gamma: Variable; beta: Variable; movingMean: Variable; movingVariance: Variable };
+  class BatchNormalization extends Stock {
+    static className = BATCH_NORM_CLASS;
+    call(inputs: Parameters<InstanceType<Tf['layers']['Layer']>['call']>[0], kwargs: Parameters<InstanceType<Tf['layers']['Layer']>['call']>[1]) {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as Tensor4D;
+      const f = this as unknown as Fields;
+      const lastAxis = f.axis === -1 || f.axis === x.rank - 1;
+      if (!kwargs.training || tf.getBackend() !== 'tensorflow' || x.rank !== 4 || !lastAxis || !f.center || !f.scale) return super.call(inputs, kwargs);
+      return tf.tidy(() => {
+        const { y, mean, variance } = fusedBatchNormTraining(tf, x, f.gamma.read() as Tensor1D, f.beta.read() as Tensor1D, f.epsilon);
+        for (const [moving, batch] of [[f.movingMean, mean], [f.movingVariance, variance]] as const) {
+          const v = moving.read();
+          moving.write(tf.sub(v, tf.mul(tf.sub(v, batch), 1 - f.momentum)));
+        }
+        mean.dispose();
+        variance.dispose();
+        return y;
+      });
+    }
+  }
+  tf.serialization.registerClass(BatchNormalization);
   registered.add(tf.serialization);
 }
 
@@ -144,7 +175,7 @@ function towerLayers(tf: Tf, spec: ConvSpec | MlpSpec, prefix: string, next: () 
         }),
       );
       if (spec.batchNorm) {
-        layers.push(tf.layers.batchNormalization({ momentum: 0.9, name: `${prefix}bn${i + 1}` }));
+        layers.push(customLayer(tf, BATCH_NORM_CLASS, { momentum: 0.9, name: `${prefix}bn${i + 1}` }));
         layers.push(tf.layers.reLU({ name: `${prefix}relu${i + 1}` }));
       }
       layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${prefix}pool${i + 1}` }));

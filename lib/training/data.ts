@@ -26,6 +26,15 @@ export function splitIdentities(ds: Dataset, share: number, seed: number, evalua
   return { train, validation, source: ds.name, trainNames: train.identities.map((i) => i.identity), heldOutNames: validation.identities.map((i) => i.identity) };
 }
 
+/**
+ * Whether a data set trains a conv tower on pixels (omniglot, fashion-mnist, folder:), as opposed
+ * to a dense head on vectors (vectors:, photos:). Such a run starts TF.js with oneDNN on
+ * (`InitOptions.onednn`): it runs no face-api net, and the backbone of photos stays out of it.
+ */
+export function isImageDataset(dataset: string): boolean {
+  return !dataset.startsWith('vectors:') && !dataset.startsWith('photos:');
+}
+
 /** Loads the config's data set split into training and held-out identities (`maxTrainIdentities` applied); `log` hears slow steps. */
 export async function loadTrainingData(config: TrainConfig, log?: (msg: string) => void): Promise<TrainingData> {
   const data = await loadSplit(config, log);

@@ -13,7 +13,7 @@ import { loadOmniglot, OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import type { Dataset } from '@/lib/datasets/types';
 import { initTf, type BackendName, type Tf } from '@/lib/embedder/backend';
 import { embedTower } from '@/lib/embedder/embed';
-import { readManifest, type ModelManifest } from '@/lib/embedder/manifest';
+import { modelDomain, readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { AppError, InputError, NotFoundError } from '@/lib/errors';
 import type { DetectMode } from '@/lib/faces';
 import { finishJob, getJob, markRunning, reportProgress } from '@/lib/jobs';
@@ -126,7 +126,8 @@ async function retrain(db: Db, blobs: BlobStore, jobId: string, progress: Return
   const currentDir = await ensureModelDir({ db, blobs, modelRoots: roots }, kind, collection.modelVersion);
   if (!currentDir) throw new NotFoundError('model_not_found', `the collection's model ${collection.modelVersion} has no folder`);
   const manifest = await readManifest(currentDir);
-  const { tf, backend } = await initTf(env.ML_BACKEND);
+  // oneDNN for drawing towers only: a face job runs face-api's nets, a photo job the photo backbone (InitOptions.onednn).
+  const { tf, backend } = await initTf(env.ML_BACKEND, { onednn: kind === 'object' && modelDomain(manifest) !== 'photo' });
   await progress.phase('loading', { message: 'reading the gallery', backend });
   const detect: DetectMode = collection.settings.detect ?? 'auto';
   const source = await openModelSource({ tf, kind, dir: currentDir, manifest, detect, cacheDir: cacheDir() });
