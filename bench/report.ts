@@ -223,6 +223,15 @@ function reading(r: Record<'index' | 'embed' | 'train' | 'http' | 'scale', Json>
         ` Enrolment peaks at ${fmt(e16.requestsPerSecond)} req/s (each request writes a blob and a transaction). Zero errors at every load.`,
     );
   }
+  const f1 = ht.find((x) => x.operation === 'face-search' && x.connections === 1);
+  const f4 = ht.find((x) => x.operation === 'face-search' && x.connections === 4);
+  const wasmFace = em.find((x) => x.backend === 'wasm' && String(x.model).startsWith('face') && x.batch === 1);
+  if (f1 && f4) {
+    lines.push(
+      `- **Face search over HTTP** (a 640x480 photo of one face). One client: ${fmt(f1.requestsPerSecond)} req/s (p50 ${fmt(f1.p50Ms)} ms); 4 clients: ${fmt(f4.requestsPerSecond)} req/s` +
+        (wasmFace ? `, ${fmt(Number(f4.requestsPerSecond) / Number(wasmFace.imagesPerSecond))}x the single-image face pipeline on wasm in the same run (${fmt(wasmFace.imagesPerSecond)} images/s, section 2).` : '.'),
+    );
+  }
 
   const sc = rows(r.scale);
   const first = sc[0];
