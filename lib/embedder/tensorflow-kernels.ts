@@ -23,7 +23,7 @@ type KernelParams = Parameters<KernelFunc>[0];
 
 /** The slice of tfjs-node's `NodeJSKernelBackend` these kernels call (its op executor). */
 interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number; TF_BOOL: number };
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: TensorInfo[]): Tensor;
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: TensorInfo[], numOutputs: number): Tensor[];
 }
