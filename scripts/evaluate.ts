@@ -8,7 +8,7 @@
  *   evaluate identify <folder-per-identity | .zip> --shots K [--kind object|face] [--model <dir>] [--seed 0] [--repeats 5] [--identities N] [--compare]
  *   evaluate make-identify <out>
  *   evaluate make-heldout <out> --model <dir> --source <folder-per-identity>   # the identities the model never saw (photo models: grocery-store)
- *   evaluate openset <folder-per-identity | .zip> [--kind object|face] [--model <dir>] [--repeats 5] [--seed 0] [--sizes 5,20,100,all] [--shots 1,3,5] [--fars 1e-2,1e-3] [--policies model-curve-identities]
+ *   evaluate openset <folder-per-identity | .zip> [--kind object|face] [--model <dir>] [--repeats 5] [--seed 0] [--sizes 5,20,100,all] [--shots 1,3,5] [--fars 1e-2,1e-3] [--policies model-curve-identities] [--measured]
  *     (prints the grid as a table on stdout before the JSON line)
  *   evaluate compare-openset <candidate openset JSON> --baseline <openset JSON> [--resamples 2000] [--seed 1] [--baselinePolicy <name> --policy <name>]
  *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
@@ -138,7 +138,7 @@ async function main(): Promise<object> {
     }
     if (args.command === 'openset') {
       const c = args.config;
-      const result = await runOpenSet(c.folder, pipeline, { modelDir, sizes: c.sizes, shots: c.shots, fars: c.fars, policies: c.policies, repeats: c.repeats, seed: c.seed }, log);
+      const result = await runOpenSet(c.folder, pipeline, { modelDir, sizes: c.sizes, shots: c.shots, fars: c.fars, policies: c.policies, measured: c.measured, repeats: c.repeats, seed: c.seed }, log);
       process.stdout.write(`${formatOpenSetTable(result)}\n`);
       const stem = path.basename(c.folder).replace(/\.zip$/i, '').replace(/[^A-Za-z0-9]+/g, '-');
       log(`wrote ${await writeResult(RESULTS_DIR, `openset-${stem}-${pipeline.manifest.version}`, result)}`);

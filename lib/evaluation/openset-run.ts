@@ -18,6 +18,8 @@ export interface RunOpenSetOptions {
   shots: readonly number[];
   fars: readonly number[];
   policies: readonly string[];
+  /** Also the `<policy>@measured` cells (./openset.ts). */
+  measured?: boolean;
   repeats: number;
   seed: number;
   /** Embedding cache folder (default runs/cache). */

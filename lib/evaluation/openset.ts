@@ -22,6 +22,14 @@
  *              repeat's queries share its gallery and strangers, and acceptances come in clumps (a
  *              stranger identity near one gallery identity accepts many of its images): with few
  *              repeats it is far too narrow, and this one is not.
+ *
+ * With `measured`, each policy also gets cells named `<policy>@measured`: the same draws and score,
+ * but each repeat's threshold is read from that repeat's strangers, the largest that accepts at
+ * most floor(target x stranger queries) of them (`measuredThreshold`). That is the open-set ROC's operating point at
+ * the target (TAR at a FAR the test itself measured), what the embedding can do when its threshold
+ * is right; no service can run it (it sees the strangers), so it compares embeddings whose
+ * calibrations differ (issue 19: a raw feature whose calibrated threshold accepts 5x the target
+ * also has its TAR inflated by it), never a decision rule.
  */
 import { percentileInterval, wilsonRate, type FittedPolicy, type GalleryEntry, type IntervalRate, type OpenSetPolicy } from '@/lib/calibration';
 import { InputError } from '@/lib/errors';
@@ -46,8 +54,32 @@ export interface OpenSetOptions {
   seed: number;
   /** Share of identities held out as strangers (default 1/3). */
   strangerShare?: number;
+  /** Also the `<policy>@measured` cells (see the top of this file). */
+  measured?: boolean;
   /** Hears the end of each repeat (progress). */
   onRepeat?: (done: number, repeats: number) => void;
+}
+
+/** Name of a policy's measured-FAR cells. */
+export const measuredName = (policy: string): string => `${policy}@measured`;
+
+/**
+ * The largest threshold (match when score <= it) that accepts at most floor(far x n) of the
+ * strangers' best scores: the double just below the first score it must reject (so a tie at the
+ * boundary is rejected whole), or +Infinity when it may accept them all.
+ */
+export function measuredThreshold(strangerScores: readonly number[], far: number): number {
+  const sorted = [...strangerScores].sort((a, b) => a - b);
+  const allowed = Math.floor(far * sorted.length);
+  return allowed >= sorted.length ? Infinity : nextDown(sorted[allowed]);
+}
+
+/** The largest double below x (x finite). */
+function nextDown(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const bits = new BigInt64Array(new Float64Array([x]).buffer);
+  bits[0] += x > 0 ? -1n : 1n; // IEEE 754 doubles of one sign are ordered as their bit patterns
+  return new Float64Array(bits.buffer)[0];
 }
 
 /** Counts of one cell, pooled over repeats. */
@@ -194,40 +226,46 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
         const bestOf = new Map<FittedPolicy['score'], { identity: string; score: number }[]>();
         for (const policy of opts.policies) {
           for (const far of opts.fars) {
-            const cell = state(cellKey(policy.name, size, shots, far));
+            const names = [policy.name, ...(opts.measured ? [measuredName(policy.name)] : [])];
             if (n > eligible.length || n === 0) {
-              cell.unavailable ??= `needs ${n} identities with >= ${shots + 1} usable images; repeat ${r} had ${eligible.length}`;
+              for (const name of names) state(cellKey(name, size, shots, far)).unavailable ??= `needs ${n} identities with >= ${shots + 1} usable images; repeat ${r} had ${eligible.length}`;
               continue;
             }
             const fitted = policy.fit(gallery, far);
             // Best identity of each query (genuine, then stranger), once per distinct score function.
             const best = bestOf.get(fitted.score) ?? [...genuine.map((q) => q.vector), ...strangerQueries].map((v) => fitted.score(v)[0]);
             bestOf.set(fitted.score, best);
-            const c = cell.counts;
-            genuine.forEach((q, k) => {
-              const b = best[k];
-              const own = (cell.byIdentity[q.identity] ??= { queries: 0, accepted: 0 });
-              c.genuineQueries++;
-              own.queries++;
-              if (b.identity === q.identity) c.rank1++;
-              if (b.score <= fitted.threshold) {
-                if (b.identity === q.identity) {
-                  c.genuineAccepted++;
-                  own.accepted++;
-                } else c.misidentified++;
-              }
+            const thresholds = [fitted.threshold, ...(opts.measured ? [measuredThreshold(best.slice(genuine.length).map((b) => b.score), far)] : [])];
+            names.forEach((name, j) => {
+              const cell = state(cellKey(name, size, shots, far));
+              const threshold = thresholds[j];
+              const c = cell.counts;
+              genuine.forEach((q, k) => {
+                const b = best[k];
+                const own = (cell.byIdentity[q.identity] ??= { queries: 0, accepted: 0 });
+                c.genuineQueries++;
+                own.queries++;
+                if (b.identity === q.identity) c.rank1++;
+                if (b.score <= threshold) {
+                  if (b.identity === q.identity) {
+                    c.genuineAccepted++;
+                    own.accepted++;
+                  } else c.misidentified++;
+                }
+              });
+              const repeat = { k: 0, n: best.length - genuine.length };
+              for (let k = genuine.length; k < best.length; k++) if (best[k].score <= threshold) repeat.k++;
+              c.strangerQueries += repeat.n;
+              c.strangerAccepted += repeat.k;
+              cell.strangersByRepeat.push(repeat);
+              c.refused += genuineRefused + strangerRefused;
+              cell.thresholds.push(threshold);
+              const source = j === 0 ? fitted.evidence.source : 'strangers';
+              cell.sources[source] = (cell.sources[source] ?? 0) + 1;
+              cell.trials += j === 0 ? fitted.evidence.trials : repeat.n;
+              cell.gallery += members.length;
+              cell.skipped += candidates.length - eligible.length;
             });
-            const repeat = { k: 0, n: best.length - genuine.length };
-            for (let k = genuine.length; k < best.length; k++) if (best[k].score <= fitted.threshold) repeat.k++;
-            c.strangerQueries += repeat.n;
-            c.strangerAccepted += repeat.k;
-            cell.strangersByRepeat.push(repeat);
-            c.refused += genuineRefused + strangerRefused;
-            cell.thresholds.push(fitted.threshold);
-            cell.sources[fitted.evidence.source] = (cell.sources[fitted.evidence.source] ?? 0) + 1;
-            cell.trials += fitted.evidence.trials;
-            cell.gallery += members.length;
-            cell.skipped += candidates.length - eligible.length;
           }
         }
       }
@@ -235,12 +273,12 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
     opts.onRepeat?.(r + 1, opts.repeats);
   }
   const out: (OpenSetCell | UnavailableCell)[] = [];
-  for (const policy of opts.policies) {
+  for (const name of opts.policies.flatMap((p) => [p.name, ...(opts.measured ? [measuredName(p.name)] : [])])) {
     for (const size of opts.sizes) {
       for (const shots of opts.shots) {
         for (const targetFar of opts.fars) {
-          const s = cells.get(cellKey(policy.name, size, shots, targetFar))!;
-          const id = { policy: policy.name, size, shots, targetFar };
+          const s = cells.get(cellKey(name, size, shots, targetFar))!;
+          const id = { policy: name, size, shots, targetFar };
           if (s.unavailable) {
             out.push({ ...id, unavailable: s.unavailable });
             continue;

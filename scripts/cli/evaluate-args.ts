@@ -52,6 +52,8 @@ export const EVALUATE_SCHEMAS = {
     fars: z.array(z.number().gt(0).lt(1)).min(1).default([1e-2, 1e-3]),
     /** Policy names from lib/calibration/policies.ts. */
     policies: z.array(z.string().min(1)).min(1).default(['model-curve-identities']),
+    /** Also each policy's `<policy>@measured` cells: the threshold read from each repeat's strangers (the ROC's operating point; lib/evaluation/openset.ts). */
+    measured: z.boolean().default(false),
   }),
   /** Candidate minus baseline TAR per cell of two `openset` results, with a paired bootstrap interval (lib/evaluation/openset-compare.ts). */
   'compare-openset': z.strictObject({

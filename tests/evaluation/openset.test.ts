@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate, modelCurvePolicy, nearestPerIdentity, type OpenSetPolicy } from '@/lib/calibration';
-import { cellRates, evaluateOpenSet, repeatBootstrap, type OpenSetCell, type OpenSetIdentity, type UnavailableCell } from '@/lib/evaluation/openset';
+import { cellRates, evaluateOpenSet, measuredName, measuredThreshold, repeatBootstrap, type OpenSetCell, type OpenSetIdentity, type UnavailableCell } from '@/lib/evaluation/openset';
 
 const DIM = 10;
 const axis = (i: number) => Float32Array.from({ length: DIM }, (_, k) => (k === i ? 1 : 0));
@@ -122,5 +122,41 @@ describe('cellRates', () => {
     expect(r.tar).toMatchObject({ k: counts.genuineAccepted, n: counts.genuineQueries });
     expect(r.misidentified).toMatchObject({ k: counts.misidentified, n: counts.genuineQueries });
     expect(r.rank1).toMatchObject({ k: counts.rank1, n: counts.genuineQueries });
+  });
+});
+
+describe('measuredThreshold', () => {
+  const accepted = (scores: number[], t: number) => scores.filter((s) => s <= t).length;
+  it('is the largest threshold accepting at most floor(far x n) strangers; a tie at the boundary is rejected whole', () => {
+    const scores = [0.9, 0.2, 0.5, 0.7, 0.3, 0.8, 0.4, 0.6, 0.35, 0.45];
+    for (const [far, allowed, next] of [[0.1, 1, 0.3], [0.25, 2, 0.35], [0.05, 0, 0.2]]) {
+      const t = measuredThreshold(scores, far);
+      expect(accepted(scores, t)).toBe(allowed);
+      expect(t).toBeLessThan(next);
+      expect(t).toBeGreaterThan(next - 1e-12);
+    }
+    const tied = [0.1, 0.2, 0.2, 0.5];
+    expect(accepted(tied, measuredThreshold(tied, 0.5))).toBe(1); // 2 allowed, but 0.2 would take 3
+    expect(measuredThreshold([0, 1], 0.1)).toBeLessThan(0);
+    expect(measuredThreshold([0.3], 1)).toBe(Infinity);
+  });
+});
+
+describe('evaluateOpenSet with measured cells', () => {
+  const cells = evaluateOpenSet(identities, { sizes: ['all'], shots: [1], fars: [0.1], policies: [fixedPolicy], measured: true, repeats: REPEATS, seed: 3 });
+  const [fixed, measured] = [fixedPolicy.name, measuredName(fixedPolicy.name)].map((p) => cells.find((c) => c.policy === p) as OpenSetCell);
+
+  it("draws the same trials as the policy's cell, with each repeat's threshold read from its strangers", () => {
+    expect(measured.far.n).toBe(fixed.far.n);
+    expect(measured.tar.n).toBe(fixed.tar.n);
+    expect(measured.rank1).toEqual(fixed.rank1);
+    expect(measured.sources).toEqual({ strangers: REPEATS });
+    // The look-alikes (at 1.1547) are the only strangers the fixed threshold accepts; 10% of a
+    // repeat's 8-12 stranger queries allows at most one, so the measured cell accepts fewer.
+    expect(measured.far.k).toBeLessThan(fixed.far.k);
+    expect(measured.far.value).toBeLessThanOrEqual(0.1);
+    // A genuine query is 0 from its gallery image, below every stranger: every one is still accepted.
+    expect(measured.tar.value).toBe(1);
+    expect(measured.threshold.min).toBeLessThan(Math.SQRT2);
   });
 });
