@@ -3,6 +3,7 @@ import { initTf, type Tensor, type Tf } from '@/lib/embedder/backend';
 import { registerTensorflowTrainingKernels } from '@/lib/embedder/tensorflow-kernels';
 import { buildTower } from '@/lib/embedder/tower';
 import { TEST_BACKEND } from '../helpers/backend';
+import { relativeError, runOnBackend } from '../helpers/backend-reference';
 
 // The tensorflow backend's training kernels (lib/embedder/tensorflow-kernels.ts) against the cpu
 // backend running TF.js's own compositions (the reference; cpu is used for nothing else). Runs on
@@ -18,27 +19,7 @@ beforeAll(async () => {
 });
 
 /** Runs `fn` on `backend` and returns its outputs' values. */
-async function runOn(backend: 'cpu' | 'tensorflow', fn: () => Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  try {
-    const outs = tf.tidy(fn);
-    const values = outs.map((t) => t.dataSync() as Float32Array);
-    tf.dispose(outs);
-    return values;
-  } finally {
-    await tf.setBackend('tensorflow');
-  }
-}
-
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < want.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
-    maxRef = Math.max(maxRef, Math.abs(want[i]));
-  }
-  return maxDiff / Math.max(maxRef, 1e-12);
-}
+const runOn = async (backend: 'cpu' | 'tensorflow', fn: () => Tensor[]) => (await runOnBackend(tf, backend, 'tensorflow', fn)).map((o) => o.values);
 
 describe('tensorflow training kernels', () => {
   it.skipIf(!ON_TENSORFLOW)(`registers once: a second call changes nothing ${SKIP}`, () => {

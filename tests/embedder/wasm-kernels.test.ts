@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initTf, type Tensor, type Tensor4D, type Tf } from '@/lib/embedder/backend';
 import { WASM_GRAD_KERNEL_NAMES, registerWasmGradKernels } from '@/lib/embedder/wasm-kernels';
+import { relativeError, runOnBackend } from '../helpers/backend-reference';
 
 // Every kernel registered for wasm is checked against the cpu backend's own implementation
 // (the reference; cpu is used for nothing else). Max-abs error relative to the reference's
@@ -32,27 +33,7 @@ function randomTensor(seed: number, shape: number[]): Tensor {
 }
 
 /** Runs `fn` on `backend` and returns its outputs' values. */
-async function runOn(backend: 'cpu' | 'wasm', fn: () => Tensor[]): Promise<{ shape: number[]; values: Float32Array | Int32Array }[]> {
-  await tf.setBackend(backend);
-  try {
-    const outs = tf.tidy(fn);
-    const result = outs.map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array | Int32Array }));
-    tf.dispose(outs);
-    return result;
-  } finally {
-    await tf.setBackend('wasm');
-  }
-}
-
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < want.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
-    maxRef = Math.max(maxRef, Math.abs(want[i]));
-  }
-  return maxDiff / Math.max(maxRef, 1e-12);
-}
+const runOn = (backend: 'cpu' | 'wasm', fn: () => Tensor[]) => runOnBackend(tf, backend, 'wasm', fn);
 
 /** Asserts wasm and cpu agree on every output of `fn`. */
 async function expectWasmMatchesCpu(fn: () => Tensor[]): Promise<void> {
