@@ -35,7 +35,7 @@ interface OpAttr {
 
 const BACKEND = 'tensorflow';
 /** Batch norm in training, forward: inputs x [n, h, w, c], scale [c], offset [c]; outputs y, mean, biased variance, and TF's two reserve spaces. */
-export const BATCH_NORM_TRAIN = 'FewshotBatchNormTrain';
+const BATCH_NORM_TRAIN = 'FewshotBatchNormTrain';
 /** Its gradient: inputs dy, x, scale and the two reserve spaces; outputs dx, dscale, doffset. */
 const BATCH_NORM_TRAIN_GRAD = 'FewshotBatchNormTrainGrad';
 

@@ -63,6 +63,9 @@ export interface OpenSetOptions {
 /** Name of a policy's measured-FAR cells. */
 export const measuredName = (policy: string): string => `${policy}@measured`;
 
+/** The cell names a policy fills: its own, and its measured cells' with `measured`. */
+const cellNames = (policy: OpenSetPolicy, opts: Pick<OpenSetOptions, 'measured'>): string[] => [policy.name, ...(opts.measured ? [measuredName(policy.name)] : [])];
+
 /**
  * The largest threshold (match when score <= it) that accepts at most floor(far x n) of the
  * strangers' best scores: the double just below the first score it must reject (so a tie at the
@@ -226,19 +229,22 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
         const bestOf = new Map<FittedPolicy['score'], { identity: string; score: number }[]>();
         for (const policy of opts.policies) {
           for (const far of opts.fars) {
-            const names = [policy.name, ...(opts.measured ? [measuredName(policy.name)] : [])];
             if (n > eligible.length || n === 0) {
-              for (const name of names) state(cellKey(name, size, shots, far)).unavailable ??= `needs ${n} identities with >= ${shots + 1} usable images; repeat ${r} had ${eligible.length}`;
+              for (const name of cellNames(policy, opts)) state(cellKey(name, size, shots, far)).unavailable ??= `needs ${n} identities with >= ${shots + 1} usable images; repeat ${r} had ${eligible.length}`;
               continue;
             }
             const fitted = policy.fit(gallery, far);
             // Best identity of each query (genuine, then stranger), once per distinct score function.
             const best = bestOf.get(fitted.score) ?? [...genuine.map((q) => q.vector), ...strangerQueries].map((v) => fitted.score(v)[0]);
             bestOf.set(fitted.score, best);
-            const thresholds = [fitted.threshold, ...(opts.measured ? [measuredThreshold(best.slice(genuine.length).map((b) => b.score), far)] : [])];
-            names.forEach((name, j) => {
+            const strangerScores = best.slice(genuine.length).map((b) => b.score);
+            // The policy's own threshold, then (with `measured`) the one its strangers allow.
+            const decisions = [
+              { name: policy.name, threshold: fitted.threshold, source: fitted.evidence.source, trials: fitted.evidence.trials },
+              ...(opts.measured ? [{ name: measuredName(policy.name), threshold: measuredThreshold(strangerScores, far), source: 'strangers', trials: strangerScores.length }] : []),
+            ];
+            for (const { name, threshold, source, trials } of decisions) {
               const cell = state(cellKey(name, size, shots, far));
-              const threshold = thresholds[j];
               const c = cell.counts;
               genuine.forEach((q, k) => {
                 const b = best[k];
@@ -253,19 +259,17 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
                   } else c.misidentified++;
                 }
               });
-              const repeat = { k: 0, n: best.length - genuine.length };
-              for (let k = genuine.length; k < best.length; k++) if (best[k].score <= threshold) repeat.k++;
+              const repeat = { k: strangerScores.filter((s) => s <= threshold).length, n: strangerScores.length };
               c.strangerQueries += repeat.n;
               c.strangerAccepted += repeat.k;
               cell.strangersByRepeat.push(repeat);
               c.refused += genuineRefused + strangerRefused;
               cell.thresholds.push(threshold);
-              const source = j === 0 ? fitted.evidence.source : 'strangers';
               cell.sources[source] = (cell.sources[source] ?? 0) + 1;
-              cell.trials += j === 0 ? fitted.evidence.trials : repeat.n;
+              cell.trials += trials;
               cell.gallery += members.length;
               cell.skipped += candidates.length - eligible.length;
-            });
+            }
           }
         }
       }
@@ -273,7 +277,7 @@ export function evaluateOpenSet(identities: readonly OpenSetIdentity[], opts: Op
     opts.onRepeat?.(r + 1, opts.repeats);
   }
   const out: (OpenSetCell | UnavailableCell)[] = [];
-  for (const name of opts.policies.flatMap((p) => [p.name, ...(opts.measured ? [measuredName(p.name)] : [])])) {
+  for (const name of opts.policies.flatMap((p) => cellNames(p, opts))) {
     for (const size of opts.sizes) {
       for (const shots of opts.shots) {
         for (const targetFar of opts.fars) {
