@@ -136,29 +136,30 @@ async function main(): Promise<void> {
   }
 
   if (only.includes('train')) {
-    // Rounds take turns (each backend, then PyTorch), so load that drifts during the run reaches
-    // every side alike; a row is the backend's median round, its ratio the median of the rounds'
-    // ratios (each measured side by side), with their range.
+    // Rounds take turns (PyTorch, then each backend in a fresh process), so load that drifts
+    // during the run reaches every side alike; a row is the backend's median round, its ratio the
+    // median of the rounds' ratios (each measured side by side), with their range.
     const rounds = Array.from({ length: plan.trainRounds }, (_, i) => {
       log(`train: round ${i + 1} of ${plan.trainRounds} (load ${loadavg()[0].toFixed(2)})`);
       const torch = benchTorch(plan.trainSteps);
-      return [...backends.map((b) => child<TrainRow>('train', b, quick)), ...(torch ? [torch] : [])];
+      return { torch, ours: backends.map((b) => child<TrainRow>('train', b, quick)) };
     });
-    const torchOf = (round: TrainRow[]) => round.find((r) => r.backend.startsWith('pytorch'));
-    const rows = rounds[0].map((first, k) => {
-      const runs = rounds.map((round) => round[k]);
-      const ratios = rounds.flatMap((round) => (torchOf(round) && round[k] !== torchOf(round) ? [round[k].pairsPerSecond / torchOf(round)!.pairsPerSecond] : []));
+    const summary = (runs: TrainRow[], ratios: number[]) => {
       const median = runs.toSorted((a, b) => a.pairsPerSecond - b.pairsPerSecond)[Math.floor(runs.length / 2)];
       return {
         ...median,
-        backend: first.backend,
         roundsPairsPerSecond: runs.map((r) => r.pairsPerSecond),
         peakShare: median.gflops / PEAK_GFLOPS,
-        vsTorch: first === torchOf(rounds[0]) ? 1 : ratios.length ? percentile(ratios, 50) : null,
+        vsTorch: ratios.length ? percentile(ratios, 50) : null,
         vsTorchRange: ratios.length ? [Math.min(...ratios), Math.max(...ratios)] : null,
       };
-    });
-    if (!torchOf(rounds[0])) log('train: python3-torch is not installed; no PyTorch ratio (apt-get install python3-torch)');
+    };
+    const torchRuns = rounds.flatMap((r) => (r.torch ? [r.torch] : []));
+    const rows = [
+      ...backends.map((_, k) => summary(rounds.map((r) => r.ours[k]), rounds.flatMap((r) => (r.torch ? [r.ours[k].pairsPerSecond / r.torch.pairsPerSecond] : [])))),
+      ...(torchRuns.length ? [{ ...summary(torchRuns, []), vsTorch: 1 }] : []),
+    ];
+    if (!torchRuns.length) log('train: python3-torch is not installed; no PyTorch ratio (apt-get install python3-torch)');
     printTable('3. training', rows.map((r) => ({ backend: r.backend, 'pairs/s': r.pairsPerSecond, 'GFLOP/s': r.gflops, 'x torch': r.vsTorch ?? '-', 'x torch range': r.vsTorchRange ? r.vsTorchRange.map((v) => v.toFixed(3)).join('-') : '-' })));
     writeResult('bench-train', quick, { ...runInfo('train', quick), rounds: plan.trainRounds, rows });
   }
