@@ -10,6 +10,7 @@ export const CLS = {
   label: 'block text-sm font-medium text-slate-700',
   card: 'rounded-lg border border-slate-200 bg-white p-4',
   link: 'text-blue-700 underline-offset-2 hover:underline',
+  warning: 'rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900',
 } as const;
 
 /** A problem's title and detail, announced to screen readers. */

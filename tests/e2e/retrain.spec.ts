@@ -63,9 +63,13 @@ test('retrain, compare, promote and roll back while searches keep answering', as
   await expect(page.getByTestId('loss-curve')).toBeVisible({ timeout: 120_000 });
   await expect.poll(async () => Number(await page.getByTestId('job-events').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
   await shot(page, 'retrain-progress');
-  await expect(page.getByTestId('comparison')).toBeVisible({ timeout: 300_000 });
-  await expect(page.getByTestId('roc-both')).toBeVisible();
-  await expect(page.getByTestId('auc-gain')).toContainText('AUC gain');
+  // Two comparisons: held-out identities, and held-out images of the identities it trained on.
+  for (const id of ['comparison', 'comparison-trained']) {
+    const view = page.getByTestId(id);
+    await expect(view).toBeVisible({ timeout: 300_000 });
+    await expect(view.getByTestId('roc-both')).toBeVisible();
+    await expect(view.getByTestId('auc-gain')).toContainText('AUC gain');
+  }
   // The finished job is listed beside it without a reload (issue 16: "No jobs yet." stayed).
   await expect(page.getByTestId('recent-jobs')).toContainText('retrain · succeeded');
   await shot(page, 'retrain-comparison');

@@ -103,6 +103,11 @@ describe('retraining, promote and rollback', () => {
     expect(comparison.current.version).toBe(baseVersion);
     expect(comparison.aucGain.value).toBeCloseTo(comparison.candidate.auc - comparison.current.auc, 10);
     expect(comparison.gainWithinNoise).toBe(comparison.aucGain.lo <= 0 && comparison.aucGain.hi >= 0);
+    // The 7 training characters each keep 4 drawings to train on; the 5th is queried against the rest.
+    const trained = job.result.trainedComparison;
+    expect(trained).toMatchObject({ identities: 7, genuineTrials: 7, impostorTrials: 7, targetFar: 0.01 });
+    expect(trained.current.version).toBe(baseVersion);
+    expect(trained.aucGain.value).toBeCloseTo(trained.candidate.auc - trained.current.auc, 10);
 
     const models = await api.call(h.routes.models.GET, 'GET /api/models', { headers: admin });
     expect(models.body.items.find((m: { version: string }) => m.version === candidate)).toMatchObject({ origin: 'trained', kind: 'object', collections: [] });

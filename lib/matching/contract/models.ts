@@ -72,7 +72,7 @@ export const jobSchema = z
     result: z
       .record(z.string(), z.unknown())
       .nullable()
-      .describe('retrain: `candidateVersion` and `comparison` (current vs candidate on held-out gallery identities: AUC, EER, TAR and FAR at each threshold with 95% intervals, ROC points, the AUC gain and its interval); switch: `from`, `to`, `threshold`.'),
+      .describe('retrain: `candidateVersion`, `comparison` (current vs candidate on held-out gallery identities: AUC, EER, TAR and FAR at each threshold with 95% intervals, ROC points, the AUC gain and its interval) and `trainedComparison` (the same on the training identities, queried with their images held out of training; null when none had 3+ images); switch: `from`, `to`, `threshold`.'),
     error: z.string().nullable(),
     createdAt: isoTimeSchema,
     startedAt: isoTimeSchema.nullable(),

@@ -1,8 +1,12 @@
 /**
- * Candidate vs current model on the same held-out gallery identities (issue 8): the open-set
- * trials of calibration (leave-one-identity-out: genuine = distance of an example to its identity's
- * nearest other example, impostor = distance to the nearest other identity) under each model, with
- * each model's own threshold for the collection's target FAR and that many identities.
+ * Candidate vs current model on the same examples: the open-set trials of calibration (genuine =
+ * distance of a query to its identity's nearest other example, impostor = distance to the nearest
+ * other identity) under each model, with each model's own threshold for the collection's target FAR
+ * and that many identities. The retraining job compares twice (lib/matching/models/retrain-job.ts):
+ * - on held-out gallery identities (issue 8), every example a query: how the candidate does on
+ *   identities it never trained on, such as strangers and later enrolments;
+ * - on the training identities (issue 19), the images held out of training as queries against
+ *   every other example: how it does on new images of the gallery's own identities.
  * The AUC gain's 95% interval comes from a paired bootstrap over the queries (both models see the
  * same resampled queries), so "the gain is inside the interval" means the interval holds 0.
  */
@@ -40,7 +44,7 @@ export interface ModelScore {
 
 /** The comparison a retraining job stores and the page draws. */
 export interface ModelComparison {
-  /** Held-out identities (2+ examples each) and their trials. */
+  /** Identities queried (each with another example to be found) and their trials. */
   identities: number;
   genuineTrials: number;
   impostorTrials: number;
@@ -62,16 +66,27 @@ function score(version: string, curve: CalibrationCurve, own: Float64Array, othe
   return { version, threshold, auc: aucOf(own, impostor), eer: eerOf(own, impostor), tar, far, roc: roc.far.map((f, i) => [f, roc.tar[i]]) };
 }
 
-/** Compares two models on the held-out examples `identityOf[i]` (ids of their identities). */
-export async function compareModels(identityOf: readonly string[], current: ComparedModel, candidate: ComparedModel, targetFar: number, seed = 1): Promise<ModelComparison> {
-  const { queries, identities } = eligibleQueries(identityOf.map((identity) => ({ identity })));
+/**
+ * Compares two models on the examples `identityOf[i]` (ids of their identities): every example of
+ * an identity with 2+ as a query, or only `queries` (indexes; each needs another example of its identity).
+ */
+export async function compareModels(
+  identityOf: readonly string[],
+  current: ComparedModel,
+  candidate: ComparedModel,
+  targetFar: number,
+  opts: { seed?: number; queries?: readonly number[] } = {},
+): Promise<ModelComparison> {
+  const { queries, identities } = opts.queries
+    ? { queries: [...opts.queries], identities: new Set(opts.queries.map((q) => identityOf[q])).size }
+    : eligibleQueries(identityOf.map((identity) => ({ identity })));
   const scored = (m: ComparedModel) => scoreQueries(identityOf.map((identity, i) => ({ identity, vector: m.vectors[i] })), queries);
   const a = scored(current);
   const b = scored(candidate);
   const cur = score(current.version, current.curve, a.own, a.other, targetFar, identities);
   const cand = score(candidate.version, candidate.curve, b.own, b.other, targetFar, identities);
 
-  const rng = createRng(seed);
+  const rng = createRng(opts.seed ?? 1);
   const gains = new Float64Array(BOOTSTRAP);
   const n = queries.length;
   const pick = (src: Float64Array, idx: Uint32Array) => Float64Array.from(idx, (k) => src[k]);

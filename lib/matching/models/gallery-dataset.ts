@@ -3,7 +3,9 @@
  * training core reads `Dataset`s and knows nothing of the database; this joins them. Identities
  * are split by a seeded draw into training, calibration (the candidate's thresholds) and
  * evaluation (candidate vs current), so the comparison runs on identities neither model trained on
- * nor the candidate calibrated on.
+ * nor the candidate calibrated on. A share of each training identity's images is held out of
+ * training too (issue 19): the second comparison, on new images of the identities the candidate
+ * trained on, which is what a search of the gallery's own identities meets.
  */
 import type { Db } from '@/lib/db/client';
 import { findIdentityBlobs } from '@/lib/db/identities';
@@ -19,10 +21,19 @@ export type GalleryIdentity = IdentityImages & { name: string };
 
 /** Training / calibration / evaluation identities of a gallery. */
 export interface GallerySplit {
+  /** Training identities with the images they train on. */
   train: GalleryIdentity[];
+  /** The images of training identities held out of training (`TRAINED_QUERY_SHARE`), per identity that has any. */
+  trainedQueries: GalleryIdentity[];
   calibration: GalleryIdentity[];
   evaluation: GalleryIdentity[];
 }
+
+/**
+ * Share of a training identity's images held out of training as queries of the trained-identity
+ * comparison: round(share · n), at least 1, from identities with 3+ images (2 stay to train on).
+ */
+export const TRAINED_QUERY_SHARE = 0.25;
 
 /** Fewest identities (2+ examples each) a split needs: 2 to train, 2 to calibrate, 2 to evaluate. */
 export const MIN_IDENTITIES_FOR_RETRAIN = 6;
@@ -79,14 +90,27 @@ export async function countGalleryIdentities(db: Db, collectionId: string): Prom
   return (await countImagesByIdentity(db, collectionId)).filter((n) => n >= 2).length;
 }
 
-/** Seeded split by identity: `evaluationShare` and `calibrationShare` of identities (at least 2 each), the rest train. */
+/**
+ * Seeded split by identity: `evaluationShare` and `calibrationShare` of identities (at least 2
+ * each), the rest train; then `TRAINED_QUERY_SHARE` of each training identity's images (seeded)
+ * become its trained queries.
+ */
 export function splitGallery(identities: GalleryIdentity[], shares: { evaluation: number; calibration: number }, seed: number): GallerySplit {
   requireGallerySize(identities.length);
   const order = createRng(seed + 101).shuffle(identities.map((_, i) => i));
   const nEval = Math.max(2, Math.round(identities.length * shares.evaluation));
   const nCal = Math.max(2, Math.round(identities.length * shares.calibration));
   const take = (from: number, to: number) => order.slice(from, to).sort((a, b) => a - b).map((i) => identities[i]);
-  return { evaluation: take(0, nEval), calibration: take(nEval, nEval + nCal), train: take(nEval + nCal, identities.length) };
+  const rng = createRng(seed + 211);
+  const train: GalleryIdentity[] = [];
+  const trainedQueries: GalleryIdentity[] = [];
+  for (const g of take(nEval + nCal, identities.length)) {
+    const held = g.images.length >= 3 ? Math.max(1, Math.round(g.images.length * TRAINED_QUERY_SHARE)) : 0;
+    const shuffled = rng.shuffle([...g.images]);
+    train.push({ ...g, images: shuffled.slice(held) });
+    if (held > 0) trainedQueries.push({ ...g, images: shuffled.slice(0, held) });
+  }
+  return { evaluation: take(0, nEval), calibration: take(nEval, nEval + nCal), train, trainedQueries };
 }
 
 /** A training data set of gallery identities. */

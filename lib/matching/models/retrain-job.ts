@@ -2,7 +2,8 @@
  * The retraining job's body, run in a child process (lib/jobs `startChildJob`): loads the gallery
  * through the adapter, fine-tunes the collection's current model on it (plus the base data set when
  * asked), writes the candidate under DATA_DIR/models, then evaluates candidate and current on the
- * held-out gallery identities. Progress and the result go to the job row; a cancelled row stops it.
+ * held-out gallery identities and on the training identities' held-out images (./comparison.ts).
+ * Progress and the result go to the job row; a cancelled row stops it.
  */
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,7 +25,7 @@ import type { BlobStore } from '@/lib/matching/runtime/blob-store';
 import { ensureModelDir, publishModelFolder } from '@/lib/matching/runtime/model-store';
 import { blobStoreKind, openBlobStore } from '@/lib/matching/runtime/open-blob-store';
 import type { CollectionRow } from '@/lib/matching/context';
-import { galleryDataset, loadGalleryIdentities, splitGallery } from './gallery-dataset';
+import { galleryDataset, loadGalleryIdentities, splitGallery, type GalleryIdentity } from './gallery-dataset';
 import { openModelSource, type ModelSource } from './retrain-sources';
 import { compareModels } from './comparison';
 import { modelDir, modelRoots, type ModelKind } from '@/lib/matching/runtime/model-registry';
@@ -188,15 +189,23 @@ async function trainAndCompare(o: {
     throw err;
   });
 
-  await progress.phase('evaluating', { message: 'comparing candidate and current on held-out identities' });
-  const evaluation = split.evaluation.flatMap((g) => g.images);
-  const comparison = await compareModels(
-    split.evaluation.flatMap((g) => g.images.map(() => g.identity)),
-    { version: collection.modelVersion, curve: manifest.calibration.curve, vectors: await source.embedCurrent(evaluation) },
-    { version, curve: candidateManifest.calibration.curve, vectors: await embedTower(tf, result.model, result.tower, evaluation) },
-    collection.targetFar,
-    settings.seed,
-  );
+  await progress.phase('evaluating', { message: 'comparing candidate and current on held-out identities and held-out images' });
+  // Both models embed the same examples; `queries` (indexes) limits which are queried.
+  const compare = async (groups: readonly GalleryIdentity[], queries?: number[]) => {
+    const images = groups.flatMap((g) => g.images);
+    return compareModels(
+      groups.flatMap((g) => g.images.map(() => g.identity)),
+      { version: collection.modelVersion, curve: manifest.calibration.curve, vectors: await source.embedCurrent(images) },
+      { version, curve: candidateManifest.calibration.curve, vectors: await embedTower(tf, result.model, result.tower, images) },
+      collection.targetFar,
+      { seed: settings.seed, queries },
+    );
+  };
+  const comparison = await compare(split.evaluation);
+  // The training identities' held-out images, queried against every other example of the training identities.
+  const trainedImages = split.train.reduce((n, g) => n + g.images.length, 0);
+  const trainedQueries = split.trainedQueries.reduce((n, g) => n + g.images.length, 0);
+  const trainedComparison = trainedQueries > 0 ? await compare([...split.train, ...split.trainedQueries], Array.from({ length: trainedQueries }, (_, i) => trainedImages + i)) : null;
   result.model.dispose();
   return {
     candidateVersion: version,
@@ -209,5 +218,6 @@ async function trainAndCompare(o: {
     evaluationIdentities: split.evaluation.map((g) => g.name),
     ...source.report(),
     comparison,
+    trainedComparison,
   };
 }

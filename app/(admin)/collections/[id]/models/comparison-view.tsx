@@ -1,5 +1,6 @@
-// Candidate vs current on the same held-out gallery identities: AUC, EER, threshold, TAR and FAR at
-// each one's threshold with 95% intervals, both ROC curves on one plot, and the AUC gain's interval.
+// Candidate vs current on the same examples (held-out gallery identities, or held-out images of the
+// identities the candidate trained on): AUC, EER, threshold, TAR and FAR at each one's threshold
+// with 95% intervals, both ROC curves on one plot, and the AUC gain's interval.
 import { LineChart } from '@/app/_components/line-chart';
 import type { ModelComparison, ModelScore } from '@/lib/matching';
 
@@ -15,12 +16,13 @@ function Row({ label, pick, c }: { label: string; pick: (s: ModelScore) => strin
   );
 }
 
-/** The comparison table and ROC plot. */
-export function ComparisonView({ c }: { c: ModelComparison }) {
+/** The comparison table and ROC plot, titled by what was queried (`what`). */
+export function ComparisonView({ c, title, what, testId }: { c: ModelComparison; title: string; what: string; testId: string }) {
   return (
-    <div className="space-y-3" data-testid="comparison">
+    <div className="space-y-3" data-testid={testId}>
+      <h3 className="font-medium">{title}</h3>
       <p className="text-sm text-slate-600">
-        {c.identities} held-out identities (in neither model’s training nor the candidate’s calibration): {c.genuineTrials} genuine and {c.impostorTrials} impostor trials, target FAR {c.targetFar}.
+        {c.identities} {what}: {c.genuineTrials} genuine and {c.impostorTrials} impostor trials, target FAR {c.targetFar}.
       </p>
       <table className="w-full text-sm">
         <thead>
@@ -43,7 +45,7 @@ export function ComparisonView({ c }: { c: ModelComparison }) {
       </p>
       <LineChart
         testId="roc-both"
-        title="ROC on held-out identities"
+        title={`ROC: ${title.toLowerCase()}`}
         xLabel="false accept rate (log)"
         yLabel="true accept rate"
         logX

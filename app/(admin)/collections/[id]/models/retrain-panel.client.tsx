@@ -1,6 +1,7 @@
 'use client';
-// Retraining a collection's model: the settings form, the job's live progress, the comparison when
-// it ends, and promote (with a warning when the gain is within noise) and rollback, each a job too.
+// Retraining a collection's model: the settings form, the job's live progress, the two comparisons
+// when it ends (held-out identities; held-out images of the trained identities), and promote (with a
+// warning for each gain within noise) and rollback, each a job too.
 import { useState } from 'react';
 import { callApi } from '@/app/_components/api';
 import { CLS, ProblemBox } from '@/app/_components/ui';
@@ -19,6 +20,8 @@ export function RetrainPanel(props: Props) {
   const [form, setForm] = useState({ epochs: d.epochs, stepsPerEpoch: d.stepsPerEpoch, maxMinutes: d.maxMinutes, includeBaseData: false });
   const active = job !== null && (job.status === 'queued' || job.status === 'running');
   const comparison = job?.type === 'retrain' && job.status === 'succeeded' ? (job.result?.comparison as ModelComparison | undefined) : undefined;
+  // Null when no training identity had 3+ images to hold some out.
+  const trained = comparison ? ((job!.result!.trainedComparison as ModelComparison | null | undefined) ?? null) : null;
   const candidate = comparison ? (job!.result!.candidateVersion as string) : null;
   const switched = job?.type === 'switch' && job.status === 'succeeded';
   const base = `/api/collections/${props.collectionId}`;
@@ -26,7 +29,8 @@ export function RetrainPanel(props: Props) {
   const start = () => run(async () => follow(await callApi<JobDto>(`${base}/retrain`, { json: form })));
   const promote = () => {
     if (!candidate || !comparison) return;
-    if (comparison.gainWithinNoise && !window.confirm('The AUC gain is within its 95% interval (it may be noise). Promote anyway?')) return;
+    const noisy = [comparison, trained].filter((c) => c?.gainWithinNoise).length;
+    if (noisy > 0 && !window.confirm(`${noisy === 1 ? 'An AUC gain is' : 'Both AUC gains are'} within the 95% interval (it may be noise). Promote anyway?`)) return;
     void run(async () => follow(await callApi<JobDto>(`${base}/promote`, { json: { modelVersion: candidate } })));
   };
   const rollback = () => run(async () => follow(await callApi<JobDto>(`${base}/rollback`, { method: 'POST' })));
@@ -68,11 +72,21 @@ export function RetrainPanel(props: Props) {
           <JobProgress job={job} events={events} />
           {comparison ? (
             <>
-              <ComparisonView c={comparison} />
+              <ComparisonView c={comparison} testId="comparison" title="Identities neither model trained on" what="held-out identities (in neither model’s training nor the candidate’s calibration)" />
               {comparison.gainWithinNoise ? (
-                <p role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="noise-warning">
+                <p role="alert" className={CLS.warning} data-testid="noise-warning">
                   The AUC gain is within its 95% interval: on these {comparison.identities} identities the candidate is not measurably better.
                 </p>
+              ) : null}
+              {trained ? (
+                <>
+                  <ComparisonView c={trained} testId="comparison-trained" title="New images of the identities the candidate trained on" what="training identities, queried with their images held out of training" />
+                  {trained.gainWithinNoise ? (
+                    <p role="alert" className={CLS.warning} data-testid="trained-noise-warning">
+                      The AUC gain is within its 95% interval: on new images of these {trained.identities} identities the candidate is not measurably better.
+                    </p>
+                  ) : null}
+                </>
               ) : null}
               <button type="button" className={CLS.button} disabled={!ready} onClick={promote} data-testid="promote">Promote {candidate}</button>
             </>
