@@ -13,7 +13,7 @@
  *   evaluate compare-openset <candidate openset JSON> --baseline <openset JSON> [--resamples 2000] [--seed 1] [--baselinePolicy <name> --policy <name>]
  *   evaluate verify <folder-per-identity | .zip> [--kind face] [--model <dir>] [--align box|dlib] [--flip|--no-flip] [--files <regex>] [--seed 0] [--impostorPairs 200000] [--repeats 5]
  *   evaluate make-cohort <omniglot zip | face folder-per-identity> [--kind object|face] [--model <dir>] [--perIdentity 4]
- *   evaluate make-openset-table <folder-per-identity holding the calibration identities> [--kind object|face] [--model <dir>] [--repeats 30]
+ *   evaluate make-openset-table <folder-per-identity holding the calibration identities> [--kind object|face] [--model <dir>] [--repeats 30] [--bound auto|always]
  *   evaluate detect <folder-per-identity | .zip> --kind face [--models <dir>,<dir>] [--purpose enroll|search] [--every N]
  *   evaluate detect <face folder-per-identity> --kind face --scenes N --backgrounds <folder> [--seed 0]   # composite scenes of several faces
  * Every knob is in `scripts/cli/evaluate-args.ts` (zod; unknown flags are errors; `--config file.json`).
@@ -129,7 +129,7 @@ async function main(): Promise<object> {
     }
     if (args.command === 'make-openset-table') {
       const { makeOpenSetTable } = await import('@/lib/evaluation/make-openset-table');
-      return await makeOpenSetTable(pipeline, { modelDir, source: args.config.source, repeats: args.config.repeats, seed: args.config.seed, aggregate: args.config.aggregate }, log);
+      return await makeOpenSetTable(pipeline, { modelDir, source: args.config.source, repeats: args.config.repeats, seed: args.config.seed, aggregate: args.config.aggregate, bound: args.config.bound }, log);
     }
     if (args.command === 'oneshot') {
       const result = await runOneShot(args.config.folder, pipeline, log);

@@ -5,6 +5,7 @@
  * the open-set policies: cohort score normalisation and stranger-trial thresholds (cohort*.ts);
  * the domain guard: whether a model separates a gallery's identities at all (separation.ts).
  * An identity's score: its nearest image, or its centroid (centroid.ts), as the model's open-set table was measured.
+ * The identity-bootstrap bound of a pairwise curve, which the service reads at a pairwise FAR (identity-bound.ts).
  * No database, no ML, no I/O.
  */
 export { aucOf, calibrate, countAtMost, distanceAtFar, eerOf, rocCurve, type Calibration, type CalibrationCurve, type ThresholdPoint } from './roc';
@@ -33,6 +34,7 @@ export {
 } from './gallery-trials';
 export { galleryShowsTooLoose, modelCurvePolicy, modelThreshold, nearestPerIdentity, withGalleryThreshold, type ModelCurveOptions, type ModelCurveThreshold } from './model-curve-policy';
 export { interIdentityDistances, shiftThreshold, type ShiftedThreshold } from './gallery-shift';
+export { BOUND_CONFIDENCE, BOUND_FARS, BOUND_MAX_IDENTITIES, BOUND_RESAMPLES, boundThreshold, pairwiseBound, type PairwiseBound } from './identity-bound';
 export { buildOpenSetTable, effectiveComparisons, openSetTableThreshold, TABLE_FARS, type OpenSetTable, type OpenSetTableShape, type TableIdentity } from './open-set-table';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
 export { centroidOf, centroidScores, galleryCentroids } from './centroid';

@@ -14,6 +14,7 @@ import { centroidScores, galleryCentroids } from './centroid';
 import { computeTrialsNow, galleryInForce, ratesAt, targetPoint, type Aggregate, type RateEstimate, type TrialSet } from './gallery-trials';
 import { interIdentityDistances, shiftThreshold } from './gallery-shift';
 import { openSetThreshold, pairwiseFarForOpenSet } from './open-set';
+import { boundThreshold } from './identity-bound';
 import { effectiveComparisons, type OpenSetTable } from './open-set-table';
 import { bestPerIdentity, type FittedPolicy, type GalleryEntry, type OpenSetPolicy, type ThresholdEvidence } from './policy';
 import { countAtMost, type CalibrationCurve } from './roc';
@@ -81,28 +82,51 @@ export interface ModelCurveOptions {
   /** The model's open-set table; required with `count: 'table'`. */
   table?: OpenSetTable;
   /**
+   * Read no looser than the table's identity-bootstrap bound (./identity-bound.ts; the service
+   * since issue 19, `model-curve-bound`); needs `count: 'table'`.
+   */
+  bound?: boolean;
+  /**
    * Move the curve's threshold to the gallery's domain by its inter-identity distances before the
    * gallery threshold (./gallery-shift.ts; `model-curve-table-shift`, an evaluate-only experiment).
    */
   shift?: boolean;
 }
 
-/** The threshold a model-curve policy reads before the gallery's own trials: the comparisons it counted and where the count came from. */
-export function modelThreshold(curve: CalibrationCurve | null, table: OpenSetTable | null, targetFar: number, identities: number, images: number): { threshold: number | null; comparisons: number; source: string } {
+/**
+ * The threshold a model-curve policy reads before the gallery's own trials: the curve over the
+ * comparisons counted (images at their worth from the table, else every image), with `bound` no
+ * looser than the table's identity bound at the same pairwise FAR; the comparisons it counted, and
+ * where the threshold came from.
+ */
+export function modelThreshold(
+  curve: CalibrationCurve | null,
+  table: OpenSetTable | null,
+  targetFar: number,
+  identities: number,
+  images: number,
+  opts: { bound: boolean },
+): { threshold: number | null; comparisons: number; source: string } {
   const counted = table ? effectiveComparisons(table, targetFar, identities, images) : null;
   const comparisons = counted ?? images;
-  return { threshold: curve ? openSetThreshold(curve, targetFar, comparisons) : null, comparisons, source: counted === null ? 'model-curve-images' : 'model-curve-table' };
+  const source = counted === null ? 'model-curve-images' : 'model-curve-table';
+  const threshold = curve ? openSetThreshold(curve, targetFar, comparisons) : null;
+  if (threshold === null || !opts.bound || !table?.bound) return { threshold, comparisons, source };
+  const bound = boundThreshold(table.bound, pairwiseFarForOpenSet(targetFar, comparisons));
+  return bound < threshold ? { threshold: bound, comparisons, source: 'model-curve-bound' } : { threshold, comparisons, source };
 }
 
 /**
  * The policy over a model's stored calibration: `model-curve-identities` (count identities, the
  * gallery replaces) is the service before issue 18, `model-curve-images` (count images, the gallery
  * only tightens) and `model-curve-table` (count images at their measured worth, the gallery only
- * tightens) since (lib/matching/context.ts `collectionThreshold`).
+ * tightens) its steps, and `model-curve-bound` (the table's count, read no looser than the table's
+ * identity bound) the service since issue 19 (lib/matching/context.ts `collectionThreshold`).
  */
 export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOptions): OpenSetPolicy {
-  const name = `model-curve-${opts.count}${opts.shift ? '-shift' : ''}`;
+  const name = `model-curve-${opts.bound ? 'bound' : opts.count}${opts.shift ? '-shift' : ''}`;
   if (opts.count === 'table' && !opts.table) throw new InputError('unknown_policy', `${name} needs a model with an open-set table`);
+  if (opts.bound && (opts.count !== 'table' || !opts.table?.bound)) throw new InputError('unknown_policy', `${name} needs a model whose open-set table holds an identity bound (evaluate make-openset-table)`);
   // An identity is scored as the table was measured (by its nearest image without one), in the gallery trials too.
   const aggregate: Aggregate = opts.table?.aggregate ?? 'nearest';
   // fit() is called once per target FAR on the same gallery: its trials and its score function
@@ -119,7 +143,7 @@ export function modelCurvePolicy(curve: CalibrationCurve, opts: ModelCurveOption
       const counted =
         opts.count === 'identities'
           ? { threshold: openSetThreshold(curve, targetFar, identities), comparisons: identities, source: 'model-curve' }
-          : modelThreshold(curve, opts.count === 'table' ? opts.table! : null, targetFar, identities, gallery.length);
+          : modelThreshold(curve, opts.count === 'table' ? opts.table! : null, targetFar, identities, gallery.length, { bound: opts.bound ?? false });
       let base = { threshold: counted.threshold, source: counted.source, trials: 0 };
       if (opts.shift && counted.threshold !== null) {
         const pairs = (known.pairs ??= interIdentityDistances(gallery));

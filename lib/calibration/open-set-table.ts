@@ -32,6 +32,7 @@
  */
 import { InputError } from '@/lib/errors';
 import { centroidOf } from './centroid';
+import type { PairwiseBound } from './identity-bound';
 import type { Aggregate } from './gallery-trials';
 import { createRng } from './rng';
 import { squaredDistance } from './vectors';
@@ -69,6 +70,12 @@ export interface OpenSetTable {
   repeats: number;
   /** Seed of the draws. */
   seed: number;
+  /**
+   * The identity-bootstrap bound of the pairwise curve on the same calibration identities
+   * (./identity-bound.ts), which the service reads in place of the curve; absent in tables
+   * measured before it.
+   */
+  bound?: PairwiseBound;
 }
 
 /** A calibration identity: its L2-normalised embeddings. */

@@ -29,19 +29,19 @@ export interface PolicyModel {
 /** Builds a policy for one model. */
 export type PolicyFactory = (model: PolicyModel) => OpenSetPolicy;
 
-/** `model-curve-table`, or with `shift` its experiment `model-curve-table-shift` (./gallery-shift.ts). */
-function tablePolicy(model: PolicyModel, shift: boolean): OpenSetPolicy {
-  const name = `model-curve-table${shift ? '-shift' : ''}`;
-  if (!model.openSetTable) throw new InputError('unknown_policy', `the ${name} policy needs a ${model.kind} model with an open-set table (evaluate make-openset-table)`);
-  return modelCurvePolicy(model.calibration.curve, { count: 'table', gallery: 'tighten', table: model.openSetTable, shift });
+/** `model-curve-table`, with `bound` `model-curve-bound` (./identity-bound.ts), or with `shift` the experiment `model-curve-table-shift` (./gallery-shift.ts). */
+function tablePolicy(model: PolicyModel, opts: { bound: boolean; shift: boolean }): OpenSetPolicy {
+  if (!model.openSetTable) throw new InputError('unknown_policy', `the model-curve-${opts.bound ? 'bound' : 'table'} policy needs a ${model.kind} model with an open-set table (evaluate make-openset-table)`);
+  return modelCurvePolicy(model.calibration.curve, { count: 'table', gallery: 'tighten', table: model.openSetTable, ...opts });
 }
 
 /** Every policy by name. */
 export const POLICIES: Readonly<Record<string, PolicyFactory>> = Object.freeze({
   'model-curve-identities': (model: PolicyModel) => modelCurvePolicy(model.calibration.curve, { count: 'identities', gallery: 'replace' }),
   'model-curve-images': (model: PolicyModel) => modelCurvePolicy(model.calibration.curve, { count: 'images', gallery: 'tighten' }),
-  'model-curve-table': (model: PolicyModel) => tablePolicy(model, false),
-  'model-curve-table-shift': (model: PolicyModel) => tablePolicy(model, true),
+  'model-curve-table': (model: PolicyModel) => tablePolicy(model, { bound: false, shift: false }),
+  'model-curve-bound': (model: PolicyModel) => tablePolicy(model, { bound: true, shift: false }),
+  'model-curve-table-shift': (model: PolicyModel) => tablePolicy(model, { bound: false, shift: true }),
   cohort: (model: PolicyModel) => {
     const setting = COHORT_SETTINGS[model.kind];
     if (!model.cohort || !setting) throw new InputError('unknown_policy', `the cohort policy needs a ${model.kind} model with a cohort and a cohort setting for its kind`);

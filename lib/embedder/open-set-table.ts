@@ -32,6 +32,18 @@ const tableFileSchema = z.object({
     shapes: z
       .array(z.object({ identities: z.number().int().positive(), shots: z.number().int().positive(), strangerQueries: z.number().int().nonnegative(), thresholds: z.array(z.number().nullable()) }))
       .min(1),
+    /** The identity-bootstrap bound (issue 19); tables measured before it have none. */
+    bound: z
+      .object({
+        confidence: z.number().gt(0).lt(1),
+        tolerance: z.number().min(1),
+        resamples: z.number().int().positive(),
+        seed: z.number().int(),
+        identities: z.number().int().min(2),
+        fars: z.array(z.number().positive()).min(1),
+        distances: z.array(z.number().nonnegative()).min(1),
+      })
+      .optional(),
   }),
 });
 
@@ -46,6 +58,7 @@ export async function readOpenSetTable(modelDir: string, manifest: Pick<ModelMan
   if (!parsed.success) throw new InputError('invalid_open_set_table', `${file}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
   const { table } = parsed.data;
   if (table.shapes.some((s) => s.thresholds.length !== table.fars.length)) throw new InputError('invalid_open_set_table', `${file}: every shape needs one threshold per FAR (${table.fars.length})`);
+  if (table.bound && table.bound.distances.length !== table.bound.fars.length) throw new InputError('invalid_open_set_table', `${file}: the bound needs one distance per FAR (${table.bound.fars.length})`);
   return parsed.data;
 }
 

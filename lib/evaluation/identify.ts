@@ -125,7 +125,7 @@ export function evaluateIdentify(embeddings: readonly (Float32Array | null)[][],
     const threshold =
       opts.fixedThreshold ??
       ((opts.galleryCount ?? 'images') === 'images'
-        ? modelThreshold(opts.curve, opts.openSetTable ?? null, far, Math.max(1, identitiesN), Math.max(1, index.size)).threshold!
+        ? modelThreshold(opts.curve, opts.openSetTable ?? null, far, Math.max(1, identitiesN), Math.max(1, index.size), { bound: true }).threshold!
         : openSetThreshold(opts.curve, far, Math.max(1, identitiesN)));
     const k = Math.min(index.size, opts.neighbours ?? Math.max(10, 3 * shots));
     const centroids = opts.openSetTable?.aggregate === 'centroid' ? new Map([...shotsOf].flatMap(([i, g]) => (g.length ? [[i, centroidOf(g)] as const] : []))) : null;

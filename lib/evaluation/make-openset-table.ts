@@ -5,7 +5,7 @@
  * in the model folder (lib/embedder/open-set-table.ts). Embeddings come from the evaluation
  * cache, so the table measures exactly what the service computes.
  */
-import { buildOpenSetTable, type Aggregate, type TableIdentity } from '@/lib/calibration';
+import { BOUND_CONFIDENCE, BOUND_MAX_IDENTITIES, boundThreshold, buildOpenSetTable, openSetThreshold, pairwiseBound, pairwiseFarForOpenSet, type Aggregate, type TableIdentity } from '@/lib/calibration';
 import { writeOpenSetTable } from '@/lib/embedder/open-set-table';
 import { InputError } from '@/lib/errors';
 import { embedFolder } from './embedding-cache';
@@ -23,6 +23,8 @@ export interface MakeOpenSetTableOptions {
   seed: number;
   /** How a gallery identity is scored (the service scores by centroid). */
   aggregate: Aggregate;
+  /** The identity bound: `auto` under BOUND_MAX_IDENTITIES calibration identities, `always` regardless. */
+  bound: 'auto' | 'always';
   cacheDir?: string;
 }
 
@@ -40,8 +42,17 @@ export async function makeOpenSetTable(pipeline: EmbeddingPipeline, opts: MakeOp
   if (identities.length === 0) throw new InputError('invalid_dataset', `no image of ${opts.source} belongs to the model's calibration identities (manifest data.heldOut)`);
   log(`make-openset-table: ${identities.length} calibration identities, ${identities.reduce((s, i) => s + i.vectors.length, 0)} images; ${opts.repeats} draws per shape…`);
   const t0 = Date.now();
-  const table = buildOpenSetTable(identities, { repeats: opts.repeats, seed: opts.seed, aggregate: opts.aggregate });
-  log(`make-openset-table: ${table.shapes.length} shapes in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const measured = buildOpenSetTable(identities, { repeats: opts.repeats, seed: opts.seed, aggregate: opts.aggregate });
+  const withBound = opts.bound === 'always' || identities.length < BOUND_MAX_IDENTITIES;
+  const table = withBound ? { ...measured, bound: pairwiseBound(identities.map((i) => i.vectors), { seed: opts.seed }) } : measured;
+  log(`make-openset-table: ${table.shapes.length} shapes${table.bound ? ` and the ${BOUND_CONFIDENCE} identity bound` : ` (no identity bound: ${BOUND_MAX_IDENTITIES}+ identities)`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (table.bound) {
+    const curve = pipeline.manifest.calibration.curve;
+    for (const [far, n] of [[1e-2, 5], [1e-2, 16], [1e-2, 100], [1e-3, 5], [1e-3, 100]]) {
+      const p = pairwiseFarForOpenSet(far, n);
+      log(`  FAR ${far}, ${n} comparisons (pairwise ${p.toExponential(2)}): curve ${openSetThreshold(curve, far, n).toFixed(4)}, bound ${boundThreshold(table.bound, p).toFixed(4)}`);
+    }
+  }
   const source = `${opts.source}, the model's calibration identities (manifest data.heldOut), ${opts.repeats} draws per shape, seed ${opts.seed}, scored by ${opts.aggregate}`;
   const { ref, file } = await writeOpenSetTable(opts.modelDir, table, source, identities.map((i) => i.name));
   return { task: 'make-openset-table', model: file.modelVersion, identities: file.identities.length, shapes: table.shapes.length, sha256: ref.sha256, source };

@@ -118,7 +118,9 @@ export async function cachedGallerySize(db: DbOrTx, c: Pick<CollectionRow, 'id' 
  * N identities, K shots each let strangers through about K times too often; measured on ORL at K =
  * 3 and 5, `npm run evaluate -- openset`). C is the gallery's images at their measured worth when
  * the model ships an open-set table (N · m(K), 1 <= m <= K: the images of one identity are not K
- * independent chances; lib/calibration/open-set-table.ts), else every image. With `gallery` trials
+ * independent chances; lib/calibration/open-set-table.ts), else every image, and no looser than the
+ * table's identity bound at the same pairwise FAR (issue 19: the threshold whose FAR stays within
+ * 1.5 × its target for 9 in 10 draws of calibration identities; lib/calibration/identity-bound.ts). With `gallery` trials
  * in force (enough identities and impostor trials for the target, see gallery-calibration.ts), the
  * gallery's own threshold at the target FAR is taken when it is the stricter of the two and the
  * gallery's trials show the model's too loose (over the target with their whole 95% interval): its
@@ -126,7 +128,7 @@ export async function cachedGallerySize(db: DbOrTx, c: Pick<CollectionRow, 'id' 
  * at 1e-2 wherever it was in force), so it may tighten the model's threshold but never loosen it,
  * and only on evidence, not on the noise of a few hundred trials.
  * The rule is `modelThreshold` and `withGalleryThreshold` (lib/calibration), the same that
- * `evaluate openset`'s `model-curve-table` measures.
+ * `evaluate openset`'s `model-curve-bound` measures.
  */
 export function collectionThreshold(
   c: Pick<CollectionRow, 'modelVersion' | 'targetFar' | 'thresholdOverride' | 'thresholdModel'>,
@@ -140,7 +142,7 @@ export function collectionThreshold(
   const trials = gallery?.modelVersion === c.modelVersion ? gallery : null;
   const served = model?.manifest.version === c.modelVersion ? model : null;
   const calibration = served?.manifest.calibration ?? null;
-  const base = modelThreshold(calibration?.curve ?? null, served?.openSetTable ?? null, c.targetFar, Math.max(1, size.identities), Math.max(1, size.images));
+  const base = modelThreshold(calibration?.curve ?? null, served?.openSetTable ?? null, c.targetFar, Math.max(1, size.identities), Math.max(1, size.images), { bound: true });
   const { threshold, galleryFar } = withGalleryThreshold(base.threshold, c.targetFar, trials, 'tighten');
   const comparisons = base.comparisons;
   if (galleryFar) return { distance: threshold, source: 'gallery', ...size, comparisons, trials: trials!.impostor.length, predictedFar: { value: galleryFar.value, lo: galleryFar.lo, hi: galleryFar.hi } };

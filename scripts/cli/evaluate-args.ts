@@ -102,6 +102,8 @@ export const EVALUATE_SCHEMAS = {
     seed: z.number().int().default(0),
     /** How a gallery identity is scored: `centroid` is what the service does. */
     aggregate: z.enum(['nearest', 'centroid']).default('centroid'),
+    /** Measure the identity bound: `auto` for calibration sets under BOUND_MAX_IDENTITIES (lib/calibration/identity-bound.ts), `always` to measure what it would do anyway. */
+    bound: z.enum(['auto', 'always']).default('auto'),
   }),
   detect: z.strictObject({
     folder: z.string().min(1),

@@ -82,7 +82,7 @@ describe('modelCurvePolicy', () => {
   });
 
   it('refuses an unknown policy name, naming the known ones', () => {
-    expect(() => createPolicy('nope', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null, openSetTable: null })).toThrow(/unknown open-set policy "nope"; known: model-curve-identities, model-curve-images, model-curve-table, model-curve-table-shift, cohort/);
+    expect(() => createPolicy('nope', { dir: '.', kind: 'object' as const, calibration: { curve }, cohort: null, openSetTable: null })).toThrow(/unknown open-set policy "nope"; known: model-curve-identities, model-curve-images, model-curve-table, model-curve-bound, model-curve-table-shift, cohort/);
   });
 });
 

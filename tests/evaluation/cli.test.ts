@@ -74,6 +74,12 @@ describe('parseEvaluateArgs', () => {
     expect(() => parseEvaluateArgs(input)).toThrow(error);
   });
 
+  it('reads make-openset-table with its defaults, and the bound forced', () => {
+    expect(parseEvaluateArgs(['make-openset-table', 'cfp', '--kind', 'face'])).toEqual({ command: 'make-openset-table', config: { source: 'cfp', kind: 'face', repeats: 30, seed: 0, aggregate: 'centroid', bound: 'auto' } });
+    expect(parseEvaluateArgs(['make-openset-table', 'cfp', '--bound', 'always']).config).toMatchObject({ bound: 'always' });
+    expect(() => parseEvaluateArgs(['make-openset-table', 'cfp', '--bound', 'never'])).toThrow(/bound/);
+  });
+
   it('reads make-cohort with its defaults', () => {
     expect(parseEvaluateArgs(['make-cohort', 'cfp', '--kind', 'face', '--perIdentity', '2'])).toEqual({ command: 'make-cohort', config: { source: 'cfp', kind: 'face', perIdentity: 2 } });
     expect(parseEvaluateArgs(['make-cohort', 'omniglot.zip']).config).toEqual({ source: 'omniglot.zip', kind: 'object', perIdentity: 4 });

@@ -97,7 +97,7 @@ describe('gallery calibration', () => {
     // The model ships an open-set table measured by centroid: the 6 images of each of the 60
     // identities count at their measured worth, which for a centroid may be under one identity.
     expect(served.openSetTable?.aggregate).toBe('centroid');
-    const model = modelThreshold(served.manifest.calibration.curve, served.openSetTable, 0.01, 60, 360);
+    const model = modelThreshold(served.manifest.calibration.curve, served.openSetTable, 0.01, 60, 360, { bound: true });
     expect(r.threshold.comparisons).toBe(model.comparisons);
     expect(model.comparisons).toBeGreaterThan(0);
     expect(model.comparisons).toBeLessThan(360);

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelThreshold, openSetThreshold } from '@/lib/calibration';
+import { boundThreshold, modelThreshold, openSetThreshold, pairwiseFarForOpenSet } from '@/lib/calibration';
 import { GROCERY_STORE } from '../helpers/data';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
@@ -141,9 +141,10 @@ describe('a photos collection', () => {
 
 // The photo model ships an open-set table measured on its 20 calibration products (issue 19 item 3,
 // `evaluate make-openset-table`): a photos collection's served threshold counts its 3 photos per
-// product at their measured worth, as the default drawing and face models do (calibration.test.ts).
+// product at their measured worth, as the default drawing and face models do (calibration.test.ts),
+// and reads no looser than the table's identity bound, which 20 products make bind here.
 describe("a photos collection's threshold", () => {
-  it('reads the photo model curve over the comparisons its open-set table counts, between the products and the photos', async () => {
+  it('reads the photo model curve over the comparisons its open-set table counts, between the products and the photos, held to the identity bound', async () => {
     const c = await create({ name: 'groceries at 1e-2', kind: 'object', targetFar: 0.01 });
     await importProducts(c.body.id, [...ENROLLED, ...MORE_PRODUCTS], 3);
     const r = await api.call(h.routes.calibration.GET, 'GET /api/collections/{id}/calibration', { headers: admin, params: { id: c.body.id } });
@@ -151,11 +152,15 @@ describe("a photos collection's threshold", () => {
     const { getRuntime } = await import('@/lib/matching'); // after the harness has set the environment
     const served = getRuntime().served.get(PHOTO_MODEL)!;
     expect(served.openSetTable).not.toBeNull();
-    const model = modelThreshold(served.manifest.calibration.curve, served.openSetTable, 0.01, 8, 24);
-    expect(model.source).toBe('model-curve-table');
-    expect(model.comparisons).toBeGreaterThan(8);
-    expect(model.comparisons).toBeLessThan(24);
-    expect(model.threshold!).toBeGreaterThan(openSetThreshold(served.manifest.calibration.curve, 0.01, 24));
+    const counted = modelThreshold(served.manifest.calibration.curve, served.openSetTable, 0.01, 8, 24, { bound: false });
+    expect(counted.source).toBe('model-curve-table');
+    expect(counted.comparisons).toBeGreaterThan(8);
+    expect(counted.comparisons).toBeLessThan(24);
+    expect(counted.threshold!).toBeGreaterThan(openSetThreshold(served.manifest.calibration.curve, 0.01, 24));
+    const model = modelThreshold(served.manifest.calibration.curve, served.openSetTable, 0.01, 8, 24, { bound: true });
+    expect(model).toMatchObject({ source: 'model-curve-bound', comparisons: counted.comparisons });
+    expect(model.threshold!).toBe(boundThreshold(served.openSetTable!.bound!, pairwiseFarForOpenSet(0.01, counted.comparisons)));
+    expect(model.threshold!).toBeLessThan(counted.threshold!);
     // 24 leave-one-identity-out trials cannot measure 1e-2 (300 needed): the model's threshold is served.
     expect(r.body.threshold).toMatchObject({ source: 'model', comparisons: model.comparisons, trials: served.manifest.calibration.impostorPairs });
     expect(r.body.threshold.distance).toBeCloseTo(model.threshold!, 9);
