@@ -72,8 +72,8 @@ export interface OpenSetTable {
   seed: number;
   /**
    * The identity-bootstrap bound of the pairwise curve on the same calibration identities
-   * (./identity-bound.ts), which the service reads in place of the curve; absent in tables
-   * measured before it.
+   * (./identity-bound.ts): the service's threshold is never looser than it. Measured for calibration
+   * sets under BOUND_MAX_IDENTITIES identities; absent otherwise, and in tables measured before it.
    */
   bound?: PairwiseBound;
 }
