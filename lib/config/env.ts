@@ -71,7 +71,21 @@ const schema = z.object({
 });
 
 /** Parsed configuration. */
-export type Env = Readonly<z.infer<typeof schema> & { dataDir: string; modelsDir: string; trainingDataDir: string; embedWorkers: number }>;
+export type Env = Readonly<
+  z.infer<typeof schema> & {
+    dataDir: string;
+    modelsDir: string;
+    trainingDataDir: string;
+    embedWorkers: number;
+    /**
+     * DATA_DIR/cache: decoded Omniglot for retraining, and the photo backbone's features per image
+     * sha256 (`photo-features/`, lib/training/photo-features.ts), written by enrolment and read by a
+     * retrain. Local to each instance, also on PostgreSQL with the database blob store: a cache, so
+     * another instance computes its own.
+     */
+    cacheDir: string;
+  }
+>;
 
 function parseEnv(): Env {
   const parsed = schema.safeParse(process.env);
@@ -86,6 +100,7 @@ function parseEnv(): Env {
   return Object.freeze({
     ...parsed.data,
     dataDir: path.resolve(parsed.data.DATA_DIR),
+    cacheDir: path.join(path.resolve(parsed.data.DATA_DIR), 'cache'),
     modelsDir: path.resolve(parsed.data.MODELS_DIR),
     trainingDataDir: path.resolve(parsed.data.TRAINING_DATA_DIR),
     embedWorkers: parsed.data.EMBED_WORKERS ?? Math.max(1, os.availableParallelism()),

@@ -41,11 +41,16 @@ export async function loadServingModel(dir: string, opts: LoadModelOptions & { b
     head.dispose();
     throw err;
   });
+  // [n, 224, 224, 3] photos -> [n, 320] pooled features -> [n, embeddingDim]
+  const embedWithFeatures = async (inputs: Float32Array[]) => {
+    const features = await loaded.features(inputs);
+    return { embeddings: await head.embed(features), features };
+  };
   return {
     manifest,
     runtime: head.runtime,
-    // [n, 224, 224, 3] photos -> [n, 320] pooled features -> [n, embeddingDim]
-    embed: async (inputs) => head.embed(await loaded.features(inputs)),
+    embed: async (inputs) => (await embedWithFeatures(inputs)).embeddings,
+    embedWithFeatures,
     // The backbone stays: other photo models of this worker share it.
     dispose: () => head.dispose(),
   };

@@ -19,6 +19,12 @@ export type InferenceChoice = 'auto' | 'onnx' | 'tfjs';
 export type InferenceRuntime = 'onnx' | 'tfjs';
 
 /** A loaded model: its manifest and an embed function. */
+/** Embeddings and, in the same order, the backbone features a photo model computed them from. */
+export interface EmbeddedWithFeatures {
+  embeddings: Float32Array[];
+  features: Float32Array[];
+}
+
 export interface EmbeddingModel {
   /** The validated manifest. */
   manifest: ModelManifest;
@@ -26,6 +32,8 @@ export interface EmbeddingModel {
   runtime: InferenceRuntime;
   /** L2-normalised embeddings, batched (on TF.js tidy: numTensors flat). */
   embed(inputs: Float32Array[]): Promise<Float32Array[]>;
+  /** A photo model's embeddings with the frozen backbone's features they came from (./photo-model.ts); absent elsewhere. */
+  embedWithFeatures?(inputs: Float32Array[]): Promise<EmbeddedWithFeatures>;
   /** Frees the weights. */
   dispose(): void;
 }

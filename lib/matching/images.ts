@@ -14,6 +14,7 @@ import { createEmbedding } from '@/lib/db/embeddings';
 import { countBlobImages, createImageRow, deleteImageRow, findIdentityImages, findImage, findImagesBySha, moveImageRow, type ImageWithBlob } from '@/lib/db/images';
 import { AppError, ConflictError, InputError, NotFoundError } from '@/lib/errors';
 import type { DecodedImage } from '@/lib/imaging';
+import { cacheFeatures } from '@/lib/training/photo-features';
 import { recordAudit } from './audit';
 import type { Principal } from '@/lib/auth';
 import { requireAdmin, requireScope } from './caller';
@@ -112,7 +113,8 @@ async function enrollOnce(caller: Principal, identityId: string, files: UploadFi
   }
 
   if (accepted.length > 0) {
-    const embedded = await embedPrepared(rt.embedder, model.manifest.version, accepted.map((a) => [a.prepared]));
+    const { backbone } = model.manifest;
+    const embedded = await embedPrepared(rt.embedder, model.manifest.version, accepted.map((a) => [a.prepared]), { features: backbone !== undefined });
     if (collection.kind === 'face') {
       // Warnings against the identity's gallery, at the threshold searches use now.
       const threshold = collectionThreshold(collection, model, await gallerySize(rt.db, collection), cachedTrials(rt.db, collection, scoringOf(model))).distance!;
@@ -130,6 +132,15 @@ async function enrollOnce(caller: Principal, identityId: string, files: UploadFi
       }
     });
     await applyToIndex(rt, collection.id, changes);
+    // A photo model's backbone features go to the feature cache, so a retrain of the collection
+    // never runs the backbone on these images (lib/training/photo-features.ts). A cache: a failed
+    // write costs that retrain a backbone run, not the enrolment.
+    if (backbone) {
+      const features = accepted.flatMap((a, j) => (embedded[j][0].feature ? [{ sha256: a.sha, feature: embedded[j][0].feature }] : []));
+      await cacheFeatures(env.cacheDir, backbone, features).catch((err: unknown) => {
+        console.warn(`[enroll] photo features not cached: ${(err as Error).message}`);
+      });
+    }
     accepted.forEach((a, j) => {
       results[a.i] = { enrolled: { imageId: ids[j], verdicts: a.prepared.verdicts, ...(a.prepared.box ? { box: a.prepared.box } : {}) } };
     });

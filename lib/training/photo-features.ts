@@ -1,7 +1,8 @@
 /**
  * Backbone features of photos, cached per image and per backbone (issue 19): one file
  * `<cacheDir>/photo-features/<backbone id>-<preprocess hash>/<sha256 of the image bytes>.f32`
- * (`dim` float32, little-endian). Training, evaluation and a retrain read the same files, so the
+ * (`dim` float32, little-endian). Training, evaluation and a retrain read the same files, and the
+ * service's enrolment writes them (`cacheFeatures`, with the features its worker computed), so the
  * backbone runs once per unchanged image; a changed backbone, preprocessing spec or
  * `PREPROCESS_VERSION` is a new folder, never a stale read.
  */
@@ -21,6 +22,11 @@ const BATCH = 16;
 export function featureCacheDir(cacheDir: string, backbone: PhotoBackbone): string {
   const prep = createHash('sha256').update(JSON.stringify([PREPROCESS_VERSION, backbone.preprocess])).digest('hex').slice(0, 8);
   return path.join(cacheDir, 'photo-features', `${backbone.id}-${prep}`);
+}
+
+/** The cache file of an image's feature, by the sha256 (hex) of its bytes. */
+function featureFile(dir: string, sha256: string): string {
+  return path.join(dir, sha256.slice(0, 2), `${sha256}.f32`);
 }
 
 async function readFeature(file: string, dim: number): Promise<Float32Array | null> {
@@ -51,10 +57,7 @@ export async function photoFeatures(
 ): Promise<{ features: Float32Array[]; computed: number }> {
   const { backbone } = loaded;
   const dir = featureCacheDir(opts.cacheDir, backbone);
-  const files = images.map((bytes) => {
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    return path.join(dir, sha.slice(0, 2), `${sha}.f32`);
-  });
+  const files = images.map((bytes) => featureFile(dir, createHash('sha256').update(bytes).digest('hex')));
   const features = await Promise.all(files.map((f) => readFeature(f, backbone.dim)));
   const missing = features.flatMap((f, i) => (f ? [] : [i]));
   const t0 = Date.now();
@@ -72,6 +75,18 @@ export async function photoFeatures(
     }
   }
   return { features: features as Float32Array[], computed: missing.length };
+}
+
+/**
+ * Writes features computed elsewhere (the service's embedding worker at enrolment) into the cache,
+ * by the sha256 (hex) of each image's bytes. Each must be the backbone's `dim` long.
+ */
+export async function cacheFeatures(cacheDir: string, backbone: PhotoBackbone, entries: readonly { sha256: string; feature: Float32Array }[]): Promise<void> {
+  const dir = featureCacheDir(cacheDir, backbone);
+  for (const e of entries) {
+    if (e.feature.length !== backbone.dim) throw new InvariantError(`a ${backbone.id} feature has ${backbone.dim} values, got ${e.feature.length}`);
+    await writeFeature(featureFile(dir, e.sha256), e.feature);
+  }
 }
 
 /** A folder-per-identity photo set (folder or .zip) as a vector data set of backbone features. */

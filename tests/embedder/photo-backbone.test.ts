@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTf, type Tf } from '@/lib/embedder/backend';
 import { loadPhotoBackbone, MOBILENET_V2_BACKBONE, type LoadedBackbone } from '@/lib/embedder/photo-backbone';
 import { encodePng } from '@/lib/imaging';
-import { featureCacheDir, photoFeatures } from '@/lib/training/photo-features';
+import { cacheFeatures, featureCacheDir, photoFeatures } from '@/lib/training/photo-features';
 import { createRng } from '@/lib/calibration/rng';
 import { REPO_ROOT, runWithoutOnnxRuntime } from '../helpers/without-onnxruntime';
 
@@ -74,5 +75,15 @@ describe('photoFeatures', () => {
     expect(changed.features[0]).toEqual(first.features[0]);
     const shards = await readdir(featureCacheDir(cacheDir, MOBILENET_V2_BACKBONE));
     expect(shards.length).toBeGreaterThan(0);
+  });
+
+  it('reads features that cacheFeatures wrote by the image sha256, without running the backbone', async () => {
+    const photo = await noisePhoto(4);
+    const sha256 = createHash('sha256').update(photo).digest('hex');
+    const feature = Float32Array.from({ length: MOBILENET_V2_BACKBONE.dim }, (_, i) => i / 7);
+    await cacheFeatures(cacheDir, MOBILENET_V2_BACKBONE, [{ sha256, feature }]);
+    const read = await photoFeatures(backbone, [photo], { cacheDir });
+    expect(read).toEqual({ features: [feature], computed: 0 });
+    await expect(cacheFeatures(cacheDir, MOBILENET_V2_BACKBONE, [{ sha256, feature: feature.subarray(1) }])).rejects.toThrow(/320 values, got 319/);
   });
 });

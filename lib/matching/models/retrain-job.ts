@@ -6,7 +6,6 @@
  * Progress and the result go to the job row; a cancelled row stops it.
  */
 import { rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { env } from '@/lib/config/env';
 import { openDb, resolveDbTarget, type Db } from '@/lib/db/client';
 import { findCollection } from '@/lib/db/collections';
@@ -75,20 +74,11 @@ function progressReporter(db: Db, jobId: string, abort: AbortController) {
   };
 }
 
-/**
- * The job's cache folder, under DATA_DIR: decoded Omniglot, and the photo backbone's features per
- * image sha256 (`photo-features/`). Local to the instance that runs the job, also on PostgreSQL with
- * the database blob store: a cache, so another instance computes its own on its first retrain.
- */
-function cacheDir(): string {
-  return path.join(env.dataDir, 'cache');
-}
-
 /** Base training identities of the kind (Omniglot background's training alphabets for objects). */
 async function loadBase(collection: CollectionRow, spec: ModelSource['spec']): Promise<Dataset | null> {
   const zip = baseDataPath(collection);
   if (!zip || 'type' in spec) return null;
-  return loadOmniglot({ zipPath: zip, spec, alphabets: OMNIGLOT_SPLIT.train, cacheDir: cacheDir() });
+  return loadOmniglot({ zipPath: zip, spec, alphabets: OMNIGLOT_SPLIT.train, cacheDir: env.cacheDir });
 }
 
 /** Runs retraining job `jobId` to its end (called in the child process). */
@@ -131,7 +121,7 @@ async function retrain(db: Db, blobs: BlobStore, jobId: string, progress: Return
   const { tf, backend } = await initTf(env.ML_BACKEND, { onednn: kind === 'object' && modelDomain(manifest) !== 'photo' });
   await progress.phase('loading', { message: 'reading the gallery', backend });
   const detect: DetectMode = collection.settings.detect ?? 'auto';
-  const source = await openModelSource({ tf, kind, dir: currentDir, manifest, detect, cacheDir: cacheDir() });
+  const source = await openModelSource({ tf, kind, dir: currentDir, manifest, detect, cacheDir: env.cacheDir });
   try {
     return await trainAndCompare({ db, blobs, tf, backend, collection, settings, manifest, source, progress, signal, trainedRoot: roots.trained });
   } finally {

@@ -29,6 +29,8 @@ export interface EmbeddedInput {
   box?: Box;
   /** L2-normalised embedding under the collection's model. */
   embedding: Float32Array;
+  /** The photo backbone's feature the embedding came from (photo models, when asked). */
+  feature?: Float32Array;
   /** Verdict codes. */
   verdicts: string[];
 }
@@ -69,12 +71,18 @@ export async function prepareImage(preparer: FacePreparer | null, img: DecodedIm
   return [{ input: await preprocessImage(img, preprocess), verdicts: [] }];
 }
 
-/** Embeds prepared inputs of several images in one worker call, keeping each image's grouping. */
-export async function embedPrepared(embedder: EmbeddingWorker, modelVersion: string, prepared: PreparedInput[][]): Promise<EmbeddedInput[][]> {
-  const flat = prepared.flat();
-  const embeddings = await embedder.embed(modelVersion, flat.map((p) => p.input));
+/**
+ * Embeds prepared inputs of several images in one worker call, keeping each image's grouping; with
+ * `features`, a photo model's backbone features come back beside the embeddings.
+ */
+export async function embedPrepared(embedder: EmbeddingWorker, modelVersion: string, prepared: PreparedInput[][], opts: { features?: boolean } = {}): Promise<EmbeddedInput[][]> {
+  const inputs = prepared.flat().map((p) => p.input);
+  const { embeddings, features } = opts.features ? await embedder.embedWithFeatures(modelVersion, inputs) : { embeddings: await embedder.embed(modelVersion, inputs), features: null };
   let i = 0;
-  return prepared.map((inputs) =>
-    inputs.map((p) => ({ ...(p.box ? { box: p.box } : {}), embedding: embeddings[i++], verdicts: p.verdicts })),
+  return prepared.map((group) =>
+    group.map((p) => {
+      const feature = features?.[i];
+      return { ...(p.box ? { box: p.box } : {}), embedding: embeddings[i++], ...(feature ? { feature } : {}), verdicts: p.verdicts };
+    }),
   );
 }

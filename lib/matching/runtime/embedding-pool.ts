@@ -219,6 +219,9 @@ export async function startEmbeddingPool(opts: PoolOptions): Promise<EmbeddingWo
       if (inputs.length === 0) return Promise.resolve([]);
       return submit<Float32Array[]>({ kind: 'embed', modelVersion, inputs, alone: batchWindowMs === 0 || inputs.length >= maxBatchInputs });
     },
+    embedWithFeatures(modelVersion: string, inputs: Float32Array[]) {
+      return call((w) => w.embedWithFeatures(modelVersion, inputs));
+    },
     prepareFaces(modelVersion: string, image: DecodedImage, options: FacePrepareRequest) {
       return call<WorkerFace[]>((w) => w.prepareFaces(modelVersion, image, options));
     },

@@ -17,7 +17,7 @@ async function runEmbeddingWorker(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('runEmbeddingWorker must run in a worker thread');
   const data = workerData as WorkerData;
-  const models = new Map<string, Pick<EmbeddingModel, 'embed'>>();
+  const models = new Map<string, Pick<EmbeddingModel, 'embed' | 'embedWithFeatures'>>();
   const faceModels = new Map<string, FaceModel>();
   const backbones: BackboneCache = new Map();
   let ready: Promise<BackendName>;
@@ -74,8 +74,10 @@ async function runEmbeddingWorker(): Promise<void> {
       }
       const model = models.get(req.modelVersion);
       if (!model) throw new AppError('model_not_loaded', `model ${req.modelVersion} is not loaded in the embedding worker (loaded: ${[...models.keys()].join(', ') || 'none'})`);
-      const embeddings = await model.embed(req.inputs);
-      port!.postMessage({ id: req.id, type: 'embeddings', embeddings } satisfies WorkerReply, [...new Set(embeddings.map((e) => e.buffer as ArrayBuffer))]);
+      // A photo model's backbone features go back too when asked (enrolment caches them for a retrain).
+      const out = req.features && model.embedWithFeatures ? await model.embedWithFeatures(req.inputs) : { embeddings: await model.embed(req.inputs) };
+      const buffers = [...out.embeddings, ...('features' in out ? out.features : [])].map((e) => e.buffer as ArrayBuffer);
+      port!.postMessage({ id: req.id, type: 'embeddings', ...out } satisfies WorkerReply, [...new Set(buffers)]);
     } catch (err) {
       port!.postMessage({ id: req.id, type: 'error', code: codeOf(err), message: (err as Error).message } satisfies WorkerReply);
     }

@@ -44,7 +44,7 @@ export interface WorkerData {
 
 /** Messages to the worker. */
 export type WorkerRequest =
-  | { id: number; type: 'embed'; modelVersion: string; inputs: Float32Array[] }
+  | { id: number; type: 'embed'; modelVersion: string; inputs: Float32Array[]; features?: boolean }
   | { id: number; type: 'prepareFaces'; modelVersion: string; image: DecodedImage; options: FacePrepareRequest }
   | { id: number; type: 'load'; model: WorkerModel }
   | { id: number; type: 'debugMemory' };
@@ -64,7 +64,7 @@ export interface WorkerExit {
 /** Messages from the worker (id 0: start-up). */
 export type WorkerReply =
   | { id: number; type: 'ready'; backend: BackendName }
-  | { id: number; type: 'embeddings'; embeddings: Float32Array[] }
+  | { id: number; type: 'embeddings'; embeddings: Float32Array[]; features?: Float32Array[] }
   | { id: number; type: 'faces'; faces: WorkerFace[] }
   | { id: number; type: 'memory'; numTensors: number; numBytes: number }
   | { id: number; type: 'loaded'; version: string }
@@ -91,6 +91,11 @@ export interface EmbeddingWorker {
   readonly restarts: number;
   /** L2-normalised embeddings of `inputs` under `modelVersion`, in order. */
   embed(modelVersion: string, inputs: Float32Array[]): Promise<Float32Array[]>;
+  /**
+   * `embed`, with the photo backbone's features of each input (a photo model), else null features:
+   * enrolment keeps them for a retrain (lib/matching/images.ts). Sent alone, never micro-batched.
+   */
+  embedWithFeatures(modelVersion: string, inputs: Float32Array[]): Promise<{ embeddings: Float32Array[]; features: Float32Array[] | null }>;
   /**
    * Detects, judges, aligns and describes the faces of a decoded image with the face model
    * `modelVersion` (lib/faces `prepareFaces`, in the worker). Refusals reject with an `InputError`
@@ -270,6 +275,16 @@ export async function startEmbeddingWorker(opts: WorkerOptions): Promise<Embeddi
     });
   };
   const unexpected = (reply: WorkerReply, what: string): AppError => new AppError('embedder_failed', `embedding worker answered ${reply.type} to ${what}`);
+  const embedInputs = async (modelVersion: string, inputs: Float32Array[], features: boolean): Promise<{ embeddings: Float32Array[]; features: Float32Array[] | null }> => {
+    if (inputs.length === 0) return { embeddings: [], features: features ? [] : null };
+    const reply = await request(() => {
+      // Copies, so transferring the buffers never detaches the caller's arrays (and a retry can copy again).
+      const copies = inputs.map((x) => Float32Array.from(x));
+      return { msg: { type: 'embed', modelVersion, inputs: copies, features }, transfer: copies.map((c) => c.buffer) };
+    });
+    if (reply.type !== 'embeddings' || reply.embeddings.length !== inputs.length || (reply.features && reply.features.length !== inputs.length)) throw unexpected(reply, `embed ${inputs.length} inputs`);
+    return { embeddings: reply.embeddings, features: reply.features ?? null };
+  };
 
   return {
     backend: first.backend,
@@ -280,15 +295,9 @@ export async function startEmbeddingWorker(opts: WorkerOptions): Promise<Embeddi
       return restarts;
     },
     async embed(modelVersion, inputs) {
-      if (inputs.length === 0) return [];
-      const reply = await request(() => {
-        // Copies, so transferring the buffers never detaches the caller's arrays (and a retry can copy again).
-        const copies = inputs.map((x) => Float32Array.from(x));
-        return { msg: { type: 'embed', modelVersion, inputs: copies }, transfer: copies.map((c) => c.buffer) };
-      });
-      if (reply.type !== 'embeddings' || reply.embeddings.length !== inputs.length) throw unexpected(reply, `embed ${inputs.length} inputs`);
-      return reply.embeddings;
+      return (await embedInputs(modelVersion, inputs, false)).embeddings;
     },
+    embedWithFeatures: (modelVersion, inputs) => embedInputs(modelVersion, inputs, true),
     async prepareFaces(modelVersion, image, options) {
       const reply = await request(() => ({ msg: { type: 'prepareFaces', modelVersion, image, options }, transfer: [] }));
       if (reply.type !== 'faces') throw unexpected(reply, 'prepareFaces');
