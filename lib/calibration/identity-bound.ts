@@ -81,7 +81,9 @@ export interface PairwiseBoundOptions {
 
 /** Every impostor distance of the identities with its pair of identities, sorted by distance. */
 function sortedImpostors(identities: readonly (readonly Float32Array[])[]): { distance: Float64Array; a: Uint16Array; b: Uint16Array } {
-  const n = identities.reduce((s, v, i) => s + v.length * identities.slice(i + 1).reduce((t, w) => t + w.length, 0), 0);
+  // Σ_{a<b} n_a n_b = ((Σ n)² - Σ n²) / 2
+  const images = identities.reduce((s, v) => s + v.length, 0);
+  const n = (images * images - identities.reduce((s, v) => s + v.length * v.length, 0)) / 2;
   const raw = new Float64Array(n);
   const pa = new Uint16Array(n);
   const pb = new Uint16Array(n);

@@ -97,10 +97,11 @@ function parseEnv(): Env {
   if (parsed.data.JOB_LEASE_MS < 3 * parsed.data.INSTANCE_HEARTBEAT_MS) {
     throw new Error(`invalid environment: JOB_LEASE_MS (${parsed.data.JOB_LEASE_MS}) must be at least 3 × INSTANCE_HEARTBEAT_MS (${parsed.data.INSTANCE_HEARTBEAT_MS})`);
   }
+  const dataDir = path.resolve(parsed.data.DATA_DIR);
   return Object.freeze({
     ...parsed.data,
-    dataDir: path.resolve(parsed.data.DATA_DIR),
-    cacheDir: path.join(path.resolve(parsed.data.DATA_DIR), 'cache'),
+    dataDir,
+    cacheDir: path.join(dataDir, 'cache'),
     modelsDir: path.resolve(parsed.data.MODELS_DIR),
     trainingDataDir: path.resolve(parsed.data.TRAINING_DATA_DIR),
     embedWorkers: parsed.data.EMBED_WORKERS ?? Math.max(1, os.availableParallelism()),

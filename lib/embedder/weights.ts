@@ -18,13 +18,13 @@ export type InferenceChoice = 'auto' | 'onnx' | 'tfjs';
 /** The runtime a loaded model runs on. */
 export type InferenceRuntime = 'onnx' | 'tfjs';
 
-/** A loaded model: its manifest and an embed function. */
 /** Embeddings and, in the same order, the backbone features a photo model computed them from. */
 export interface EmbeddedWithFeatures {
   embeddings: Float32Array[];
   features: Float32Array[];
 }
 
+/** A loaded model: its manifest and an embed function. */
 export interface EmbeddingModel {
   /** The validated manifest. */
   manifest: ModelManifest;

@@ -81,6 +81,12 @@ export interface WorkerMemory {
 /** State of the worker: `restarting` from an unexpected exit until the new worker is ready. */
 export type WorkerState = 'ready' | 'restarting' | 'stopped';
 
+/** Embeddings of a worker call and, when asked of a photo model, its backbone features (else null). */
+export interface WorkerEmbedded {
+  embeddings: Float32Array[];
+  features: Float32Array[] | null;
+}
+
 /** Embeds preprocessed model inputs in the worker thread. */
 export interface EmbeddingWorker {
   /** The TF.js backend the worker runs (the one `auto` chose there). */
@@ -95,7 +101,7 @@ export interface EmbeddingWorker {
    * `embed`, with the photo backbone's features of each input (a photo model), else null features:
    * enrolment keeps them for a retrain (lib/matching/images.ts). Sent alone, never micro-batched.
    */
-  embedWithFeatures(modelVersion: string, inputs: Float32Array[]): Promise<{ embeddings: Float32Array[]; features: Float32Array[] | null }>;
+  embedWithFeatures(modelVersion: string, inputs: Float32Array[]): Promise<WorkerEmbedded>;
   /**
    * Detects, judges, aligns and describes the faces of a decoded image with the face model
    * `modelVersion` (lib/faces `prepareFaces`, in the worker). Refusals reject with an `InputError`
@@ -275,7 +281,7 @@ export async function startEmbeddingWorker(opts: WorkerOptions): Promise<Embeddi
     });
   };
   const unexpected = (reply: WorkerReply, what: string): AppError => new AppError('embedder_failed', `embedding worker answered ${reply.type} to ${what}`);
-  const embedInputs = async (modelVersion: string, inputs: Float32Array[], features: boolean): Promise<{ embeddings: Float32Array[]; features: Float32Array[] | null }> => {
+  const embedInputs = async (modelVersion: string, inputs: Float32Array[], features: boolean): Promise<WorkerEmbedded> => {
     if (inputs.length === 0) return { embeddings: [], features: features ? [] : null };
     const reply = await request(() => {
       // Copies, so transferring the buffers never detaches the caller's arrays (and a retry can copy again).
