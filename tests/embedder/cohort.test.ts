@@ -1,29 +1,18 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCohort, writeCohort } from '@/lib/embedder/cohort';
 import { readManifest } from '@/lib/embedder/manifest';
+import { useManifestCopy } from '../helpers/model-dir';
 
-const FACE_MODEL = 'models/face/face-plain-2026-11-29-a147';
-let dir: string;
+const modelDir = useManifestCopy('models/face/face-plain-2026-11-29-a147', 'cohort');
 
 function unit(i: number): Float32Array {
   const v = new Float32Array(128);
   v[i % 128] = 1;
   return v;
 }
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'cohort-test-'));
-  const manifest = JSON.parse(await readFile(path.join(FACE_MODEL, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  delete manifest.cohort;
-  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-});
-
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 const COHORT = [
   { identity: 'bob', vector: unit(0) },
@@ -33,6 +22,7 @@ const COHORT = [
 
 describe('cohort file', () => {
   it('round-trips through writeCohort and the manifest pointer', async () => {
+    const dir = modelDir();
     const { ref, meta } = await writeCohort(dir, COHORT, 'hand-made');
     expect(meta).toMatchObject({ dim: 128, count: 3, identities: ['alice', 'bob'], rows: [1, 0, 1], source: 'hand-made' });
     const manifest = await readManifest(dir);
@@ -43,10 +33,12 @@ describe('cohort file', () => {
   });
 
   it('is absent when the manifest names none', async () => {
+    const dir = modelDir();
     expect(await readCohort(dir, await readManifest(dir))).toBeNull();
   });
 
   it('refuses vectors whose sha256 does not match cohort.json', async () => {
+    const dir = modelDir();
     await writeCohort(dir, COHORT, 'hand-made');
     const file = path.join(dir, 'cohort.f32');
     const bytes = await readFile(file);
@@ -56,6 +48,7 @@ describe('cohort file', () => {
   });
 
   it('refuses a cohort.json whose sha256 does not match the manifest', async () => {
+    const dir = modelDir();
     await writeCohort(dir, COHORT, 'hand-made');
     const other = await mkdtemp(path.join(tmpdir(), 'cohort-test-'));
     try {

@@ -1,25 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildOpenSetTable, pairwiseBound } from '@/lib/calibration';
 import { readManifest } from '@/lib/embedder/manifest';
 import { readOpenSetTable, writeOpenSetTable } from '@/lib/embedder/open-set-table';
+import { useManifestCopy } from '../helpers/model-dir';
 import { randomIdentities } from '../helpers/random-identities';
 
-const FACE_MODEL = 'models/face/face-plain-2026-11-29-a147';
-let dir: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'openset-table-test-'));
-  const manifest = JSON.parse(await readFile(path.join(FACE_MODEL, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  delete manifest.openSetTable;
-  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-});
-
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const modelDir = useManifestCopy('models/face/face-plain-2026-11-29-a147', 'openSetTable');
 
 const identities = randomIdentities(12, 3, 8, false, 4);
 const measured = () => ({
@@ -29,6 +15,7 @@ const measured = () => ({
 
 describe('open-set table file', () => {
   it('round-trips a table with its identity bound through the manifest pointer', async () => {
+    const dir = modelDir();
     const table = measured();
     const { ref } = await writeOpenSetTable(dir, table, 'hand-made', identities.map((i) => i.name));
     const manifest = await readManifest(dir);
@@ -39,6 +26,7 @@ describe('open-set table file', () => {
   });
 
   it('reads a table written before the bound without one', async () => {
+    const dir = modelDir();
     const { bound: _, ...before } = measured();
     await writeOpenSetTable(dir, before, 'hand-made', identities.map((i) => i.name));
     const file = await readOpenSetTable(dir, await readManifest(dir));
@@ -46,6 +34,7 @@ describe('open-set table file', () => {
   });
 
   it('refuses a bound whose distances do not match its FARs', async () => {
+    const dir = modelDir();
     const table = measured();
     await writeOpenSetTable(dir, { ...table, bound: { ...table.bound, distances: table.bound.distances.slice(1) } }, 'hand-made', identities.map((i) => i.name));
     await expect(readOpenSetTable(dir, await readManifest(dir))).rejects.toMatchObject({ code: 'invalid_open_set_table', message: expect.stringContaining('one distance per FAR') });
