@@ -89,10 +89,19 @@ export async function cacheFeatures(cacheDir: string, backbone: PhotoBackbone, e
   }
 }
 
-/** A folder-per-identity photo set (folder or .zip) as a vector data set of backbone features. */
-export async function loadPhotoDataset(root: string, loaded: LoadedBackbone, opts: { cacheDir: string; log?: (msg: string) => void }): Promise<Dataset> {
-  const files = await listFolderImages(root);
-  const { features } = await photoFeatures(loaded, files.map((f) => f.bytes), opts);
+/**
+ * A folder-per-identity photo set (folder or .zip) as a vector data set of backbone features, of
+ * only the identities in `opts.identities` when given; `opts.onComputed` hears how many features
+ * the backbone computed (the rest came from the cache).
+ */
+export async function loadPhotoDataset(
+  root: string,
+  loaded: LoadedBackbone,
+  opts: { cacheDir: string; identities?: ReadonlySet<string>; onComputed?: (computed: number, total: number) => void; log?: (msg: string) => void },
+): Promise<Dataset> {
+  const files = (await listFolderImages(root)).filter((f) => !opts.identities || opts.identities.has(f.identity));
+  const { features, computed } = await photoFeatures(loaded, files.map((f) => f.bytes), opts);
+  opts.onComputed?.(computed, files.length);
   const byIdentity = new Map<string, Float32Array[]>();
   files.forEach((f, i) => {
     if (!byIdentity.has(f.identity)) byIdentity.set(f.identity, []);

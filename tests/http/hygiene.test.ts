@@ -145,7 +145,7 @@ describe('retraining with a base training set the server lacks', () => {
     const r = await api.call(h.routes.retrain.POST, 'POST /api/collections/{id}/retrain', { headers: admin, params: { id: face.body.id }, json: { includeBaseData: true } });
     expect(r.body).toMatchObject({
       code: 'invalid_settings',
-      detail: "settings.includeBaseData: this server has no base training set for face collections (Omniglot's omniglot-background under TRAINING_DATA_DIR, drawing collections only)",
+      detail: "settings.includeBaseData: this server has no base training set for face collections (drawings: Omniglot's omniglot-background, photos: grocery-store, under TRAINING_DATA_DIR; none for faces)",
     });
     expect(r.body.detail).not.toContain(process.cwd());
   });

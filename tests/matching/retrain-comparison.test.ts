@@ -57,6 +57,16 @@ describe('compareModels with listed queries', () => {
     expect(c.gainWithinNoise).toBe(false);
   });
 
+  it('searches the identities it does not query too, and counts them for the threshold', async () => {
+    // A third identity, never queried, lies beside the candidate's query of a (0.05): the candidate
+    // now finds it nearer than a's own examples, so its AUC falls from 1 to 0.5.
+    const withC = (m: typeof current, c: number[]) => ({ ...m, vectors: [...m.vectors, ...c.map(unit)] });
+    const c = await compareModels([...identityOf, 'c', 'c'], withC(current, [2, 2.1]), withC(candidate, [0.06, 0.07]), 0.01, { queries: [2, 5] });
+    expect(c).toMatchObject({ identities: 3, genuineTrials: 2, impostorTrials: 2 });
+    expect(c.current.auc).toBe(0);
+    expect(c.candidate.auc).toBe(0.5);
+  });
+
   it('queries every example of an identity with 2+ without a list', async () => {
     const c = await compareModels(identityOf, current, candidate, 0.01);
     expect(c).toMatchObject({ identities: 2, genuineTrials: 6, impostorTrials: 6 });

@@ -26,7 +26,7 @@ export const retrainSettingsSchema = z.strictObject({
   learningRate: z.number().gt(0).max(0.01).default(5e-4),
   /** Stop training after the epoch that passes this many minutes (then calibrate and compare); at most MAX_RETRAIN_MINUTES. */
   maxMinutes: z.number().gt(0).default(10),
-  /** Add the base training set of the model's kind (Omniglot background for drawing collections) when present. */
+  /** Add the base training set of the model's kind when present (Omniglot background for drawings, grocery-store for photos). */
   includeBaseData: z.boolean().default(false),
   evaluationShare: z.number().min(EVALUATION_SHARE.min).max(EVALUATION_SHARE.max).default(EVALUATION_SHARE.default),
   calibrationShare: z.number().min(CALIBRATION_SHARE.min).max(CALIBRATION_SHARE.max).default(CALIBRATION_SHARE.default),
@@ -45,9 +45,9 @@ export const retrainRequestSchema = z
     stepsPerEpoch: z.number().int().optional().describe(`P x K batches per epoch (${range(STEPS_PER_EPOCH)}).`),
     learningRate: z.number().optional().describe('Adam learning rate (default 5e-4).'),
     maxMinutes: z.number().optional().describe('Stop after the epoch that passes this many minutes (default 10, at most MAX_RETRAIN_MINUTES).'),
-    includeBaseData: z.boolean().optional().describe("Add the model kind's base training set (when present on the server)."),
-    evaluationShare: z.number().optional().describe(`Share of gallery identities held out to compare the models (${range(EVALUATION_SHARE)}).`),
-    calibrationShare: z.number().optional().describe(`Share of gallery identities held out for the candidate's thresholds (${range(CALIBRATION_SHARE)}).`),
+    includeBaseData: z.boolean().optional().describe("Add the model kind's base training set when present on the server (default: on for photos collections, else off)."),
+    evaluationShare: z.number().optional().describe(`Share of gallery identities held out to compare the models (${range(EVALUATION_SHARE)}; 0.1 for photos collections).`),
+    calibrationShare: z.number().optional().describe(`Share of gallery identities held out for the candidate's thresholds (${range(CALIBRATION_SHARE)}; 0.1 for photos collections).`),
     seed: z.number().int().optional().describe('Seed of the split, sampling and bootstrap (default 1).'),
   })
   .strict();

@@ -6,7 +6,8 @@
  * - on held-out gallery identities (issue 8), every example a query: how the candidate does on
  *   identities it never trained on, such as strangers and later enrolments;
  * - on the training identities (issue 19), the images held out of training as queries against
- *   every other example: how it does on new images of the gallery's own identities.
+ *   every other example of the whole gallery (the identities it did not train on among them): how
+ *   it does on new images of the gallery's own identities, searched as the gallery searches them.
  * The AUC gain's 95% interval comes from a paired bootstrap over the queries (both models see the
  * same resampled queries), so "the gain is inside the interval" means the interval holds 0.
  */
@@ -44,7 +45,7 @@ export interface ModelScore {
 
 /** The comparison a retraining job stores and the page draws. */
 export interface ModelComparison {
-  /** Identities queried (each with another example to be found) and their trials. */
+  /** Identities searched (the threshold's count): every identity of the examples compared. */
   identities: number;
   genuineTrials: number;
   impostorTrials: number;
@@ -68,7 +69,8 @@ function score(version: string, curve: CalibrationCurve, own: Float64Array, othe
 
 /**
  * Compares two models on the examples `identityOf[i]` (ids of their identities): every example of
- * an identity with 2+ as a query, or only `queries` (indexes; each needs another example of its identity).
+ * an identity with 2+ as a query, or only `queries` (indexes; each needs another example of its
+ * identity), searched against every other example either way.
  */
 export async function compareModels(
   identityOf: readonly string[],
@@ -78,7 +80,7 @@ export async function compareModels(
   opts: { seed?: number; queries?: readonly number[] } = {},
 ): Promise<ModelComparison> {
   const { queries, identities } = opts.queries
-    ? { queries: [...opts.queries], identities: new Set(opts.queries.map((q) => identityOf[q])).size }
+    ? { queries: [...opts.queries], identities: new Set(identityOf).size }
     : eligibleQueries(identityOf.map((identity) => ({ identity })));
   const scored = (m: ComparedModel) => scoreQueries(identityOf.map((identity, i) => ({ identity, vector: m.vectors[i] })), queries);
   const a = scored(current);

@@ -9,7 +9,6 @@ import { rename, rm } from 'node:fs/promises';
 import { env } from '@/lib/config/env';
 import { openDb, resolveDbTarget, type Db } from '@/lib/db/client';
 import { findCollection } from '@/lib/db/collections';
-import { loadOmniglot, OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
 import type { Dataset } from '@/lib/datasets/types';
 import { initTf, type BackendName, type Tf } from '@/lib/embedder/backend';
 import { embedTower } from '@/lib/embedder/embed';
@@ -74,13 +73,6 @@ function progressReporter(db: Db, jobId: string, abort: AbortController) {
   };
 }
 
-/** Base training identities of the kind (Omniglot background's training alphabets for objects). */
-async function loadBase(collection: CollectionRow, spec: ModelSource['spec']): Promise<Dataset | null> {
-  const zip = baseDataPath(collection);
-  if (!zip || 'type' in spec) return null;
-  return loadOmniglot({ zipPath: zip, spec, alphabets: OMNIGLOT_SPLIT.train, cacheDir: env.cacheDir });
-}
-
 /** Runs retraining job `jobId` to its end (called in the child process). */
 export async function runRetrainJob(jobId: string): Promise<void> {
   const target = resolveDbTarget(env.DATABASE_URL, env.dataDir);
@@ -139,12 +131,17 @@ async function trainAndCompare(o: {
     if (done % 25 === 0 || done === total) void progress.phase('loading', { message: `reading the gallery (${done}/${total} images)` });
   });
   const split = splitGallery(gallery, { evaluation: settings.evaluationShare, calibration: settings.calibrationShare }, settings.seed);
-  const base = settings.includeBaseData ? await loadBase(collection, source.spec) : null;
+  const baseRoot = settings.includeBaseData ? baseDataPath(collection) : null;
+  const base = baseRoot ? await source.loadBase(baseRoot, new Set(gallery.map((g) => g.name))) : null;
   if (settings.includeBaseData && !base) throw new InputError('invalid_settings', 'includeBaseData: the base data set is not present here');
   const train: Dataset = galleryDataset(`gallery ${collection.name}`, source.spec, split.train);
-  if (base) train.identities = [...train.identities, ...base.identities];
+  if (base) train.identities = [...train.identities, ...base.dataset.identities];
   const calibration = galleryDataset(`gallery ${collection.name}`, source.spec, split.calibration);
-  const counts = { train: train.identities.length, calibration: split.calibration.length, evaluation: split.evaluation.length, base: base?.identities.length ?? 0 };
+  if (base?.calibration) calibration.identities = [...calibration.identities, ...base.calibration.dataset.identities];
+  const counts = {
+    train: train.identities.length, calibration: calibration.identities.length, evaluation: split.evaluation.length,
+    base: base?.dataset.identities.length ?? 0, baseCalibration: base?.calibration?.dataset.identities.length ?? 0,
+  };
   await progress.phase('training', { message: source.init ? 'fine-tuning' : 'training a new head', identities: counts });
 
   // Image identities count 4 times (each quarter turn is a new identity); vectors once.
@@ -168,7 +165,7 @@ async function trainAndCompare(o: {
   const tmp = `${dir}.tmp-${process.pid}`;
   const candidateManifest = await writeModelFolder(tmp, {
     config, result, backend, version, createdAt,
-    data: { train, validation: calibration, source: `gallery of collection ${collection.name} (${collection.id})${base ? ' + omniglot-background' : ''}`, trainNames: split.train.map((g) => g.name), heldOutNames: split.calibration.map((g) => g.name), backbone: source.backbone },
+    data: { train, validation: calibration, source: `gallery of collection ${collection.name} (${collection.id})${base ? ` + ${base.dataset.name}` : ''}`, trainNames: [...split.train.map((g) => g.name), ...(base?.names ?? [])], heldOutNames: [...split.calibration.map((g) => g.name), ...(base?.calibration?.names ?? [])], backbone: source.backbone },
   });
   await source.finish(tmp);
   // Into the shared store before it appears here, so every instance can load the candidate after a
@@ -192,10 +189,12 @@ async function trainAndCompare(o: {
     );
   };
   const comparison = await compare(split.evaluation);
-  // The training identities' held-out images, queried against every other example of the training identities.
-  const trainedImages = split.train.reduce((n, g) => n + g.images.length, 0);
+  // The training identities' held-out images, queried against every other example of the gallery:
+  // its identities the candidate did not train on are searched too, as they are after a promote.
+  const searched = [...split.train, ...split.calibration, ...split.evaluation];
+  const searchedImages = searched.reduce((n, g) => n + g.images.length, 0);
   const trainedQueries = split.trainedQueries.reduce((n, g) => n + g.images.length, 0);
-  const trainedComparison = trainedQueries > 0 ? await compare([...split.train, ...split.trainedQueries], Array.from({ length: trainedQueries }, (_, i) => trainedImages + i)) : null;
+  const trainedComparison = trainedQueries > 0 ? await compare([...searched, ...split.trainedQueries], Array.from({ length: trainedQueries }, (_, i) => searchedImages + i)) : null;
   result.model.dispose();
   return {
     candidateVersion: version,

@@ -9,14 +9,24 @@ import { modelDomain, type ModelManifest } from '@/lib/embedder/manifest';
 import { loadPhotoBackbone, type LoadedBackbone, type PhotoBackbone } from '@/lib/embedder/photo-backbone';
 import type { LayersModel, TowerSpec } from '@/lib/embedder/tower';
 import { loadLayersModel } from '@/lib/embedder/weights';
-import type { VectorSpec } from '@/lib/datasets/types';
+import { loadOmniglot, OMNIGLOT_SPLIT } from '@/lib/datasets/omniglot';
+import type { Dataset, VectorSpec } from '@/lib/datasets/types';
 import { InputError, InvariantError } from '@/lib/errors';
 import { DESCRIPTOR_DIM, FaceRefusedError, loadFaceModel, prepareFaces, writeFaceConfig, type DetectMode } from '@/lib/faces';
 import { preprocessImage, type PreprocessSpec } from '@/lib/imaging';
 import type { TrainConfig } from '@/lib/training/config';
-import { photoFeatures } from '@/lib/training/photo-features';
+import { loadPhotoDataset, photoFeatures } from '@/lib/training/photo-features';
 import { decodeUpload } from '@/lib/matching/runtime/embed-input';
 import type { GalleryInput } from './gallery-dataset';
+
+/** Identities of a base data set, and the names the candidate's manifest records them by. */
+export interface NamedDataset {
+  dataset: Dataset;
+  names: string[];
+}
+
+/** A base data set: identities to train on, and (photos) identities to calibrate on. */
+export type BaseSet = NamedDataset & { calibration?: NamedDataset };
 
 /**
  * The current model as the job trains from it. Drawings: pixels in, the conv tower fine-tuned from
@@ -35,14 +45,24 @@ export interface ModelSource {
   backbone?: PhotoBackbone;
   /** The current model's embeddings of inputs. */
   embedCurrent: (inputs: Float32Array[]) => Promise<Float32Array[]>;
+  /**
+   * The base training set of the kind under `root` (`baseDataPath`), with the names the candidate's
+   * manifest records it by; null when it has fewer than 2 identities there. Drawings: Omniglot
+   * background's training alphabets. Photos: the products the current model trained on (its
+   * `data.train`) found as folders of `root`, and the products it calibrated on (`data.heldOut`) as
+   * `calibration`, which the candidate calibrates on beside the gallery's calibration identities;
+   * either without those named in `exclude` (the gallery's identities, which train or evaluate as
+   * the split says).
+   */
+  loadBase: (root: string, exclude: ReadonlySet<string>) => Promise<BaseSet | null>;
   /** Writes what a model of this kind needs beside the manifest and weights. */
   finish: (dir: string) => Promise<void>;
-  /** What the job result reports of the inputs (photos: backbone runs and cache hits). */
+  /** What the job result reports of the inputs (photos: backbone runs and cache hits, the gallery's and the base set's). */
   report: () => Record<string, unknown>;
   dispose: () => void;
 }
 
-async function drawingSource(tf: Tf, dir: string, manifest: ModelManifest): Promise<ModelSource> {
+async function drawingSource(tf: Tf, dir: string, manifest: ModelManifest, cacheDir: string): Promise<ModelSource> {
   if (manifest.input.type !== 'image') throw new InputError('retrain_unsupported', `model ${manifest.version} does not take images`);
   const spec = manifest.input.preprocess;
   const arch = manifest.architecture as unknown as Exclude<TowerSpec, { type: 'mlp' }>;
@@ -55,6 +75,7 @@ async function drawingSource(tf: Tf, dir: string, manifest: ModelManifest): Prom
     tower: { inputSizePx: spec.inputSizePx, filters: first.filters, batchNorm: first.batchNorm ?? false, embeddingDim: first.embeddingDim, testShifts: arch.testShifts ?? false },
     init: { model: current, tower: arch },
     embedCurrent: (inputs) => embedTower(tf, current, arch, inputs),
+    loadBase: async (zipPath) => ({ dataset: await loadOmniglot({ zipPath, spec, alphabets: OMNIGLOT_SPLIT.train, cacheDir }), names: [...OMNIGLOT_SPLIT.train] }),
     finish: async () => undefined,
     report: () => ({}),
     dispose: () => current.dispose(),
@@ -79,6 +100,7 @@ async function photoSource(tf: Tf, dir: string, manifest: ModelManifest, cacheDi
     dispose: () => void network?.then((n) => n.dispose()),
   };
   const counts = { backboneRuns: 0, cachedFeatures: 0 };
+  let baseCounts: typeof counts | null = null;
   return {
     spec: { type: 'vector', dim: backbone.dim },
     toInput: async (bytes) => {
@@ -92,8 +114,25 @@ async function photoSource(tf: Tf, dir: string, manifest: ModelManifest, cacheDi
     init: { model: current, tower: arch },
     backbone,
     embedCurrent: (inputs) => embedTower(tf, current, arch, inputs),
+    loadBase: async (root, exclude) => {
+      const keep = (names: string[]) => new Set(names.filter((name) => !exclude.has(name)));
+      const [train, heldOut] = [keep(manifest.data.train), keep(manifest.data.heldOut)];
+      const all = await loadPhotoDataset(root, lazy, {
+        cacheDir,
+        identities: new Set([...train, ...heldOut]),
+        onComputed: (computed, total) => (baseCounts = { backboneRuns: computed, cachedFeatures: total - computed }),
+      });
+      // Named without the server's path: the manifest is shown through the API.
+      const part = (names: Set<string>, what: string): NamedDataset => {
+        const identities = all.identities.filter((i) => names.has(i.identity));
+        return { dataset: { ...all, name: `grocery-store (${identities.length} ${what} products of ${manifest.version})`, identities }, names: identities.map((i) => i.identity) };
+      };
+      const base = part(train, 'training');
+      const calibration = part(heldOut, 'calibration');
+      return base.names.length >= 2 ? { ...base, ...(calibration.names.length > 0 ? { calibration } : {}) } : null;
+    },
     finish: async () => undefined,
-    report: () => ({ features: { ...counts } }),
+    report: () => ({ features: { ...counts }, ...(baseCounts ? { baseFeatures: { ...baseCounts } } : {}) }),
     dispose: () => {
       current.dispose();
       lazy.dispose();
@@ -118,6 +157,7 @@ async function faceSource(tf: Tf, dir: string, detect: DetectMode): Promise<Mode
     tower: { hidden: arch.type === 'mlp' && arch.hidden ? arch.hidden : [256], embeddingDim: face.manifest.embeddingDim, rotations90: false, affine: false },
     init,
     embedCurrent: (inputs) => face.embed(inputs),
+    loadBase: async () => null,
     finish: (out) => writeFaceConfig(out, { ...face.config, head: 'model.json' }),
     report: () => ({}),
     dispose: () => {
@@ -130,5 +170,5 @@ async function faceSource(tf: Tf, dir: string, detect: DetectMode): Promise<Mode
 /** The source of the current model in `dir` (photo features cached under `cacheDir`). */
 export async function openModelSource(o: { tf: Tf; kind: string; dir: string; manifest: ModelManifest; detect: DetectMode; cacheDir: string }): Promise<ModelSource> {
   if (o.kind === 'face') return faceSource(o.tf, o.dir, o.detect);
-  return modelDomain(o.manifest) === 'photo' ? photoSource(o.tf, o.dir, o.manifest, o.cacheDir) : drawingSource(o.tf, o.dir, o.manifest);
+  return modelDomain(o.manifest) === 'photo' ? photoSource(o.tf, o.dir, o.manifest, o.cacheDir) : drawingSource(o.tf, o.dir, o.manifest, o.cacheDir);
 }

@@ -17,7 +17,7 @@ export function RetrainPanel(props: Props) {
   const { job, events, follow } = useJob(props.latest);
   const { ready, busy, problem, run } = useApiCall();
   const d = props.options.defaults;
-  const [form, setForm] = useState({ epochs: d.epochs, stepsPerEpoch: d.stepsPerEpoch, maxMinutes: d.maxMinutes, includeBaseData: false });
+  const [form, setForm] = useState({ epochs: d.epochs, stepsPerEpoch: d.stepsPerEpoch, maxMinutes: d.maxMinutes, includeBaseData: d.includeBaseData });
   const active = job !== null && (job.status === 'queued' || job.status === 'running');
   const comparison = job?.type === 'retrain' && job.status === 'succeeded' ? (job.result?.comparison as ModelComparison | undefined) : undefined;
   // Null when no training identity had 3+ images to hold some out.
@@ -49,10 +49,10 @@ export function RetrainPanel(props: Props) {
         <label className={CLS.label}>Epochs<input className={CLS.input} type="number" min={1} max={200} value={form.epochs} onChange={num('epochs')} name="epochs" /></label>
         <label className={CLS.label}>Steps per epoch<input className={CLS.input} type="number" min={1} max={1000} value={form.stepsPerEpoch} onChange={num('stepsPerEpoch')} name="stepsPerEpoch" /></label>
         <label className={CLS.label}>Time bound (minutes)<input className={CLS.input} type="number" min={0.5} step={0.5} max={props.options.maxMinutes} value={form.maxMinutes} onChange={num('maxMinutes')} name="maxMinutes" /></label>
-        {props.options.baseDataAvailable ? (
+        {props.options.baseData ? (
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" checked={form.includeBaseData} onChange={(e) => setForm({ ...form, includeBaseData: e.target.checked })} name="includeBaseData" />
-            Add the base training set (Omniglot)
+            Add the base training set ({props.options.baseData})
           </label>
         ) : null}
         <div className="sm:col-span-4 flex gap-2">
@@ -80,7 +80,7 @@ export function RetrainPanel(props: Props) {
               ) : null}
               {trained ? (
                 <>
-                  <ComparisonView c={trained} testId="comparison-trained" title="New images of the identities the candidate trained on" what="training identities, queried with their images held out of training" />
+                  <ComparisonView c={trained} testId="comparison-trained" title="New images of the identities the candidate trained on" what="training identities, queried with their images held out of training, against the whole gallery" />
                   {trained.gainWithinNoise ? (
                     <p role="alert" className={CLS.warning} data-testid="trained-noise-warning">
                       The AUC gain is within its 95% interval: on new images of these {trained.identities} identities the candidate is not measurably better.
