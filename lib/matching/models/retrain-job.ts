@@ -133,7 +133,8 @@ async function trainAndCompare(o: {
   const split = splitGallery(gallery, { evaluation: settings.evaluationShare, calibration: settings.calibrationShare }, settings.seed);
   const baseRoot = settings.includeBaseData ? baseDataPath(collection) : null;
   const base = baseRoot ? await source.loadBase(baseRoot, new Set(gallery.map((g) => g.name))) : null;
-  if (settings.includeBaseData && !base) throw new InputError('invalid_settings', 'includeBaseData: the base data set is not present here');
+  // Photos: a current model retrained without the base set names none of its products (manifest data.train).
+  if (settings.includeBaseData && !base) throw new InputError('invalid_settings', "includeBaseData: the base data set is not present here, or names fewer than 2 of the current model's training identities; retrain without it");
   const train: Dataset = galleryDataset(`gallery ${collection.name}`, source.spec, split.train);
   if (base) train.identities = [...train.identities, ...base.dataset.identities];
   const calibration = galleryDataset(`gallery ${collection.name}`, source.spec, split.calibration);
