@@ -35,7 +35,7 @@ export {
 export { galleryShowsTooLoose, modelCurvePolicy, modelThreshold, nearestPerIdentity, withGalleryThreshold, type ModelCurveOptions, type ModelCurveThreshold } from './model-curve-policy';
 export { interIdentityDistances, shiftThreshold, type ShiftedThreshold } from './gallery-shift';
 export { BOUND_CONFIDENCE, BOUND_FARS, BOUND_MAX_IDENTITIES, BOUND_RESAMPLES, boundThreshold, pairwiseBound, type PairwiseBound } from './identity-bound';
-export { buildOpenSetTable, effectiveComparisons, openSetTableThreshold, TABLE_FARS, type OpenSetTable, type OpenSetTableShape, type TableIdentity } from './open-set-table';
+export { buildOpenSetTable, effectiveComparisons, modelOpenSetTable, TABLE_REPEATS, openSetTableThreshold, TABLE_FARS, type OpenSetTable, type OpenSetTableShape, type TableIdentity } from './open-set-table';
 export { createPolicy, POLICIES, type PolicyFactory, type PolicyModel } from './policies';
 export { centroidOf, centroidScores, galleryCentroids } from './centroid';
 export { percentileInterval, wilsonRate, type IntervalRate } from './wilson';

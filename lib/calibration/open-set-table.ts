@@ -32,13 +32,16 @@
  */
 import { InputError } from '@/lib/errors';
 import { centroidOf } from './centroid';
-import type { PairwiseBound } from './identity-bound';
+import { BOUND_MAX_IDENTITIES, pairwiseBound, type PairwiseBound } from './identity-bound';
 import type { Aggregate } from './gallery-trials';
 import { createRng } from './rng';
 import { squaredDistance } from './vectors';
 
 /** Target FARs the table stores thresholds at (descending); lookups interpolate in log FAR. */
 export const TABLE_FARS: readonly number[] = Object.freeze([0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002, 0.0001]);
+
+/** Seeded draws per shape of a shipped table (`evaluate make-openset-table`'s default, the retraining job's). */
+export const TABLE_REPEATS = 30;
 
 /** Gallery identities per shape built by default (capped by the calibration set). */
 export const TABLE_IDENTITIES: readonly number[] = Object.freeze([1, 2, 5, 10, 20, 50, 100, 200]);
@@ -235,4 +238,15 @@ export function effectiveComparisons(table: OpenSetTable, far: number, identitie
   // one's distance); a centroid can be: its impostor tail is thinner than one image's.
   const floor = table.aggregate === 'centroid' ? 0 : 1;
   return identities * Math.min(shots, Math.max(floor, far / farOneShot));
+}
+
+/**
+ * A model's table as it ships (`evaluate make-openset-table`, and the retraining job for a photo
+ * candidate): measured on its calibration identities, with their identity bound under
+ * BOUND_MAX_IDENTITIES of them (`bound: 'always'`: regardless).
+ */
+export function modelOpenSetTable(identities: readonly TableIdentity[], opts: BuildTableOptions & { bound: 'auto' | 'always' }): OpenSetTable {
+  const measured = buildOpenSetTable(identities, opts);
+  const withBound = opts.bound === 'always' || identities.length < BOUND_MAX_IDENTITIES;
+  return withBound ? { ...measured, bound: pairwiseBound(identities.map((i) => i.vectors), { seed: opts.seed }) } : measured;
 }

@@ -5,7 +5,7 @@
  * in the model folder (lib/embedder/open-set-table.ts). Embeddings come from the evaluation
  * cache, so the table measures exactly what the service computes.
  */
-import { BOUND_CONFIDENCE, BOUND_MAX_IDENTITIES, boundThreshold, buildOpenSetTable, openSetThreshold, pairwiseBound, pairwiseFarForOpenSet, type Aggregate, type TableIdentity } from '@/lib/calibration';
+import { BOUND_CONFIDENCE, BOUND_MAX_IDENTITIES, boundThreshold, modelOpenSetTable, openSetThreshold, pairwiseFarForOpenSet, type Aggregate, type TableIdentity } from '@/lib/calibration';
 import { writeOpenSetTable } from '@/lib/embedder/open-set-table';
 import { InputError } from '@/lib/errors';
 import { embedFolder } from './embedding-cache';
@@ -42,9 +42,7 @@ export async function makeOpenSetTable(pipeline: EmbeddingPipeline, opts: MakeOp
   if (identities.length === 0) throw new InputError('invalid_dataset', `no image of ${opts.source} belongs to the model's calibration identities (manifest data.heldOut)`);
   log(`make-openset-table: ${identities.length} calibration identities, ${identities.reduce((s, i) => s + i.vectors.length, 0)} images; ${opts.repeats} draws per shape…`);
   const t0 = Date.now();
-  const measured = buildOpenSetTable(identities, { repeats: opts.repeats, seed: opts.seed, aggregate: opts.aggregate });
-  const withBound = opts.bound === 'always' || identities.length < BOUND_MAX_IDENTITIES;
-  const table = withBound ? { ...measured, bound: pairwiseBound(identities.map((i) => i.vectors), { seed: opts.seed }) } : measured;
+  const table = modelOpenSetTable(identities, { repeats: opts.repeats, seed: opts.seed, aggregate: opts.aggregate, bound: opts.bound });
   log(`make-openset-table: ${table.shapes.length} shapes${table.bound ? ` and the ${BOUND_CONFIDENCE} identity bound` : ` (no identity bound: ${BOUND_MAX_IDENTITIES}+ identities)`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (table.bound) {
     const curve = pipeline.manifest.calibration.curve;

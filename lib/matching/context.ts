@@ -69,7 +69,7 @@ export function requireModelDomain(c: Pick<CollectionRow, 'name' | 'kind' | 'dom
 /**
  * How the collection's model scores an identity: as its open-set table was measured (by centroid
  * since issue 18; lib/calibration/centroid.ts), by its nearest image when the model ships none
- * (a retrained model), whose threshold then counts every image.
+ * (a retrained drawing or face model), whose threshold then counts every image.
  */
 export function scoringOf(model: ServedModel): Aggregate {
   return model.openSetTable?.aggregate ?? 'nearest';

@@ -4,6 +4,7 @@
  * `--config file.json` supplying values the flags override, one positional argument per command.
  */
 import { z } from 'zod';
+import { TABLE_REPEATS } from '@/lib/calibration';
 import { InputError } from '@/lib/errors';
 import { parseCli } from './args';
 
@@ -98,7 +99,7 @@ export const EVALUATE_SCHEMAS = {
     source: z.string().min(1),
     kind: z.enum(['object', 'face']).default('object'),
     model: z.string().optional(),
-    repeats: z.number().int().min(1).default(30),
+    repeats: z.number().int().min(1).default(TABLE_REPEATS),
     seed: z.number().int().default(0),
     /** How a gallery identity is scored: `centroid` is what the service does. */
     aggregate: z.enum(['nearest', 'centroid']).default('centroid'),

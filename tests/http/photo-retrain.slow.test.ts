@@ -12,7 +12,9 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wilsonRate } from '@/lib/calibration';
+import { modelThreshold, TABLE_REPEATS, wilsonRate } from '@/lib/calibration';
+import { readManifest } from '@/lib/embedder/manifest';
+import { readOpenSetTable } from '@/lib/embedder/open-set-table';
 import { GROCERY_STORE } from '../helpers/data';
 import { ApiClient, openApiClient } from './client';
 import { ENV_API_KEY, startHttpHarness, type HttpHarness } from './harness';
@@ -43,11 +45,11 @@ let collectionId: string;
 /** sha256 (hex) of every enrolled photo: the names of their feature cache files. */
 const enrolledShas = new Set<string>();
 
-const manifest = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../models/object', PHOTO_MODEL, 'manifest.json'), 'utf8')) as { data: { train: string[]; heldOut: string[] } };
+const PHOTO_MANIFEST = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../models/object', PHOTO_MODEL, 'manifest.json'), 'utf8')) as { data: { train: string[]; heldOut: string[] } };
 
 /** Products in neither the committed head's training nor its calibration list, in name order. */
 function unseenProducts(): string[] {
-  const seen = new Set([...manifest.data.train, ...manifest.data.heldOut]);
+  const seen = new Set([...PHOTO_MANIFEST.data.train, ...PHOTO_MANIFEST.data.heldOut]);
   return readdirSync(GROCERY_STORE).sort().filter((p) => !seen.has(p));
 }
 
@@ -94,7 +96,7 @@ describe('retraining a photos collection', () => {
     // A photos collection's defaults: 20 products, 2 evaluate (0.1), 2 calibrate (0.1), 16 train, with
     // the 37 products the committed head trained on and the 20 it calibrated on (16 photos each,
     // computed once: a fresh DATA_DIR); every gallery feature cached by enrolment.
-    const [base, baseCalibration] = [manifest.data.train.length, manifest.data.heldOut.length];
+    const [base, baseCalibration] = [PHOTO_MANIFEST.data.train.length, PHOTO_MANIFEST.data.heldOut.length];
     expect(first.identities).toEqual({ train: 16 + base, calibration: 2 + baseCalibration, evaluation: 2, base, baseCalibration });
     expect(first.features).toEqual({ backboneRuns: 0, cachedFeatures: PRODUCTS * PHOTOS_PER_PRODUCT });
     expect(first.baseFeatures).toEqual({ backboneRuns: (base + baseCalibration) * PHOTOS_PER_PRODUCT, cachedFeatures: 0 });
@@ -114,6 +116,30 @@ describe('retraining a photos collection', () => {
       manifest: { input: { type: 'vector', dim: 320 }, architecture: { type: 'mlp', inputDim: 320 }, backbone: { id: 'nsfwjs-4.4.0-mobilenet_v2-block_16_project_BN-avg' }, artefacts: { onnx: { file: 'model.onnx' } } },
     });
   }, JOB_TIMEOUT_MS);
+
+  it("ships the candidate's open-set table with its identity bound, and a promote decides with them", async () => {
+    // Measured on the candidate's 22 calibration products (2 of the gallery, the 20 the committed
+    // head's table was measured on), scored by centroid, with the bound (under BOUND_MAX_IDENTITIES).
+    const dir = path.join(h.dataDir, 'models', 'object', first.candidateVersion);
+    const manifest = await readManifest(dir);
+    const file = await readOpenSetTable(dir, manifest);
+    expect(file!.identities).toEqual([...manifest.data.heldOut].sort());
+    expect(file!.identities).toHaveLength(2 + PHOTO_MANIFEST.data.heldOut.length);
+    expect(file!.table).toMatchObject({ aggregate: 'centroid', repeats: TABLE_REPEATS, bound: { identities: 22 } });
+    const r = await api.call(h.routes.promote.POST, 'POST /api/collections/{id}/promote', { headers: admin, params: { id: collectionId }, json: { modelVersion: first.candidateVersion } });
+    expect(r.status).toBe(202);
+    const job = await waitForJob(h, api, r.body.id);
+    expect(job).toMatchObject({ status: 'succeeded', result: { to: first.candidateVersion, thresholdSource: 'model' } });
+    // The service's rule over the candidate's curve and table, for the 20 products and 320 photos.
+    const size = [0.01, PRODUCTS, PRODUCTS * PHOTOS_PER_PRODUCT] as const;
+    const withTable = modelThreshold(manifest.calibration.curve, file!.table, ...size, { bound: true });
+    const curveOnly = modelThreshold(manifest.calibration.curve, null, ...size, { bound: true });
+    expect(job.result.threshold).toBeCloseTo(withTable.threshold!, 10);
+    expect(Math.abs(withTable.threshold! - curveOnly.threshold!)).toBeGreaterThan(1e-3);
+    // Back on the committed model for the tests that follow.
+    const back = await api.call(h.routes.rollback.POST, 'POST /api/collections/{id}/rollback', { headers: admin, params: { id: collectionId } });
+    expect((await waitForJob(h, api, back.body.id)).status).toBe('succeeded');
+  }, 2 * JOB_TIMEOUT_MS);
 
   it('raises the AUC on new photos of the products it trained on in most splits, and reports what it does to products it did not', async () => {
     const runs: Record<string, any>[] = [Object.keys(SETTINGS).length > 0 ? await retrain({ ...SETTINGS, seed: SEEDS[0] }) : first]; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -138,7 +164,7 @@ describe('retraining a photos collection', () => {
     const cached = () => readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.f32')).sort();
     const files = cached().filter((f) => enrolledShas.has(path.basename(f, '.f32')));
     expect(files).toHaveLength(PRODUCTS * PHOTOS_PER_PRODUCT);
-    expect(cached()).toHaveLength((PRODUCTS + manifest.data.train.length + manifest.data.heldOut.length) * PHOTOS_PER_PRODUCT);
+    expect(cached()).toHaveLength((PRODUCTS + PHOTO_MANIFEST.data.train.length + PHOTO_MANIFEST.data.heldOut.length) * PHOTOS_PER_PRODUCT);
     const enrolled = files.map((f) => new Float32Array(new Uint8Array(readFileSync(path.join(root, f))).buffer));
     rmSync(root, { recursive: true });
     // Without the base set, so the job computes the gallery's features only.

@@ -1,8 +1,9 @@
 /**
  * The retraining job's body, run in a child process (lib/jobs `startChildJob`): loads the gallery
  * through the adapter, fine-tunes the collection's current model on it (plus the base data set when
- * asked), writes the candidate under DATA_DIR/models, then evaluates candidate and current on the
- * held-out gallery identities and on the training identities' held-out images (./comparison.ts).
+ * asked), writes the candidate under DATA_DIR/models (a photo candidate with its open-set table),
+ * then evaluates candidate and current on the held-out gallery identities and on the training
+ * identities' held-out images, searched against the whole gallery (./comparison.ts).
  * Progress and the result go to the job row; a cancelled row stops it.
  */
 import { rename, rm } from 'node:fs/promises';
@@ -11,7 +12,9 @@ import { openDb, resolveDbTarget, type Db } from '@/lib/db/client';
 import { findCollection } from '@/lib/db/collections';
 import type { Dataset } from '@/lib/datasets/types';
 import { initTf, type BackendName, type Tf } from '@/lib/embedder/backend';
+import { modelOpenSetTable, TABLE_REPEATS } from '@/lib/calibration';
 import { embedTower } from '@/lib/embedder/embed';
+import { writeOpenSetTable } from '@/lib/embedder/open-set-table';
 import { modelDomain, readManifest, type ModelManifest } from '@/lib/embedder/manifest';
 import { AppError, InputError, NotFoundError } from '@/lib/errors';
 import type { DetectMode } from '@/lib/faces';
@@ -164,11 +167,24 @@ async function trainAndCompare(o: {
   const version = modelVersionName(`${kind}-${collection.name}`.slice(0, 32), config, createdAt);
   const dir = modelDir(o.trainedRoot, kind, version);
   const tmp = `${dir}.tmp-${process.pid}`;
+  const dataSource = `gallery of collection ${collection.name} (${collection.id})${base ? ` + ${base.dataset.name}` : ''}`;
+  const heldOutNames = [...split.calibration.map((g) => g.name), ...(base?.calibration?.names ?? [])];
   const candidateManifest = await writeModelFolder(tmp, {
     config, result, backend, version, createdAt,
-    data: { train, validation: calibration, source: `gallery of collection ${collection.name} (${collection.id})${base ? ` + ${base.dataset.name}` : ''}`, trainNames: [...split.train.map((g) => g.name), ...(base?.names ?? [])], heldOutNames: [...split.calibration.map((g) => g.name), ...(base?.calibration?.names ?? [])], backbone: source.backbone },
+    data: { train, validation: calibration, source: dataSource, trainNames: [...split.train.map((g) => g.name), ...(base?.names ?? [])], heldOutNames, backbone: source.backbone },
   });
   await source.finish(tmp);
+  if (base?.calibration) {
+    // A photo candidate calibrates on the products the current model's open-set table was measured
+    // on (the base set's calibration part) beside the gallery's: it ships that table too, measured
+    // the same way on its own embeddings, with the identity bound under BOUND_MAX_IDENTITIES.
+    await progress.phase('writing', { message: "measuring the candidate's open-set table" });
+    const vectors = await embedTower(tf, result.model, result.tower, calibration.identities.flatMap((i) => i.images));
+    let at = 0;
+    const identities = calibration.identities.map((id, k) => ({ name: heldOutNames[k], vectors: vectors.slice(at, (at += id.images.length)) }));
+    const table = modelOpenSetTable(identities, { repeats: TABLE_REPEATS, seed: settings.seed, aggregate: 'centroid', bound: 'auto' });
+    await writeOpenSetTable(tmp, table, `${dataSource}: the calibration identities (manifest data.heldOut), ${TABLE_REPEATS} draws per shape, seed ${settings.seed}, scored by centroid`, heldOutNames);
+  }
   // Into the shared store before it appears here, so every instance can load the candidate after a
   // promote (one that lacks the folder, this one included, writes it from the store).
   await publishModelFolder(o, kind, version, tmp);
