@@ -26,7 +26,7 @@ import type { BlobStore } from '@/lib/matching/runtime/blob-store';
 import { ensureModelDir, publishModelFolder } from '@/lib/matching/runtime/model-store';
 import { blobStoreKind, openBlobStore } from '@/lib/matching/runtime/open-blob-store';
 import type { CollectionRow } from '@/lib/matching/context';
-import { galleryDataset, loadGalleryIdentities, splitGallery, type GalleryIdentity } from './gallery-dataset';
+import { galleryDataset, loadGalleryIdentities, splitGallery } from './gallery-dataset';
 import { openModelSource, type ModelSource } from './retrain-sources';
 import { compareModels } from './comparison';
 import { modelDir, modelRoots, type ModelKind } from '@/lib/matching/runtime/model-registry';
@@ -194,24 +194,21 @@ async function trainAndCompare(o: {
   });
 
   await progress.phase('evaluating', { message: 'comparing candidate and current on held-out identities and held-out images' });
-  // Both models embed the same examples; `queries` (indexes) limits which are queried.
-  const compare = async (groups: readonly GalleryIdentity[], queries?: number[]) => {
-    const images = groups.flatMap((g) => g.images);
-    return compareModels(
-      groups.flatMap((g) => g.images.map(() => g.identity)),
-      { version: collection.modelVersion, curve: manifest.calibration.curve, vectors: await source.embedCurrent(images) },
-      { version, curve: candidateManifest.calibration.curve, vectors: await embedTower(tf, result.model, result.tower, images) },
-      collection.targetFar,
-      { seed: settings.seed, queries },
-    );
-  };
-  const comparison = await compare(split.evaluation);
-  // The training identities' held-out images, queried against every other example of the gallery:
-  // its identities the candidate did not train on are searched too, as they are after a promote.
-  const searched = [...split.train, ...split.calibration, ...split.evaluation];
-  const searchedImages = searched.reduce((n, g) => n + g.images.length, 0);
+  // Each model embeds the whole gallery once, held-out identities first: the first comparison reads
+  // those, the second every example with the training identities' held-out images as its queries
+  // (searched against the whole gallery: the identities the candidate did not train on are
+  // searched too, as they are after a promote).
+  const groups = [...split.evaluation, ...split.train, ...split.calibration, ...split.trainedQueries];
+  const images = groups.flatMap((g) => g.images);
+  const identityOf = groups.flatMap((g) => g.images.map(() => g.identity));
+  const current = { version: collection.modelVersion, curve: manifest.calibration.curve, vectors: await source.embedCurrent(images) };
+  const candidate = { version, curve: candidateManifest.calibration.curve, vectors: await embedTower(tf, result.model, result.tower, images) };
+  // The first `n` examples, `queries` (indexes) limiting which are queried.
+  const compare = (n: number, queries?: number[]) =>
+    compareModels(identityOf.slice(0, n), { ...current, vectors: current.vectors.slice(0, n) }, { ...candidate, vectors: candidate.vectors.slice(0, n) }, collection.targetFar, { seed: settings.seed, queries });
+  const comparison = await compare(split.evaluation.reduce((n, g) => n + g.images.length, 0));
   const trainedQueries = split.trainedQueries.reduce((n, g) => n + g.images.length, 0);
-  const trainedComparison = trainedQueries > 0 ? await compare([...searched, ...split.trainedQueries], Array.from({ length: trainedQueries }, (_, i) => searchedImages + i)) : null;
+  const trainedComparison = trainedQueries > 0 ? await compare(images.length, Array.from({ length: trainedQueries }, (_, i) => images.length - trainedQueries + i)) : null;
   result.model.dispose();
   return {
     candidateVersion: version,
