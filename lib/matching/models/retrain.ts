@@ -28,9 +28,12 @@ const BASE_DATA = {
   photos: { name: 'grocery-store', path: ['grocery-store', 'images'] },
 } as const;
 
-function baseData(c: CollectionDomain) {
+/** The base training data of a collection when present here: its name and path. */
+function availableBaseData(c: CollectionDomain): { name: string; path: string } | null {
   if (c.kind !== 'object') return null;
-  return c.domain === 'photos' ? BASE_DATA.photos : BASE_DATA.drawings;
+  const base = c.domain === 'photos' ? BASE_DATA.photos : BASE_DATA.drawings;
+  const p = path.join(env.trainingDataDir, ...base.path);
+  return existsSync(p) ? { name: base.name, path: p } : null;
 }
 
 /**
@@ -39,9 +42,7 @@ function baseData(c: CollectionDomain) {
  * takes the products the current model trained on); none for faces.
  */
 export function baseDataPath(c: CollectionDomain): string | null {
-  const base = baseData(c);
-  const p = base ? path.join(env.trainingDataDir, ...base.path) : null;
-  return p && existsSync(p) ? p : null;
+  return availableBaseData(c)?.path ?? null;
 }
 
 /**
@@ -75,7 +76,7 @@ export interface RetrainOptions {
 export async function getRetrainOptions(caller: Principal, collectionId: string): Promise<RetrainOptions> {
   requireAdmin(caller, 'retraining');
   const c = await loadCollection(runtime().db, caller, collectionId);
-  return { defaults: retrainDefaults(c), baseData: baseDataPath(c) ? baseData(c)!.name : null, maxMinutes: env.MAX_RETRAIN_MINUTES };
+  return { defaults: retrainDefaults(c), baseData: availableBaseData(c)?.name ?? null, maxMinutes: env.MAX_RETRAIN_MINUTES };
 }
 
 /** Starts a retraining job for a collection (admin; one job per collection at a time). */
